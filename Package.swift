@@ -1,0 +1,81 @@
+// swift-tools-version:6.0
+// Spillway: a tiered KV-cache offload store (shared /dev/shm region + io_uring disk tier).
+//
+// Layers, lowest first (the build enforces the seams; see docs/ARCHITECTURE.md):
+//   CSpillwayCompute  C: pure computation (CRC32C, LZ4, byte shuffle). No syscalls.
+//   CSpillwayURing    C: the only code that includes liburing.h, behind spw_ functions.
+//   SpillwayCore      Swift: all logic (directory, tiering, disk tier over an I/O protocol,
+//                     replay). No syscalls.
+//   SpillwaySystem    Swift: the only Swift that touches Glibc or the uring shim (files,
+//                     the shared mmap region, the io_uring backend).
+//   Spillway          Swift: wires Core and System; the library users import.
+//   SpillwayTesting   Swift: simulated I/O with a seeded fault plan, reference models.
+//   spillway          The CLI.
+import PackageDescription
+
+let package = Package(
+    name: "Spillway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Spillway", targets: ["Spillway"]),
+        .executable(name: "spillway", targets: ["SpillwayCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .target(
+            name: "CSpillwayCompute",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("lz4")]
+        ),
+        .target(
+            name: "CSpillwayURing",
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        .target(
+            name: "SpillwayCore",
+            dependencies: ["CSpillwayCompute"]
+        ),
+        .target(
+            name: "SpillwaySystem",
+            dependencies: [
+                "SpillwayCore",
+                "CSpillwayURing",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Spillway",
+            dependencies: ["SpillwayCore", "SpillwaySystem"]
+        ),
+        .target(
+            name: "SpillwayTesting",
+            dependencies: ["SpillwayCore"]
+        ),
+        .executableTarget(
+            name: "SpillwayCLI",
+            dependencies: [
+                "Spillway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SpillwayCoreTests",
+            dependencies: ["SpillwayCore", "SpillwayTesting"]
+        ),
+        .testTarget(
+            name: "SpillwaySystemTests",
+            dependencies: ["SpillwaySystem", "SpillwayTesting"]
+        ),
+        .testTarget(
+            name: "SpillwayTests",
+            dependencies: ["Spillway", "SpillwayTesting"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

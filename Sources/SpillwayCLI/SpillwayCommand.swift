@@ -1,0 +1,14 @@
+// The `spillway` command: subcommands for regions, the disk tier, replay and benchmarks.
+import ArgumentParser
+import Spillway
+
+@main
+struct SpillwayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spillway",
+        abstract: "Tiered KV-cache offload store: shared /dev/shm region + io_uring disk tier.",
+        subcommands: [
+            VersionCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,1 @@
+// System-layer tests live here.
