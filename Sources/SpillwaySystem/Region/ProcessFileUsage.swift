@@ -27,8 +27,10 @@ public struct ProcessFileUsage: Sendable {
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
             guard let pid = Int32(name) else { continue }
-            if !usage.scanMaps(path: "\(procRoot)/\(name)/maps", pid: pid) {
-                usage.unreadableProcessCount += 1
+            if !usage.scanMaps(path: "\(procRoot)/\(name)/maps", pid: pid),
+                errno == EACCES || errno == EPERM
+            {
+                usage.unreadableProcessCount += 1  // Not counted: processes that just exited.
             }
             usage.scanFDs(directory: "\(procRoot)/\(name)/fd", pid: pid)
         }
@@ -85,7 +87,7 @@ public struct ProcessFileUsage: Sendable {
     /// Reads a /proc text file (size 0 in stat, so read until EOF).
     static func readSmallFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return nil }  // errno tells the caller why.
         defer { RegionSyscalls.close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
