@@ -24,7 +24,9 @@ struct RegionCleanCommand: ParsableCommand {
         }
         let verb = dryRun ? "would remove" : "removed"
         for path in report.removed { print("\(verb) \(path)") }
-        for (path, reason) in report.kept.sorted(by: { $0.key < $1.key }) { print("kept \(path): \(reason)") }
+        for (path, reason) in report.kept.sorted(by: { $0.key < $1.key }) {
+            print("kept \(path): \(reason)")
+        }
         print("\(verb) \(report.removed.count) files, \(report.freedBytes) bytes")
     }
 }

@@ -4,7 +4,8 @@ import ArgumentParser
 struct RegionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "region",
-        abstract: "Create, join, inspect, list and clean shared offload regions (vllm_offload_*.mmap).",
+        abstract:
+            "Create, join, inspect, list and clean shared offload regions (vllm_offload_*.mmap).",
         subcommands: [
             RegionCreateCommand.self,
             RegionInspectCommand.self,

@@ -34,17 +34,25 @@ struct RegionCreateCommand: ParsableCommand {
     var holdSeconds: Double?
     @Option(help: "Seconds a joiner waits for the creator to size the file.")
     var timeoutSeconds: Double = 30
-    @Flag(help: "Arrive at the rendezvous after mapping: once all ranks and the manager have, the file is unlinked.")
+    @Flag(
+        help:
+            "Arrive at the rendezvous after mapping: once all ranks and the manager have, the file is unlinked."
+    )
     var rendezvous = false
     @Option(help: "Fill this rank's slots through createNextView with the pattern of this seed.")
     var fillPattern: UInt64?
-    @Option(help: "Comma-separated tensor page sizes inside each slot (default: one tensor of P bytes).")
+    @Option(
+        help: "Comma-separated tensor page sizes inside each slot (default: one tensor of P bytes)."
+    )
     var tensorPageSizes: String?
     @Option(help: "Wait until this path exists before opening (a start barrier for races).")
     var startAfter: String?
     @Option(help: "Wait until this path exists, then print the CRC32C of the whole mapping.")
     var checksumAfter: String?
-    @Flag(help: "With --checksum-after and --fill-pattern: also check every rank's slots hold the pattern and padding is zero.")
+    @Flag(
+        help:
+            "With --checksum-after and --fill-pattern: also check every rank's slots hold the pattern and padding is zero."
+    )
     var verify = false
     @Flag(help: "Print events as JSON lines.")
     var json = false
@@ -64,25 +72,34 @@ struct RegionCreateCommand: ParsableCommand {
             for (tensor, size) in tensors.enumerated() {
                 let view = try region.createNextView(tensorPageSize: size)
                 for block in 0..<view.count {
-                    RegionFillPattern.fill(view[block], key: RegionFillPattern.key(seed: seed, rank: rank, tensor: tensor, block: block))
+                    RegionFillPattern.fill(
+                        view[block],
+                        key: RegionFillPattern.key(
+                            seed: seed, rank: rank, tensor: tensor, block: block))
                 }
             }
         }
         var rendezvousState = "off"
         if rendezvous {
             switch try region.arriveAtRendezvous() {
-            case .waiting(let arrived, let expected): rendezvousState = "waiting \(arrived)/\(expected)"
+            case .waiting(let arrived, let expected):
+                rendezvousState = "waiting \(arrived)/\(expected)"
             case .completed: rendezvousState = "completed"
             case .alreadyUnlinked: rendezvousState = "already-unlinked"
             }
         }
-        emit([
-            "event": "ready", "instanceID": instanceID, "path": region.path,
-            "isCreator": region.isCreator, "rank": rank.map { $0 as Any } ?? NSNull(),
-            "pid": Int(ProcessInfo.processInfo.processIdentifier), "rowStride": region.rowStride,
-            "numBlocks": region.numBlocks, "fileSize": region.byteCount,
-            "layout": layout.argument, "rendezvous": rendezvousState,
-        ], human: "\(region.isCreator ? "created" : "joined") \(region.path) \(region.geometry.summary) rank=\(rank.map(String.init) ?? "manager") rendezvous=\(rendezvousState)")
+        emit(
+            [
+                "event": "ready", "instanceID": instanceID, "path": region.path,
+                "isCreator": region.isCreator, "rank": rank.map { $0 as Any } ?? NSNull(),
+                "pid": Int(ProcessInfo.processInfo.processIdentifier),
+                "rowStride": region.rowStride,
+                "numBlocks": region.numBlocks, "fileSize": region.byteCount,
+                "layout": layout.argument, "rendezvous": rendezvousState,
+            ],
+            human:
+                "\(region.isCreator ? "created" : "joined") \(region.path) \(region.geometry.summary) rank=\(rank.map(String.init) ?? "manager") rendezvous=\(rendezvousState)"
+        )
 
         var failed = false
         if let checksumAfter {
@@ -100,8 +117,9 @@ struct RegionCreateCommand: ParsableCommand {
         }
         let signal = TerminationSignals.wait(timeoutSeconds: holdSeconds)
         region.cleanup()
-        emit(["event": "exit", "reason": signal == nil ? "hold-elapsed" : "signal \(signal!)"],
-             human: "released \(region.path)")
+        emit(
+            ["event": "exit", "reason": signal == nil ? "hold-elapsed" : "signal \(signal!)"],
+            human: "released \(region.path)")
         if failed { throw ExitCode(2) }
     }
 
@@ -109,14 +127,16 @@ struct RegionCreateCommand: ParsableCommand {
         guard let text = tensorPageSizes else { return [cpuPageSize] }
         let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--tensor-page-sizes must be positive integers separated by commas")
+            throw ValidationError(
+                "--tensor-page-sizes must be positive integers separated by commas")
         }
         return sizes.map { $0! }
     }
 
     /// Counts bytes that differ from what every rank wrote: pattern bytes in the tensor
     /// pages, zero in the rest of each slot and in the row padding.
-    private func verifyAllSlots(_ region: SharedOffloadRegion, seed: UInt64, tensors: [Int]) -> Int {
+    private func verifyAllSlots(_ region: SharedOffloadRegion, seed: UInt64, tensors: [Int]) -> Int
+    {
         let view = region.createKVMemoryView()
         var mismatches = 0
         for block in 0..<view.count {
@@ -125,8 +145,11 @@ struct RegionCreateCommand: ParsableCommand {
             for worker in 0..<region.numWorkers {
                 var offset = worker * region.cpuPageSize
                 for (tensor, size) in tensors.enumerated() {
-                    let key = RegionFillPattern.key(seed: seed, rank: worker, tensor: tensor, block: block)
-                    for i in 0..<size { expected[offset + i] = RegionFillPattern.byte(key: key, at: i) }
+                    let key = RegionFillPattern.key(
+                        seed: seed, rank: worker, tensor: tensor, block: block)
+                    for i in 0..<size {
+                        expected[offset + i] = RegionFillPattern.byte(key: key, at: i)
+                    }
                     offset += size
                 }
             }

@@ -21,7 +21,10 @@ struct RegionInspectCommand: ParsableCommand {
         guard InstanceID.parse(fileName: name) != nil else {
             throw ValidationError("\(path) is not named vllm_offload_<id>.mmap")
         }
-        guard let entry = try RegionInventory.list(directory: directory).first(where: { $0.path.hasSuffix("/" + name) })
+        guard
+            let entry = try RegionInventory.list(directory: directory).first(where: {
+                $0.path.hasSuffix("/" + name)
+            })
         else {
             throw ValidationError("\(path) does not exist")
         }
@@ -36,12 +39,16 @@ struct RegionInspectCommand: ParsableCommand {
         print("owner uid:   \(entry.ownerUID), mode \(entry.permissions)")
         print("age:         \(entry.ageSeconds) s since last modification")
         print("mapped by:   \(entry.mappingPIDs.map(String.init).joined(separator: " "))")
-        if !entry.openPIDs.isEmpty { print("open by:     \(entry.openPIDs.map(String.init).joined(separator: " "))") }
+        if !entry.openPIDs.isEmpty {
+            print("open by:     \(entry.openPIDs.map(String.init).joined(separator: " "))")
+        }
         if let m = entry.metadata {
             print("geometry:    \(m.geometrySummary) fileSize=\(m.fileSize) pageSize=\(m.pageSize)")
             print("generation:  \(m.generation), created by pid \(m.creatorPID)")
             if !m.rendezvousArrivals.isEmpty {
-                print("rendezvous:  \(m.rendezvousArrivals.joined(separator: " ")) of \(m.numWorkers) ranks + manager")
+                print(
+                    "rendezvous:  \(m.rendezvousArrivals.joined(separator: " ")) of \(m.numWorkers) ranks + manager"
+                )
             }
         } else {
             print("geometry:    unknown (no sidecar: created by vLLM or an older Spillway)")

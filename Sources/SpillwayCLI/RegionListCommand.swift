@@ -23,7 +23,10 @@ struct RegionListCommand: ParsableCommand {
                 var regions: [RegionListing]
                 var unreadableProcesses: Int
             }
-            try printJSON(Output(directory: directory, regions: regions, unreadableProcesses: usage.unreadableProcessCount))
+            try printJSON(
+                Output(
+                    directory: directory, regions: regions,
+                    unreadableProcesses: usage.unreadableProcessCount))
             return
         }
         if regions.isEmpty {
@@ -43,7 +46,9 @@ struct RegionListCommand: ParsableCommand {
                     + (r.problem.map { "  (\($0))" } ?? ""))
         }
         if usage.unreadableProcessCount > 0 {
-            print("note: \(usage.unreadableProcessCount) processes could not be inspected (run as root to see all)")
+            print(
+                "note: \(usage.unreadableProcessCount) processes could not be inspected (run as root to see all)"
+            )
         }
     }
 }

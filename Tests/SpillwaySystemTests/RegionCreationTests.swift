@@ -2,13 +2,15 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import SpillwaySystem
 
 @Suite("Region creation protocol")
 struct RegionCreationTests {
     func open(
         _ dir: ScratchDirectory, _ id: String, rank: Int? = nil, blocks: Int = 4, workers: Int = 2,
-        page: Int = 4096, layout: SharedOffloadRegion.Layout = .seed, timeout: Duration = .seconds(30)
+        page: Int = 4096, layout: SharedOffloadRegion.Layout = .seed,
+        timeout: Duration = .seconds(30)
     ) throws -> SharedOffloadRegion {
         try SharedOffloadRegion(
             instanceID: id, numBlocks: blocks, rank: rank, numWorkers: workers, cpuPageSize: page,
@@ -106,11 +108,18 @@ struct RegionCreationTests {
         let id = dir.instanceID()
         dir.makeFile(InstanceID.fileName(for: id), size: size)
         let path = dir.regionPath(id)
-        #expect(throws: SharedOffloadRegionError.sizeMismatch(path: path, expectedBytes: 32768, actualBytes: size)) {
+        #expect(
+            throws: SharedOffloadRegionError.sizeMismatch(
+                path: path, expectedBytes: 32768, actualBytes: size)
+        ) {
             try open(dir, id, rank: 0, timeout: .milliseconds(10))
         }
-        let message = SharedOffloadRegionError.sizeMismatch(path: path, expectedBytes: 32768, actualBytes: size).description
-        #expect(message.contains("rm \(path)") && message.contains("\(size)") && message.contains("32768"))
+        let message = SharedOffloadRegionError.sizeMismatch(
+            path: path, expectedBytes: 32768, actualBytes: size
+        ).description
+        #expect(
+            message.contains("rm \(path)") && message.contains("\(size)")
+                && message.contains("32768"))
         #expect(try FileStatus.ofLink(atPath: path)?.size == size)
         #expect(!processHoldsDescriptor(on: path))
     }
@@ -163,7 +172,11 @@ struct RegionCreationTests {
         let dir = ScratchDirectory()
         let id = dir.instanceID()
         let path = dir.regionPath(id)
-        if kind == "directory" { #expect(mkdir(path, 0o700) == 0) } else { #expect(mkfifo(path, 0o600) == 0) }
+        if kind == "directory" {
+            #expect(mkdir(path, 0o700) == 0)
+        } else {
+            #expect(mkfifo(path, 0o600) == 0)
+        }
         #expect(throws: SharedOffloadRegionError.notRegularFile(path: path, kind: kind)) {
             try open(dir, id, rank: 0)
         }
@@ -177,7 +190,10 @@ struct RegionCreationTests {
         let id = dir.instanceID()
         dir.makeFile(InstanceID.fileName(for: id), size: 32768)
         #expect(chown(dir.regionPath(id), 65534, 65534) == 0)
-        #expect(throws: SharedOffloadRegionError.foreignOwner(path: dir.regionPath(id), ownerUID: 65534, ourUID: 0)) {
+        #expect(
+            throws: SharedOffloadRegionError.foreignOwner(
+                path: dir.regionPath(id), ownerUID: 65534, ourUID: 0)
+        ) {
             try open(dir, id, rank: 0)
         }
         #expect(!processHoldsDescriptor(on: dir.regionPath(id)))
@@ -201,9 +217,13 @@ struct RegionCreationTests {
         let dir = ScratchDirectory()
         let region = try open(dir, String(repeating: "y", count: 200))
         region.cleanup()
-        #expect(throws: SharedOffloadRegionError.self) { try open(dir, dir.instanceID(), rank: 2, workers: 2) }
+        #expect(throws: SharedOffloadRegionError.self) {
+            try open(dir, dir.instanceID(), rank: 2, workers: 2)
+        }
         #expect(throws: SharedOffloadRegionError.self) { try open(dir, dir.instanceID(), rank: -1) }
-        #expect(throws: SharedOffloadRegionError.self) { try open(dir, dir.instanceID(), blocks: 0) }
+        #expect(throws: SharedOffloadRegionError.self) {
+            try open(dir, dir.instanceID(), blocks: 0)
+        }
         #expect(dir.fileNames.isEmpty)
     }
 
@@ -223,7 +243,9 @@ struct RegionCreationTests {
                 return
             }
             #expect(required == blocks * 4096 && reportedFree < required)
-            #expect(error.description.contains("\(required) bytes") && error.description.contains("\(reportedFree) bytes"))
+            #expect(
+                error.description.contains("\(required) bytes")
+                    && error.description.contains("\(reportedFree) bytes"))
         }
         #expect(dir.fileNames.isEmpty, "the creator must unlink after failing: \(dir.fileNames)")
         #expect(!processHoldsDescriptor(on: dir.regionPath(id)))
@@ -233,6 +255,8 @@ struct RegionCreationTests {
     @Test func managerHasNoSlot() throws {
         let dir = ScratchDirectory()
         let manager = try open(dir, dir.instanceID())
-        #expect(throws: SharedOffloadRegionError.notRanked) { try manager.createNextView(tensorPageSize: 16) }
+        #expect(throws: SharedOffloadRegionError.notRanked) {
+            try manager.createNextView(tensorPageSize: 16)
+        }
     }
 }

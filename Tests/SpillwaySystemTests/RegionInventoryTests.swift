@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import SpillwaySystem
 
 @Suite("Region inventory (/proc scan, list, clean)")
@@ -14,7 +15,8 @@ struct RegionInventoryTests {
         let dir = ScratchDirectory()
         let liveID = dir.instanceID("live")
         let live = try SharedOffloadRegion(
-            instanceID: liveID, numBlocks: 2, rank: nil, numWorkers: 1, cpuPageSize: 4096, directory: dir.path)
+            instanceID: liveID, numBlocks: 2, rank: nil, numWorkers: 1, cpuPageSize: 4096,
+            directory: dir.path)
         dir.makeFile("vllm_offload_stale.mmap", size: 8192)
         dir.makeFile("vllm_offload_stale.mmap.meta", size: 10)
         dir.makeFile("vllm_offload_gone.mmap.meta", size: 10)
@@ -31,12 +33,22 @@ struct RegionInventoryTests {
 
         let before = dir.fileNames
         let dry = try RegionInventory.clean(directory: dir.path, dryRun: true)
-        #expect(Set(dry.removed) == Set(["stale.mmap", "stale.mmap.meta", "gone.mmap.meta"].map { dir.path + "/vllm_offload_" + $0 }))
+        #expect(
+            Set(dry.removed)
+                == Set(
+                    ["stale.mmap", "stale.mmap.meta", "gone.mmap.meta"].map {
+                        dir.path + "/vllm_offload_" + $0
+                    }))
         #expect(dir.fileNames == before, "a dry run removes nothing")
 
         let report = try RegionInventory.clean(directory: dir.path, dryRun: false)
         #expect(report.removed.count == 3 && report.freedBytes == 8192)
-        #expect(dir.fileNames == [InstanceID.fileName(for: liveID), InstanceID.fileName(for: liveID) + ".meta", "vllm_offload_link.mmap"].sorted())
+        #expect(
+            dir.fileNames
+                == [
+                    InstanceID.fileName(for: liveID), InstanceID.fileName(for: liveID) + ".meta",
+                    "vllm_offload_link.mmap",
+                ].sorted())
         #expect(try FileStatus.ofLink(atPath: "/etc/passwd") != nil)
         live.cleanup()
     }

@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import SpillwaySystem
 
 @Suite("Region layout (golden, seeded random geometries)")
@@ -52,7 +53,8 @@ struct RegionLayoutTests {
         var workers: [SharedOffloadRegion] = []
         for w in 0..<m {
             let worker = try SharedOffloadRegion(
-                instanceID: id, numBlocks: b, rank: w, numWorkers: m, cpuPageSize: p, layout: layout,
+                instanceID: id, numBlocks: b, rank: w, numWorkers: m, cpuPageSize: p,
+                layout: layout,
                 directory: dir.path)
             #expect(!worker.isCreator, "\(context)")
             workers.append(worker)
@@ -70,7 +72,9 @@ struct RegionLayoutTests {
                     let page = view[block]
                     let fileOffset = block * s + w * p + offset
                     #expect(page.count == size)
-                    #expect(page.baseAddress! == worker.baseAddress + fileOffset, "\(context) w=\(w) t=\(t) b=\(block)")
+                    #expect(
+                        page.baseAddress! == worker.baseAddress + fileOffset,
+                        "\(context) w=\(w) t=\(t) b=\(block)")
                     let key = RegionFillPattern.key(seed: seed, rank: w, tensor: t, block: block)
                     RegionFillPattern.fill(page, key: key)
                     for i in 0..<size {
@@ -83,19 +87,24 @@ struct RegionLayoutTests {
             if offset < p {
                 // One byte too many: the error names 1 byte of overflow; the cursor stays.
                 let remaining = p - offset
-                #expect(throws: SharedOffloadRegionError.slotOverflow(
-                    rank: w, requestedBytes: remaining + 1, remainingBytes: remaining, overflowBytes: 1)
+                #expect(
+                    throws: SharedOffloadRegionError.slotOverflow(
+                        rank: w, requestedBytes: remaining + 1, remainingBytes: remaining,
+                        overflowBytes: 1)
                 ) { try worker.createNextView(tensorPageSize: remaining + 1) }
                 #expect(worker.remainingSlotBytes == remaining)
             } else {
-                #expect(throws: SharedOffloadRegionError.self) { try worker.createNextView(tensorPageSize: 1) }
+                #expect(throws: SharedOffloadRegionError.self) {
+                    try worker.createNextView(tensorPageSize: 1)
+                }
             }
         }
 
         #expect(writes.allSatisfy { $0 <= 1 }, "a byte was written by two views: \(context)")
         let raw = rawBytes(manager.path)
         if let first = (0..<raw.count).first(where: { raw[$0] != expected[$0] }) {
-            Issue.record("""
+            Issue.record(
+                """
                 raw file byte \(first) (row \(first / s), offset \(first % s)) is \(raw[first]), \
                 expected \(expected[first]); \(context)
                 """)
@@ -104,36 +113,50 @@ struct RegionLayoutTests {
         #expect(kv.count == b)
         for block in 0..<b {
             let row = kv[block]
-            #expect(row.baseAddress! == manager.baseAddress + block * s && row.count == s, "\(context)")
+            #expect(
+                row.baseAddress! == manager.baseAddress + block * s && row.count == s, "\(context)")
             if block + 1 < b { #expect(row.baseAddress! + row.count == kv[block + 1].baseAddress!) }
-            #expect(Array(row) == Array(expected[block * s..<(block + 1) * s]), "KV view row \(block), \(context)")
+            #expect(
+                Array(row) == Array(expected[block * s..<(block + 1) * s]),
+                "KV view row \(block), \(context)")
             manager.withUnsafeMutableBytes(ofRow: block) { bytes in
                 #expect(bytes.baseAddress! == row.baseAddress! && bytes.count == s)
             }
         }
         if layout == .pageAligned {
-            #expect(Int(bitPattern: manager.baseAddress) % page == 0 && s % page == 0, "rows must be page aligned")
+            #expect(
+                Int(bitPattern: manager.baseAddress) % page == 0 && s % page == 0,
+                "rows must be page aligned")
         }
         for worker in workers { worker.cleanup() }
         manager.cleanup()
-        #expect(dir.fileNames.isEmpty, "creator cleanup must remove the region and sidecar: \(dir.fileNames)")
+        #expect(
+            dir.fileNames.isEmpty,
+            "creator cleanup must remove the region and sidecar: \(dir.fileNames)")
     }
 
     /// Checks the worked example of RegionGeometry's header and the stride formulas.
     @Test func geometryWorkedExample() throws {
-        let seed = try RegionGeometry(numBlocks: 8, numWorkers: 3, cpuPageSize: 1000, layout: .seed, pageSize: 4096)
+        let seed = try RegionGeometry(
+            numBlocks: 8, numWorkers: 3, cpuPageSize: 1000, layout: .seed, pageSize: 4096)
         #expect(seed.rowStride == 3000 && seed.fileSize == 24000 && seed.paddingPerRow == 0)
         #expect(seed.slotOffset(block: 5, rank: 2) == 17000)
-        let aligned = try RegionGeometry(numBlocks: 8, numWorkers: 3, cpuPageSize: 1000, layout: .pageAligned, pageSize: 4096)
-        #expect(aligned.rowStride == 4096 && aligned.fileSize == 32768 && aligned.paddingPerRow == 1096)
+        let aligned = try RegionGeometry(
+            numBlocks: 8, numWorkers: 3, cpuPageSize: 1000, layout: .pageAligned, pageSize: 4096)
+        #expect(
+            aligned.rowStride == 4096 && aligned.fileSize == 32768 && aligned.paddingPerRow == 1096)
         #expect(aligned.slotOffset(block: 5, rank: 2) == 22480)
-        let exact = try RegionGeometry(numBlocks: 2, numWorkers: 4, cpuPageSize: 4096, layout: .pageAligned, pageSize: 4096)
+        let exact = try RegionGeometry(
+            numBlocks: 2, numWorkers: 4, cpuPageSize: 4096, layout: .pageAligned, pageSize: 4096)
         #expect(exact.rowStride == 16384)
         #expect(throws: SharedOffloadRegionError.self) {
-            try RegionGeometry(numBlocks: Int.max / 2, numWorkers: 4, cpuPageSize: 4096, layout: .seed, pageSize: 4096)
+            try RegionGeometry(
+                numBlocks: Int.max / 2, numWorkers: 4, cpuPageSize: 4096, layout: .seed,
+                pageSize: 4096)
         }
         #expect(throws: SharedOffloadRegionError.self) {
-            try RegionGeometry(numBlocks: 0, numWorkers: 1, cpuPageSize: 1, layout: .seed, pageSize: 4096)
+            try RegionGeometry(
+                numBlocks: 0, numWorkers: 1, cpuPageSize: 1, layout: .seed, pageSize: 4096)
         }
     }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import SpillwaySystem
 
 @Suite("Region pre-fault fallback")
@@ -12,14 +13,16 @@ struct RegionPrefaultTests {
         let dir = ScratchDirectory()
         let id = dir.instanceID()
         let creator = try SharedOffloadRegion(
-            instanceID: id, numBlocks: 6, rank: nil, numWorkers: 3, cpuPageSize: 5000, layout: .pageAligned,
+            instanceID: id, numBlocks: 6, rank: nil, numWorkers: 3, cpuPageSize: 5000,
+            layout: .pageAligned,
             directory: dir.path)
         creator.withUnsafeMutableBytes { RegionFillPattern.fill($0, key: 42) }
         let before = rawBytes(creator.path)
         for rank in [nil, 1] as [Int?] {
             let joiner = try SharedOffloadRegion(
                 instanceID: id, numBlocks: 6, rank: rank, numWorkers: 3, cpuPageSize: 5000,
-                layout: .pageAligned, directory: dir.path, timeout: .seconds(30), prefault: .touchFallback)
+                layout: .pageAligned, directory: dir.path, timeout: .seconds(30),
+                prefault: .touchFallback)
             joiner.cleanup()
         }
         #expect(rawBytes(creator.path) == before)
@@ -34,7 +37,8 @@ struct RegionPrefaultTests {
         let id = dir.instanceID()
         let pages = 256
         let region = try SharedOffloadRegion(
-            instanceID: id, numBlocks: pages, rank: nil, numWorkers: 1, cpuPageSize: 4096, directory: dir.path)
+            instanceID: id, numBlocks: pages, rank: nil, numWorkers: 1, cpuPageSize: 4096,
+            directory: dir.path)
         let base = UInt(bitPattern: region.baseAddress)
         let done = UnsafeMutablePointer<Int>.allocate(capacity: 1)
         done.initialize(to: 0)
@@ -54,12 +58,14 @@ struct RegionPrefaultTests {
         writer.start()
         var rounds = 0
         while done.pointee == 0 || rounds == 0 {
-            RegionPrefault.touch(base: region.baseAddress, start: 0, end: pages * 4096, pageSize: 4096)
+            RegionPrefault.touch(
+                base: region.baseAddress, start: 0, end: pages * 4096, pageSize: 4096)
             rounds += 1
         }
         let bytes = region.baseAddress.assumingMemoryBound(to: UInt8.self)
         for page in 0..<pages where bytes[page * 4096] != 0xAB {
-            Issue.record("page \(page): touch overwrote the writer's last store (\(bytes[page * 4096]))")
+            Issue.record(
+                "page \(page): touch overwrote the writer's last store (\(bytes[page * 4096]))")
             break
         }
         region.cleanup()

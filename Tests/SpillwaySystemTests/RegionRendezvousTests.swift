@@ -2,13 +2,15 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import SpillwaySystem
 
 @Suite("Region rendezvous")
 struct RegionRendezvousTests {
     func open(_ dir: ScratchDirectory, _ id: String, rank: Int?) throws -> SharedOffloadRegion {
         try SharedOffloadRegion(
-            instanceID: id, numBlocks: 3, rank: rank, numWorkers: 3, cpuPageSize: 4096, directory: dir.path)
+            instanceID: id, numBlocks: 3, rank: rank, numWorkers: 3, cpuPageSize: 4096,
+            directory: dir.path)
     }
 
     /// Setup: manager and ranks 0..2 map the region and arrive, one arriving twice. Checks:
@@ -20,7 +22,9 @@ struct RegionRendezvousTests {
         let manager = try open(dir, id, rank: nil)
         let workers = try (0..<3).map { try open(dir, id, rank: $0) }
         #expect(try workers[0].arriveAtRendezvous() == .waiting(arrived: 1, expected: 4))
-        #expect(try workers[0].arriveAtRendezvous() == .waiting(arrived: 1, expected: 4), "a repeat counts once")
+        #expect(
+            try workers[0].arriveAtRendezvous() == .waiting(arrived: 1, expected: 4),
+            "a repeat counts once")
         #expect(try manager.arriveAtRendezvous() == .waiting(arrived: 2, expected: 4))
         #expect(try workers[2].arriveAtRendezvous() == .waiting(arrived: 3, expected: 4))
         let meta = try RegionMetadata.read(path: manager.sidecarPath)
@@ -33,7 +37,8 @@ struct RegionRendezvousTests {
 
         let view = try workers[2].createNextView(tensorPageSize: 4096)
         view[1].initializeMemory(as: UInt8.self, repeating: 0x5A)
-        #expect(manager.createKVMemoryView()[1][2 * 4096 + 17] == 0x5A, "mappings outlive the unlink")
+        #expect(
+            manager.createKVMemoryView()[1][2 * 4096 + 17] == 0x5A, "mappings outlive the unlink")
         for worker in workers { worker.cleanup() }
         manager.cleanup()
         #expect(dir.fileNames.isEmpty)
@@ -52,7 +57,9 @@ struct RegionRendezvousTests {
         #expect(unlink(path) == 0)
         dir.makeFile(InstanceID.fileName(for: id), size: 3 * 3 * 4096)
         #expect(try manager.arriveAtRendezvous() == .alreadyUnlinked)
-        #expect(try FileStatus.ofLink(atPath: path)?.size == 3 * 3 * 4096, "the replacement must survive")
+        #expect(
+            try FileStatus.ofLink(atPath: path)?.size == 3 * 3 * 4096,
+            "the replacement must survive")
     }
 
     /// A region created without a sidecar (as vLLM creates it) still supports the rendezvous:

@@ -1,6 +1,7 @@
 // Helpers for region tests: a private scratch directory in /dev/shm, raw file reads, seeded RNG.
 import Foundation
 import Glibc
+
 @testable import SpillwaySystem
 
 /// A fresh 0700 directory under /dev/shm, removed with everything in it on deinit, so
@@ -18,12 +19,16 @@ final class ScratchDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
     /// A unique instance id for one test.
-    func instanceID(_ name: String = "r") -> String { "\(name)-\(UInt32.random(in: 0...UInt32.max))" }
+    func instanceID(_ name: String = "r") -> String {
+        "\(name)-\(UInt32.random(in: 0...UInt32.max))"
+    }
 
     func regionPath(_ id: String) -> String { path + "/" + InstanceID.fileName(for: id) }
 
     /// Names of the files in the directory, sorted.
-    var fileNames: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+    var fileNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
 
     /// Writes a plain file of `size` zero bytes (0600).
     func makeFile(_ name: String, size: Int) {
@@ -43,7 +48,9 @@ func rawBytes(_ path: String) -> [UInt8] {
 /// stay correct while other tests open files in parallel).
 func processHoldsDescriptor(on path: String) -> Bool {
     let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-    return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path }
+    return fds.contains {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path
+    }
 }
 
 /// splitmix64: small, seedable, good enough to pick geometries.

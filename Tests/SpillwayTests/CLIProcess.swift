@@ -23,11 +23,16 @@ final class CLIProcess {
             url = url.deletingLastPathComponent()
             candidates.append(url.appendingPathComponent("spillway"))
         }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway"))
-        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
+        candidates.append(
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway"))
+        if let found = candidates.first(where: {
+            FileManager.default.isExecutableFile(atPath: $0.path)
+        }) {
             return found
         }
-        throw CLIError("no spillway binary next to the tests (looked at \(candidates.map(\.path))): run `swift build` first")
+        throw CLIError(
+            "no spillway binary next to the tests (looked at \(candidates.map(\.path))): run `swift build` first"
+        )
     }
 
     init(_ arguments: [String]) throws {
@@ -60,9 +65,12 @@ final class CLIProcess {
     func readEvent() throws -> [String: Any] {
         guard let line = readLine() else {
             process.waitUntilExit()
-            throw CLIError("spillway \(arguments.joined(separator: " ")) ended (status \(process.terminationStatus)) without an event; stderr: \(stderrText())")
+            throw CLIError(
+                "spillway \(arguments.joined(separator: " ")) ended (status \(process.terminationStatus)) without an event; stderr: \(stderrText())"
+            )
         }
-        guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
             throw CLIError("not a JSON object: \(line)")
         }
         return object
@@ -74,7 +82,8 @@ final class CLIProcess {
     @discardableResult
     func wait() -> Int32 {
         process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     func stderrText() -> String {
@@ -82,7 +91,8 @@ final class CLIProcess {
     }
 
     /// Runs a command to completion: (status, stdout, stderr).
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String)
+    {
         let child = try CLIProcess(arguments)
         let out = child.stdout.fileHandleForReading.readDataToEndOfFile()
         let err = child.stderrText()
@@ -112,6 +122,8 @@ final class CLIScratchDirectory {
     }
     /// Region-related files (vllm_offload_*), sorted.
     var regionFiles: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasPrefix("vllm_offload_") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter {
+            $0.hasPrefix("vllm_offload_")
+        }.sorted()
     }
 }

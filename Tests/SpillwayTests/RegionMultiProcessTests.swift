@@ -10,11 +10,14 @@ struct RegionMultiProcessTests {
     static let blocks = 16, workers = 4, slot = 3000, tensors = [1000, 1500]
 
     static func createArguments(
-        _ dir: CLIScratchDirectory, id: String, rank: Int?, layout: String, seed: UInt64, extra: [String] = []
+        _ dir: CLIScratchDirectory, id: String, rank: Int?, layout: String, seed: UInt64,
+        extra: [String] = []
     ) -> [String] {
         var args = [
-            "region", "create", "--instance-id", id, "--num-blocks", "\(blocks)", "--num-workers", "\(workers)",
-            "--cpu-page-size", "\(slot)", "--layout", layout, "--dir", dir.path, "--fill-pattern", "\(seed)",
+            "region", "create", "--instance-id", id, "--num-blocks", "\(blocks)", "--num-workers",
+            "\(workers)",
+            "--cpu-page-size", "\(slot)", "--layout", layout, "--dir", dir.path, "--fill-pattern",
+            "\(seed)",
             "--tensor-page-sizes", tensors.map(String.init).joined(separator: ","), "--json",
         ]
         if let rank { args += ["--rank", "\(rank)"] }
@@ -30,7 +33,9 @@ struct RegionMultiProcessTests {
                 var offset = b * stride + w * slot
                 for (t, size) in tensors.enumerated() {
                     let key = RegionFillPattern.key(seed: seed, rank: w, tensor: t, block: b)
-                    for i in 0..<size { image[offset + i] = RegionFillPattern.byte(key: key, at: i) }
+                    for i in 0..<size {
+                        image[offset + i] = RegionFillPattern.byte(key: key, at: i)
+                    }
                     offset += size
                 }
             }
@@ -51,11 +56,21 @@ struct RegionMultiProcessTests {
             let id = "race-\(round)-\(UInt32.random(in: 0...UInt32.max))"
             let seed = UInt64.random(in: 1...UInt64.max)
             let context = "layout=\(layout) round=\(round) seed=\(seed)"
-            let extra = ["--start-after", dir.path + "/go", "--checksum-after", dir.path + "/check", "--verify"]
+            let extra = [
+                "--start-after", dir.path + "/go", "--checksum-after", dir.path + "/check",
+                "--verify",
+            ]
             let children = try ([nil] + (0..<Self.workers).map { $0 }).map { rank in
-                try CLIProcess(Self.createArguments(dir, id: id, rank: rank, layout: layout, seed: seed, extra: extra))
+                try CLIProcess(
+                    Self.createArguments(
+                        dir, id: id, rank: rank, layout: layout, seed: seed, extra: extra))
             }
-            defer { for child in children where child.process.isRunning { child.signal(SIGKILL); child.wait() } }
+            defer {
+                for child in children where child.process.isRunning {
+                    child.signal(SIGKILL)
+                    child.wait()
+                }
+            }
             dir.touch("go")
             let ready = try children.map { try $0.readEvent() }
             let creators = ready.filter { $0["isCreator"] as? Bool == true }
@@ -63,23 +78,32 @@ struct RegionMultiProcessTests {
             let stride = try #require(ready[0]["rowStride"] as? Int)
             #expect(stride == (layout == "seed" ? 12000 : 12288), "\(context)")
 
-            let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.path + "/vllm_offload_\(id).mmap")))
+            let raw = [UInt8](
+                try Data(contentsOf: URL(fileURLWithPath: dir.path + "/vllm_offload_\(id).mmap")))
             let expected = Self.expectedImage(seed: seed, stride: stride)
             #expect(raw.count == expected.count, "\(context)")
-            if let first = (0..<min(raw.count, expected.count)).first(where: { raw[$0] != expected[$0] }) {
-                Issue.record("raw byte \(first) (row \(first / stride), offset \(first % stride)) is \(raw[first]), expected \(expected[first]); \(context)")
+            if let first = (0..<min(raw.count, expected.count)).first(where: {
+                raw[$0] != expected[$0]
+            }) {
+                Issue.record(
+                    "raw byte \(first) (row \(first / stride), offset \(first % stride)) is \(raw[first]), expected \(expected[first]); \(context)"
+                )
             }
             dir.touch("check")
             let crc = raw.withUnsafeBytes { CRC32C.checksum($0) }
             for (child, event) in zip(children, try children.map { try $0.readEvent() }) {
-                #expect(event["crc32c"] as? Int == Int(crc), "pid \(child.pid) sees other bytes, \(context)")
+                #expect(
+                    event["crc32c"] as? Int == Int(crc),
+                    "pid \(child.pid) sees other bytes, \(context)")
                 #expect(event["mismatchedBytes"] as? Int == 0, "pid \(child.pid) \(context)")
             }
             for child in children { child.signal(SIGTERM) }
             for child in children {
                 #expect(child.wait() == 0, "\(child.arguments) \(context): \(child.stderrText())")
             }
-            #expect(dir.regionFiles.isEmpty, "creator cleanup must remove the region: \(dir.regionFiles), \(context)")
+            #expect(
+                dir.regionFiles.isEmpty,
+                "creator cleanup must remove the region: \(dir.regionFiles), \(context)")
         }
     }
 
@@ -93,29 +117,44 @@ struct RegionMultiProcessTests {
         let id = "rdv-\(UInt32.random(in: 0...UInt32.max))"
         let seed = UInt64.random(in: 1...UInt64.max)
         let extra = ["--rendezvous", "--checksum-after", dir.path + "/check", "--verify"]
-        let first = try CLIProcess(Self.createArguments(dir, id: id, rank: 0, layout: "page-aligned", seed: seed, extra: extra))
+        let first = try CLIProcess(
+            Self.createArguments(
+                dir, id: id, rank: 0, layout: "page-aligned", seed: seed, extra: extra))
         let firstReady = try first.readEvent()
         #expect(firstReady["isCreator"] as? Bool == true)
         #expect(firstReady["rendezvous"] as? String == "waiting 1/5")
         first.signal(SIGKILL)
         #expect(first.wait() == 128 + SIGKILL)
-        #expect(dir.regionFiles.count == 2, "killed creator leaves region + sidecar until the rendezvous: \(dir.regionFiles)")
+        #expect(
+            dir.regionFiles.count == 2,
+            "killed creator leaves region + sidecar until the rendezvous: \(dir.regionFiles)")
 
         var survivors: [CLIProcess] = []
-        defer { for child in survivors where child.process.isRunning { child.signal(SIGKILL); child.wait() } }
+        defer {
+            for child in survivors where child.process.isRunning {
+                child.signal(SIGKILL)
+                child.wait()
+            }
+        }
         for (index, rank) in [1, 2, 3, nil].enumerated() {
-            let child = try CLIProcess(Self.createArguments(dir, id: id, rank: rank, layout: "page-aligned", seed: seed, extra: extra))
+            let child = try CLIProcess(
+                Self.createArguments(
+                    dir, id: id, rank: rank, layout: "page-aligned", seed: seed, extra: extra))
             survivors.append(child)
             let ready = try child.readEvent()
             #expect(ready["isCreator"] as? Bool == false)
             let expected = index == 3 ? "completed" : "waiting \(index + 2)/5"
             #expect(ready["rendezvous"] as? String == expected, "seed=\(seed) \(ready)")
         }
-        #expect(dir.regionFiles.isEmpty, "rendezvous must unlink region and sidecar: \(dir.regionFiles)")
+        #expect(
+            dir.regionFiles.isEmpty, "rendezvous must unlink region and sidecar: \(dir.regionFiles)"
+        )
         dir.touch("check")
         let sums = try survivors.map { try $0.readEvent() }
         #expect(Set(sums.compactMap { $0["crc32c"] as? Int }).count == 1, "\(sums)")
-        for event in sums { #expect(event["mismatchedBytes"] as? Int == 0, "seed=\(seed) \(event)") }
+        for event in sums {
+            #expect(event["mismatchedBytes"] as? Int == 0, "seed=\(seed) \(event)")
+        }
         for child in survivors { child.signal(SIGTERM) }
         for child in survivors { #expect(child.wait() == 0, "\(child.stderrText())") }
         #expect(dir.regionFiles.isEmpty)
@@ -133,31 +172,47 @@ struct RegionMultiProcessTests {
             "region", "create", "--instance-id", id, "--num-blocks", "4", "--num-workers", "2",
             "--cpu-page-size", "4096", "--dir", dir.path, "--json",
         ])
-        defer { if holder.process.isRunning { holder.signal(SIGKILL); holder.wait() } }
+        defer {
+            if holder.process.isRunning {
+                holder.signal(SIGKILL)
+                holder.wait()
+            }
+        }
         _ = try holder.readEvent()
-        _ = FileManager.default.createFile(atPath: dir.path + "/vllm_offload_stale.mmap", contents: Data(count: 8192))
-        _ = FileManager.default.createFile(atPath: dir.path + "/vllm_offload_stale.mmap.meta", contents: Data("{}".utf8))
+        _ = FileManager.default.createFile(
+            atPath: dir.path + "/vllm_offload_stale.mmap", contents: Data(count: 8192))
+        _ = FileManager.default.createFile(
+            atPath: dir.path + "/vllm_offload_stale.mmap.meta", contents: Data("{}".utf8))
 
         let list = try CLIProcess.run(["region", "list", "--dir", dir.path, "--json"])
         #expect(list.status == 0, "\(list.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
         let regions = try #require(object["regions"] as? [[String: Any]])
-        let byID = Dictionary(uniqueKeysWithValues: regions.map { ($0["instanceID"] as! String, $0) })
+        let byID = Dictionary(
+            uniqueKeysWithValues: regions.map { ($0["instanceID"] as! String, $0) })
         #expect(Set(byID.keys) == [id, "stale"])
         #expect(byID[id]?["state"] as? String == "live")
         #expect((byID[id]?["mappingPIDs"] as? [Int])?.contains(Int(holder.pid)) == true)
         #expect(byID["stale"]?["state"] as? String == "stale")
         #expect((byID["stale"]?["mappingPIDs"] as? [Int])?.isEmpty == true)
 
-        let inspect = try CLIProcess.run(["region", "inspect", dir.path + "/vllm_offload_\(id).mmap", "--json"])
-        let inspected = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
-        #expect(inspected["state"] as? String == "live" && inspected["sizeBytes"] as? Int == 4 * 2 * 4096)
+        let inspect = try CLIProcess.run([
+            "region", "inspect", dir.path + "/vllm_offload_\(id).mmap", "--json",
+        ])
+        let inspected = try #require(
+            try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        #expect(
+            inspected["state"] as? String == "live"
+                && inspected["sizeBytes"] as? Int == 4 * 2 * 4096)
 
         let dry = try CLIProcess.run(["region", "clean", "--dir", dir.path, "--dry-run"])
         #expect(dry.status == 0 && dir.regionFiles.count == 4, "\(dry.stdout) \(dir.regionFiles)")
         let clean = try CLIProcess.run(["region", "clean", "--dir", dir.path])
         #expect(clean.status == 0, "\(clean.stderr)")
-        #expect(dir.regionFiles == ["vllm_offload_\(id).mmap", "vllm_offload_\(id).mmap.meta"], "\(clean.stdout)")
+        #expect(
+            dir.regionFiles == ["vllm_offload_\(id).mmap", "vllm_offload_\(id).mmap.meta"],
+            "\(clean.stdout)")
 
         holder.signal(SIGTERM)
         #expect(holder.wait() == 0)

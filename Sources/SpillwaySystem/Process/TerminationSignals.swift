@@ -25,7 +25,8 @@ public enum TerminationSignals {
             while sigwait(&set, &signal) != 0 {}
             return signal
         }
-        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(max(0, timeoutSeconds) * 1000)))
+        let deadline = ContinuousClock.now.advanced(
+            by: .milliseconds(Int64(max(0, timeoutSeconds) * 1000)))
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { return nil }

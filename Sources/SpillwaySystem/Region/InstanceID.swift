@@ -27,7 +27,8 @@ public enum InstanceID {
 
     /// The instance id encoded in a region file name, or nil if the name is not one.
     public static func parse(fileName: String) -> String? {
-        let prefix = "vllm_offload_", suffix = ".mmap"
+        let prefix = "vllm_offload_"
+        let suffix = ".mmap"
         guard fileName.hasPrefix(prefix), fileName.hasSuffix(suffix),
             fileName.count > prefix.count + suffix.count
         else { return nil }

@@ -73,7 +73,8 @@ public struct ProcessFileUsage: Sendable {
             }
             guard Int(name) != nil else { continue }
             // stat follows the fd's magic link to the open file itself.
-            guard let status = try? FileStatus.of(path: "\(directory)/\(name)"), status.isRegularFile
+            guard let status = try? FileStatus.of(path: "\(directory)/\(name)"),
+                status.isRegularFile
             else { continue }
             openPIDs[Key(device: status.device, inode: status.inode), default: []].insert(pid)
         }

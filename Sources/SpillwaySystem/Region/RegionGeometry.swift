@@ -30,24 +30,30 @@ public struct RegionGeometry: Hashable, Sendable, Codable {
         layout: SharedOffloadRegion.Layout, pageSize: Int
     ) throws {
         guard numBlocks > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry("numBlocks must be at least 1, got \(numBlocks)")
+            throw SharedOffloadRegionError.invalidGeometry(
+                "numBlocks must be at least 1, got \(numBlocks)")
         }
         guard numWorkers > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry("numWorkers must be at least 1, got \(numWorkers)")
+            throw SharedOffloadRegionError.invalidGeometry(
+                "numWorkers must be at least 1, got \(numWorkers)")
         }
         guard cpuPageSize > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry("cpuPageSize must be at least 1 byte, got \(cpuPageSize)")
+            throw SharedOffloadRegionError.invalidGeometry(
+                "cpuPageSize must be at least 1 byte, got \(cpuPageSize)")
         }
-        precondition(pageSize > 0 && pageSize & (pageSize - 1) == 0, "page size must be a power of two")
+        precondition(
+            pageSize > 0 && pageSize & (pageSize - 1) == 0, "page size must be a power of two")
         let (slots, o1) = cpuPageSize.multipliedReportingOverflow(by: numWorkers)
         guard !o1 else {
-            throw SharedOffloadRegionError.invalidGeometry("row size cpuPageSize * numWorkers overflows")
+            throw SharedOffloadRegionError.invalidGeometry(
+                "row size cpuPageSize * numWorkers overflows")
         }
         var stride = slots
         if layout == .pageAligned {
             let (padded, o2) = slots.addingReportingOverflow(pageSize - 1)
             guard !o2 else {
-                throw SharedOffloadRegionError.invalidGeometry("row stride overflows when page aligned")
+                throw SharedOffloadRegionError.invalidGeometry(
+                    "row stride overflows when page aligned")
             }
             stride = padded & ~(pageSize - 1)
         }

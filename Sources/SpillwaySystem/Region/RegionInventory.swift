@@ -1,12 +1,13 @@
+import Glibc
+import SystemPackage
+
 // Operator view of a region directory: every vllm_offload_*.mmap with size, owner, age, the
 // live processes using it, and removal of the ones nobody uses (the leak after crashes).
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
-import Glibc
-import SystemPackage
 
 /// One region file found in a directory.
 public struct RegionListing: Codable, Sendable, Equatable {
@@ -51,13 +52,15 @@ public enum RegionInventory {
         directory: String, usage: ProcessFileUsage = .scan()
     ) throws -> [RegionListing] {
         guard let dir = opendir(directory) else {
-            throw SharedOffloadRegionError.system(operation: "opendir", path: directory, errno: Errno(rawValue: errno))
+            throw SharedOffloadRegionError.system(
+                operation: "opendir", path: directory, errno: Errno(rawValue: errno))
         }
         var names: [String] = []
         while let entry = readdir(dir) {
-            names.append(withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            })
+            names.append(
+                withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                })
         }
         closedir(dir)
         let now = Int(RegionOpener.unixNow())
@@ -76,7 +79,8 @@ public enum RegionInventory {
             let openers = problem == nil ? usage.users(of: status).subtracting(mappers) : []
             var metadata: RegionMetadata? = nil
             if problem == nil,
-                let meta = try? RegionMetadata.read(path: RegionMetadata.sidecarPath(forRegionPath: path)),
+                let meta = try? RegionMetadata.read(
+                    path: RegionMetadata.sidecarPath(forRegionPath: path)),
                 meta.describes(status)
             {
                 metadata = meta
@@ -100,7 +104,8 @@ public enum RegionInventory {
     public static func clean(directory: String, dryRun: Bool) throws -> RegionCleanReport {
         let usage = ProcessFileUsage.scan()
         let listings = try list(directory: directory, usage: usage)
-        var report = RegionCleanReport(directory: directory, dryRun: dryRun, removed: [], kept: [:], freedBytes: 0)
+        var report = RegionCleanReport(
+            directory: directory, dryRun: dryRun, removed: [], kept: [:], freedBytes: 0)
         let root = geteuid() == 0
         for entry in listings {
             if entry.isLive { continue }
@@ -109,17 +114,21 @@ public enum RegionInventory {
                 continue
             }
             if !root && entry.ownerUID != geteuid() {
-                report.kept[entry.path] = "owned by uid \(entry.ownerUID); its processes may be invisible to us"
+                report.kept[entry.path] =
+                    "owned by uid \(entry.ownerUID); its processes may be invisible to us"
                 continue
             }
             let sidecar = RegionMetadata.sidecarPath(forRegionPath: entry.path)
             if dryRun {
                 report.removed.append(entry.path)
                 report.freedBytes += entry.sizeBytes
-                if (try? FileStatus.ofLink(atPath: sidecar)) ?? nil != nil { report.removed.append(sidecar) }
+                if (try? FileStatus.ofLink(atPath: sidecar)) ?? nil != nil {
+                    report.removed.append(sidecar)
+                }
                 continue
             }
-            guard let status = try? FileStatus.ofLink(atPath: entry.path), status.size == entry.sizeBytes,
+            guard let status = try? FileStatus.ofLink(atPath: entry.path),
+                status.size == entry.sizeBytes,
                 RegionSyscalls.unlinkIfSameInode(entry.path, expected: status)
             else { continue }
             report.removed.append(entry.path)

@@ -1,13 +1,14 @@
+import Glibc
+import SystemPackage
+
 // The sidecar metadata file `<region>.meta` (JSON): geometry, layout, generation, the inode it
 // describes, and rendezvous arrivals. It lives next to the region, never inside it, so vLLM
 // peers mapping the region see exactly the bytes they expect.
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
-import Glibc
-import SystemPackage
 
 /// Contents of a region's sidecar file.
 public struct RegionMetadata: Codable, Equatable, Sendable {
@@ -65,7 +66,8 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
         do {
             return try JSONDecoder().decode(RegionMetadata.self, from: Data(bytes))
         } catch {
-            throw SharedOffloadRegionError.sidecarUnreadable(path: path, reason: "invalid JSON: \(error)")
+            throw SharedOffloadRegionError.sidecarUnreadable(
+                path: path, reason: "invalid JSON: \(error)")
         }
     }
 
@@ -95,7 +97,8 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
         _ = unlink(temp)  // A leftover from a crashed process with our pid.
         let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw SharedOffloadRegionError.system(operation: "create sidecar", path: temp, errno: Errno(rawValue: errno))
+            throw SharedOffloadRegionError.system(
+                operation: "create sidecar", path: temp, errno: Errno(rawValue: errno))
         }
         do {
             try Self.writeAll(fd: fd, bytes: encoded(), path: temp)
@@ -108,7 +111,8 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
         if rename(temp, path) != 0 {
             let e = errno
             _ = unlink(temp)
-            throw SharedOffloadRegionError.system(operation: "rename sidecar to", path: path, errno: Errno(rawValue: e))
+            throw SharedOffloadRegionError.system(
+                operation: "rename sidecar to", path: path, errno: Errno(rawValue: e))
         }
     }
 
@@ -117,7 +121,8 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
     func overwrite(fd: Int32, path: String) throws {
         while ftruncate(fd, 0) != 0 {
             if errno != EINTR {
-                throw SharedOffloadRegionError.system(operation: "truncate sidecar", path: path, errno: Errno(rawValue: errno))
+                throw SharedOffloadRegionError.system(
+                    operation: "truncate sidecar", path: path, errno: Errno(rawValue: errno))
             }
         }
         try Self.writeAll(fd: fd, bytes: encoded(), path: path)
@@ -132,7 +137,8 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
             throw SharedOffloadRegionError.notRegularFile(path: path, kind: status.kindDescription)
         }
         guard status.ownerUID == geteuid() else {
-            throw SharedOffloadRegionError.foreignOwner(path: path, ownerUID: status.ownerUID, ourUID: geteuid())
+            throw SharedOffloadRegionError.foreignOwner(
+                path: path, ownerUID: status.ownerUID, ourUID: geteuid())
         }
     }
 
@@ -148,17 +154,21 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
         var chunk = [UInt8](repeating: 0, count: 4096)
         var offset = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            let n = chunk.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress, $0.count, off_t(offset))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SharedOffloadRegionError.system(operation: "read sidecar", path: path, errno: Errno(rawValue: errno))
+                throw SharedOffloadRegionError.system(
+                    operation: "read sidecar", path: path, errno: Errno(rawValue: errno))
             }
             if n == 0 { return result }
             result.append(contentsOf: chunk[0..<n])
             offset += n
             // A sidecar is a few hundred bytes; anything this large is not ours.
             if offset > 1 << 20 {
-                throw SharedOffloadRegionError.sidecarUnreadable(path: path, reason: "larger than 1 MiB")
+                throw SharedOffloadRegionError.sidecarUnreadable(
+                    path: path, reason: "larger than 1 MiB")
             }
         }
     }
@@ -171,7 +181,8 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SharedOffloadRegionError.system(operation: "write sidecar", path: path, errno: Errno(rawValue: errno))
+                throw SharedOffloadRegionError.system(
+                    operation: "write sidecar", path: path, errno: Errno(rawValue: errno))
             }
             offset += n
         }

@@ -34,7 +34,8 @@ struct RegionOpener {
             let createErrno = errno
             if createErrno == EINTR { continue }
             guard createErrno == EEXIST else {
-                throw SharedOffloadRegionError.system(operation: "create", path: path, errno: Errno(rawValue: createErrno))
+                throw SharedOffloadRegionError.system(
+                    operation: "create", path: path, errno: Errno(rawValue: createErrno))
             }
             // O_NONBLOCK: opening a FIFO planted at the path must not hang; it has no effect
             // on regular files.
@@ -61,10 +62,12 @@ struct RegionOpener {
             case EISDIR:
                 throw SharedOffloadRegionError.notRegularFile(path: path, kind: "directory")
             case ENXIO, ENODEV, EOPNOTSUPP:
-                let kind = (try? FileStatus.ofLink(atPath: path))??.kindDescription ?? "special file"
+                let kind =
+                    (try? FileStatus.ofLink(atPath: path))??.kindDescription ?? "special file"
                 throw SharedOffloadRegionError.notRegularFile(path: path, kind: kind)
             default:
-                throw SharedOffloadRegionError.system(operation: "open", path: path, errno: Errno(rawValue: joinErrno))
+                throw SharedOffloadRegionError.system(
+                    operation: "open", path: path, errno: Errno(rawValue: joinErrno))
             }
         }
     }
@@ -77,7 +80,8 @@ struct RegionOpener {
             let status = try fstatOrThrow(fd)
             let free: Int
             do { free = try RegionSyscalls.freeBytes(directory: directory) } catch {
-                throw SharedOffloadRegionError.system(operation: "statvfs", path: directory, errno: error)
+                throw SharedOffloadRegionError.system(
+                    operation: "statvfs", path: directory, errno: error)
             }
             guard geometry.fileSize <= free else {
                 throw SharedOffloadRegionError.insufficientSpace(
@@ -98,7 +102,8 @@ struct RegionOpener {
             wroteSidecar = true
             while ftruncate(fd, off_t(geometry.fileSize)) != 0 {
                 if errno == EINTR { continue }
-                throw SharedOffloadRegionError.system(operation: "ftruncate", path: path, errno: Errno(rawValue: errno))
+                throw SharedOffloadRegionError.system(
+                    operation: "ftruncate", path: path, errno: Errno(rawValue: errno))
             }
             let base = try mapAndPrefault(fd: fd)
             RegionSyscalls.close(fd)
@@ -128,10 +133,12 @@ struct RegionOpener {
             // Checks on the open descriptor, not the path: nothing can swap the file between
             // the check and the use.
             guard status.isRegularFile else {
-                throw SharedOffloadRegionError.notRegularFile(path: path, kind: status.kindDescription)
+                throw SharedOffloadRegionError.notRegularFile(
+                    path: path, kind: status.kindDescription)
             }
             guard status.ownerUID == geteuid() else {
-                throw SharedOffloadRegionError.foreignOwner(path: path, ownerUID: status.ownerUID, ourUID: geteuid())
+                throw SharedOffloadRegionError.foreignOwner(
+                    path: path, ownerUID: status.ownerUID, ourUID: geteuid())
             }
             // The creator's ftruncate takes the size from 0 to B*S in one step, so 0 means
             // "not sized yet" and any other wrong size is a stale or foreign file.
@@ -144,7 +151,10 @@ struct RegionOpener {
                 usleep(Self.pollIntervalMicroseconds)
                 status = try fstatOrThrow(fd)
             }
-            if let meta = try RegionMetadata.read(path: sidecarPath), meta.describes(status),
+            // The sidecar is advisory: an unreadable or stale one (another inode) is ignored,
+            // so a leftover can never stop a join; only a sidecar of this very file counts.
+            if let meta = (try? RegionMetadata.read(path: sidecarPath)) ?? nil,
+                meta.describes(status),
                 !meta.matches(geometry)
             {
                 throw SharedOffloadRegionError.geometryMismatch(
@@ -168,15 +178,18 @@ struct RegionOpener {
     private func mapAndPrefault(fd: Int32) throws -> UnsafeMutableRawPointer {
         let raw = mmap(nil, geometry.fileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
         guard let raw, raw != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw SharedOffloadRegionError.system(operation: "mmap", path: path, errno: Errno(rawValue: errno))
+            throw SharedOffloadRegionError.system(
+                operation: "mmap", path: path, errno: Errno(rawValue: errno))
         }
         do {
             try RegionPrefault.prefault(
-                base: raw, geometry: geometry, rank: rank, forceFallback: prefault == .touchFallback)
+                base: raw, geometry: geometry, rank: rank, forceFallback: prefault == .touchFallback
+            )
         } catch {
             munmap(raw, geometry.fileSize)
             throw SharedOffloadRegionError.system(
-                operation: "madvise(MADV_POPULATE_WRITE) (is the file system full?)", path: path, errno: error)
+                operation: "madvise(MADV_POPULATE_WRITE) (is the file system full?)", path: path,
+                errno: error)
         }
         return raw
     }

@@ -26,7 +26,8 @@ extension SharedOffloadRegion {
         public subscript(block: Int) -> UnsafeMutableRawBufferPointer {
             precondition(block >= 0 && block < endIndex, "row \(block) out of 0..<\(endIndex)")
             region.checkMapped()
-            return UnsafeMutableRawBufferPointer(start: baseAddress + block &* rowStride, count: rowStride)
+            return UnsafeMutableRawBufferPointer(
+                start: baseAddress + block &* rowStride, count: rowStride)
         }
     }
 }

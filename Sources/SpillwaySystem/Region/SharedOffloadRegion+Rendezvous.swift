@@ -78,7 +78,8 @@ extension SharedOffloadRegion {
             }
             meta.rendezvousArrivals = arrivals.sorted()
             try meta.overwrite(fd: fd, path: metaPath)
-            return .waiting(arrived: arrivals.intersection(expected).count, expected: expected.count)
+            return .waiting(
+                arrived: arrivals.intersection(expected).count, expected: expected.count)
         }
         throw SharedOffloadRegionError.sidecarUnreadable(
             path: metaPath, reason: "it kept being replaced while arriving at the rendezvous")

@@ -100,7 +100,8 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         }
         var directory = directory
         while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
-        let path = (directory.isEmpty ? "." : directory) + "/" + InstanceID.fileName(for: instanceID)
+        let path =
+            (directory.isEmpty ? "." : directory) + "/" + InstanceID.fileName(for: instanceID)
         let opened = try RegionOpener(
             instanceID: instanceID, path: path, directory: directory.isEmpty ? "." : directory,
             geometry: geometry, rank: rank, timeout: timeout, prefault: prefault
@@ -128,7 +129,9 @@ public final class SharedOffloadRegion: @unchecked Sendable {
                 // Unlink while still mapped: the inode cannot be freed and its number reused
                 // between the identity check and the unlink.
                 RegionSyscalls.unlinkIfSameInode(path, expected: fileStatus)
-                if let meta = try? RegionMetadata.read(path: sidecarPath), meta.describes(fileStatus) {
+                if let meta = try? RegionMetadata.read(path: sidecarPath),
+                    meta.describes(fileStatus)
+                {
                     _ = unlink(sidecarPath)
                 }
             }
@@ -161,7 +164,8 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         checkMapped()
         guard let rank else { throw SharedOffloadRegionError.notRanked }
         guard tensorPageSize > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry("tensorPageSize must be at least 1, got \(tensorPageSize)")
+            throw SharedOffloadRegionError.invalidGeometry(
+                "tensorPageSize must be at least 1, got \(tensorPageSize)")
         }
         let offset: Int = try lock.withLock { _ in
             let remaining = cpuPageSize - cursor
@@ -188,7 +192,9 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     ) throws(E) -> R {
         checkMapped()
         precondition(block >= 0 && block < numBlocks, "row \(block) out of 0..<\(numBlocks)")
-        return try body(UnsafeMutableRawBufferPointer(start: baseAddress + block &* rowStride, count: rowStride))
+        return try body(
+            UnsafeMutableRawBufferPointer(start: baseAddress + block &* rowStride, count: rowStride)
+        )
     }
 
     /// Calls `body` with the whole mapping (`numBlocks * rowStride` bytes).

@@ -57,16 +57,19 @@ public enum SharedOffloadRegionError: Error, Equatable, CustomStringConvertible,
         case .invalidGeometry(let what):
             return "invalid region geometry: \(what)."
         case .insufficientSpace(let path, let required, let free):
-            return "\(path): the file system has \(free) bytes (\(Self.human(free))) free, the region "
+            return
+                "\(path): the file system has \(free) bytes (\(Self.human(free))) free, the region "
                 + "needs \(required) bytes (\(Self.human(required))). Free space there (see "
                 + "`spillway region clean`), raise the tmpfs size, or lower numBlocks."
         case .joinTimeout(let path, let expected, let observed, let seconds):
-            return "\(path): waited \(seconds) s for the creator to size the file to \(expected) bytes, "
+            return
+                "\(path): waited \(seconds) s for the creator to size the file to \(expected) bytes, "
                 + "it is still \(observed) bytes. Its creator probably crashed: if no process maps it "
                 + "(`spillway region list`), remove it (`spillway region clean` or `rm \(path)`) and retry, "
                 + "or raise the timeout."
         case .sizeMismatch(let path, let expected, let actual):
-            return "\(path) is \(actual) bytes but this geometry needs exactly \(expected): it is a stale "
+            return
+                "\(path) is \(actual) bytes but this geometry needs exactly \(expected): it is a stale "
                 + "region from an earlier run or another geometry. If no process maps it "
                 + "(`spillway region list`), remove it with `spillway region clean` or `rm \(path)`, "
                 + "or use another instance id."
@@ -80,11 +83,12 @@ public enum SharedOffloadRegionError: Error, Equatable, CustomStringConvertible,
         case .notRegularFile(let path, let kind):
             return "\(path) is a \(kind), not a regular file. Remove it or use another instance id."
         case .foreignOwner(let path, let owner, let ours):
-            return "\(path) is owned by uid \(owner), not by this process (uid \(ours)); refusing to "
+            return
+                "\(path) is owned by uid \(owner), not by this process (uid \(ours)); refusing to "
                 + "share memory with another user. Run as uid \(owner), or remove the file."
         case .slotOverflow(let rank, let requested, let remaining, let overflow):
             return "createNextView(tensorPageSize: \(requested)) overflows rank \(rank)'s slot by "
-                + "\(overflow) bytes (\(remaining) bytes left). cpuPageSize must be at least the sum "
+                + "\(overflow) byte\(overflow == 1 ? "" : "s") (\(remaining) bytes left). cpuPageSize must be at least the sum "
                 + "of this worker's tensor page sizes."
         case .notRanked:
             return "createNextView needs a ranked region; this one was opened with rank: nil "
