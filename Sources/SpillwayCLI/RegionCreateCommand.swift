@@ -68,6 +68,17 @@ struct RegionCreateCommand: ParsableCommand {
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
             cpuPageSize: cpuPageSize, layout: layout, directory: directory,
             timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+        // Arrive first: the rendezvous is about mapping, and a crash while filling must not
+        // keep the file from being unlinked.
+        var rendezvousState = "off"
+        if rendezvous {
+            switch try region.arriveAtRendezvous() {
+            case .waiting(let arrived, let expected):
+                rendezvousState = "waiting \(arrived)/\(expected)"
+            case .completed: rendezvousState = "completed"
+            case .alreadyUnlinked: rendezvousState = "already-unlinked"
+            }
+        }
         if let seed = fillPattern, let rank {
             for (tensor, size) in tensors.enumerated() {
                 let view = try region.createNextView(tensorPageSize: size)
@@ -77,15 +88,6 @@ struct RegionCreateCommand: ParsableCommand {
                         key: RegionFillPattern.key(
                             seed: seed, rank: rank, tensor: tensor, block: block))
                 }
-            }
-        }
-        var rendezvousState = "off"
-        if rendezvous {
-            switch try region.arriveAtRendezvous() {
-            case .waiting(let arrived, let expected):
-                rendezvousState = "waiting \(arrived)/\(expected)"
-            case .completed: rendezvousState = "completed"
-            case .alreadyUnlinked: rendezvousState = "already-unlinked"
             }
         }
         emit(

@@ -127,6 +127,9 @@ struct RegionLayoutTests {
             #expect(
                 Int(bitPattern: manager.baseAddress) % page == 0 && s % page == 0,
                 "rows must be page aligned")
+            #expect(manager.rowsAreAligned(to: page))
+        } else {
+            #expect(manager.rowsAreAligned(to: page) == (s % page == 0))
         }
         for worker in workers { worker.cleanup() }
         manager.cleanup()

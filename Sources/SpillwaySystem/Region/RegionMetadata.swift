@@ -101,6 +101,7 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
                 operation: "create sidecar", path: temp, errno: Errno(rawValue: errno))
         }
         do {
+            _ = fchmod(fd, 0o600)  // Exactly 0600 whatever the umask; best effort.
             try Self.writeAll(fd: fd, bytes: encoded(), path: temp)
             RegionSyscalls.close(fd)
         } catch {

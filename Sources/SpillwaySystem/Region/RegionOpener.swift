@@ -77,6 +77,13 @@ struct RegionOpener {
     private func create(fd: Int32) throws -> Opened {
         var wroteSidecar = false
         do {
+            // Exactly 0600 whatever the umask (a umask could drop our own write bit, and
+            // joiners must open read/write).
+            while fchmod(fd, 0o600) != 0 {
+                if errno == EINTR { continue }
+                throw SharedOffloadRegionError.system(
+                    operation: "fchmod", path: path, errno: Errno(rawValue: errno))
+            }
             let status = try fstatOrThrow(fd)
             let free: Int
             do { free = try RegionSyscalls.freeBytes(directory: directory) } catch {

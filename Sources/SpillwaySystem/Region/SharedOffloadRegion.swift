@@ -140,6 +140,15 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         }
     }
 
+    /// True when every row starts on a multiple of `alignment` (a power of two), e.g. 4096
+    /// for O_DIRECT transfers straight from the mapping: the base is page aligned, so this
+    /// holds whenever `rowStride` is a multiple of `alignment` and `alignment <= pageSize`.
+    public func rowsAreAligned(to alignment: Int) -> Bool {
+        precondition(
+            alignment > 0 && alignment & (alignment - 1) == 0, "alignment must be a power of two")
+        return Int(bitPattern: baseAddress) % alignment == 0 && rowStride % alignment == 0
+    }
+
     /// True until `cleanup()`.
     public var isMapped: Bool { isMappedFlag.load(ordering: .relaxed) }
 
