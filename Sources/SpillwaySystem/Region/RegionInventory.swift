@@ -23,7 +23,8 @@ public struct RegionListing: Codable, Sendable, Equatable {
     /// PIDs of live processes holding it open without (yet) mapping it, e.g. a joiner waiting
     /// for the creator.
     public var openPIDs: [Int32]
-    /// `live` when some process maps or holds it open, otherwise `stale`.
+    /// `live` when some process maps or holds it open, `stale` when none does, `unknown` when
+    /// it belongs to another user and some processes could not be inspected.
     public var state: String
     /// The sidecar, when present and describing this file.
     public var metadata: RegionMetadata?
@@ -91,10 +92,21 @@ public enum RegionInventory {
                     permissions: String(status.permissions, radix: 8),
                     ageSeconds: max(0, now - status.modificationTimeSeconds),
                     mappingPIDs: mappers.sorted(), openPIDs: openers.sorted(),
-                    state: mappers.isEmpty && openers.isEmpty ? "stale" : "live",
+                    state: state(
+                        used: !(mappers.isEmpty && openers.isEmpty), owner: status.ownerUID,
+                        usage: usage),
                     metadata: metadata, problem: problem))
         }
         return result.sorted { $0.instanceID < $1.instanceID }
+    }
+
+    /// `live` when a process uses the file; `stale` when none does and we could see every
+    /// process that might (all processes readable, or the file is ours: our own processes'
+    /// maps are always readable); otherwise `unknown`.
+    static func state(used: Bool, owner: UInt32, usage: ProcessFileUsage) -> String {
+        if used { return "live" }
+        if usage.unreadableProcessCount == 0 || owner == geteuid() { return "stale" }
+        return "unknown"
     }
 
     /// Removes every region in `directory` that no live process maps or holds open, with its
@@ -109,6 +121,11 @@ public enum RegionInventory {
         let root = geteuid() == 0
         for entry in listings {
             if entry.isLive { continue }
+            if entry.state != "stale" {
+                report.kept[entry.path] =
+                    "owned by uid \(entry.ownerUID), whose processes we cannot inspect; run as root"
+                continue
+            }
             if let problem = entry.problem {
                 report.kept[entry.path] = "\(problem): remove it by hand if it is not needed"
                 continue

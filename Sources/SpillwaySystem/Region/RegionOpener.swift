@@ -59,6 +59,17 @@ struct RegionOpener {
                 continue
             case ELOOP:
                 throw SharedOffloadRegionError.symlinkAtPath(path: path)
+            case EACCES, EPERM:
+                // Without privilege another user's 0600 file fails the open itself; say whose
+                // it is rather than just "permission denied".
+                if let status = (try? FileStatus.ofLink(atPath: path)) ?? nil,
+                    status.ownerUID != geteuid()
+                {
+                    throw SharedOffloadRegionError.foreignOwner(
+                        path: path, ownerUID: status.ownerUID, ourUID: geteuid())
+                }
+                throw SharedOffloadRegionError.system(
+                    operation: "open", path: path, errno: Errno(rawValue: joinErrno))
             case EISDIR:
                 throw SharedOffloadRegionError.notRegularFile(path: path, kind: "directory")
             case ENXIO, ENODEV, EOPNOTSUPP:
