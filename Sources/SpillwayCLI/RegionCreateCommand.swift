@@ -67,7 +67,7 @@ struct RegionCreateCommand: ParsableCommand {
         let region = try SharedOffloadRegion(
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
             cpuPageSize: cpuPageSize, layout: layout, directory: directory,
-            timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+            timeout: timeoutSeconds)
         // Arrive first: the rendezvous is about mapping, and a crash while filling must not
         // keep the file from being unlinked.
         var rendezvousState = "off"

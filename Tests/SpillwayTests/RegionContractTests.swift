@@ -36,3 +36,33 @@ struct RegionContractTests {
         #expect(!FileManager.default.fileExists(atPath: manager.path))
     }
 }
+
+extension RegionContractTests {
+    /// Every way of writing the joiner timeout compiles and picks the right initializer:
+    /// omitted, seconds as Int or Double literal or variable, Duration literal or variable.
+    @Test func timeoutSpellings() throws {
+        let id = "timeouts-\(UInt32.random(in: 0...UInt32.max))"
+        let seconds = 2.5
+        let duration = Duration.milliseconds(300)
+        let regions = try [
+            SharedOffloadRegion(
+                instanceID: id, numBlocks: 1, rank: nil, numWorkers: 1, cpuPageSize: 64),
+            SharedOffloadRegion(
+                instanceID: id, numBlocks: 1, rank: 0, numWorkers: 1, cpuPageSize: 64, timeout: 5),
+            SharedOffloadRegion(
+                instanceID: id, numBlocks: 1, rank: 0, numWorkers: 1, cpuPageSize: 64, timeout: 0.5),
+            SharedOffloadRegion(
+                instanceID: id, numBlocks: 1, rank: 0, numWorkers: 1, cpuPageSize: 64,
+                timeout: seconds),
+            SharedOffloadRegion(
+                instanceID: id, numBlocks: 1, rank: 0, numWorkers: 1, cpuPageSize: 64,
+                timeout: .seconds(5)),
+            SharedOffloadRegion(
+                instanceID: id, numBlocks: 1, rank: 0, numWorkers: 1, cpuPageSize: 64,
+                layout: .seed, directory: "/dev/shm", timeout: duration),
+        ]
+        #expect(regions.map(\.isCreator) == [true, false, false, false, false, false])
+        for region in regions.reversed() { region.cleanup() }
+        #expect(!FileManager.default.fileExists(atPath: regions[0].path))
+    }
+}

@@ -65,7 +65,8 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     ///   - cpuPageSize: `P`, bytes per worker slot.
     ///   - layout: `.seed` (`S = P*M`, the default) or `.pageAligned` (`S` rounded up to pages).
     ///   - directory: where the file lives; `/dev/shm` by default.
-    ///   - timeout: how long a joiner waits for the creator to size the file.
+    ///   - timeout: seconds a joiner waits for the creator to size the file (30 by default,
+    ///     as in vLLM). Pass a `Duration` (`.milliseconds(50)`) to the other initializer.
     /// - Throws: `SharedOffloadRegionError` naming what is wrong and what to do.
     public convenience init(
         instanceID: String,
@@ -75,7 +76,29 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         cpuPageSize: Int,
         layout: Layout = .seed,
         directory: String = "/dev/shm",
-        timeout: Duration = .seconds(30)
+        timeout: Double = 30
+    ) throws {
+        guard timeout >= 0, timeout.isFinite else {
+            throw SharedOffloadRegionError.invalidGeometry(
+                "timeout must be finite and >= 0, got \(timeout)")
+        }
+        try self.init(
+            instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
+            cpuPageSize: cpuPageSize, layout: layout, directory: directory,
+            timeout: .milliseconds(Int64((timeout * 1000).rounded())), prefault: .automatic)
+    }
+
+    /// Creates or joins the region, with the joiner timeout as a `Duration`
+    /// (e.g. `timeout: .seconds(5)`); see the other initializer for the parameters.
+    public convenience init(
+        instanceID: String,
+        numBlocks: Int,
+        rank: Int?,
+        numWorkers: Int,
+        cpuPageSize: Int,
+        layout: Layout = .seed,
+        directory: String = "/dev/shm",
+        timeout: Duration
     ) throws {
         try self.init(
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
