@@ -13,6 +13,8 @@ public struct ConfigurationKey: @unchecked Sendable {
     public let allowed: String
     /// One-line documentation.
     public let summary: String
+    /// The kind of value, which decides how a JSON scalar is read.
+    public let kind: Kind
     let applyInput: (inout SpillwayConfiguration, ConfigurationInput) throws(ConfigurationError) -> Void
     let checkValue: (SpillwayConfiguration) throws(ConfigurationError) -> Void
     let renderValue: (SpillwayConfiguration) -> String
@@ -58,6 +60,13 @@ public struct ConfigurationKey: @unchecked Sendable {
     }
 }
 
+extension ConfigurationKey {
+    /// The kinds of configuration values.
+    public enum Kind: String, Sendable {
+        case string, choice, integer, size, fraction, boolean
+    }
+}
+
 /// A JSON scalar for printing effective values.
 public enum JSONScalar: Sendable, Equatable, Encodable {
     case string(String)
@@ -87,7 +96,7 @@ extension ConfigurationKey {
         let allowed = "an integer in \(range.lowerBound)...\(range.upperBound)"
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: allowed, summary: summary,
+            name: name, allowed: allowed, summary: summary, kind: .integer,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 let value: Int
                 switch input {
@@ -123,7 +132,7 @@ extension ConfigurationKey {
     ) -> ConfigurationKey {
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: "an integer in 0...\(UInt64.max)", summary: summary,
+            name: name, allowed: "an integer in 0...\(UInt64.max)", summary: summary, kind: .integer,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 switch input {
                 case .integer(let number) where number >= 0:
@@ -153,7 +162,7 @@ extension ConfigurationKey {
             + " (bytes, or with a unit: 256KiB, 1.5MiB, 64GiB)"
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: allowed, summary: summary,
+            name: name, allowed: allowed, summary: summary, kind: .size,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 let value: UInt64
                 switch input {
@@ -204,7 +213,7 @@ extension ConfigurationKey {
         }
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: allowed, summary: summary,
+            name: name, allowed: allowed, summary: summary, kind: .fraction,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 let value: Double
                 switch input {
@@ -236,7 +245,7 @@ extension ConfigurationKey {
     ) -> ConfigurationKey {
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: "true or false", summary: summary,
+            name: name, allowed: "true or false", summary: summary, kind: .boolean,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 switch input {
                 case .boolean(let value): configuration[keyPath: keyPath] = value
@@ -264,7 +273,7 @@ extension ConfigurationKey {
         let allowed = "one of " + names.joined(separator: ", ")
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: allowed, summary: summary,
+            name: name, allowed: allowed, summary: summary, kind: .choice,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 guard case .text(let text) = input else {
                     throw key.error(input.description, reason: "not a string")
@@ -287,7 +296,7 @@ extension ConfigurationKey {
     ) -> ConfigurationKey {
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: allowed, summary: summary,
+            name: name, allowed: allowed, summary: summary, kind: .string,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 guard case .text(let text) = input else {
                     throw key.error(input.description, reason: "not a string")
