@@ -21,6 +21,8 @@ extension SpillwayConfiguration {
     /// Rows the disk tier holds uncompressed: `tiers.disk_bytes / rowStrideBytes`.
     public var diskBlockCount: Int { Int(tiers.diskBytes / rowStrideBytes) }
 
+    static func sizeText(_ bytes: UInt64) -> String { "\(bytes) (\(ByteSize.format(bytes)))" }
+
     /// Checks every key's range and the rules relating keys.
     ///
     /// - Parameter sources: where each key's value came from, to name it in the error.
@@ -41,13 +43,13 @@ extension SpillwayConfiguration {
             + (region.layout == .pageAligned ? ", rounded up to 4 KiB" : "")
         if tiers.primaryBytes < stride {
             throw ConfigurationError(
-                key: "tiers.primary_bytes", value: String(tiers.primaryBytes),
+                key: "tiers.primary_bytes", value: Self.sizeText(tiers.primaryBytes),
                 allowed: "at least one row (\(strideText))", source: sources["tiers.primary_bytes"],
                 reason: "smaller than one row")
         }
         if tiers.diskBytes != 0 && tiers.diskBytes < stride {
             throw ConfigurationError(
-                key: "tiers.disk_bytes", value: String(tiers.diskBytes),
+                key: "tiers.disk_bytes", value: Self.sizeText(tiers.diskBytes),
                 allowed: "0 (no disk tier) or at least one row (\(strideText))",
                 source: sources["tiers.disk_bytes"], reason: "smaller than one row")
         }

@@ -12,7 +12,7 @@ public struct LatencyHistogram: Sendable {
     /// An empty histogram tracking 1 ns ... 1 s, growing as needed for larger values.
     public init() {
         histogram = Histogram(
-            lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000_000,
+            lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
             numberOfSignificantValueDigits: .three)
         histogram.autoResize = true
     }
