@@ -184,4 +184,13 @@ struct ConfigurationLoaderTests {
         #expect(configuration.diskBlockCount == 524_288)
         #expect(configuration.trace.generator.blockTokens == 16)
     }
+
+    @Test("Config/README.md documents every key")
+    func readmeDocumentsEveryKey() throws {
+        let readme = try String(
+            contentsOf: Self.repositoryRoot.appendingPathComponent("Config/README.md"), encoding: .utf8)
+        for key in ConfigurationKeys.all {
+            #expect(readme.contains("| `\(key.name)` |"), "Config/README.md has no row for \(key.name)")
+        }
+    }
 }
