@@ -34,7 +34,10 @@ struct ConfigShowCommand: ParsableCommand {
         let resolved = try options.load()
         let configuration = resolved.configuration
         let derived: [(String, String)] = [
-            ("row_stride_bytes", "\(configuration.rowStrideBytes) (\(ByteSize.format(configuration.rowStrideBytes)))"),
+            (
+                "row_stride_bytes",
+                "\(configuration.rowStrideBytes) (\(ByteSize.format(configuration.rowStrideBytes)))"
+            ),
             ("primary_blocks", String(configuration.primaryBlockCount)),
             ("disk_blocks", String(configuration.diskBlockCount)),
         ]
@@ -61,7 +64,9 @@ struct ConfigShowCommand: ParsableCommand {
         let entries = resolved.entries
         let keyWidth = max(entries.map(\.key.count).max() ?? 0, derived.map(\.0.count).max() ?? 0)
         let valueWidth = entries.map(\.value.count).max() ?? 0
-        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+        func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
         print("\(pad("KEY", keyWidth))  \(pad("VALUE", valueWidth))  SOURCE")
         for entry in entries {
             print("\(pad(entry.key, keyWidth))  \(pad(entry.value, valueWidth))  \(entry.source)")

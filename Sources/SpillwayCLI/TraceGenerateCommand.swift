@@ -23,16 +23,22 @@ struct TraceGenerateCommand: ParsableCommand {
     @Option(help: "Number of requests (trace.requests).") var requests: String?
     @Option(help: "PRNG seed (trace.seed).") var seed: String?
     @Option(help: "Number of multi-turn sessions (trace.sessions).") var sessions: String?
-    @Option(help: "Number of shared system prompts (trace.system_prompts).") var systemPrompts: String?
-    @Option(help: "Largest system prompt in blocks (trace.system_prompt_blocks).") var systemPromptBlocks: String?
+    @Option(help: "Number of shared system prompts (trace.system_prompts).") var systemPrompts:
+        String?
+    @Option(help: "Largest system prompt in blocks (trace.system_prompt_blocks).")
+    var systemPromptBlocks: String?
     @Option(help: "Most new blocks per turn (trace.turn_blocks).") var turnBlocks: String?
     @Option(help: "Most answer blocks per turn (trace.output_blocks).") var outputBlocks: String?
-    @Option(help: "Session context limit in blocks (trace.max_context_blocks).") var maxContextBlocks: String?
-    @Option(help: "Zipf exponent of popularity, 0 = uniform (trace.zipf_exponent).") var zipfExponent: String?
+    @Option(help: "Session context limit in blocks (trace.max_context_blocks).")
+    var maxContextBlocks: String?
+    @Option(help: "Zipf exponent of popularity, 0 = uniform (trace.zipf_exponent).")
+    var zipfExponent: String?
     @Option(help: "Tokens per block (trace.block_tokens).") var blockTokens: String?
-    @Option(help: "Mean gap between requests in ms (trace.mean_interarrival_ms).") var meanInterarrivalMs: String?
+    @Option(help: "Mean gap between requests in ms (trace.mean_interarrival_ms).")
+    var meanInterarrivalMs: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    @Option(
+        name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var out: String?
 
     func run() throws {
@@ -62,7 +68,9 @@ struct TraceGenerateCommand: ParsableCommand {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
-            throw CLIError("cannot write trace to \(out) (\(error.localizedDescription)); check the directory exists and is writable")
+            throw CLIError(
+                "cannot write trace to \(out) (\(error.localizedDescription)); check the directory exists and is writable"
+            )
         }
         printError("wrote \(resolved.configuration.trace.generator.requests) requests to \(out)")
     }

@@ -6,7 +6,8 @@ import Spillway
 struct TraceStatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print a trace's requests, blocks, unique blocks, hit-rate ceiling and reuse distances.",
+        abstract:
+            "Print a trace's requests, blocks, unique blocks, hit-rate ceiling and reuse distances.",
         discussion: """
             The ceiling hit rate counts every reference to a block referenced before (an \
             infinite cache). The prefix ceiling is what the replay (longest cached prefix per \
@@ -29,7 +30,9 @@ struct TraceStatsCommand: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: file) else {
-            throw CLIError("trace file \(file) does not exist; pass a Mooncake JSONL file (spillway trace generate writes one)")
+            throw CLIError(
+                "trace file \(file) does not exist; pass a Mooncake JSONL file (spillway trace generate writes one)"
+            )
         }
         let data: Data
         do {
@@ -52,23 +55,34 @@ struct TraceStatsCommand: ParsableCommand {
             return
         }
         func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
-        func distance(_ p: Double) -> String { stats.reuseDistance(percentile: p).map(String.init) ?? "-" }
+        func distance(_ p: Double) -> String {
+            stats.reuseDistance(percentile: p).map(String.init) ?? "-"
+        }
         print("trace             \(file)")
         print("requests          \(stats.requestCount)")
-        if !trace.skippedLineNumbers.isEmpty { print("skipped lines     \(trace.skippedLineNumbers.count)") }
+        if !trace.skippedLineNumbers.isEmpty {
+            print("skipped lines     \(trace.skippedLineNumbers.count)")
+        }
         print("blocks            \(stats.blockCount)")
         print("unique blocks     \(stats.uniqueBlockCount)")
         print("max request       \(stats.requestBlocksMax) blocks")
         print("ceiling hit rate  \(percent(stats.ceilingHitRate))  (infinite cache, every repeat)")
-        print("prefix ceiling    \(percent(stats.prefixCeilingHitRate))  (replay with unbounded tiers)")
-        print("reuse distance    p50 \(distance(50))  p90 \(distance(90))  p99 \(distance(99))  max \(distance(100))")
+        print(
+            "prefix ceiling    \(percent(stats.prefixCeilingHitRate))  (replay with unbounded tiers)"
+        )
+        print(
+            "reuse distance    p50 \(distance(50))  p90 \(distance(90))  p99 \(distance(99))  max \(distance(100))"
+        )
         print("")
         print("reuse distance           repeats      LRU hit rate at capacity")
         for bucket in stats.reuseDistanceBuckets {
             let range = bucket.upperBound == 1 ? "0" : "\(bucket.lowerBound)..<\(bucket.upperBound)"
-            let line = range.padding(toLength: 21, withPad: " ", startingAt: 0)
-                + String(repeating: " ", count: max(0, 11 - String(bucket.count).count)) + String(bucket.count)
-                + String(repeating: " ", count: 6) + "@\(bucket.upperBound): " + percent(bucket.lruHitRateAtUpperBound)
+            let line =
+                range.padding(toLength: 21, withPad: " ", startingAt: 0)
+                + String(repeating: " ", count: max(0, 11 - String(bucket.count).count))
+                + String(bucket.count)
+                + String(repeating: " ", count: 6) + "@\(bucket.upperBound): "
+                + percent(bucket.lruHitRateAtUpperBound)
             print(line)
         }
     }

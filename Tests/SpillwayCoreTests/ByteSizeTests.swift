@@ -12,7 +12,8 @@ struct ByteSizeTests {
             ("0", 0), ("4096", 4096), ("1B", 1), ("256KiB", 262_144), ("256 KiB", 262_144),
             ("1.5MiB", 1_572_864), ("64GiB", 68_719_476_736), ("2TiB", 2 << 40), ("1PiB", 1 << 50),
             ("1kib", 1024), (" 3 MiB ", 3 << 20), ("1KB", 1000), ("1.5GB", 1_500_000_000),
-            ("0.5KiB", 512), (".5KiB", 512), ("10.000B", 10), ("16383.75TiB", 18_014_123_631_575_040),
+            ("0.5KiB", 512), (".5KiB", 512), ("10.000B", 10),
+            ("16383.75TiB", 18_014_123_631_575_040),
         ]
         for (text, expected) in cases {
             #expect(try ByteSize.parse(text) == expected, "\(text)")
@@ -30,7 +31,10 @@ struct ByteSizeTests {
             ("12XB", "unknown unit 'XB' (use B, KiB, MiB, GiB, TiB, PiB, KB, MB, GB or TB)"),
             ("0.3B", "'0.3B' is not a whole number of bytes"),
             ("0.1KiB", "'0.1KiB' is not a whole number of bytes"),
-            ("99999999999999999999", "'99999999999999999999' is larger than 18446744073709551615 bytes"),
+            (
+                "99999999999999999999",
+                "'99999999999999999999' is larger than 18446744073709551615 bytes"
+            ),
             ("16385PiB", "'16385PiB' is larger than 18446744073709551615 bytes"),
         ]
         for (text, message) in cases {
@@ -53,7 +57,9 @@ struct ByteSizeTests {
         #expect(ByteSize.format(1_572_864) == "1536 KiB")
         #expect(ByteSize.format(1_500_000) == "~1.4 MiB")
         for bytes: UInt64 in [1, 512, 1024, 3 << 20, 5 << 40] {
-            #expect(try ByteSize.parse(ByteSize.format(bytes).replacingOccurrences(of: " ", with: "")) == bytes)
+            #expect(
+                try ByteSize.parse(ByteSize.format(bytes).replacingOccurrences(of: " ", with: ""))
+                    == bytes)
         }
     }
 }

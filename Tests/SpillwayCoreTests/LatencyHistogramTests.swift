@@ -12,7 +12,8 @@ struct LatencyHistogramTests {
         return sorted[min(rank, sorted.count) - 1]
     }
 
-    @Test("percentiles within 0.1% of the exact order statistic", arguments: [31 as UInt64, 32, 33])
+    @Test(
+        "percentiles within 0.1% of the exact order statistic", arguments: [31 as UInt64, 32, 33])
     func againstSortedArray(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
         var histogram = LatencyHistogram()
@@ -30,7 +31,8 @@ struct LatencyHistogramTests {
             let percentile = Double(perMille) / 10
             let exact = Self.reference(values, perMille: perMille)
             let reported = histogram.nanoseconds(atPercentile: percentile)
-            #expect(reported >= exact && Double(reported - exact) <= Double(exact) * 0.001 + 1,
+            #expect(
+                reported >= exact && Double(reported - exact) <= Double(exact) * 0.001 + 1,
                 "seed \(seed) p\(percentile): reported \(reported) exact \(exact)")
         }
         #expect(histogram.maxNanoseconds == values.last)
@@ -44,7 +46,9 @@ struct LatencyHistogramTests {
     @Test("small exact cases, zero, empty and merge")
     func exactCases() {
         var histogram = LatencyHistogram()
-        #expect(histogram.summary.count == 0 && histogram.nanoseconds(atPercentile: 99) == 0 && histogram.maxNanoseconds == 0)
+        #expect(
+            histogram.summary.count == 0 && histogram.nanoseconds(atPercentile: 99) == 0
+                && histogram.maxNanoseconds == 0)
         for value: UInt64 in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] { histogram.record(nanoseconds: value) }
         #expect(histogram.nanoseconds(atPercentile: 50) == 4)
         #expect(histogram.nanoseconds(atPercentile: 90) == 8)
@@ -59,7 +63,10 @@ struct LatencyHistogramTests {
     private func pow10(_ exponent: Double) -> Double {
         var result = 1.0
         var remaining = exponent
-        while remaining >= 1 { result *= 10; remaining -= 1 }
+        while remaining >= 1 {
+            result *= 10
+            remaining -= 1
+        }
         return result * exp10Fraction(remaining)
     }
 
@@ -69,7 +76,10 @@ struct LatencyHistogramTests {
         let x = f * 2.302585092994046
         var term = 1.0
         var sum = 1.0
-        for n in 1..<40 { term *= x / Double(n); sum += term }
+        for n in 1..<40 {
+            term *= x / Double(n)
+            sum += term
+        }
         return sum
     }
 }

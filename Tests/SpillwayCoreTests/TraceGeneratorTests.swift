@@ -13,7 +13,9 @@ struct TraceGeneratorTests {
         return parameters
     }
 
-    @Test("same seed and settings give byte-identical JSONL", arguments: [0 as UInt64, 1, 0xDEAD_BEEF])
+    @Test(
+        "same seed and settings give byte-identical JSONL",
+        arguments: [0 as UInt64, 1, 0xDEAD_BEEF])
     func deterministic(seed: UInt64) {
         let first = TraceGenerator.jsonl(parameters: Self.parameters(seed: seed))
         let second = TraceGenerator.jsonl(parameters: Self.parameters(seed: seed))
@@ -42,14 +44,17 @@ struct TraceGeneratorTests {
         let requests = try? MooncakeTrace.parse(Array(text.utf8)).requests
         // Structure that holds for any seed: prompt first, then growing sessions.
         #expect(requests?.count == 3)
-        for request in requests ?? [] { #expect(request.hashIDs.first == 0, "every request starts with the only prompt") }
+        for request in requests ?? [] {
+            #expect(request.hashIDs.first == 0, "every request starts with the only prompt")
+        }
         // Update deliberately (and say so in the commit) if the generator's model changes.
-        #expect(text == """
-            {"timestamp": 0, "input_length": 1536, "output_length": 1, "hash_ids": [0, 1, 2]}
-            {"timestamp": 1, "input_length": 2560, "output_length": 512, "hash_ids": [0, 1, 2, 3, 4]}
-            {"timestamp": 55, "input_length": 2048, "output_length": 512, "hash_ids": [0, 1, 6, 7]}
+        #expect(
+            text == """
+                {"timestamp": 0, "input_length": 1536, "output_length": 1, "hash_ids": [0, 1, 2]}
+                {"timestamp": 1, "input_length": 2560, "output_length": 512, "hash_ids": [0, 1, 2, 3, 4]}
+                {"timestamp": 55, "input_length": 2048, "output_length": 512, "hash_ids": [0, 1, 6, 7]}
 
-            """)
+                """)
     }
 
     @Test("output parses back as Mooncake JSONL with consistent metadata")
@@ -79,7 +84,9 @@ struct TraceGeneratorTests {
     func shape() throws {
         let requests = TraceGenerator.requests(parameters: Self.parameters(seed: 3, requests: 2000))
         let stats = TraceStatistics(requests: requests)
-        #expect(stats.ceilingHitRate > 0.6 && stats.ceilingHitRate < 0.97, "ceiling \(stats.ceilingHitRate)")
+        #expect(
+            stats.ceilingHitRate > 0.6 && stats.ceilingHitRate < 0.97,
+            "ceiling \(stats.ceilingHitRate)")
         #expect(stats.prefixCeilingHitRate > 0.6, "prefix ceiling \(stats.prefixCeilingHitRate)")
 
         // Sessions grow: many requests extend an earlier request's whole key list.
@@ -93,7 +100,9 @@ struct TraceGeneratorTests {
             }
             seenPrefixes.insert(request.hashIDs)
         }
-        #expect(extensions > requests.count / 2, "\(extensions) of \(requests.count) extend an earlier request")
+        #expect(
+            extensions > requests.count / 2,
+            "\(extensions) of \(requests.count) extend an earlier request")
 
         // Shared system prompts: the most common first key starts a large share of requests
         // (Zipf over 4 prompts with exponent 1 gives the top prompt ~48% of conversations).
@@ -104,7 +113,9 @@ struct TraceGeneratorTests {
 
         // Zipf popularity: the hottest conversation appears far more than a uniform share.
         var lastKeyOfLongest: [UInt64: Int] = [:]
-        for request in requests where request.hashIDs.count > 20 { lastKeyOfLongest[request.hashIDs[15], default: 0] += 1 }
+        for request in requests where request.hashIDs.count > 20 {
+            lastKeyOfLongest[request.hashIDs[15], default: 0] += 1
+        }
         #expect((lastKeyOfLongest.values.max() ?? 0) >= 5)
     }
 
@@ -121,7 +132,9 @@ struct TraceGeneratorTests {
         for _ in 0..<30_000 { counts[classic.sample(using: &random)] += 1 }
         for rank in 0..<3 {
             let observed = Double(counts[rank]) / 30_000
-            #expect(abs(observed - classic.probability(of: rank)) < 0.02, "seed \(seed) rank \(rank): \(observed)")
+            #expect(
+                abs(observed - classic.probability(of: rank)) < 0.02,
+                "seed \(seed) rank \(rank): \(observed)")
         }
     }
 

@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Trace statistics")
 struct TraceStatisticsTests {
-    static func trace(_ lists: [[UInt64]]) -> [TraceRequest] { lists.map { TraceRequest(hashIDs: $0) } }
+    static func trace(_ lists: [[UInt64]]) -> [TraceRequest] {
+        lists.map { TraceRequest(hashIDs: $0) }
+    }
 
     @Test("hand-made trace: counts, ceilings and reuse distances")
     func handMade() {
@@ -16,7 +18,8 @@ struct TraceStatisticsTests {
         //           1@7 (since t3: 2,4,5 -> 3), 2@8 (since t4: 4,5,1 -> 3),
         //           3@9 (since t2: 1,2,4,5 -> 4), 5@10 (since t6: 1,2,3 -> 3),
         //           3@11 (since t9: 5 -> 1), 3@12 (-> 0).
-        let stats = TraceStatistics(requests: Self.trace([[1, 2, 3], [1, 2, 4], [5], [1, 2, 3, 5], [3, 3]]))
+        let stats = TraceStatistics(
+            requests: Self.trace([[1, 2, 3], [1, 2, 4], [5], [1, 2, 3, 5], [3, 3]]))
         #expect(stats.requestCount == 5)
         #expect(stats.blockCount == 13)
         #expect(stats.uniqueBlockCount == 5)
@@ -51,14 +54,20 @@ struct TraceStatisticsTests {
     @Test("empty trace")
     func empty() {
         let stats = TraceStatistics(requests: [])
-        #expect(stats.blockCount == 0 && stats.ceilingHitRate == 0 && stats.reuseDistanceBuckets.isEmpty)
+        #expect(
+            stats.blockCount == 0 && stats.ceilingHitRate == 0 && stats.reuseDistanceBuckets.isEmpty
+        )
         #expect(stats.reuseDistance(percentile: 50) == nil)
     }
 
-    @Test("reuse distances and LRU hit rates match brute force on random traces", arguments: [11 as UInt64, 12, 13])
+    @Test(
+        "reuse distances and LRU hit rates match brute force on random traces",
+        arguments: [11 as UInt64, 12, 13])
     func modelBased(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
-        let lists = (0..<60).map { _ in (0..<random.next(in: 1...8)).map { _ in random.next(below: 25) } }
+        let lists = (0..<60).map { _ in
+            (0..<random.next(in: 1...8)).map { _ in random.next(below: 25) }
+        }
         let stats = TraceStatistics(requests: Self.trace(lists))
         let references = lists.flatMap { $0 }
         var distances: [Int] = []
@@ -79,7 +88,10 @@ struct TraceStatisticsTests {
                 stack.insert(key, at: 0)
                 if stack.count > capacity { stack.removeLast() }
             }
-            #expect(abs(stats.lruHitRate(capacityBlocks: capacity) - Double(hits) / Double(references.count)) < 1e-12,
+            #expect(
+                abs(
+                    stats.lruHitRate(capacityBlocks: capacity) - Double(hits)
+                        / Double(references.count)) < 1e-12,
                 "seed \(seed) capacity \(capacity)")
         }
     }
@@ -103,12 +115,17 @@ struct TraceStatisticsTests {
     @Test("the public Mooncake trace: counts match the expected replay with unbounded tiers")
     func mooncake() throws {
         // shared/ sits beside the repository (CI, /work/main) or beside its parent (worktrees).
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent()
-        let candidates = [root.deletingLastPathComponent(), root.deletingLastPathComponent().deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("shared/traces/mooncake-synthetic.jsonl") }
+            .deletingLastPathComponent()
+        let candidates = [
+            root.deletingLastPathComponent(),
+            root.deletingLastPathComponent().deletingLastPathComponent(),
+        ]
+        .map { $0.appendingPathComponent("shared/traces/mooncake-synthetic.jsonl") }
         guard let data = candidates.lazy.compactMap({ try? Data(contentsOf: $0) }).first else {
-            Issue.record("missing \(candidates[0].path): the shared traces must sit beside the repository")
+            Issue.record(
+                "missing \(candidates[0].path): the shared traces must sit beside the repository")
             return
         }
         let stats = TraceStatistics(requests: try MooncakeTrace.parse([UInt8](data)).requests)

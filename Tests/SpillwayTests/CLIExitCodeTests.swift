@@ -20,11 +20,18 @@ struct CLIExitCodeTests {
                 directory = directory.deletingLastPathComponent()
             }
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug/spillway"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CLIError("spillway binary not found (run `swift build` before `swift test`); looked in \(candidates.map(\.path))")
+        guard
+            let found = candidates.first(where: {
+                FileManager.default.isExecutableFile(atPath: $0.path)
+            })
+        else {
+            throw CLIError(
+                "spillway binary not found (run `swift build` before `swift test`); looked in \(candidates.map(\.path))"
+            )
         }
         return found
     }
@@ -56,18 +63,22 @@ struct CLIExitCodeTests {
     }
 
     static func temporaryFile(_ text: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("spillway-cli-\(UUID().uuidString)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spillway-cli-\(UUID().uuidString)")
         try Data(text.utf8).write(to: url)
         return url.path
     }
 
     @Test("config show: bad env value exits 1 naming key, value, source and range on stderr")
     func badEnvironmentValue() throws {
-        let outcome = try Self.run(["config", "show"], environment: ["SPILLWAY_DISK_QUEUE_DEPTH": "0"])
+        let outcome = try Self.run(
+            ["config", "show"], environment: ["SPILLWAY_DISK_QUEUE_DEPTH": "0"])
         #expect(outcome.status == 1)
         #expect(outcome.stdout.isEmpty)
-        #expect(outcome.stderr.contains(
-            "config key 'disk.queue_depth' has bad value '0' (from env SPILLWAY_DISK_QUEUE_DEPTH): out of range; allowed: an integer in 1...4096"),
+        #expect(
+            outcome.stderr.contains(
+                "config key 'disk.queue_depth' has bad value '0' (from env SPILLWAY_DISK_QUEUE_DEPTH): out of range; allowed: an integer in 1...4096"
+            ),
             "\(outcome.stderr)")
     }
 
@@ -75,26 +86,36 @@ struct CLIExitCodeTests {
     func badFlagAndFile() throws {
         let flag = try Self.run(["config", "show", "--primary-bytes", "12 apples"])
         #expect(flag.status == 1)
-        #expect(flag.stderr.contains("config key 'tiers.primary_bytes' has bad value '12 apples' (from flag --primary-bytes)"), "\(flag.stderr)")
+        #expect(
+            flag.stderr.contains(
+                "config key 'tiers.primary_bytes' has bad value '12 apples' (from flag --primary-bytes)"
+            ), "\(flag.stderr)")
         let file = try Self.temporaryFile(#"{"disk": {"direct_io": "sometimes"}}"#)
         let fromFile = try Self.run(["config", "show", "--config", file])
         #expect(fromFile.status == 1)
-        #expect(fromFile.stderr.contains("config key 'disk.direct_io' has bad value 'sometimes' (from file \(file)): unknown choice; allowed: one of required, auto, off"), "\(fromFile.stderr)")
+        #expect(
+            fromFile.stderr.contains(
+                "config key 'disk.direct_io' has bad value 'sometimes' (from file \(file)): unknown choice; allowed: one of required, auto, off"
+            ), "\(fromFile.stderr)")
     }
 
     @Test("config show: missing config file exits 1 with what to do")
     func missingConfig() throws {
         let outcome = try Self.run(["config", "show", "--config", "/nonexistent/spillway.json"])
         #expect(outcome.status == 1)
-        #expect(outcome.stderr.contains("config /nonexistent/spillway.json: no such file"), "\(outcome.stderr)")
+        #expect(
+            outcome.stderr.contains("config /nonexistent/spillway.json: no such file"),
+            "\(outcome.stderr)")
     }
 
     @Test("config show: effective values and sources, table and JSON")
     func show() throws {
         let outcome = try Self.run(
-            ["config", "show", "--json", "--set", "disk.queue_depth=7"], environment: ["SPILLWAY_POLICY": "write-through"])
+            ["config", "show", "--json", "--set", "disk.queue_depth=7"],
+            environment: ["SPILLWAY_POLICY": "write-through"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
         let values = object?["values"] as? [String: Any]
         let sources = object?["sources"] as? [String: String]
         #expect(values?["disk.queue_depth"] as? Int == 7)
@@ -113,14 +134,18 @@ struct CLIExitCodeTests {
     func traceStatsErrors() throws {
         let missing = try Self.run(["trace", "stats", "/nonexistent/trace.jsonl"])
         #expect(missing.status == 1)
-        #expect(missing.stderr.contains("trace file /nonexistent/trace.jsonl does not exist"), "\(missing.stderr)")
-        let malformed = try Self.temporaryFile("{\"hash_ids\": [1, 2]}\n{\"hash_ids\": [3, \"x\"]}\n")
+        #expect(
+            missing.stderr.contains("trace file /nonexistent/trace.jsonl does not exist"),
+            "\(missing.stderr)")
+        let malformed = try Self.temporaryFile(
+            "{\"hash_ids\": [1, 2]}\n{\"hash_ids\": [3, \"x\"]}\n")
         let bad = try Self.run(["trace", "stats", malformed])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("trace line 2"), "\(bad.stderr)")
         let skipped = try Self.run(["trace", "stats", malformed, "--skip-bad-lines", "--json"])
         #expect(skipped.status == 0, "\(skipped.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(skipped.stdout.utf8)) as? [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(skipped.stdout.utf8)) as? [String: Any]
         #expect(object?["skipped_lines"] as? Int == 1)
         #expect(object?["requests"] as? Int == 1)
     }
@@ -129,7 +154,10 @@ struct CLIExitCodeTests {
     func traceGenerate() throws {
         let bad = try Self.run(["trace", "generate", "--requests", "0"])
         #expect(bad.status == 1)
-        #expect(bad.stderr.contains("config key 'trace.requests' has bad value '0' (from flag --requests)"), "\(bad.stderr)")
+        #expect(
+            bad.stderr.contains(
+                "config key 'trace.requests' has bad value '0' (from flag --requests)"),
+            "\(bad.stderr)")
         let usage = try Self.run(["trace", "generate", "--no-such-flag"])
         #expect(usage.status == 64)
         #expect(!usage.stderr.isEmpty)
@@ -137,19 +165,28 @@ struct CLIExitCodeTests {
         let b = try Self.run(["trace", "generate", "--requests", "50", "--seed", "9"])
         #expect(a.status == 0 && a.stdout == b.stdout)
         #expect(a.stdout.split(separator: "\n").count == 50)
-        let unwritable = try Self.run(["trace", "generate", "--requests", "5", "--out", "/nonexistent/dir/t.jsonl"])
+        let unwritable = try Self.run([
+            "trace", "generate", "--requests", "5", "--out", "/nonexistent/dir/t.jsonl",
+        ])
         #expect(unwritable.status == 1)
-        #expect(unwritable.stderr.contains("cannot write trace to /nonexistent/dir/t.jsonl"), "\(unwritable.stderr)")
+        #expect(
+            unwritable.stderr.contains("cannot write trace to /nonexistent/dir/t.jsonl"),
+            "\(unwritable.stderr)")
     }
 
     @Test("trace generate then stats: the written file reads back")
     func roundTrip() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spillway-cli-\(UUID().uuidString).jsonl").path
-        let written = try Self.run(["trace", "generate", "--requests", "300", "--seed", "4", "--out", path])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spillway-cli-\(UUID().uuidString).jsonl"
+        ).path
+        let written = try Self.run([
+            "trace", "generate", "--requests", "300", "--seed", "4", "--out", path,
+        ])
         #expect(written.status == 0, "\(written.stderr)")
         let stats = try Self.run(["trace", "stats", path, "--json"])
         #expect(stats.status == 0, "\(stats.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
         #expect(object?["requests"] as? Int == 300)
         let ceiling = object?["ceiling_hit_rate"] as? Double ?? 0
         #expect(ceiling > 0.5 && ceiling < 1)

@@ -31,14 +31,16 @@ public enum ConfigurationLoader {
     /// - Throws: `ConfigurationFileError` for a missing/malformed file or unknown key,
     ///   `ConfigurationError` for a bad value.
     public static func load(
-        filePath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        filePath: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
         overrides: [ConfigurationOverride] = []
     ) throws -> ResolvedConfiguration {
         var configuration = SpillwayConfiguration()
         var sources: [String: ConfigValueSource] = [:]
         var warnings: [String] = []
 
-        let path = filePath ?? environment[configFileEnvironmentName].flatMap { $0.isEmpty ? nil : $0 }
+        let path =
+            filePath ?? environment[configFileEnvironmentName].flatMap { $0.isEmpty ? nil : $0 }
         if let path {
             let data = try readFile(path)
             let names = try flattenedKeyNames(data, path: path)
@@ -78,13 +80,15 @@ public enum ConfigurationLoader {
                     allowed: "a known key (spillway config show lists them)",
                     source: .flag(override.flag), reason: unknownKeyMessage(override.key))
             }
-            let source = ConfigValueSource.flag(override.flag == "--set" ? "--set \(key.name)" : override.flag)
+            let source = ConfigValueSource.flag(
+                override.flag == "--set" ? "--set \(key.name)" : override.flag)
             try key.apply(.text(override.value), to: &configuration, source: source)
             sources[key.name] = source
         }
 
         try configuration.validate(sources: sources)
-        return ResolvedConfiguration(configuration: configuration, sources: sources, warnings: warnings)
+        return ResolvedConfiguration(
+            configuration: configuration, sources: sources, warnings: warnings)
     }
 
     private static func readFile(_ path: String) throws -> Data {
@@ -92,7 +96,8 @@ public enum ConfigurationLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigurationFileError(
                 path: path,
-                message: "no such file; pass an existing JSON file to --config (or \(configFileEnvironmentName)),"
+                message:
+                    "no such file; pass an existing JSON file to --config (or \(configFileEnvironmentName)),"
                     + " or omit it to use the built-in defaults")
         }
         guard !isDirectory.boolValue else {
@@ -101,7 +106,8 @@ public enum ConfigurationLoader {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigurationFileError(path: path, message: "cannot be read (\(error.localizedDescription))")
+            throw ConfigurationFileError(
+                path: path, message: "cannot be read (\(error.localizedDescription))")
         }
     }
 
@@ -111,7 +117,8 @@ public enum ConfigurationLoader {
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ConfigurationFileError(path: path, message: "is not valid JSON (\(error.localizedDescription))")
+            throw ConfigurationFileError(
+                path: path, message: "is not valid JSON (\(error.localizedDescription))")
         }
         guard let dictionary = object as? [String: Any] else {
             throw ConfigurationFileError(path: path, message: "the top level must be a JSON object")
@@ -144,16 +151,22 @@ public enum ConfigurationLoader {
     // miscompiles on Swift 6.2 (swift-configuration works around the same issue).
     private static func makeSnapshot(data: Data, path: String) throws -> JSONSnapshot {
         do {
-            return try JSONSnapshot(data: data.bytes, providerName: "file \(path)", parsingOptions: .default)
+            return try JSONSnapshot(
+                data: data.bytes, providerName: "file \(path)", parsingOptions: .default)
         } catch {
-            throw ConfigurationFileError(path: path, message: "is not a valid configuration (\(error))")
+            throw ConfigurationFileError(
+                path: path,
+                message:
+                    "is not a valid configuration (\(error)); integers above \(Int.max) must be"
+                    + " written as strings, e.g. \"seed\": \"18446744073709551615\"")
         }
     }
 
     /// The file's value for `key`. Strings stay text (so sizes may be "256KiB"); numbers
     /// are read as the key's kind wants them. swift-configuration treats JSON numbers and
     /// booleans alike ("number-ish"), so `true`/`false` and `1`/`0` are interchangeable.
-    private static func fileInput(_ snapshot: JSONSnapshot, key: ConfigurationKey, path: String) throws
+    private static func fileInput(_ snapshot: JSONSnapshot, key: ConfigurationKey, path: String)
+        throws
         -> ConfigurationInput
     {
         let absolute = AbsoluteConfigKey(key.components)
@@ -170,7 +183,9 @@ public enum ConfigurationLoader {
         case .string, .choice: types = [.int, .double]
         }
         for type in types {
-            guard let value = try? snapshot.value(forKey: absolute, type: type).value else { continue }
+            guard let value = try? snapshot.value(forKey: absolute, type: type).value else {
+                continue
+            }
             switch value.content {
             case .int(let number): return .integer(number)
             case .double(let number): return .number(number)
@@ -178,7 +193,8 @@ public enum ConfigurationLoader {
             default: continue
             }
         }
-        throw ConfigurationFileError(path: path, message: "key '\(key.name)' has a value of unsupported type")
+        throw ConfigurationFileError(
+            path: path, message: "key '\(key.name)' has a value of unsupported type")
     }
 
     /// "unknown key 'x'" plus the closest known key when one is near.
@@ -199,7 +215,9 @@ public enum ConfigurationLoader {
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                current[j] = min(
+                    previous[j] + 1, current[j - 1] + 1,
+                    previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
             previous = current
         }

@@ -21,10 +21,12 @@ public struct ConfigurationOverride: Sendable, Equatable {
     public init(assignment: String) throws {
         guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
             throw ConfigurationFileError(
-                path: "--set", message: "'\(assignment)' is not KEY=VALUE (e.g. --set disk.queue_depth=64)")
+                path: "--set",
+                message: "'\(assignment)' is not KEY=VALUE (e.g. --set disk.queue_depth=64)")
         }
         self.init(
-            key: String(assignment[..<equals]), value: String(assignment[assignment.index(after: equals)...]),
+            key: String(assignment[..<equals]),
+            value: String(assignment[assignment.index(after: equals)...]),
             flag: "--set")
     }
 }

@@ -86,7 +86,10 @@ public enum ByteSize {
 
     /// The shortest exact spelling: `262144` -> `"256 KiB"`, `1000` -> `"1000 B"`.
     public static func format(_ bytes: UInt64) -> String {
-        let binary: [(String, UInt64)] = [("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        let binary: [(String, UInt64)] = [
+            ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20),
+            ("KiB", 1 << 10),
+        ]
         for (name, multiplier) in binary where bytes >= multiplier && bytes % multiplier == 0 {
             return "\(bytes / multiplier) \(name)"
         }

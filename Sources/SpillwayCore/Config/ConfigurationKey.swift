@@ -15,7 +15,8 @@ public struct ConfigurationKey: @unchecked Sendable {
     public let summary: String
     /// The kind of value, which decides how a JSON scalar is read.
     public let kind: Kind
-    let applyInput: (inout SpillwayConfiguration, ConfigurationInput) throws(ConfigurationError) -> Void
+    let applyInput:
+        (inout SpillwayConfiguration, ConfigurationInput) throws(ConfigurationError) -> Void
     let checkValue: (SpillwayConfiguration) throws(ConfigurationError) -> Void
     let renderValue: (SpillwayConfiguration) -> String
     let jsonValue: (SpillwayConfiguration) -> JSONScalar
@@ -50,10 +51,14 @@ public struct ConfigurationKey: @unchecked Sendable {
     }
 
     /// The effective value as text, sizes with their unit: `262144 (256 KiB)`.
-    public func render(_ configuration: SpillwayConfiguration) -> String { renderValue(configuration) }
+    public func render(_ configuration: SpillwayConfiguration) -> String {
+        renderValue(configuration)
+    }
 
     /// The effective value as a JSON scalar.
-    public func json(_ configuration: SpillwayConfiguration) -> JSONScalar { jsonValue(configuration) }
+    public func json(_ configuration: SpillwayConfiguration) -> JSONScalar {
+        jsonValue(configuration)
+    }
 
     func error(_ value: String, reason: String? = nil) -> ConfigurationError {
         ConfigurationError(key: name, value: value, allowed: allowed, reason: reason)
@@ -114,12 +119,16 @@ extension ConfigurationKey {
                 case .boolean:
                     throw key.error(input.description, reason: "not an integer")
                 }
-                guard range.contains(value) else { throw key.error(String(value), reason: "out of range") }
+                guard range.contains(value) else {
+                    throw key.error(String(value), reason: "out of range")
+                }
                 configuration[keyPath: keyPath] = value
             },
             checkValue: { (configuration) throws(ConfigurationError) in
                 let value = configuration[keyPath: keyPath]
-                guard range.contains(value) else { throw key.error(String(value), reason: "out of range") }
+                guard range.contains(value) else {
+                    throw key.error(String(value), reason: "out of range")
+                }
             },
             renderValue: { String($0[keyPath: keyPath]) },
             jsonValue: { .integer(Int64($0[keyPath: keyPath])) })
@@ -132,7 +141,8 @@ extension ConfigurationKey {
     ) -> ConfigurationKey {
         var key: ConfigurationKey!
         key = ConfigurationKey(
-            name: name, allowed: "an integer in 0...\(UInt64.max)", summary: summary, kind: .integer,
+            name: name, allowed: "an integer in 0...\(UInt64.max)", summary: summary,
+            kind: .integer,
             applyInput: { (configuration, input) throws(ConfigurationError) in
                 switch input {
                 case .integer(let number) where number >= 0:
@@ -167,10 +177,14 @@ extension ConfigurationKey {
                 let value: UInt64
                 switch input {
                 case .integer(let number):
-                    guard number >= 0 else { throw key.error(input.description, reason: "negative") }
+                    guard number >= 0 else {
+                        throw key.error(input.description, reason: "negative")
+                    }
                     value = UInt64(number)
                 case .text(let text):
-                    switch Result(catching: { () throws(ByteSize.ParseError) in try ByteSize.parse(text) }) {
+                    switch Result(catching: { () throws(ByteSize.ParseError) in
+                        try ByteSize.parse(text)
+                    }) {
                     case .success(let bytes): value = bytes
                     case .failure(let error): throw key.error(text, reason: error.description)
                     }
@@ -183,14 +197,16 @@ extension ConfigurationKey {
                     throw key.error(input.description, reason: "not a size")
                 }
                 guard range.contains(value) else {
-                    throw key.error(input.description, reason: "\(ByteSize.format(value)) is out of range")
+                    throw key.error(
+                        input.description, reason: "\(ByteSize.format(value)) is out of range")
                 }
                 configuration[keyPath: keyPath] = value
             },
             checkValue: { (configuration) throws(ConfigurationError) in
                 let value = configuration[keyPath: keyPath]
                 guard range.contains(value) else {
-                    throw key.error(String(value), reason: "\(ByteSize.format(value)) is out of range")
+                    throw key.error(
+                        String(value), reason: "\(ByteSize.format(value)) is out of range")
                 }
             },
             renderValue: {
@@ -209,7 +225,8 @@ extension ConfigurationKey {
         let allowed =
             "a number in \(excludingLowerBound ? "(" : "[")\(range.lowerBound), \(range.upperBound)]"
         let contains: (Double) -> Bool = { value in
-            value.isFinite && range.contains(value) && !(excludingLowerBound && value == range.lowerBound)
+            value.isFinite && range.contains(value)
+                && !(excludingLowerBound && value == range.lowerBound)
         }
         var key: ConfigurationKey!
         key = ConfigurationKey(
@@ -227,12 +244,16 @@ extension ConfigurationKey {
                 case .boolean:
                     throw key.error(input.description, reason: "not a number")
                 }
-                guard contains(value) else { throw key.error(input.description, reason: "out of range") }
+                guard contains(value) else {
+                    throw key.error(input.description, reason: "out of range")
+                }
                 configuration[keyPath: keyPath] = value
             },
             checkValue: { (configuration) throws(ConfigurationError) in
                 let value = configuration[keyPath: keyPath]
-                guard contains(value) else { throw key.error(String(value), reason: "out of range") }
+                guard contains(value) else {
+                    throw key.error(String(value), reason: "out of range")
+                }
             },
             renderValue: { String($0[keyPath: keyPath]) },
             jsonValue: { .number($0[keyPath: keyPath]) })

@@ -94,7 +94,8 @@ public enum ConfigurationKeys {
         .fraction(
             "trace.zipf_exponent", \.trace.generator.zipfExponent, range: 0...4,
             excludingLowerBound: false,
-            summary: "Generated trace: Zipf exponent of session and prompt popularity (0 = uniform)."),
+            summary:
+                "Generated trace: Zipf exponent of session and prompt popularity (0 = uniform)."),
         .integer(
             "trace.block_tokens", \.trace.generator.blockTokens, range: 1...65_536,
             summary: "Generated trace: tokens per block (input_length = blocks * N)."),
@@ -115,7 +116,8 @@ public enum ConfigurationKeys {
         let allowed = text.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII
                 && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                    || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_" || scalar == "-")
+                    || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_"
+                    || scalar == "-")
         }
         if !allowed { return "contains a character other than A-Z a-z 0-9 . _ -" }
         if text.contains("..") { return "contains '..'" }

@@ -35,5 +35,7 @@ public struct FenwickTree: Sendable {
     }
 
     /// The sum of counts at positions in `range`.
-    public func sum(_ range: Range<Int>) -> Int { prefixSum(range.upperBound) - prefixSum(range.lowerBound) }
+    public func sum(_ range: Range<Int>) -> Int {
+        prefixSum(range.upperBound) - prefixSum(range.lowerBound)
+    }
 }

@@ -67,16 +67,20 @@ public struct TraceGenerator: Sendable {
     /// - Precondition: parameters in the ranges `ConfigurationKeys` documents
     ///   (`maxContextBlocks >= systemPromptBlocksMax + turnBlocksMax`).
     public init(parameters: Parameters) {
-        precondition(parameters.requests >= 0 && parameters.sessions >= 1 && parameters.systemPrompts >= 1)
+        precondition(
+            parameters.requests >= 0 && parameters.sessions >= 1 && parameters.systemPrompts >= 1)
         precondition(parameters.systemPromptBlocksMax >= 1 && parameters.turnBlocksMax >= 1)
         precondition(parameters.outputBlocksMax >= 0 && parameters.blockTokens >= 1)
         precondition(
-            parameters.maxContextBlocks >= parameters.systemPromptBlocksMax + parameters.turnBlocksMax,
+            parameters.maxContextBlocks >= parameters.systemPromptBlocksMax
+                + parameters.turnBlocksMax,
             "max_context_blocks must fit a system prompt and one turn")
         self.parameters = parameters
         random = SeededGenerator(seed: parameters.seed)
-        sessionPopularity = ZipfDistribution(count: parameters.sessions, exponent: parameters.zipfExponent)
-        promptPopularity = ZipfDistribution(count: parameters.systemPrompts, exponent: parameters.zipfExponent)
+        sessionPopularity = ZipfDistribution(
+            count: parameters.sessions, exponent: parameters.zipfExponent)
+        promptPopularity = ZipfDistribution(
+            count: parameters.systemPrompts, exponent: parameters.zipfExponent)
         var order = Array(0..<parameters.sessions)
         for index in stride(from: order.count - 1, to: 0, by: -1) {
             let other = Int(random.next(below: UInt64(index + 1)))
@@ -101,7 +105,8 @@ public struct TraceGenerator: Sendable {
             history = prompts[promptPopularity.sample(using: &random)]
         }
         let prompt = history + freshKeys(turnBlocks)
-        let outputBlocks = parameters.outputBlocksMax == 0 ? 0 : random.next(in: 0...parameters.outputBlocksMax)
+        let outputBlocks =
+            parameters.outputBlocksMax == 0 ? 0 : random.next(in: 0...parameters.outputBlocksMax)
         sessions[sessionIndex].history = prompt + freshKeys(outputBlocks)
         let gap = -log(1 - random.nextUnitDouble()) * parameters.meanInterarrivalMilliseconds
         let timestamp = clockMilliseconds.rounded(.down)

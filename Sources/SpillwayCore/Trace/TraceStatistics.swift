@@ -68,7 +68,9 @@ public struct TraceStatistics: Sendable, Equatable {
     }
 
     /// Repeats over references: the hit rate of an infinite cache.
-    public var ceilingHitRate: Double { blockCount == 0 ? 0 : Double(repeatCount) / Double(blockCount) }
+    public var ceilingHitRate: Double {
+        blockCount == 0 ? 0 : Double(repeatCount) / Double(blockCount)
+    }
 
     /// Prefix hits with unbounded tiers over references (design §4 semantics).
     public var prefixCeilingHitRate: Double {
