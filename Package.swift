@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -37,7 +39,10 @@ let package = Package(
         ),
         .target(
             name: "SpillwayCore",
-            dependencies: ["CSpillwayCompute"]
+            dependencies: [
+                "CSpillwayCompute",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         .target(
             name: "SpillwaySystem",
@@ -50,7 +55,11 @@ let package = Package(
         ),
         .target(
             name: "Spillway",
-            dependencies: ["SpillwayCore", "SpillwaySystem"]
+            dependencies: [
+                "SpillwayCore",
+                "SpillwaySystem",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
         ),
         .target(
             name: "SpillwayTesting",

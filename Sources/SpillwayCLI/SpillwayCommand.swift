@@ -10,6 +10,8 @@ struct SpillwayCommand: ParsableCommand {
         subcommands: [
             VersionCommand.self,
             RegionCommand.self,
+            ConfigCommand.self,
+            TraceCommand.self,
         ]
     )
 }

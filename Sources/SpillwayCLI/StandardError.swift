@@ -1,0 +1,7 @@
+// Writes diagnostics to standard error, keeping standard output for data.
+import Foundation
+
+/// Prints `message` and a newline to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,139 @@
+// Trace statistics: sizes, the infinite-cache ceiling, and the reuse-distance distribution.
+
+/// What a trace asks of a cache, independent of any capacity.
+///
+/// - `ceilingHitRate`: block references whose key was referenced before (anywhere earlier in
+///   the trace, including earlier in the same request), over all references: the hit rate
+///   of an infinite cache that counts every repeat.
+/// - `prefixCeilingHitRate`: what the replay of design §4 would hit with unbounded tiers:
+///   per request, the longest prefix of keys seen in earlier requests.
+/// - Reuse distance of a repeated reference: the number of distinct other keys referenced
+///   since the key's previous reference (`a b c a` gives 2 for the second `a`). An LRU
+///   cache of C blocks (one reference at a time) hits exactly the references with distance
+///   < C, so `lruHitRate(capacityBlocks:)` reads capacity planning straight off the trace.
+///   Computed in O(n log n) with a Fenwick tree over reference times: a key's last
+///   reference time is marked; the distance is the number of marks after it.
+public struct TraceStatistics: Sendable, Equatable {
+    public var requestCount = 0
+    public var blockCount = 0
+    public var uniqueBlockCount = 0
+    /// References to a key referenced before.
+    public var repeatCount = 0
+    /// Sum over requests of the longest prefix seen in earlier requests.
+    public var prefixHitCount = 0
+    public var requestBlocksMax = 0
+    /// Reuse distances of all repeats, ascending.
+    public var sortedReuseDistances: [Int] = []
+
+    public init() {}
+
+    /// Computes the statistics of `requests`.
+    public init(requests: [TraceRequest]) {
+        let total = requests.reduce(0) { $0 + $1.hashIDs.count }
+        // Per key: the time of its first reference (to tell "seen in an earlier request")
+        // and of its last reference (the mark in the Fenwick tree).
+        var seen: [UInt64: (first: Int, last: Int)] = [:]
+        seen.reserveCapacity(total / 2)
+        var marks = FenwickTree(count: total)
+        var distances: [Int] = []
+        distances.reserveCapacity(total)
+        var time = 0
+        for request in requests {
+            requestCount += 1
+            requestBlocksMax = max(requestBlocksMax, request.hashIDs.count)
+            var prefixOpen = true
+            let requestStart = time
+            for key in request.hashIDs {
+                if let times = seen[key] {
+                    repeatCount += 1
+                    distances.append(marks.sum((times.last + 1)..<time))
+                    marks.add(-1, at: times.last)
+                    seen[key] = (times.first, time)
+                    if prefixOpen && times.first < requestStart {
+                        prefixHitCount += 1
+                    } else {
+                        prefixOpen = false
+                    }
+                } else {
+                    uniqueBlockCount += 1
+                    prefixOpen = false
+                    seen[key] = (time, time)
+                }
+                marks.add(1, at: time)
+                time += 1
+            }
+        }
+        blockCount = total
+        sortedReuseDistances = distances.sorted()
+    }
+
+    /// Repeats over references: the hit rate of an infinite cache.
+    public var ceilingHitRate: Double {
+        blockCount == 0 ? 0 : Double(repeatCount) / Double(blockCount)
+    }
+
+    /// Prefix hits with unbounded tiers over references (design §4 semantics).
+    public var prefixCeilingHitRate: Double {
+        blockCount == 0 ? 0 : Double(prefixHitCount) / Double(blockCount)
+    }
+
+    /// The hit rate of a per-reference LRU cache holding `capacityBlocks` blocks.
+    public func lruHitRate(capacityBlocks: Int) -> Double {
+        guard blockCount > 0 else { return 0 }
+        return Double(countOfDistances(below: capacityBlocks)) / Double(blockCount)
+    }
+
+    /// The reuse distance at `percentile` (0...100) of all repeats, nil without repeats.
+    public func reuseDistance(percentile: Double) -> Int? {
+        guard !sortedReuseDistances.isEmpty else { return nil }
+        let rank = Int((percentile / 100 * Double(sortedReuseDistances.count)).rounded(.up))
+        return sortedReuseDistances[min(max(rank, 1), sortedReuseDistances.count) - 1]
+    }
+
+    /// Log2 buckets of reuse distances: bucket 0 is distance 0, bucket k >= 1 is
+    /// `2^(k-1) ..< 2^k`. Only buckets up to the largest distance are returned.
+    public var reuseDistanceBuckets: [ReuseDistanceBucket] {
+        guard let largest = sortedReuseDistances.last else { return [] }
+        var buckets: [ReuseDistanceBucket] = []
+        var lower = 0
+        var upper = 1
+        var cumulative = 0
+        while lower <= largest {
+            let count = countOfDistances(below: upper) - countOfDistances(below: lower)
+            cumulative += count
+            buckets.append(
+                ReuseDistanceBucket(
+                    lowerBound: lower, upperBound: upper, count: count,
+                    lruHitRateAtUpperBound: Double(cumulative) / Double(blockCount)))
+            lower = upper
+            upper *= 2
+        }
+        return buckets
+    }
+
+    private func countOfDistances(below bound: Int) -> Int {
+        var low = 0
+        var high = sortedReuseDistances.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sortedReuseDistances[middle] < bound { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+/// Reuse distances in `lowerBound..<upperBound`.
+public struct ReuseDistanceBucket: Sendable, Equatable, Codable {
+    public var lowerBound: Int
+    public var upperBound: Int
+    public var count: Int
+    /// Hit rate of an LRU cache of `upperBound` blocks (all repeats with distance below it).
+    public var lruHitRateAtUpperBound: Double
+
+    enum CodingKeys: String, CodingKey {
+        case lowerBound = "distance_min"
+        case upperBound = "distance_below"
+        case count
+        case lruHitRateAtUpperBound = "lru_hit_rate_at_capacity"
+    }
+}
