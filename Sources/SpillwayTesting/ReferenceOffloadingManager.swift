@@ -8,6 +8,10 @@ public final class ReferenceOffloadingManager {
     public struct Block: Equatable {
         public var refCount: Int32
         public var row: Int32
+        public init(refCount: Int32, row: Int32) {
+            self.refCount = refCount
+            self.row = row
+        }
     }
 
     /// Least recent first.
