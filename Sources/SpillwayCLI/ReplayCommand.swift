@@ -36,6 +36,15 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress line on stderr.")
     var quiet = false
 
+    /// Directory benchmark hook used by scripts/bench-directory.sh until `spillway bench
+    /// directory` exists: replay N times (best time) and print DirectoryBenchmark JSON.
+    @Option(name: .long, help: .hidden)
+    var benchRepeat: Int?
+
+    /// With --bench-repeat: also fill a directory of this many blocks and report its memory.
+    @Option(name: .long, help: .hidden)
+    var benchMemoryBlocks: Int?
+
     // Data mode (`--data`, `--block-bytes`, `--disk-dir`, `--keep`) is added by the data-path
     // wiring: it builds a TierDataPath over region rows + the disk tier and calls
     // `run(dataPath:)` below instead of `run(dataPath: SimulatedDataPath())`.
@@ -49,7 +58,27 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let repeats = benchRepeat {
+            try runBenchmark(repeats: repeats)
+            return
+        }
         try run(dataPath: SimulatedDataPath())
+    }
+
+    private func runBenchmark(repeats: Int) throws {
+        guard repeats >= 1 else { throw ValidationError("--bench-repeat must be >= 1") }
+        let parsed = try loadTrace()
+        let result = DirectoryBenchmark.replay(
+            parsed.requests, primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
+            repeats: repeats)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var text = String(decoding: try encoder.encode(result), as: UTF8.self)
+        if let blocks = benchMemoryBlocks {
+            let memory = String(decoding: try encoder.encode(DirectoryBenchmark.memory(blocks: blocks)), as: UTF8.self)
+            text = String(text.dropLast()) + ",\"memory\":" + memory + "}"
+        }
+        print(text)
     }
 
     /// Loads the trace, replays it through `dataPath`, prints the counters.
