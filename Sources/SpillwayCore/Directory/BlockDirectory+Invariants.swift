@@ -56,6 +56,7 @@ extension BlockDirectory {
                 precondition(Int(node.diskRecord) < diskRecords.freshCount, "slot \(slot): record never allocated")
                 precondition(usedRecords.insert(node.diskRecord).inserted, "record \(node.diskRecord) used twice")
             }
+            precondition(hashes[Int(slot)] == UInt32(truncatingIfNeeded: keys[Int(slot)].directoryHash), "slot \(slot): stale hash")
             precondition(find(keys[Int(slot)]) == slot, "slot \(slot): key not found in the table")
         }
         precondition(tracked == count, "tracked \(tracked) but count \(count)")

@@ -27,26 +27,72 @@ public final class BlockDirectory {
     /// Maximum number of blocks tracked at once (`primaryCapacity + diskCapacity`).
     public let slotCapacity: Int
 
-    @usableFromInline var nodes: UnsafeMutablePointer<DirectoryNode>
-    @usableFromInline var keys: UnsafeMutablePointer<BlockKey>
-    @usableFromInline var table: UnsafeMutablePointer<Slot>
+    // Everything is reached through `let` pointers: a class `var` would cost a dynamic
+    // exclusivity check (swift_beginAccess) on every access, a third of the replay's time.
+    @usableFromInline let nodes: UnsafeMutablePointer<DirectoryNode>
+    @usableFromInline let keys: UnsafeMutablePointer<BlockKey>
+    @usableFromInline let table: UnsafeMutablePointer<Slot>
+    /// Low 32 bits of each slot's key hash: probes compare it before touching the key, and
+    /// deletion's backward shift finds home buckets without rehashing keys (4 bytes/block).
+    @usableFromInline let hashes: UnsafeMutablePointer<UInt32>
     @usableFromInline let tableMask: Int
-    private var freeSlotHead: Slot = -1
+    let rows: IndexAllocator
+    let diskRecords: IndexAllocator
+
+    struct State {
+        var freeSlotHead: Slot = -1
+        var count = 0
+        var primaryHead: Slot = -1
+        var primaryTail: Slot = -1
+        var primaryCount = 0
+        var diskHead: Slot = -1
+        var diskTail: Slot = -1
+        var diskCount = 0
+        var protectionStamp: UInt32 = 1
+    }
+    private let state: UnsafeMutablePointer<State>
+
+    private var freeSlotHead: Slot {
+        get { state.pointee.freeSlotHead }
+        set { state.pointee.freeSlotHead = newValue }
+    }
+    private var protectionStamp: UInt32 {
+        get { state.pointee.protectionStamp }
+        set { state.pointee.protectionStamp = newValue }
+    }
     /// Number of blocks tracked.
-    public private(set) var count: Int = 0
-
-    var rows: IndexAllocator
-    var diskRecords: IndexAllocator
-
-    /// Least recent primary block (head) and most recent (tail).
-    public private(set) var primaryHead: Slot = -1
-    public private(set) var primaryTail: Slot = -1
-    public private(set) var primaryCount: Int = 0
-    public private(set) var diskHead: Slot = -1
-    public private(set) var diskTail: Slot = -1
-    public private(set) var diskCount: Int = 0
-
-    private var protectionStamp: UInt32 = 1
+    public private(set) var count: Int {
+        get { state.pointee.count }
+        set { state.pointee.count = newValue }
+    }
+    /// Least recent primary block (head) and most recent (tail); -1 when empty.
+    public private(set) var primaryHead: Slot {
+        get { state.pointee.primaryHead }
+        set { state.pointee.primaryHead = newValue }
+    }
+    public private(set) var primaryTail: Slot {
+        get { state.pointee.primaryTail }
+        set { state.pointee.primaryTail = newValue }
+    }
+    /// Blocks in primary.
+    public private(set) var primaryCount: Int {
+        get { state.pointee.primaryCount }
+        set { state.pointee.primaryCount = newValue }
+    }
+    /// Least recent disk block (head) and most recent (tail); -1 when empty.
+    public private(set) var diskHead: Slot {
+        get { state.pointee.diskHead }
+        set { state.pointee.diskHead = newValue }
+    }
+    public private(set) var diskTail: Slot {
+        get { state.pointee.diskTail }
+        set { state.pointee.diskTail = newValue }
+    }
+    /// Blocks on disk.
+    public private(set) var diskCount: Int {
+        get { state.pointee.diskCount }
+        set { state.pointee.diskCount = newValue }
+    }
 
     /// A directory for `primaryCapacity` rows and `diskCapacity` disk records.
     public init(primaryCapacity: Int, diskCapacity: Int) {
@@ -56,13 +102,18 @@ public final class BlockDirectory {
         self.diskCapacity = diskCapacity
         slotCapacity = primaryCapacity + diskCapacity
         let allocated = max(slotCapacity, 1)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State())
         nodes = .allocate(capacity: allocated)
         keys = .allocate(capacity: allocated)
+        hashes = .allocate(capacity: allocated)
+        hashes.initialize(repeating: 0, count: allocated)
         keys.initialize(repeating: BlockKey(traceID: 0), count: allocated)
         var tableCount = 16
         while tableCount < 2 * slotCapacity { tableCount *= 2 }
         tableMask = tableCount - 1
-        table = .allocate(capacity: tableCount)
+        let table = UnsafeMutablePointer<Slot>.allocate(capacity: tableCount)
+        self.table = table
         table.initialize(repeating: -1, count: tableCount)
         rows = IndexAllocator(capacity: primaryCapacity)
         diskRecords = IndexAllocator(capacity: diskCapacity)
@@ -78,9 +129,11 @@ public final class BlockDirectory {
     }
 
     deinit {
+        state.deallocate()
         nodes.deallocate()
         keys.deinitialize(count: max(slotCapacity, 1))
         keys.deallocate()
+        hashes.deallocate()
         table.deallocate()
         rows.deallocate()
         diskRecords.deallocate()
@@ -91,9 +144,10 @@ public final class BlockDirectory {
     /// Bytes allocated by the directory, keys included.
     public var allocatedBytes: Int {
         let slots = max(slotCapacity, 1)
-        return slots * (MemoryLayout<DirectoryNode>.stride + MemoryLayout<BlockKey>.stride)
+        return slots * (MemoryLayout<DirectoryNode>.stride + MemoryLayout<BlockKey>.stride + MemoryLayout<UInt32>.stride)
             + (tableMask + 1) * MemoryLayout<Slot>.stride
             + (max(primaryCapacity, 1) + max(diskCapacity, 1)) * MemoryLayout<Int32>.stride
+            + MemoryLayout<State>.stride + 4 * MemoryLayout<Int>.stride
     }
 
     /// Bytes per block slot beyond the inline key (node + table share + allocator stacks).
@@ -106,11 +160,16 @@ public final class BlockDirectory {
 
     /// The slot holding `key`, or `noSlot`. O(1) expected; does not change recency.
     @inline(__always)
-    public func find(_ key: BlockKey) -> Slot {
-        var index = Int(truncatingIfNeeded: key.directoryHash) & tableMask
+    public func find(_ key: BlockKey) -> Slot { find(key, hash: key.directoryHash) }
+
+    /// `find` with the key's `directoryHash` already computed (the engine reuses it).
+    @inline(__always)
+    func find(_ key: BlockKey, hash: UInt64) -> Slot {
+        let tag = UInt32(truncatingIfNeeded: hash)
+        var index = Int(tag) & tableMask
         while true {
             let slot = table[index]
-            if slot < 0 || keys[Int(slot)] == key { return slot }
+            if slot < 0 || (hashes[Int(slot)] == tag && keys[Int(slot)] == key) { return slot }
             index = (index + 1) & tableMask
         }
     }
@@ -177,7 +236,9 @@ public final class BlockDirectory {
             primaryPrev: -1, primaryNext: -1, diskPrev: -1, diskNext: -1, row: -1,
             diskRecord: -1, refCount: 0, diskPinCount: 0, protectionStamp: 0)
         keys[Int(slot)] = key
-        var index = Int(truncatingIfNeeded: key.directoryHash) & tableMask
+        let tag = UInt32(truncatingIfNeeded: key.directoryHash)
+        hashes[Int(slot)] = tag
+        var index = Int(tag) & tableMask
         while table[index] >= 0 {
             precondition(keys[Int(table[index])] != key, "key already in the directory")
             index = (index + 1) & tableMask
@@ -195,14 +256,14 @@ public final class BlockDirectory {
         precondition(node.primaryPrev != DirectoryNode.freeMarker, "removing a free slot")
         // Find the table entry, then backward-shift the cluster behind it (no tombstones, so
         // probes stay short however long the store runs).
-        var hole = Int(truncatingIfNeeded: keys[Int(slot)].directoryHash) & tableMask
+        var hole = Int(hashes[Int(slot)]) & tableMask
         while table[hole] != slot { hole = (hole + 1) & tableMask }
         var next = hole
         while true {
             next = (next + 1) & tableMask
             let moving = table[next]
             if moving < 0 { break }
-            let home = Int(truncatingIfNeeded: keys[Int(moving)].directoryHash) & tableMask
+            let home = Int(hashes[Int(moving)]) & tableMask
             // `moving` may fill the hole only if its home is not cyclically in (hole, next].
             let homeInRange = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
             if !homeInRange {

@@ -15,18 +15,29 @@ public struct IndexAllocator {
     /// Number of indices managed.
     public let capacity: Int
     /// Next never-used index; indices below it have been handed out at least once.
-    public private(set) var freshCount: Int = 0
-    private var freeStack: UnsafeMutablePointer<Int32>
-    private var freeStackCount: Int = 0
+    public var freshCount: Int { counts[0] }
+    private let freeStack: UnsafeMutablePointer<Int32>
+    /// [freshCount, freeStackCount], behind a pointer so the allocator can live in a `let`
+    /// of a class without dynamic exclusivity checks on every call.
+    private let counts: UnsafeMutablePointer<Int>
+    private var freeStackCount: Int {
+        get { counts[1] }
+        nonmutating set { counts[1] = newValue }
+    }
 
     /// An allocator over `0..<capacity` (capacity may be 0). Call `deallocate()` when done.
     init(capacity: Int) {
         precondition(capacity >= 0 && capacity < Int(Int32.max), "capacity out of range")
         self.capacity = capacity
         freeStack = .allocate(capacity: max(capacity, 1))
+        counts = .allocate(capacity: 2)
+        counts.initialize(repeating: 0, count: 2)
     }
 
-    func deallocate() { freeStack.deallocate() }
+    func deallocate() {
+        freeStack.deallocate()
+        counts.deallocate()
+    }
 
     /// Indices available to `allocate()`.
     @inline(__always)
@@ -39,10 +50,11 @@ public struct IndexAllocator {
     /// Takes an index: a fresh one while any remain, else the last freed. Traps when none is
     /// available (callers check `availableCount` first).
     @inline(__always)
-    mutating func allocate() -> Int32 {
-        if freshCount < capacity {
-            freshCount += 1
-            return Int32(truncatingIfNeeded: freshCount - 1)
+    func allocate() -> Int32 {
+        let fresh = counts[0]
+        if fresh < capacity {
+            counts[0] = fresh + 1
+            return Int32(truncatingIfNeeded: fresh)
         }
         precondition(freeStackCount > 0, "IndexAllocator exhausted")
         freeStackCount -= 1
@@ -51,7 +63,7 @@ public struct IndexAllocator {
 
     /// Returns `index` to the allocator; it is the next one reused once fresh ids run out.
     @inline(__always)
-    mutating func free(_ index: Int32) {
+    func free(_ index: Int32) {
         precondition(index >= 0 && Int(index) < freshCount, "freeing an index never allocated")
         precondition(freeStackCount < capacity, "double free")
         freeStack[freeStackCount] = index

@@ -43,9 +43,9 @@ struct RequestKeySet {
 
     /// Inserts `keys[index]`; returns true when no equal key was inserted since `reset`.
     @inline(__always)
-    mutating func insert(_ index: Int, keys: UnsafePointer<BlockKey>) -> Bool {
+    func insert(_ index: Int, hash: UInt64, keys: UnsafePointer<BlockKey>) -> Bool {
         let key = keys[index]
-        var position = Int(truncatingIfNeeded: key.directoryHash) & mask
+        var position = Int(truncatingIfNeeded: hash) & mask
         while stamps[position] == stamp {
             if keys[Int(indices[position])] == key { return false }
             position = (position + 1) & mask

@@ -40,7 +40,9 @@ public final class TieringEngine<DataPath: TierDataPath> {
     /// Where bytes move; `SimulatedDataPath` for the pure simulation.
     public let dataPath: DataPath
     /// Counters so far.
-    public private(set) var counters = TieringCounters()
+    public var counters: TieringCounters { counterStorage.pointee }
+    /// Behind a `let` pointer: a class `var` costs a dynamic exclusivity check per update.
+    private let counterStorage: UnsafeMutablePointer<TieringCounters>
 
     private var scratchCapacity = 0
     private var requestKeys: UnsafeMutablePointer<BlockKey>
@@ -60,6 +62,8 @@ public final class TieringEngine<DataPath: TierDataPath> {
         directory = BlockDirectory(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks)
         self.policy = policy
         self.dataPath = dataPath
+        counterStorage = .allocate(capacity: 1)
+        counterStorage.initialize(to: TieringCounters())
         scratchCapacity = 256
         requestKeys = .allocate(capacity: scratchCapacity)
         requestSlots = .allocate(capacity: scratchCapacity)
@@ -69,6 +73,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
     }
 
     deinit {
+        counterStorage.deallocate()
         requestKeys.deallocate()
         requestSlots.deallocate()
         requestFlags.deallocate()
@@ -114,14 +119,22 @@ public final class TieringEngine<DataPath: TierDataPath> {
 
     private func processScratch(count n: Int) {
         let dir = directory
-        counters.requests += 1
-        counters.blocks += n
+        let counters = counterStorage
+        // Local copies of the scratch pointers: reading class `var`s in the loops would cost
+        // an exclusivity check each.
+        let requestKeys = self.requestKeys
+        let requestSlots = self.requestSlots
+        let requestFlags = self.requestFlags
+        counters.pointee.requests += 1
+        counters.pointee.blocks += n
         dir.beginProtection()
         firstOccurrences.reset(forCount: n)
+        let firstOccurrences = self.firstOccurrences
         for j in 0..<n {
-            let slot = dir.find(requestKeys[j])
+            let hash = requestKeys[j].directoryHash
+            let slot = dir.find(requestKeys[j], hash: hash)
             requestSlots[j] = slot
-            var flags: UInt8 = firstOccurrences.insert(j, keys: requestKeys) ? Self.firstFlag : 0
+            var flags: UInt8 = firstOccurrences.insert(j, hash: hash, keys: requestKeys) ? Self.firstFlag : 0
             if slot >= 0 {
                 dir.protect(slot)
                 if dir.row(slot) >= 0 { flags |= Self.inPrimaryFlag }
@@ -145,7 +158,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
                     }
                 }
             } else {
-                counters.promoteFailed += 1
+                counters.pointee.promoteFailed += 1
                 var cut = 0
                 while requestFlags[cut] & Self.inPrimaryFlag != 0 { cut += 1 }
                 prefix = cut
@@ -155,12 +168,12 @@ public final class TieringEngine<DataPath: TierDataPath> {
         // 3. Hits and misses.
         for j in 0..<prefix {
             if requestFlags[j] & Self.inPrimaryFlag != 0 {
-                counters.hitPrimary += 1
+                counters.pointee.hitPrimary += 1
             } else {
-                counters.hitDisk += 1
+                counters.pointee.hitDisk += 1
             }
         }
-        counters.miss += n - prefix
+        counters.pointee.miss += n - prefix
 
         // 4. Touch the prefix in reverse, both tiers: the first key ends most recent.
         var j = prefix - 1
@@ -179,7 +192,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         }
         guard storeCount > 0 else { return }
         guard makeRoom(storeCount) else {
-            counters.storeSkipped += storeCount
+            counters.pointee.storeSkipped += storeCount
             return
         }
         for j in prefix..<n where requestFlags[j] & Self.firstFlag != 0 {
@@ -192,7 +205,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
                 requestSlots[j] = slot
             }
             let row = dir.attachPrimary(slot, refCount: 0)
-            counters.stored += 1
+            counters.pointee.stored += 1
             dataPath.writeRow(key, row: row)
             if policy == .writeThrough { writeToDisk(slot, row: row) }
         }
@@ -211,10 +224,10 @@ public final class TieringEngine<DataPath: TierDataPath> {
         dir.setDiskPinCount(slot, dir.diskPinCount(slot) - 1)
         if outcome == .completed {
             dir.setRefCount(slot, 0)
-            counters.diskReads += 1
+            counterStorage.pointee.diskReads += 1
             return true
         }
-        counters.diskReadFailures += 1
+        counterStorage.pointee.diskReadFailures += 1
         dir.detachPrimary(slot)
         dataPath.rowFreed(key, row: row)
         dir.detachDisk(slot)
@@ -236,6 +249,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
             victims = .allocate(capacity: size)
             victimCapacity = size
         }
+        let victims = self.victims
         var found = 0
         var slot = dir.primaryHead
         while slot >= 0 && found < need {
@@ -250,7 +264,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
             let victim = victims[index]
             let row = dir.row(victim)
             let key = dir.key(victim)
-            counters.primaryEvictions += 1
+            counterStorage.pointee.primaryEvictions += 1
             if policy == .spill && dir.diskRecord(victim) < 0 {
                 writeToDisk(victim, row: row)
             }
@@ -277,15 +291,15 @@ public final class TieringEngine<DataPath: TierDataPath> {
             if victim < 0 { return }  // nothing evictable: the block is dropped
             let record = dir.detachDisk(victim)
             dataPath.removeFromDisk(dir.key(victim), record: record)
-            counters.diskEvictions += 1
+            counterStorage.pointee.diskEvictions += 1
             if dir.row(victim) < 0 { dir.remove(victim) }
         }
         let record = dir.attachDisk(slot)
         if dataPath.copyToDisk(dir.key(slot), row: row, record: record) == .completed {
-            counters.diskWrites += 1
+            counterStorage.pointee.diskWrites += 1
         } else {
             dir.detachDisk(slot)
-            counters.diskWriteFailures += 1
+            counterStorage.pointee.diskWriteFailures += 1
         }
     }
 }
