@@ -18,7 +18,10 @@ import Testing
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = try #require(binary, "spillway not built next to the tests (run swift build first)")
+        guard let executable = binary else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "spillway not built next to the tests (run swift build first)"])
+        }
+        process.executableURL = executable
         process.arguments = arguments
         let out = Pipe()
         let err = Pipe()

@@ -240,7 +240,8 @@ public final class BlockDirectory {
         hashes[Int(slot)] = tag
         var index = Int(tag) & tableMask
         while table[index] >= 0 {
-            precondition(keys[Int(table[index])] != key, "key already in the directory")
+            let other = Int(table[index])
+            precondition(hashes[other] != tag || keys[other] != key, "key already in the directory")
             index = (index + 1) & tableMask
         }
         table[index] = slot
