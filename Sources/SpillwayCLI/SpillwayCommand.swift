@@ -12,6 +12,7 @@ struct SpillwayCommand: ParsableCommand {
             RegionCommand.self,
             ConfigCommand.self,
             TraceCommand.self,
+            ReplayCommand.self,
         ]
     )
 }

@@ -1,0 +1,375 @@
+// The offloading manager with vLLM's CPU offloading manager semantics over the shared block
+// directory, extended with the disk tier (spill / write-through, promotion).
+
+/// vLLM's `CPUOffloadingManager` (LRU policy) over a `BlockDirectory`, plus the disk tier.
+///
+/// Mirrored from vllm/v1/kv_offload/cpu_manager.py (`CPUOffloadingManager`,
+/// `LRUCachePolicy`; earlier lru_manager.py + backends/cpu.py):
+/// - ref count per block: -1 while being written, 0 evictable, >0 being read
+///   (`BlockStatus.ref_cnt`, `is_ready == ref_cnt >= 0`);
+/// - `lookup` counts leading ready blocks and never changes recency;
+/// - `touch` walks the keys in reverse (`reversed(list(block_hashes))` + `move_to_end`), so the
+///   first key ends most recent; it also moves blocks still being written;
+/// - `prepareStore` filters out keys already present, returns an empty (non-nil) result when
+///   none is left, evicts `len(to_store) - free` blocks with ref count 0 that are not among
+///   the input keys (`protected = set(block_hashes_list)`), least recent first, returns nil
+///   changing nothing when it cannot, emits one `removed` event (medium CPU) for the evicted
+///   batch, then allocates rows fresh-first (`_num_allocated_blocks` counting up) then from
+///   the free list popped from its end (last freed first) and appends the new blocks most
+///   recent in input order with ref count -1;
+/// - `completeStore(success: true)` sets ref 0 on blocks still being written and emits one
+///   `stored` event (CPU) for them; `success: false` frees only blocks still being written
+///   (already-readable ones stay) and emits nothing;
+/// - `prepareLoad` asserts readiness and increments; `completeLoad` asserts > 0 and
+///   decrements.
+///
+/// Spillway's additions (disk tier, design §3), all absent when `diskBlocks == 0`:
+/// - a key present only on disk counts as stored for `lookup` (hit-pending, see
+///   `ManagerLookup`) but not for `prepareStore` (which gives it a row, so a block recomputed
+///   by the engine lands in primary; its disk copy stays);
+/// - spill: a block evicted from primary that is not on disk is written to disk (event
+///   `stored`/STORAGE); write-through: `completeStore(success: true)` writes the new blocks to
+///   disk. Disk is LRU over disk-resident blocks, skipping the operation's input keys and
+///   blocks whose disk copy is being read; evicted copies get a `removed`/STORAGE event; when
+///   nothing is evictable the write is dropped;
+/// - `preparePromotion` / `completePromotion` bring disk-only blocks into rows (ref -1 and a
+///   pinned disk copy while in flight; `lookup` answers `.retry` meanwhile). A failed read
+///   drops the block from both tiers (`removed`/STORAGE) so it is never served.
+/// Events come in the order things happened; disk writes in the data path are synchronous.
+/// Duplicate keys in one `prepareStore` are stored once (vLLM would allocate two rows).
+public final class PrimaryTierManager<DataPath: TierDataPath> {
+    public let directory: BlockDirectory
+    public let policy: TieringPolicy
+    public let dataPath: DataPath
+    /// Bytes per block, reported in events.
+    public let blockSize: Int
+    public private(set) var stats = ManagerStats()
+    private var events: [OffloadingEvent]?
+
+    /// A manager over a fresh directory of `primaryBlocks` rows and `diskBlocks` disk records.
+    public init(
+        primaryBlocks: Int, diskBlocks: Int = 0, policy: TieringPolicy = .spill,
+        blockSize: Int, eventsEnabled: Bool = true, dataPath: DataPath
+    ) {
+        directory = BlockDirectory(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks)
+        self.policy = policy
+        self.blockSize = blockSize
+        self.dataPath = dataPath
+        events = eventsEnabled ? [] : nil
+    }
+
+    // MARK: Lookup
+
+    /// How many leading keys are stored (in primary and readable, or on disk), and how many
+    /// of those are disk-only; `.retry` while one of them is being promoted. Does not change
+    /// recency.
+    public func lookup(_ keys: some Sequence<BlockKey>) -> ManagerLookup {
+        stats.lookups += 1
+        var count = 0
+        var pending = 0
+        for key in keys {
+            let slot = directory.find(key)
+            if slot < 0 { break }
+            if directory.row(slot) >= 0 {
+                if directory.refCount(slot) < 0 {
+                    if isPromoting(slot) {
+                        stats.lookupRetries += 1
+                        return .retry
+                    }
+                    break  // being stored: not ready (vLLM `not block.is_ready`)
+                }
+            } else {
+                pending += 1
+            }
+            count += 1
+        }
+        stats.lookupHitBlocks += count
+        return .hit(count: count, pending: pending)
+    }
+
+    @inline(__always)
+    private func isPromoting(_ slot: BlockDirectory.Slot) -> Bool {
+        directory.refCount(slot) < 0 && directory.diskPinCount(slot) > 0
+    }
+
+    // MARK: Load
+
+    /// Pins the blocks for reading (ref count + 1) and returns their rows. Every key must be
+    /// readable in primary (a lookup hit); anything else is a caller bug and traps.
+    public func prepareLoad(_ keys: [BlockKey]) -> [Int32] {
+        keys.map { key in
+            let slot = directory.find(key)
+            precondition(slot >= 0 && directory.row(slot) >= 0, "block \(key) not in primary")
+            precondition(directory.refCount(slot) >= 0, "block \(key) is not ready for reading")
+            directory.setRefCount(slot, directory.refCount(slot) + 1)
+            stats.loadedBlocks += 1
+            return directory.row(slot)
+        }
+    }
+
+    /// Unpins blocks pinned by `prepareLoad`.
+    public func completeLoad(_ keys: [BlockKey]) {
+        for key in keys {
+            let slot = directory.find(key)
+            precondition(slot >= 0 && directory.row(slot) >= 0, "block \(key) not found")
+            precondition(directory.refCount(slot) > 0, "block \(key) ref count is already 0")
+            directory.setRefCount(slot, directory.refCount(slot) - 1)
+        }
+    }
+
+    // MARK: Touch
+
+    /// Marks the blocks recently used in both tiers, walking `keys` in reverse so the first
+    /// key ends most recent. Absent keys are ignored.
+    public func touch(_ keys: [BlockKey]) {
+        for key in keys.reversed() {
+            let slot = directory.find(key)
+            guard slot >= 0 else { continue }
+            directory.touchPrimary(slot)
+            directory.touchDisk(slot)
+        }
+    }
+
+    // MARK: Store
+
+    /// Allocates rows for the keys not already in primary, evicting if needed; nil (and no
+    /// change at all) when not enough unpinned, unprotected blocks can be evicted.
+    public func prepareStore(_ keys: [BlockKey]) -> PrepareStoreResult? {
+        directory.beginProtection()
+        var toStore: [BlockKey] = []
+        var seen = Set<BlockKey>()
+        for key in keys {
+            let slot = directory.find(key)
+            if slot >= 0 {
+                directory.protect(slot)
+                if directory.row(slot) >= 0 { continue }
+            }
+            if seen.insert(key).inserted { toStore.append(key) }
+        }
+        if toStore.isEmpty { return PrepareStoreResult(keysToStore: [], rows: [], evicted: []) }
+        guard let evicted = makeRoom(toStore.count) else {
+            stats.storeRejected += 1
+            return nil
+        }
+        var rows: [Int32] = []
+        rows.reserveCapacity(toStore.count)
+        for key in toStore {
+            var slot = directory.find(key)
+            if slot < 0 { slot = directory.insert(key) }
+            rows.append(directory.attachPrimary(slot, refCount: -1))
+        }
+        stats.storePreparedBlocks += toStore.count
+        return PrepareStoreResult(keysToStore: toStore, rows: rows, evicted: evicted)
+    }
+
+    /// Finishes a store: on success the blocks still being written become readable (one
+    /// `stored`/CPU event) and, under write-through, are written to disk; on failure the
+    /// blocks still being written are freed and blocks already readable stay.
+    public func completeStore(_ keys: [BlockKey], success: Bool = true) {
+        var stored: [BlockKey] = []
+        directory.beginProtection()
+        for key in keys {
+            let slot = directory.find(key)
+            if slot >= 0 { directory.protect(slot) }
+        }
+        for key in keys {
+            let slot = directory.find(key)
+            guard slot >= 0, directory.row(slot) >= 0, directory.refCount(slot) < 0, !isPromoting(slot) else {
+                continue
+            }
+            if success {
+                directory.setRefCount(slot, 0)
+                stored.append(key)
+            } else {
+                let row = directory.detachPrimary(slot)
+                dataPath.rowFreed(key, row: row)
+                if directory.diskRecord(slot) < 0 { directory.remove(slot) }
+                stats.storeFailedBlocks += 1
+            }
+        }
+        stats.storedBlocks += stored.count
+        if !stored.isEmpty { emit(stored, .cpu, removed: false) }
+        if success && policy == .writeThrough && directory.diskCapacity > 0 {
+            var diskStored: [BlockKey] = []
+            var diskRemoved: [BlockKey] = []
+            for key in stored {
+                let slot = directory.find(key)
+                writeToDisk(slot, row: directory.row(slot), stored: &diskStored, removed: &diskRemoved)
+            }
+            emitDisk(stored: diskStored, removed: diskRemoved)
+        }
+    }
+
+    // MARK: Promotion
+
+    /// Gives the disk-only blocks among `keys` primary rows to be read into (ref -1, disk
+    /// copy pinned), evicting if needed (the input keys are protected); nil and no change
+    /// when room cannot be made. Keys absent or already in primary are skipped.
+    public func preparePromotion(_ keys: [BlockKey]) -> PreparePromotionResult? {
+        directory.beginProtection()
+        var toPromote: [BlockDirectory.Slot] = []
+        for key in keys {
+            let slot = directory.find(key)
+            guard slot >= 0 else { continue }
+            directory.protect(slot)
+            if directory.row(slot) < 0 && !toPromote.contains(slot) { toPromote.append(slot) }
+        }
+        if toPromote.isEmpty { return PreparePromotionResult(keys: [], rows: [], records: [], evicted: []) }
+        guard let evicted = makeRoom(toPromote.count) else {
+            stats.promotionRejected += 1
+            return nil
+        }
+        var result = PreparePromotionResult(keys: [], rows: [], records: [], evicted: evicted)
+        for slot in toPromote {
+            result.keys.append(directory.key(slot))
+            result.rows.append(directory.attachPrimary(slot, refCount: -1))
+            result.records.append(directory.diskRecord(slot))
+            directory.setDiskPinCount(slot, directory.diskPinCount(slot) + 1)
+        }
+        stats.promotionsStarted += toPromote.count
+        return result
+    }
+
+    /// Finishes promotions of `keys` (others are ignored). Success: the blocks become
+    /// readable in primary (one `stored`/CPU event), disk copies stay. Failure (the read or
+    /// its verification failed): each block is dropped from both tiers (`removed`/STORAGE),
+    /// so a later lookup misses instead of serving bad bytes.
+    public func completePromotion(_ keys: [BlockKey], success: Bool) {
+        var done: [BlockKey] = []
+        for key in keys {
+            let slot = directory.find(key)
+            guard slot >= 0, isPromoting(slot) else { continue }
+            directory.setDiskPinCount(slot, directory.diskPinCount(slot) - 1)
+            if success {
+                directory.setRefCount(slot, 0)
+                stats.promotionsCompleted += 1
+            } else {
+                let row = directory.detachPrimary(slot)
+                dataPath.rowFreed(key, row: row)
+                let record = directory.detachDisk(slot)
+                dataPath.removeFromDisk(key, record: record)
+                directory.remove(slot)
+                stats.promotionsFailed += 1
+            }
+            done.append(key)
+        }
+        if !done.isEmpty { emit(done, success ? .cpu : .storage, removed: !success) }
+    }
+
+    /// Synchronous facade: promotes the disk-only blocks among `keys` through the data path
+    /// (`loadFromDisk`), completing each. Returns the keys that failed (dropped), or nil when
+    /// room could not be made.
+    public func promote(_ keys: [BlockKey]) -> [BlockKey]? {
+        guard let prepared = preparePromotion(keys) else { return nil }
+        var failed: [BlockKey] = []
+        var completed: [BlockKey] = []
+        for index in prepared.keys.indices {
+            let outcome = dataPath.loadFromDisk(
+                prepared.keys[index], record: prepared.records[index], row: prepared.rows[index])
+            if outcome == .completed { completed.append(prepared.keys[index]) } else { failed.append(prepared.keys[index]) }
+        }
+        if !completed.isEmpty { completePromotion(completed, success: true) }
+        if !failed.isEmpty { completePromotion(failed, success: false) }
+        return failed
+    }
+
+    // MARK: Events
+
+    /// The events since the last call, oldest first (empty when events are disabled).
+    public func takeEvents() -> [OffloadingEvent] {
+        guard let pending = events else { return [] }
+        events = []
+        return pending
+    }
+
+    private func emit(_ keys: [BlockKey], _ medium: OffloadingMedium, removed: Bool) {
+        events?.append(OffloadingEvent(keys: keys, blockSize: blockSize, medium: medium, removed: removed))
+    }
+
+    private func emitDisk(stored: [BlockKey], removed: [BlockKey]) {
+        if !removed.isEmpty { emit(removed, .storage, removed: true) }
+        if !stored.isEmpty { emit(stored, .storage, removed: false) }
+    }
+
+    // MARK: Eviction
+
+    /// Frees rows for `count` blocks: free rows first, then the least recent blocks with ref
+    /// count 0 that are not protected, all or nothing. Returns the evicted keys (least recent
+    /// first), or nil with nothing changed.
+    private func makeRoom(_ count: Int) -> [BlockKey]? {
+        let need = count - directory.freeRowCount
+        if need <= 0 { return [] }
+        var victims: [BlockDirectory.Slot] = []
+        var slot = directory.primaryHead
+        while slot >= 0 && victims.count < need {
+            if directory.refCount(slot) == 0 && !directory.isProtected(slot) { victims.append(slot) }
+            slot = directory.primaryMoreRecent(slot)
+        }
+        guard victims.count == need else { return nil }
+        var evicted: [BlockKey] = []
+        var diskStored: [BlockKey] = []
+        var diskRemoved: [BlockKey] = []
+        for victim in victims {
+            let key = directory.key(victim)
+            let row = directory.row(victim)
+            if policy == .spill && directory.diskRecord(victim) < 0 {
+                writeToDisk(victim, row: row, stored: &diskStored, removed: &diskRemoved)
+            }
+            directory.detachPrimary(victim)
+            dataPath.rowFreed(key, row: row)
+            if directory.diskRecord(victim) < 0 { directory.remove(victim) }
+            evicted.append(key)
+        }
+        stats.primaryEvictions += evicted.count
+        emitDisk(stored: diskStored, removed: diskRemoved)
+        emit(evicted, .cpu, removed: true)
+        return evicted
+    }
+
+    /// Writes the block (in primary `row`) to disk: LRU disk eviction of an unprotected,
+    /// unpinned block when full; dropped when none; no-op when already on disk (marked most
+    /// recent).
+    private func writeToDisk(
+        _ slot: BlockDirectory.Slot, row: Int32, stored: inout [BlockKey], removed: inout [BlockKey]
+    ) {
+        if directory.diskRecord(slot) >= 0 {
+            directory.touchDisk(slot)
+            return
+        }
+        guard directory.diskCapacity > 0 else { return }
+        if directory.freeDiskRecordCount == 0 {
+            var victim = directory.diskHead
+            while victim >= 0 && (directory.isProtected(victim) || directory.diskPinCount(victim) > 0) {
+                victim = directory.diskMoreRecent(victim)
+            }
+            guard victim >= 0 else { return }
+            let victimKey = directory.key(victim)
+            let record = directory.detachDisk(victim)
+            dataPath.removeFromDisk(victimKey, record: record)
+            stats.diskEvictions += 1
+            removed.append(victimKey)
+            if directory.row(victim) < 0 { directory.remove(victim) }
+        }
+        let record = directory.attachDisk(slot)
+        let key = directory.key(slot)
+        if dataPath.copyToDisk(key, row: row, record: record) == .completed {
+            stats.diskWrites += 1
+            stored.append(key)
+        } else {
+            directory.detachDisk(slot)
+            stats.diskWriteFailures += 1
+        }
+    }
+}
+
+extension PrimaryTierManager where DataPath == SimulatedDataPath {
+    /// A manager that moves no bytes (bookkeeping only).
+    public convenience init(
+        primaryBlocks: Int, diskBlocks: Int = 0, policy: TieringPolicy = .spill, blockSize: Int,
+        eventsEnabled: Bool = true
+    ) {
+        self.init(
+            primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
+            blockSize: blockSize, eventsEnabled: eventsEnabled, dataPath: SimulatedDataPath())
+    }
+}

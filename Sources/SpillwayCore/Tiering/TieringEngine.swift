@@ -1,0 +1,305 @@
+// The tiered store's policy engine: design §4 request processing (prefix, promotion, hits,
+// touch, store, make-room, spill / write-through, disk LRU) over a BlockDirectory, moving
+// bytes through a TierDataPath.
+
+/// Processes requests exactly as design §4 specifies and keeps its counters.
+///
+/// Per request (`protected` = all the request's keys):
+/// 1. `prefix` = longest prefix of keys present in primary or on disk;
+/// 2. the prefix keys not in primary (first occurrences) are promoted as one batch: make room
+///    for that many rows, or count `promoteFailed` and cut the prefix before its first
+///    disk-only key; promoted keys get rows most-recent in prefix order, `diskReads` each;
+/// 3. promoted keys count `hitDisk`, other prefix keys `hitPrimary`, the rest `miss`;
+/// 4. the prefix is touched in reverse order in both tiers;
+/// 5. the keys after the prefix not in primary (first occurrences) are stored as one batch
+///    (make room, or `storeSkipped += count`), each most recent, `stored` each; under
+///    write-through each is also written to disk.
+///
+/// Make room for n rows: free rows first, the rest from the least-recent primary blocks that
+/// are not protected and not pinned (ref count 0), all or nothing. Each victim counts
+/// `primaryEvictions` and, under spill and when not already on disk, is written to disk.
+/// Writing to disk: if on disk, mark most recent; else if disk is full evict the least-recent
+/// unprotected, unpinned disk block (`diskEvictions`), or drop the block when there is none
+/// (or the disk capacity is 0); else insert most recent, `diskWrites`.
+///
+/// Failures from the data path (never in simulation, so simulation counters are exactly §4):
+/// - a failed promotion read (`loadFromDisk` returns `.failed`) counts `diskReadFailures`
+///   (not `diskReads`), drops the block from both tiers (its row is freed, its disk record
+///   removed), and cuts the prefix at that key: it and every later key of the request count as
+///   `miss`, the remaining disk-only keys of the batch are not promoted, and step 5 then
+///   stores the failed key afresh (like any missing key), so the block is recomputed rather
+///   than served wrong. Evictions already made for the batch stand.
+/// - a failed disk write counts `diskWriteFailures` (not `diskWrites`); the block gets no
+///   disk copy (a spilled victim is thereby dropped).
+///
+/// Not thread-safe; one engine per directory.
+public final class TieringEngine<DataPath: TierDataPath> {
+    /// The directory the engine moves blocks in.
+    public let directory: BlockDirectory
+    public let policy: TieringPolicy
+    /// Where bytes move; `SimulatedDataPath` for the pure simulation.
+    public let dataPath: DataPath
+    /// Counters so far.
+    public var counters: TieringCounters { counterStorage.pointee }
+    /// Behind a `let` pointer: a class `var` costs a dynamic exclusivity check per update.
+    private let counterStorage: UnsafeMutablePointer<TieringCounters>
+
+    private var scratchCapacity = 0
+    private var requestKeys: UnsafeMutablePointer<BlockKey>
+    private var requestSlots: UnsafeMutablePointer<BlockDirectory.Slot>
+    /// Per position: bit 0 = first occurrence of the key in the request, bit 1 = was in
+    /// primary at the start of the request.
+    private var requestFlags: UnsafeMutablePointer<UInt8>
+    private var victims: UnsafeMutablePointer<BlockDirectory.Slot>
+    private var victimCapacity = 0
+    private var firstOccurrences = RequestKeySet()
+
+    private static var firstFlag: UInt8 { 1 }
+    private static var inPrimaryFlag: UInt8 { 2 }
+
+    /// An engine with a fresh directory of `primaryBlocks` rows and `diskBlocks` records.
+    public init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, dataPath: DataPath) {
+        directory = BlockDirectory(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks)
+        self.policy = policy
+        self.dataPath = dataPath
+        counterStorage = .allocate(capacity: 1)
+        counterStorage.initialize(to: TieringCounters())
+        scratchCapacity = 256
+        requestKeys = .allocate(capacity: scratchCapacity)
+        requestSlots = .allocate(capacity: scratchCapacity)
+        requestFlags = .allocate(capacity: scratchCapacity)
+        victimCapacity = 256
+        victims = .allocate(capacity: victimCapacity)
+    }
+
+    deinit {
+        counterStorage.deallocate()
+        requestKeys.deallocate()
+        requestSlots.deallocate()
+        requestFlags.deallocate()
+        victims.deallocate()
+        firstOccurrences.deallocate()
+    }
+
+    /// Blocks in primary now.
+    public var residentPrimary: Int { directory.primaryCount }
+    /// Blocks on disk now.
+    public var residentDisk: Int { directory.diskCount }
+
+    private func reserveScratch(_ count: Int) {
+        guard count > scratchCapacity else { return }
+        var size = scratchCapacity
+        while size < count { size *= 2 }
+        requestKeys.deallocate()
+        requestSlots.deallocate()
+        requestFlags.deallocate()
+        requestKeys = .allocate(capacity: size)
+        requestSlots = .allocate(capacity: size)
+        requestFlags = .allocate(capacity: size)
+        scratchCapacity = size
+    }
+
+    /// Processes one request of integer trace block ids (keys via `BlockKey(traceID:)`).
+    public func process(traceIDs: [UInt64]) {
+        reserveScratch(traceIDs.count)
+        for index in traceIDs.indices { requestKeys[index] = BlockKey(traceID: traceIDs[index]) }
+        processScratch(count: traceIDs.count)
+    }
+
+    /// Processes one request given as block keys in prompt order.
+    public func process(keys: some Collection<BlockKey>) {
+        reserveScratch(keys.count)
+        var index = 0
+        for key in keys {
+            requestKeys[index] = key
+            index += 1
+        }
+        processScratch(count: index)
+    }
+
+    private func processScratch(count n: Int) {
+        let dir = directory
+        let counters = counterStorage
+        // Local copies of the scratch pointers: reading class `var`s in the loops would cost
+        // an exclusivity check each.
+        let requestKeys = self.requestKeys
+        let requestSlots = self.requestSlots
+        let requestFlags = self.requestFlags
+        counters.pointee.requests += 1
+        counters.pointee.blocks += n
+        dir.beginProtection()
+        firstOccurrences.reset(forCount: n)
+        let firstOccurrences = self.firstOccurrences
+        for j in 0..<n {
+            let hash = requestKeys[j].directoryHash
+            let slot = dir.find(requestKeys[j], hash: hash)
+            requestSlots[j] = slot
+            var flags: UInt8 = firstOccurrences.insert(j, hash: hash, keys: requestKeys) ? Self.firstFlag : 0
+            if slot >= 0 {
+                dir.protect(slot)
+                if dir.row(slot) >= 0 { flags |= Self.inPrimaryFlag }
+            }
+            requestFlags[j] = flags
+        }
+
+        // 1. The prefix present in either tier.
+        var prefix = 0
+        while prefix < n && requestSlots[prefix] >= 0 { prefix += 1 }
+
+        // 2. Promote the disk-only prefix keys as one batch.
+        var promoteCount = 0
+        for j in 0..<prefix where requestFlags[j] == Self.firstFlag { promoteCount += 1 }
+        if promoteCount > 0 {
+            if makeRoom(promoteCount) {
+                for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
+                    if !promote(position: j, requestCount: n) {
+                        prefix = j
+                        break
+                    }
+                }
+            } else {
+                counters.pointee.promoteFailed += 1
+                var cut = 0
+                while requestFlags[cut] & Self.inPrimaryFlag != 0 { cut += 1 }
+                prefix = cut
+            }
+        }
+
+        // 3. Hits and misses.
+        for j in 0..<prefix {
+            if requestFlags[j] & Self.inPrimaryFlag != 0 {
+                counters.pointee.hitPrimary += 1
+            } else {
+                counters.pointee.hitDisk += 1
+            }
+        }
+        counters.pointee.miss += n - prefix
+
+        // 4. Touch the prefix in reverse, both tiers: the first key ends most recent.
+        var j = prefix - 1
+        while j >= 0 {
+            let slot = requestSlots[j]
+            dir.touchPrimary(slot)
+            dir.touchDisk(slot)
+            j -= 1
+        }
+
+        // 5. Store the rest that is not in primary, first occurrences, as one batch.
+        var storeCount = 0
+        for j in prefix..<n where requestFlags[j] & Self.firstFlag != 0 {
+            let slot = requestSlots[j]
+            if slot < 0 || dir.row(slot) < 0 { storeCount += 1 }
+        }
+        guard storeCount > 0 else { return }
+        guard makeRoom(storeCount) else {
+            counters.pointee.storeSkipped += storeCount
+            return
+        }
+        for j in prefix..<n where requestFlags[j] & Self.firstFlag != 0 {
+            var slot = requestSlots[j]
+            if slot >= 0 && dir.row(slot) >= 0 { continue }
+            let key = requestKeys[j]
+            if slot < 0 {
+                slot = dir.insert(key)
+                dir.protect(slot)
+                requestSlots[j] = slot
+            }
+            let row = dir.attachPrimary(slot, refCount: 0)
+            counters.pointee.stored += 1
+            dataPath.writeRow(key, row: row)
+            if policy == .writeThrough { writeToDisk(slot, row: row) }
+        }
+    }
+
+    /// Promotes the disk-only block at request position `j` into a fresh row (room was made).
+    /// Returns false when the disk read failed; the block is then gone from the directory.
+    private func promote(position j: Int, requestCount n: Int) -> Bool {
+        let dir = directory
+        let slot = requestSlots[j]
+        let key = requestKeys[j]
+        let record = dir.diskRecord(slot)
+        let row = dir.attachPrimary(slot, refCount: -1)
+        dir.setDiskPinCount(slot, dir.diskPinCount(slot) + 1)
+        let outcome = dataPath.loadFromDisk(key, record: record, row: row)
+        dir.setDiskPinCount(slot, dir.diskPinCount(slot) - 1)
+        if outcome == .completed {
+            dir.setRefCount(slot, 0)
+            counterStorage.pointee.diskReads += 1
+            return true
+        }
+        counterStorage.pointee.diskReadFailures += 1
+        dir.detachPrimary(slot)
+        dataPath.rowFreed(key, row: row)
+        dir.detachDisk(slot)
+        dataPath.removeFromDisk(key, record: record)
+        dir.remove(slot)
+        for k in j..<n where requestSlots[k] == slot { requestSlots[k] = BlockDirectory.noSlot }
+        return false
+    }
+
+    /// Makes `count` primary rows free (design §4 make-room), all or nothing.
+    private func makeRoom(_ count: Int) -> Bool {
+        let dir = directory
+        let need = count - dir.freeRowCount
+        if need <= 0 { return true }
+        if need > victimCapacity {
+            var size = victimCapacity
+            while size < need { size *= 2 }
+            victims.deallocate()
+            victims = .allocate(capacity: size)
+            victimCapacity = size
+        }
+        let victims = self.victims
+        var found = 0
+        var slot = dir.primaryHead
+        while slot >= 0 && found < need {
+            if !dir.isProtected(slot) && dir.refCount(slot) == 0 {
+                victims[found] = slot
+                found += 1
+            }
+            slot = dir.primaryMoreRecent(slot)
+        }
+        guard found == need else { return false }
+        for index in 0..<need {
+            let victim = victims[index]
+            let row = dir.row(victim)
+            let key = dir.key(victim)
+            counterStorage.pointee.primaryEvictions += 1
+            if policy == .spill && dir.diskRecord(victim) < 0 {
+                writeToDisk(victim, row: row)
+            }
+            dir.detachPrimary(victim)
+            dataPath.rowFreed(key, row: row)
+            if dir.diskRecord(victim) < 0 { dir.remove(victim) }
+        }
+        return true
+    }
+
+    /// Writes the block in `slot` (held in primary `row`) to disk, design §4.
+    private func writeToDisk(_ slot: BlockDirectory.Slot, row: Int32) {
+        let dir = directory
+        if dir.diskRecord(slot) >= 0 {
+            dir.touchDisk(slot)
+            return
+        }
+        if dir.diskCapacity == 0 { return }
+        if dir.freeDiskRecordCount == 0 {
+            var victim = dir.diskHead
+            while victim >= 0 && (dir.isProtected(victim) || dir.diskPinCount(victim) > 0) {
+                victim = dir.diskMoreRecent(victim)
+            }
+            if victim < 0 { return }  // nothing evictable: the block is dropped
+            let record = dir.detachDisk(victim)
+            dataPath.removeFromDisk(dir.key(victim), record: record)
+            counterStorage.pointee.diskEvictions += 1
+            if dir.row(victim) < 0 { dir.remove(victim) }
+        }
+        let record = dir.attachDisk(slot)
+        if dataPath.copyToDisk(dir.key(slot), row: row, record: record) == .completed {
+            counterStorage.pointee.diskWrites += 1
+        } else {
+            dir.detachDisk(slot)
+            counterStorage.pointee.diskWriteFailures += 1
+        }
+    }
+}
