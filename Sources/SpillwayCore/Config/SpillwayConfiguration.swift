@@ -122,14 +122,6 @@ public enum RegionLayoutKind: String, Codable, Sendable, CaseIterable {
     case pageAligned = "page-aligned"
 }
 
-/// When blocks reach the disk tier (design §3).
-public enum TieringPolicy: String, Codable, Sendable, CaseIterable {
-    /// Written to disk when evicted from primary (unless already there).
-    case spill
-    /// Written to disk when stored; eviction never writes.
-    case writeThrough = "write-through"
-}
-
 /// O_DIRECT use by the disk tier.
 public enum DirectIOMode: String, Codable, Sendable, CaseIterable {
     /// Fail at open if the file system refuses O_DIRECT.
