@@ -217,3 +217,54 @@ struct URingIOTests {
         backend.closeFile(file)
     }
 }
+
+@Suite(
+    "URingIO preconditions",
+    .enabled(
+        if: uringUnavailable == nil,
+        Comment(rawValue: "io_uring unavailable: \(uringUnavailable ?? "")")))
+struct URingIOPreconditionTests {
+    // In the child, a setup failure exits 0 so the test fails instead of passing on the
+    // wrong crash; the parent also checks the trap's message.
+
+    @Test("a misaligned request under O_DIRECT traps (a tier bug, not an I/O error)")
+    func misalignedDirectIOTraps() async throws {
+        let result = try await #require(
+            processExitsWith: .failure, observing: [\.standardErrorContent]
+        ) {
+            // The directory and file are unlinked before the trap; the descriptor stays usable.
+            var template = Array("/tmp/spillway-uring-trap-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(0) }
+            let path = String(cString: made)
+            guard let backend = try? URingIO(directory: path, queueDepth: 2, directIO: .required),
+                let file = try? backend.openFile("x", options: IOFileOptions(create: true))
+            else { exit(0) }
+            try? backend.removeFile("x")
+            rmdir(path)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 4096)
+            _ = backend.prepare(
+                IORequest(kind: .write, file: file, offset: 512, buffer: buffer, length: 4096, userData: 1))
+            exit(0)
+        }
+        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("not 4096-aligned"), "stderr: \(stderr)")
+    }
+
+    @Test("reaping more completions than were submitted traps instead of hanging")
+    func reapBeyondSubmittedTraps() async throws {
+        let result = try await #require(
+            processExitsWith: .failure, observing: [\.standardErrorContent]
+        ) {
+            var template = Array("/dev/shm/spillway-uring-trap-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(0) }
+            let path = String(cString: made)
+            guard let backend = try? URingIO(directory: path, queueDepth: 2) else { exit(0) }
+            rmdir(path)
+            var completions: [IOCompletion] = []
+            _ = try? backend.reap(into: &completions, minimum: 1)
+            exit(0)
+        }
+        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("reap(minimum: 1)"), "stderr: \(stderr)")
+    }
+}

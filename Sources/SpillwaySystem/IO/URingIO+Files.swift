@@ -6,7 +6,8 @@ import SpillwayCore
 
 extension URingIO {
     /// Opens (or creates, 0600) `name` inside the directory, O_RDWR|O_NOFOLLOW|O_CLOEXEC and
-    /// O_DIRECT when `usesDirectIO`.
+    /// O_DIRECT when `usesDirectIO`. With `create`, the directory is fsynced before
+    /// returning, so the file's name is durable (its data is durable after a `.sync`).
     ///
     /// - Throws: `IOBackendError` for a bad name (`/`, `.`, `..`), a missing file without
     ///   `create`, an existing one with `exclusive`, a symlink or non-regular file, a file
@@ -44,6 +45,11 @@ extension URingIO {
                 "open", owned.pathOf(name), EPERM,
                 "is not a regular file owned by this user; remove it or use another directory")
         }
+        if options.create {
+            // Make the directory entry durable too, so a file the tier created (and then
+            // synced with `.sync`) survives a power loss with its name.
+            try syncDirectory(closingOnFailure: descriptor)
+        }
         if let free = descriptors.firstIndex(of: -1) {
             descriptors[free] = descriptor
             return IOFileID(rawValue: Int32(free))
@@ -52,8 +58,8 @@ extension URingIO {
         return IOFileID(rawValue: Int32(descriptors.count - 1))
     }
 
-    /// Names of the regular files in the directory, sorted (symlinks and subdirectories are
-    /// not listed).
+    /// Names of the regular files in the directory, sorted (symlinks, subdirectories and a
+    /// probe file left by a crash during init are not listed).
     public func listFiles() throws -> [String] {
         let copy = dup(owned.descriptor)
         guard copy >= 0, let stream = fdopendir(copy) else {
@@ -68,7 +74,9 @@ extension URingIO {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            if name == "." || name == ".." { continue }
+            if name == "." || name == ".." || name.hasPrefix(OwnedDirectory.probePrefix) {
+                continue
+            }
             var isRegular = entry.pointee.d_type == UInt8(DT_REG)
             if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
                 var info = stat()
@@ -81,11 +89,24 @@ extension URingIO {
         return names.sorted()
     }
 
-    /// Removes `name` from the directory; a missing file is not an error.
+    /// Removes `name` from the directory (durably: the directory is fsynced); a missing file
+    /// is not an error.
     public func removeFile(_ name: String) throws {
         try owned.validate(name)
-        if unlinkat(owned.descriptor, name, 0) != 0 && errno != ENOENT {
+        if unlinkat(owned.descriptor, name, 0) != 0 {
+            if errno == ENOENT { return }
             throw OwnedDirectory.failure("remove", owned.pathOf(name), errno, "cannot remove")
+        }
+        try syncDirectory(closingOnFailure: -1)
+    }
+
+    /// fsync of the directory itself: makes created and removed names durable.
+    private func syncDirectory(closingOnFailure descriptor: Int32) throws {
+        let directoryDescriptor = owned.descriptor
+        if SystemCall.retryingInterrupts({ fsync(directoryDescriptor) }) != 0 {
+            let code = errno
+            if descriptor >= 0 { close(descriptor) }
+            throw OwnedDirectory.failure("fsync", directory, code, "cannot sync the directory")
         }
     }
 
