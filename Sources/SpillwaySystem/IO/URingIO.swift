@@ -72,10 +72,10 @@ public final class URingIO: IOBackend {
             throw error
         }
         var ring: OpaquePointer?
-        // COOP_TASKRUN (5.19+) saves an interrupt per completion; older kernels reject the
-        // flag with EINVAL, so retry without it.
-        var rc = spw_ring_create(UInt32(queueDepth), UInt32(SPW_SETUP_COOP_TASKRUN), &ring)
-        if rc == -EINVAL { rc = spw_ring_create(UInt32(queueDepth), 0, &ring) }
+        // No setup flags: COOP_TASKRUN would save an interrupt per completion, but then
+        // completions only show up in the ring when this thread next enters the kernel, so
+        // a caller polling reap(minimum: 0) could spin without ever seeing one.
+        let rc = spw_ring_create(UInt32(queueDepth), 0, &ring)
         guard rc == 0, let ring else {
             close(owned.descriptor)
             throw IOBackendError(
