@@ -201,6 +201,44 @@ struct URingIOTests {
         backend.closeFile(file)
     }
 
+    @Test("rows of a shared /dev/shm mapping register as fixed buffers and move by O_DIRECT")
+    func sharedMappingAsRegisteredBuffer() throws {
+        // The primary tier is an mmap of a /dev/shm file; aligned rows may go to disk
+        // straight from it. Registering shmem pages with io_uring must work for that.
+        let shm = try ScratchDirectory(under: "/dev/shm")
+        let disk = try ScratchDirectory(under: "/tmp")
+        let regionBytes = 1 << 20
+        let regionDescriptor = open(shm.sub("region"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(regionDescriptor >= 0)
+        defer { close(regionDescriptor) }
+        #expect(ftruncate(regionDescriptor, off_t(regionBytes)) == 0)
+        let mapped = mmap(nil, regionBytes, PROT_READ | PROT_WRITE, MAP_SHARED, regionDescriptor, 0)
+        let region = try #require(mapped == MAP_FAILED ? nil : mapped)
+        defer { munmap(region, regionBytes) }
+        let pattern = IOTestBuffer(byteCount: regionBytes)
+        pattern.fillPattern(seed: 0x5A)
+        region.copyMemory(from: pattern.pointer, byteCount: regionBytes)
+
+        let backend = try URingIO(directory: disk.path, queueDepth: 4, directIO: .required)
+        #expect(backend.registerBuffers([UnsafeMutableRawBufferPointer(start: region, count: regionBytes)]))
+        let file = try backend.openFile("rows", options: IOFileOptions(create: true))
+        // Write rows 1..<3 (256 KiB each) of the region, then read them back into rows 2..<4.
+        let row = 256 << 10
+        let write = IORequest(
+            kind: .write, file: file, offset: 0, buffer: region + row, length: 2 * row,
+            registeredBufferIndex: 0, userData: 1)
+        #expect(try IOBackendContract.execute(backend, [write], check: .registeredBuffers)[1] == Int32(2 * row))
+        let read = IORequest(
+            kind: .read, file: file, offset: 0, buffer: region + 2 * row, length: 2 * row,
+            registeredBufferIndex: 0, userData: 2)
+        #expect(try IOBackendContract.execute(backend, [read], check: .registeredBuffers)[2] == Int32(2 * row))
+        let landed = UnsafeRawBufferPointer(start: region + 2 * row, count: 2 * row)
+        let expected = UnsafeRawBufferPointer(start: pattern.pointer + row, count: 2 * row)
+        #expect(landed.elementsEqual(expected))
+        #expect(backend.registerBuffers([]))
+        backend.closeFile(file)
+    }
+
     @Test("a failed request is a completion with -errno, not a throw")
     func errorsAreCompletions() throws {
         let scratch = try ScratchDirectory(under: "/dev/shm")
