@@ -61,7 +61,18 @@ public enum IOBackendContract {
 
     /// Runs one check in `directory` (fresh, no files).
     public static func run(_ check: Check, directory: String, makeBackend: Factory) throws {
-        var context = Context(check: check)
+        // A check that fails part-way leaves requests in flight; the backend waits for them
+        // when it is released, so the buffers they target must outlive it: the pool is
+        // released only after `runReleasingBackend` has returned and dropped the backend.
+        let pool = BufferPool()
+        defer { withExtendedLifetime(pool) {} }
+        try runReleasingBackend(check, directory: directory, makeBackend: makeBackend, pool: pool)
+    }
+
+    private static func runReleasingBackend(
+        _ check: Check, directory: String, makeBackend: Factory, pool: BufferPool
+    ) throws {
+        var context = Context(check: check, pool: pool)
         switch check {
         case .roundTrip: try context.roundTrip(try makeBackend(directory))
         case .batchCompletesOnce: try context.batchCompletesOnce(try makeBackend(directory))
@@ -82,18 +93,34 @@ public enum IOBackendContract {
     public static func execute(_ backend: any IOBackend, _ requests: [IORequest], check: Check)
         throws -> [UInt64: Int32]
     {
-        let context = Context(check: check)
+        let context = Context(check: check, pool: BufferPool())
         return try context.execute(backend, requests)
     }
 }
 
 extension IOBackendContract {
     /// One check's state: its name for messages and a userData counter.
+    /// Keeps a check's buffers alive until its backend is gone.
+    final class BufferPool {
+        var buffers: [IOTestBuffer] = []
+    }
+
     struct Context {
         let check: Check
+        let pool: BufferPool
         var nextUserData: UInt64 = 0x5EED_0000_0000_0000
 
-        init(check: Check) { self.check = check }
+        init(check: Check, pool: BufferPool) {
+            self.check = check
+            self.pool = pool
+        }
+
+        /// A buffer that lives as long as the check's pool (see `run`).
+        func keptBuffer(byteCount: Int, fill: UInt8 = 0) -> IOTestBuffer {
+            let buffer = IOTestBuffer(byteCount: byteCount, fill: fill)
+            pool.buffers.append(buffer)
+            return buffer
+        }
 
         func violation(_ message: String) -> Violation { Violation(check: check, message: message) }
 
@@ -195,11 +222,11 @@ extension IOBackendContract {
                 }
             }
             let sources = cases.enumerated().map { index, item -> IOTestBuffer in
-                let buffer = IOTestBuffer(byteCount: item.length)
+                let buffer = keptBuffer(byteCount: item.length)
                 buffer.fillPattern(seed: UInt64(index + 1))
                 return buffer
             }
-            let sinks = cases.map { IOTestBuffer(byteCount: $0.length, fill: 0xA5) }
+            let sinks = cases.map { keptBuffer(byteCount: $0.length, fill: 0xA5) }
             var writes: [IORequest] = []
             var reads: [IORequest] = []
             for index in cases.indices {
@@ -227,7 +254,7 @@ extension IOBackendContract {
             let unit = unit(backend)
             let blockCount = max(300, 3 * backend.queueDepth)
             let file = try backend.openFile("batch", options: IOFileOptions(create: true))
-            let source = IOTestBuffer(byteCount: blockCount * unit)
+            let source = keptBuffer(byteCount: blockCount * unit)
             source.fillPattern(seed: 0xBA7C)
             // Write the blocks in a shuffled order so completions can come back in any order.
             var order = Array(0..<blockCount)
@@ -240,7 +267,7 @@ extension IOBackendContract {
                 request(.write, file, offset: $0 * unit, buffer: source.pointer + $0 * unit, length: unit)
             }
             try executeFully(backend, writes, "batched write")
-            let sink = IOTestBuffer(byteCount: blockCount * unit)
+            let sink = keptBuffer(byteCount: blockCount * unit)
             let reads = order.reversed().map {
                 request(.read, file, offset: $0 * unit, buffer: sink.pointer + $0 * unit, length: unit)
             }
@@ -259,7 +286,7 @@ extension IOBackendContract {
             try expect(depth >= 1, "queueDepth \(depth) < 1")
             let file = try backend.openFile("queue", options: IOFileOptions(create: true))
             try backend.reserve(file, size: UInt64(unit * (depth + 1)))
-            let sink = IOTestBuffer(byteCount: unit * (depth + 1))
+            let sink = keptBuffer(byteCount: unit * (depth + 1))
             var accepted = 0
             for index in 0..<depth {
                 let read = request(.read, file, offset: index * unit, buffer: sink.pointer + index * unit, length: unit)
@@ -292,7 +319,7 @@ extension IOBackendContract {
             let empty = try backend.openFile("empty", options: IOFileOptions(create: true))
             try executeFully(backend, [IORequest.sync(empty, userData: userData())], "sync of an empty file")
             let file = try backend.openFile("written", options: IOFileOptions(create: true))
-            let source = IOTestBuffer(byteCount: 8 * unit)
+            let source = keptBuffer(byteCount: 8 * unit)
             source.fillPattern(seed: 7)
             try executeFully(
                 backend, [request(.write, file, offset: 0, buffer: source.pointer, length: 8 * unit)], "write")
@@ -315,7 +342,7 @@ extension IOBackendContract {
             try backend.reserve(file, size: UInt64(16 * unit))
             let size = try backend.fileSize(file)
             try expect(size >= UInt64(16 * unit), "file size \(size) after reserve(\(16 * unit))")
-            let source = IOTestBuffer(byteCount: unit)
+            let source = keptBuffer(byteCount: unit)
             source.fillPattern(seed: 99)
             try executeFully(
                 backend,
@@ -324,7 +351,7 @@ extension IOBackendContract {
                     // Past the reserved size: extends the file, leaving a hole at 16..<20.
                     request(.write, file, offset: 20 * unit, buffer: source.pointer, length: unit),
                 ], "write")
-            let sink = IOTestBuffer(byteCount: 21 * unit, fill: 0xEE)
+            let sink = keptBuffer(byteCount: 21 * unit, fill: 0xEE)
             try executeFully(
                 backend, [request(.read, file, offset: 0, buffer: sink.pointer, length: 21 * unit)], "read")
             for block in 0..<21 {
@@ -345,11 +372,11 @@ extension IOBackendContract {
         mutating func shortReadAtEOF(_ backend: any IOBackend) throws {
             let unit = unit(backend)
             let file = try backend.openFile("eof", options: IOFileOptions(create: true))
-            let source = IOTestBuffer(byteCount: 3 * unit)
+            let source = keptBuffer(byteCount: 3 * unit)
             source.fillPattern(seed: 3)
             try executeFully(
                 backend, [request(.write, file, offset: 0, buffer: source.pointer, length: 3 * unit)], "write")
-            let sink = IOTestBuffer(byteCount: 2 * unit)
+            let sink = keptBuffer(byteCount: 2 * unit)
             let crossing = request(.read, file, offset: 2 * unit, buffer: sink.pointer, length: 2 * unit)
             let atEnd = request(.read, file, offset: 3 * unit, buffer: sink.pointer + unit, length: unit)
             // Run them one at a time: both target the sink.
@@ -411,7 +438,7 @@ extension IOBackendContract {
                 let backend = try makeBackend(directory)
                 let unit = unit(backend)
                 length = 37 * unit
-                let buffer = IOTestBuffer(byteCount: length)
+                let buffer = keptBuffer(byteCount: length)
                 buffer.fillPattern(seed: 0xD15C)
                 source = buffer
                 let file = try backend.openFile("persist", options: IOFileOptions(create: true))
@@ -426,7 +453,7 @@ extension IOBackendContract {
             let file = try backend.openFile("persist", options: IOFileOptions())
             let size = try backend.fileSize(file)
             try expect(size == UInt64(length), "reopened file size \(size), expected \(length)")
-            let sink = IOTestBuffer(byteCount: length)
+            let sink = keptBuffer(byteCount: length)
             try executeFully(backend, [request(.read, file, offset: 0, buffer: sink.pointer, length: length)], "read")
             try expect(sink.matches(source!, count: length), "reopened file's bytes differ from the synced ones")
             backend.closeFile(file)
@@ -434,12 +461,11 @@ extension IOBackendContract {
 
         mutating func registeredBuffers(_ backend: any IOBackend) throws {
             let unit = unit(backend)
-            let pool = IOTestBuffer(byteCount: 8 * unit)
-            let other = IOTestBuffer(byteCount: 4 * unit)
+            let pool = keptBuffer(byteCount: 8 * unit)
+            let other = keptBuffer(byteCount: 4 * unit)
             guard backend.registerBuffers([pool.bytes, other.bytes]) else { return }
-            defer { _ = backend.registerBuffers([]) }
             let file = try backend.openFile("fixed", options: IOFileOptions(create: true))
-            let source = IOTestBuffer(byteCount: 4 * unit)
+            let source = keptBuffer(byteCount: 4 * unit)
             source.fillPattern(seed: 0xF1ED)
             // Stage into the middle of buffer 0 and all of buffer 1, write both, read back
             // into the other halves.
@@ -461,6 +487,8 @@ extension IOBackendContract {
                 ], "fixed read")
             try expect(pool.matches(source, count: 4 * unit), "fixed read into buffer 0 differs")
             try expect(other.matches(source, count: 4 * unit), "fixed read into buffer 1 differs")
+            // Unregistering (only now: it requires no requests outstanding) must succeed.
+            try expect(backend.registerBuffers([]), "unregistering with an empty array failed")
             backend.closeFile(file)
         }
 
