@@ -33,7 +33,9 @@ final class MutatedBackend: IOBackend {
     }
 
     var requiredAlignment: Int { inner.requiredAlignment }
-    var queueDepth: Int { mutation == .overstateQueueDepth ? inner.queueDepth - 1 : inner.queueDepth }
+    var queueDepth: Int {
+        mutation == .overstateQueueDepth ? inner.queueDepth - 1 : inner.queueDepth
+    }
     func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
         try inner.openFile(name, options: options)
     }

@@ -16,7 +16,8 @@ final class ScratchDirectory {
         var template = Array("\(parent)/spillway-uring-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw IOBackendError(
-                operation: "mkdtemp", path: parent, errno: errno, message: "cannot make a test directory")
+                operation: "mkdtemp", path: parent, errno: errno,
+                message: "cannot make a test directory")
         }
         path = String(cString: made)
     }
@@ -220,18 +221,25 @@ struct URingIOTests {
         region.copyMemory(from: pattern.pointer, byteCount: regionBytes)
 
         let backend = try URingIO(directory: disk.path, queueDepth: 4, directIO: .required)
-        #expect(backend.registerBuffers([UnsafeMutableRawBufferPointer(start: region, count: regionBytes)]))
+        #expect(
+            backend.registerBuffers([
+                UnsafeMutableRawBufferPointer(start: region, count: regionBytes)
+            ]))
         let file = try backend.openFile("rows", options: IOFileOptions(create: true))
         // Write rows 1..<3 (256 KiB each) of the region, then read them back into rows 2..<4.
         let row = 256 << 10
         let write = IORequest(
             kind: .write, file: file, offset: 0, buffer: region + row, length: 2 * row,
             registeredBufferIndex: 0, userData: 1)
-        #expect(try IOBackendContract.execute(backend, [write], check: .registeredBuffers)[1] == Int32(2 * row))
+        #expect(
+            try IOBackendContract.execute(backend, [write], check: .registeredBuffers)[1]
+                == Int32(2 * row))
         let read = IORequest(
             kind: .read, file: file, offset: 0, buffer: region + 2 * row, length: 2 * row,
             registeredBufferIndex: 0, userData: 2)
-        #expect(try IOBackendContract.execute(backend, [read], check: .registeredBuffers)[2] == Int32(2 * row))
+        #expect(
+            try IOBackendContract.execute(backend, [read], check: .registeredBuffers)[2]
+                == Int32(2 * row))
         let landed = UnsafeRawBufferPointer(start: region + 2 * row, count: 2 * row)
         let expected = UnsafeRawBufferPointer(start: pattern.pointer + row, count: 2 * row)
         #expect(landed.elementsEqual(expected))
@@ -281,7 +289,9 @@ struct URingIOPreconditionTests {
             rmdir(path)
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 4096)
             _ = backend.prepare(
-                IORequest(kind: .write, file: file, offset: 512, buffer: buffer, length: 4096, userData: 1))
+                IORequest(
+                    kind: .write, file: file, offset: 512, buffer: buffer, length: 4096, userData: 1
+                ))
             exit(0)
         }
         let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)

@@ -23,8 +23,10 @@ struct BenchDiskTests {
     @Test("options validation names the flag to change")
     func optionsValidation() {
         func problem(_ block: Int, _ depth: Int, _ total: UInt64) -> String? {
-            DiskBenchmarkOptions(directory: "/x", blockBytes: block, queueDepth: depth, totalBytes: total)
-                .problem()
+            DiskBenchmarkOptions(
+                directory: "/x", blockBytes: block, queueDepth: depth, totalBytes: total
+            )
+            .problem()
         }
         #expect(problem(4096, 1, 4096) == nil)
         #expect(problem(1000, 1, 4096)?.contains("--block-bytes") == true)
@@ -95,7 +97,8 @@ struct BenchDiskTests {
         process.standardError = errors
         process.standardOutput = Pipe()
         try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(
+            decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
         #expect(message.contains("direct I/O"), "stderr: \(message)")

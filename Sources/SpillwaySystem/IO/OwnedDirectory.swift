@@ -142,7 +142,8 @@ struct OwnedDirectory {
             if let name { unlinkat(descriptor, name, 0) }
         }
         let alignment = 4096
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 2 * alignment, alignment: alignment)
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: 2 * alignment, alignment: alignment)
         defer { buffer.deallocate() }
         memset(buffer, 0, 2 * alignment)
         let aligned = SystemCall.retryingInterrupts { pwrite(fd, buffer, alignment, 0) }

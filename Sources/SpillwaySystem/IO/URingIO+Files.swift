@@ -37,7 +37,8 @@ extension URingIO {
         if fstat(descriptor, &info) != 0 {
             let code = errno
             close(descriptor)
-            throw OwnedDirectory.failure("stat", owned.pathOf(name), code, "cannot inspect the file")
+            throw OwnedDirectory.failure(
+                "stat", owned.pathOf(name), code, "cannot inspect the file")
         }
         if info.st_mode & S_IFMT != S_IFREG || info.st_uid != geteuid() {
             close(descriptor)
@@ -114,7 +115,8 @@ extension URingIO {
     public func fileSize(_ file: IOFileID) throws -> UInt64 {
         var info = stat()
         if fstat(descriptor(file), &info) != 0 {
-            throw OwnedDirectory.failure("stat", directory, errno, "cannot size file \(file.rawValue)")
+            throw OwnedDirectory.failure(
+                "stat", directory, errno, "cannot size file \(file.rawValue)")
         }
         return UInt64(info.st_size)
     }
