@@ -84,6 +84,8 @@ struct URingIOTests {
         #expect(onDisk.requiredAlignment == 4096)
         #expect(!onTmpfs.usesDirectIO)
         #expect(onTmpfs.requiredAlignment == 1)
+        // This kernel (>= 5.5) takes a sparse registered file table.
+        #expect(onDisk.usesRegisteredFiles)
         let off = try URingIO(directory: disk.path, directIO: .off)
         #expect(!off.usesDirectIO)
         // The probe leaves nothing behind.
@@ -245,6 +247,44 @@ struct URingIOTests {
         #expect(landed.elementsEqual(expected))
         #expect(backend.registerBuffers([]))
         backend.closeFile(file)
+    }
+
+    @Test("files inside and beyond the registered file table, and reused ids, all move bytes")
+    func manyFiles() throws {
+        let scratch = try ScratchDirectory(under: "/tmp")
+        let backend = try URingIO(directory: scratch.path, queueDepth: 8)
+        let count = URingIO.registeredFileSlotCount + 6
+        var files = try (0..<count).map {
+            try backend.openFile("f\($0)", options: IOFileOptions(create: true))
+        }
+        // Close a few inside the table and reopen them: ids (and slots) are reused.
+        for index in [3, 10] {
+            backend.closeFile(files[index])
+            files[index] = try backend.openFile("f\(index)", options: IOFileOptions())
+        }
+        let source = IOTestBuffer(byteCount: 4096 * count)
+        source.fillPattern(seed: 0xF11E)
+        let writes = (0..<count).map {
+            IORequest(
+                kind: .write, file: files[$0], offset: 4096, buffer: source.pointer + 4096 * $0,
+                length: 4096, userData: UInt64($0))
+        }
+        let written = try IOBackendContract.execute(backend, writes, check: .roundTrip)
+        #expect(written.values.allSatisfy { $0 == 4096 })
+        let sink = IOTestBuffer(byteCount: 4096 * count)
+        let reads = (0..<count).map {
+            IORequest(
+                kind: .read, file: files[$0], offset: 4096, buffer: sink.pointer + 4096 * $0,
+                length: 4096, userData: UInt64($0))
+        }
+        let read = try IOBackendContract.execute(backend, reads, check: .roundTrip)
+        #expect(read.values.allSatisfy { $0 == 4096 })
+        for index in 0..<count {
+            #expect(
+                sink.matches(source, offset: 4096 * index, otherOffset: 4096 * index, count: 4096),
+                "file f\(index) read back wrong")
+        }
+        for file in files { backend.closeFile(file) }
     }
 
     @Test("a failed request is a completion with -errno, not a throw")

@@ -51,12 +51,25 @@ extension URingIO {
             // synced with `.sync`) survives a power loss with its name.
             try syncDirectory(closingOnFailure: descriptor)
         }
+        let index: Int
         if let free = descriptors.firstIndex(of: -1) {
+            index = free
             descriptors[free] = descriptor
-            return IOFileID(rawValue: Int32(free))
+        } else {
+            index = descriptors.count
+            descriptors.append(descriptor)
         }
-        descriptors.append(descriptor)
-        return IOFileID(rawValue: Int32(descriptors.count - 1))
+        updateRegisteredFile(index, descriptor)
+        return IOFileID(rawValue: Int32(index))
+    }
+
+    /// Puts `descriptor` (or -1 to clear) in registered file slot `index` when the table
+    /// exists and has that slot. A refused update leaves the file named by descriptor.
+    private func updateRegisteredFile(_ index: Int, _ descriptor: Int32) {
+        guard index < registeredFileSlots.count else { return }
+        var entry = descriptor
+        let updated = spw_ring_update_files(ring, UInt32(index), &entry, 1) == 1
+        registeredFileSlots[index] = descriptor >= 0 && updated
     }
 
     /// Names of the regular files in the directory, sorted (symlinks, subdirectories and a
@@ -152,6 +165,7 @@ extension URingIO {
     /// Closes an open file; its id is invalid (and may be handed out again) afterwards.
     public func closeFile(_ file: IOFileID) {
         let descriptor = self.descriptor(file)
+        updateRegisteredFile(Int(file.rawValue), -1)
         close(descriptor)
         descriptors[Int(file.rawValue)] = -1
     }
