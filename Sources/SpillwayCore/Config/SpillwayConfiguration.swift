@@ -122,16 +122,6 @@ public enum RegionLayoutKind: String, Codable, Sendable, CaseIterable {
     case pageAligned = "page-aligned"
 }
 
-/// O_DIRECT use by the disk tier.
-public enum DirectIOMode: String, Codable, Sendable, CaseIterable {
-    /// Fail at open if the file system refuses O_DIRECT.
-    case required
-    /// Probe once; fall back to buffered I/O (e.g. on tmpfs) and say so.
-    case auto
-    /// Always buffered I/O.
-    case off
-}
-
 /// Per-block codec of the disk tier.
 public enum CompressionKind: String, Codable, Sendable, CaseIterable {
     case none
