@@ -98,7 +98,7 @@ final class MutatedBackend: IOBackend {
 struct IOBackendContractMutationTests {
     @Test("each broken promise is reported as a violation", arguments: ContractMutation.allCases)
     func mutationIsCaught(_ mutation: ContractMutation) throws {
-        let scratch = try ScratchDirectory(under: "/dev/shm")
+        let scratch = ScratchDirectory(under: "/dev/shm")
         var violations: [String] = []
         for check in IOBackendContract.Check.allCases {
             do {

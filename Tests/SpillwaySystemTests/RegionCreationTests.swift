@@ -1,6 +1,7 @@
 // The creation protocol's refusals and cleanup semantics (design §1), one process.
 import Foundation
 import Glibc
+import SpillwayTesting
 import Testing
 
 @testable import SpillwaySystem
@@ -84,19 +85,22 @@ struct RegionCreationTests {
 
     /// A joiner waiting for the size succeeds once another party sizes the file, before its
     /// timeout (the 5 ms poll, not a single check).
-    @Test func joinerWaitsForTheSize() async throws {
+    @Test func joinerWaitsForTheSize() throws {
         let dir = ScratchDirectory()
         let id = dir.instanceID()
         let name = InstanceID.fileName(for: id)
         dir.makeFile(name, size: 0)
         let path = dir.regionPath(id)
-        let sizer = Task.detached {
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(truncate(path, off_t(4 * 2 * 4096)) == 0)
+        // A plain thread, not a Task: the joiner below blocks its thread while it polls, and
+        // with two cores the cooperative pool may have no other thread free to run a Task.
+        // If the truncate failed the joiner would time out and throw, failing the test.
+        let sizer = Thread {
+            usleep(50_000)
+            _ = truncate(path, off_t(4 * 2 * 4096))
         }
+        sizer.start()
         let joiner = try open(dir, id, rank: 0, timeout: .seconds(30))
         #expect(!joiner.isCreator && joiner.byteCount == 4 * 2 * 4096)
-        try await sizer.value
         joiner.cleanup()
     }
 

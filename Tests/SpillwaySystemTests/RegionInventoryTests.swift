@@ -1,6 +1,7 @@
 // Listing and cleaning a region directory from /proc: live regions stay, stale ones go.
 import Foundation
 import Glibc
+import SpillwayTesting
 import Testing
 
 @testable import SpillwaySystem

@@ -1,6 +1,7 @@
 // Golden layout: bytes written through the views land exactly where design §1's formulas say.
 import Foundation
 import Glibc
+import SpillwayTesting
 import Testing
 
 @testable import SpillwaySystem

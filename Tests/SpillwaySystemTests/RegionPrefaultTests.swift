@@ -1,6 +1,7 @@
 // The pre-fault fallback (for kernels without MADV_POPULATE_WRITE) never changes a byte.
 import Foundation
 import Glibc
+import SpillwayTesting
 import Testing
 
 @testable import SpillwaySystem

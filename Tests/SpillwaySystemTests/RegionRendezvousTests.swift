@@ -1,6 +1,7 @@
 // The rendezvous: unlink once every rank and the manager mapped; only the inode we mapped.
 import Foundation
 import Glibc
+import SpillwayTesting
 import Testing
 
 @testable import SpillwaySystem

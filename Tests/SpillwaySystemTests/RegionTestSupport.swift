@@ -3,40 +3,15 @@ import Foundation
 import Glibc
 
 @testable import SpillwaySystem
+import SpillwayTesting
 
-/// A fresh 0700 directory under /dev/shm, removed with everything in it on deinit, so
-/// parallel tests never share a region path.
-final class ScratchDirectory {
-    let path: String
-
-    init(_ label: String = #function) {
-        var template = Array("/dev/shm/spillway-test-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp in /dev/shm failed: errno \(errno)")
-        path = String(cString: template)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
+extension ScratchDirectory {
     /// A unique instance id for one test.
     func instanceID(_ name: String = "r") -> String {
         "\(name)-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     func regionPath(_ id: String) -> String { path + "/" + InstanceID.fileName(for: id) }
-
-    /// Names of the files in the directory, sorted.
-    var fileNames: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-    }
-
-    /// Writes a plain file of `size` zero bytes (0600).
-    func makeFile(_ name: String, size: Int) {
-        let fd = open(path + "/" + name, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-        precondition(fd >= 0, "create \(name) failed: errno \(errno)")
-        precondition(ftruncate(fd, off_t(size)) == 0)
-        close(fd)
-    }
 }
 
 /// The bytes of a file through read(2), independent of any mapping.

@@ -8,25 +8,6 @@ import SpillwaySystem
 import SpillwayTesting
 import Testing
 
-/// A fresh private directory under `parent`, removed when the test is done.
-final class ScratchDirectory {
-    let path: String
-
-    init(under parent: String) throws {
-        var template = Array("\(parent)/spillway-uring-test-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw IOBackendError(
-                operation: "mkdtemp", path: parent, errno: errno,
-                message: "cannot make a test directory")
-        }
-        path = String(cString: made)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func sub(_ name: String) -> String { path + "/" + name }
-}
-
 /// Why io_uring tests cannot run here, or nil.
 let uringUnavailable = IOURingSupport.unavailableReason()
 
@@ -46,7 +27,7 @@ struct URingIOTests {
 
     @Test("contract on /tmp (O_DIRECT)", arguments: IOBackendContract.Check.allCases)
     func contractOnDisk(_ check: IOBackendContract.Check) throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         try IOBackendContract.run(check, directory: scratch.sub("tier")) {
             let backend = try URingIO(directory: $0, queueDepth: 16, directIO: .required)
             #expect(backend.requiredAlignment == 4096)
@@ -56,7 +37,7 @@ struct URingIOTests {
 
     @Test("contract on /dev/shm (buffered fallback)", arguments: IOBackendContract.Check.allCases)
     func contractOnTmpfs(_ check: IOBackendContract.Check) throws {
-        let scratch = try ScratchDirectory(under: "/dev/shm")
+        let scratch = ScratchDirectory(under: "/dev/shm")
         try IOBackendContract.run(check, directory: scratch.sub("tier")) {
             let backend = try URingIO(directory: $0, queueDepth: 8, directIO: .auto)
             #expect(backend.requiredAlignment == 1)
@@ -66,7 +47,7 @@ struct URingIOTests {
 
     @Test("contract with queue depth 1 (every request waits for the previous)")
     func contractDepthOne() throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         try IOBackendContract.runAll(directory: scratch.sub("tier")) {
             try URingIO(directory: $0, queueDepth: 1)
         }
@@ -76,8 +57,8 @@ struct URingIOTests {
 
     @Test("O_DIRECT probe: true on /tmp (ext4/xfs), false on /dev/shm (tmpfs)")
     func directIOProbe() throws {
-        let disk = try ScratchDirectory(under: "/tmp")
-        let tmpfs = try ScratchDirectory(under: "/dev/shm")
+        let disk = ScratchDirectory(under: "/tmp")
+        let tmpfs = ScratchDirectory(under: "/dev/shm")
         let onDisk = try URingIO(directory: disk.path)
         let onTmpfs = try URingIO(directory: tmpfs.path)
         #expect(onDisk.usesDirectIO)
@@ -95,7 +76,7 @@ struct URingIOTests {
 
     @Test("direct I/O required on /dev/shm throws a clear error")
     func requiredOnTmpfsThrows() throws {
-        let tmpfs = try ScratchDirectory(under: "/dev/shm")
+        let tmpfs = ScratchDirectory(under: "/dev/shm")
         do {
             _ = try URingIO(directory: tmpfs.path, directIO: .required)
             Issue.record("URingIO(.required) on tmpfs succeeded")
@@ -110,7 +91,7 @@ struct URingIOTests {
 
     @Test("creates missing directories 0700 and files 0600")
     func permissionBits() throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         let directory = scratch.sub("a/b/tier")
         let backend = try URingIO(directory: directory)
         #expect(permissions(directory) == 0o700)
@@ -122,7 +103,7 @@ struct URingIOTests {
 
     @Test("refuses a symlinked directory, a foreign-owned one, a group-writable one")
     func hostileDirectories() throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         let real = scratch.sub("real")
         _ = try URingIO(directory: real)
         let link = scratch.sub("link")
@@ -149,7 +130,7 @@ struct URingIOTests {
 
     @Test("refuses to open a symlink inside its directory")
     func symlinkedFileRefused() throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         let backend = try URingIO(directory: scratch.sub("tier"))
         #expect(symlink("/etc/passwd", scratch.sub("tier/evil")) == 0)
         #expect(throws: IOBackendError.self) {
@@ -162,7 +143,7 @@ struct URingIOTests {
 
     @Test("reserve beyond the file system's size fails with ENOSPC as an IOBackendError")
     func reserveNoSpace() throws {
-        let tmpfs = try ScratchDirectory(under: "/dev/shm")
+        let tmpfs = ScratchDirectory(under: "/dev/shm")
         let backend = try URingIO(directory: tmpfs.path)
         let file = try backend.openFile("huge", options: IOFileOptions(create: true))
         do {
@@ -179,7 +160,7 @@ struct URingIOTests {
 
     @Test("registered buffers: accepted and used for fixed reads and writes (O_DIRECT)")
     func registeredBufferRoundTrip() throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         let backend = try URingIO(directory: scratch.path, queueDepth: 4)
         #expect(backend.supportsFixedBuffers)
         let pool = IOTestBuffer(byteCount: 64 << 10)
@@ -208,8 +189,8 @@ struct URingIOTests {
     func sharedMappingAsRegisteredBuffer() throws {
         // The primary tier is an mmap of a /dev/shm file; aligned rows may go to disk
         // straight from it. Registering shmem pages with io_uring must work for that.
-        let shm = try ScratchDirectory(under: "/dev/shm")
-        let disk = try ScratchDirectory(under: "/tmp")
+        let shm = ScratchDirectory(under: "/dev/shm")
+        let disk = ScratchDirectory(under: "/tmp")
         let regionBytes = 1 << 20
         let regionDescriptor = open(shm.sub("region"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(regionDescriptor >= 0)
@@ -251,7 +232,7 @@ struct URingIOTests {
 
     @Test("files inside and beyond the registered file table, and reused ids, all move bytes")
     func manyFiles() throws {
-        let scratch = try ScratchDirectory(under: "/tmp")
+        let scratch = ScratchDirectory(under: "/tmp")
         let backend = try URingIO(directory: scratch.path, queueDepth: 8)
         let count = URingIO.registeredFileSlotCount + 6
         var files = try (0..<count).map {
@@ -289,7 +270,7 @@ struct URingIOTests {
 
     @Test("a failed request is a completion with -errno, not a throw")
     func errorsAreCompletions() throws {
-        let scratch = try ScratchDirectory(under: "/dev/shm")
+        let scratch = ScratchDirectory(under: "/dev/shm")
         let backend = try URingIO(directory: scratch.path, queueDepth: 2)
         let file = try backend.openFile("x", options: IOFileOptions(create: true))
         // A read into an address the process cannot write is EFAULT from the kernel.
