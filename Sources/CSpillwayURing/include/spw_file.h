@@ -1,0 +1,22 @@
+// File-system calls Swift's Glibc module does not export (they sit behind _GNU_SOURCE):
+// O_DIRECT's value on this architecture and fallocate.
+#ifndef SPW_FILE_H
+#define SPW_FILE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The O_DIRECT open flag on this architecture (it differs between x86_64 and arm64).
+int spw_open_direct_flag(void);
+
+/// fallocate(2) with mode 0 (allocate and extend the file size): 0 or -errno
+/// (-EOPNOTSUPP when the file system cannot, -ENOSPC when the space is not there).
+int spw_fallocate(int fd, int64_t offset, int64_t length);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

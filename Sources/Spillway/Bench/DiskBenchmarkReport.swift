@@ -1,0 +1,65 @@
+// The result of a disk benchmark run, shaped for `--json` (snake_case keys, one object).
+
+/// What a disk benchmark measured. `layer` says what was timed: "io" = the raw I/O backend
+/// (URingIO requests, no checksums or records), "tier" = through the disk tier.
+public struct DiskBenchmarkReport: Codable, Sendable {
+    public var layer: String
+    public var directory: String
+    public var blockBytes: Int
+    public var queueDepth: Int
+    public var totalBytes: UInt64
+    public var blockCount: Int
+    public var directIO: Bool
+    public var registeredBuffers: Bool
+    /// Bytes written per second over the write phase (until the last write completed; the
+    /// closing fdatasync is timed separately in `syncNanoseconds`).
+    public var writeBytesPerSecond: Double
+    /// Bytes written per second including the closing fdatasync.
+    public var writeBytesPerSecondIncludingSync: Double
+    /// Bytes read per second over the random-read phase.
+    public var readBytesPerSecond: Double
+    public var syncNanoseconds: UInt64
+    public var writeLatency: LatencySummary
+    public var readLatency: LatencySummary
+
+    public init(
+        layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
+        blockCount: Int, directIO: Bool, registeredBuffers: Bool, writeNanoseconds: UInt64,
+        syncNanoseconds: UInt64, readNanoseconds: UInt64, writeLatency: LatencySummary,
+        readLatency: LatencySummary
+    ) {
+        func rate(_ nanoseconds: UInt64) -> Double {
+            nanoseconds == 0 ? 0 : Double(totalBytes) * 1e9 / Double(nanoseconds)
+        }
+        self.layer = layer
+        self.directory = directory
+        self.blockBytes = blockBytes
+        self.queueDepth = queueDepth
+        self.totalBytes = totalBytes
+        self.blockCount = blockCount
+        self.directIO = directIO
+        self.registeredBuffers = registeredBuffers
+        self.writeBytesPerSecond = rate(writeNanoseconds)
+        self.writeBytesPerSecondIncludingSync = rate(writeNanoseconds + syncNanoseconds)
+        self.readBytesPerSecond = rate(readNanoseconds)
+        self.syncNanoseconds = syncNanoseconds
+        self.writeLatency = writeLatency
+        self.readLatency = readLatency
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case layer, directory
+        case blockBytes = "block_bytes"
+        case queueDepth = "queue_depth"
+        case totalBytes = "total_bytes"
+        case blockCount = "block_count"
+        case directIO = "direct_io"
+        case registeredBuffers = "registered_buffers"
+        case writeBytesPerSecond = "write_bytes_per_second"
+        case writeBytesPerSecondIncludingSync = "write_bytes_per_second_including_sync"
+        case readBytesPerSecond = "read_bytes_per_second"
+        case syncNanoseconds = "sync_nanoseconds"
+        case writeLatency = "write_latency"
+        case readLatency = "read_latency"
+    }
+}

@@ -1,0 +1,135 @@
+// URingIO's file management: open, list, remove, size, reserve, close — all relative to
+// the owned directory's descriptor, never by re-resolving its path.
+import CSpillwayURing
+import Glibc
+import SpillwayCore
+
+extension URingIO {
+    /// Opens (or creates, 0600) `name` inside the directory, O_RDWR|O_NOFOLLOW|O_CLOEXEC and
+    /// O_DIRECT when `usesDirectIO`.
+    ///
+    /// - Throws: `IOBackendError` for a bad name (`/`, `.`, `..`), a missing file without
+    ///   `create`, an existing one with `exclusive`, a symlink or non-regular file, a file
+    ///   owned by another user, or any open failure.
+    public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
+        try owned.validate(name)
+        var flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC
+        if options.create { flags |= O_CREAT }
+        if options.create && options.exclusive { flags |= O_EXCL }
+        if usesDirectIO { flags |= spw_open_direct_flag() }
+        let directoryDescriptor = owned.descriptor
+        let descriptor = SystemCall.retryingInterrupts {
+            openat(directoryDescriptor, name, flags, 0o600)
+        }
+        if descriptor < 0 {
+            let code = errno
+            let what: String
+            switch code {
+            case ELOOP: what = "is a symbolic link; refusing to follow it"
+            case ENOENT: what = "does not exist (open it with create)"
+            case EEXIST: what = "already exists (opened exclusive)"
+            default: what = "cannot open the file"
+            }
+            throw OwnedDirectory.failure("open", owned.pathOf(name), code, what)
+        }
+        var info = stat()
+        if fstat(descriptor, &info) != 0 {
+            let code = errno
+            close(descriptor)
+            throw OwnedDirectory.failure("stat", owned.pathOf(name), code, "cannot inspect the file")
+        }
+        if info.st_mode & S_IFMT != S_IFREG || info.st_uid != geteuid() {
+            close(descriptor)
+            throw OwnedDirectory.failure(
+                "open", owned.pathOf(name), EPERM,
+                "is not a regular file owned by this user; remove it or use another directory")
+        }
+        if let free = descriptors.firstIndex(of: -1) {
+            descriptors[free] = descriptor
+            return IOFileID(rawValue: Int32(free))
+        }
+        descriptors.append(descriptor)
+        return IOFileID(rawValue: Int32(descriptors.count - 1))
+    }
+
+    /// Names of the regular files in the directory, sorted (symlinks and subdirectories are
+    /// not listed).
+    public func listFiles() throws -> [String] {
+        let copy = dup(owned.descriptor)
+        guard copy >= 0, let stream = fdopendir(copy) else {
+            let code = errno
+            if copy >= 0 { close(copy) }
+            throw OwnedDirectory.failure("list", directory, code, "cannot read the directory")
+        }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name == "." || name == ".." { continue }
+            var isRegular = entry.pointee.d_type == UInt8(DT_REG)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                isRegular =
+                    fstatat(owned.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0
+                    && info.st_mode & S_IFMT == S_IFREG
+            }
+            if isRegular { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Removes `name` from the directory; a missing file is not an error.
+    public func removeFile(_ name: String) throws {
+        try owned.validate(name)
+        if unlinkat(owned.descriptor, name, 0) != 0 && errno != ENOENT {
+            throw OwnedDirectory.failure("remove", owned.pathOf(name), errno, "cannot remove")
+        }
+    }
+
+    /// Current size of an open file in bytes.
+    public func fileSize(_ file: IOFileID) throws -> UInt64 {
+        var info = stat()
+        if fstat(descriptor(file), &info) != 0 {
+            throw OwnedDirectory.failure("stat", directory, errno, "cannot size file \(file.rawValue)")
+        }
+        return UInt64(info.st_size)
+    }
+
+    /// Grows the file to at least `size` bytes with fallocate (allocated, reads as zeros);
+    /// on a file system without fallocate, extends it with ftruncate (sparse).
+    ///
+    /// - Throws: `IOBackendError` with ENOSPC when the space is not there.
+    public func reserve(_ file: IOFileID, size: UInt64) throws {
+        precondition(size <= UInt64(Int64.max), "reserve size \(size) too large")
+        let descriptor = self.descriptor(file)
+        if size == 0 { return }
+        let rc = spw_fallocate(descriptor, 0, Int64(size))
+        if rc == 0 { return }
+        if rc == -EOPNOTSUPP {
+            if try fileSize(file) >= size { return }
+            if SystemCall.retryingInterrupts({ ftruncate(descriptor, off_t(size)) }) == 0 {
+                return
+            }
+            throw OwnedDirectory.failure(
+                "ftruncate", directory, errno, "cannot grow file \(file.rawValue) to \(size) bytes")
+        }
+        if rc == -ENOSPC {
+            throw OwnedDirectory.failure(
+                "fallocate", directory, ENOSPC,
+                "no room to reserve \(size) bytes for file \(file.rawValue): free space on this "
+                    + "file system or lower the disk tier's capacity")
+        }
+        throw OwnedDirectory.failure(
+            "fallocate", directory, -rc, "cannot reserve \(size) bytes for file \(file.rawValue)")
+    }
+
+    /// Closes an open file; its id is invalid (and may be handed out again) afterwards.
+    public func closeFile(_ file: IOFileID) {
+        let descriptor = self.descriptor(file)
+        close(descriptor)
+        descriptors[Int(file.rawValue)] = -1
+    }
+}

@@ -1,0 +1,313 @@
+// The io_uring implementation of the I/O seam: files in one owned directory, requests
+// batched into a liburing ring (through the CSpillwayURing shim), O_DIRECT when the file
+// system supports it.
+import CSpillwayURing
+import Glibc
+import SpillwayCore
+
+/// An `IOBackend` on a real kernel: one io_uring instance, files opened 0600 with
+/// O_NOFOLLOW|O_CLOEXEC (and O_DIRECT when the directory's file system supports it) inside a
+/// directory this backend owns (0700).
+///
+/// Not thread-safe: one owner drives prepare / submit / reap. Requests go straight into the
+/// ring's submission queue on `prepare` and reach the kernel in one system call on `submit`;
+/// `reap` copies completions out in batches. `queueDepth` bounds requests prepared and not
+/// yet reaped, so the completion queue (twice the submission queue) can never overflow.
+public final class URingIO: IOBackend {
+    /// The directory this backend owns.
+    public let directory: String
+    /// How many requests may be prepared and not yet reaped at once.
+    public let queueDepth: Int
+    /// The mode the backend was opened with.
+    public let directIOMode: DirectIOMode
+    /// True when files are opened O_DIRECT (the probe passed and the mode allowed it).
+    public let usesDirectIO: Bool
+    /// 4096 with O_DIRECT, else 1.
+    public var requiredAlignment: Int { usesDirectIO ? Self.directIOAlignment : 1 }
+
+    /// The alignment asked of buffers, offsets and lengths under O_DIRECT. 4096 covers every
+    /// logical block size in practice (512 and 4096).
+    public static let directIOAlignment = 4096
+
+    let owned: OwnedDirectory
+    private let ring: OpaquePointer
+    /// Descriptor per `IOFileID.rawValue`; -1 marks a free slot.
+    var descriptors: [Int32] = []
+    /// Prepared and not yet reaped.
+    private var outstandingCount = 0
+    /// Prepared and not yet taken by the kernel.
+    private var unsubmittedCount = 0
+    /// Completions copied out of the ring, `queueDepth` of them at most per batch.
+    private let completionBatch: UnsafeMutablePointer<spw_completion>
+    private var registeredBuffers: [UnsafeMutableRawBufferPointer] = []
+
+    /// Opens (creating 0700 if missing) `directory` and sets up a ring.
+    ///
+    /// - Parameters:
+    ///   - directory: The directory the backend owns. Refused when it is a symlink, owned by
+    ///     another user, or writable by group or others.
+    ///   - queueDepth: Requests in flight at most (1...4096).
+    ///   - directIO: `.auto` probes and falls back to buffered I/O; `.required` throws when
+    ///     the file system cannot do direct I/O; `.off` never uses it.
+    /// - Throws: `IOBackendError` for directory problems, a file system without direct I/O
+    ///   under `.required`, or a kernel without io_uring.
+    public init(directory: String, queueDepth: Int = 64, directIO: DirectIOMode = .auto) throws {
+        precondition((1...4096).contains(queueDepth), "queueDepth \(queueDepth) not in 1...4096")
+        let owned = try OwnedDirectory.open(directory)
+        var usesDirectIO = false
+        do {
+            if directIO != .off {
+                usesDirectIO = try owned.probeDirectIO()
+                if !usesDirectIO && directIO == .required {
+                    throw IOBackendError(
+                        operation: "probe O_DIRECT", path: directory, errno: EINVAL,
+                        message: "the file system holding this directory does not support "
+                            + "direct I/O (O_DIRECT; tmpfs such as /dev/shm never does): put "
+                            + "the disk tier on a disk-backed file system (ext4, xfs, btrfs) or "
+                            + "choose direct I/O mode 'auto' or 'off'")
+                }
+            }
+        } catch {
+            close(owned.descriptor)
+            throw error
+        }
+        var ring: OpaquePointer?
+        // COOP_TASKRUN (5.19+) saves an interrupt per completion; older kernels reject the
+        // flag with EINVAL, so retry without it.
+        var rc = spw_ring_create(UInt32(queueDepth), UInt32(SPW_SETUP_COOP_TASKRUN), &ring)
+        if rc == -EINVAL { rc = spw_ring_create(UInt32(queueDepth), 0, &ring) }
+        guard rc == 0, let ring else {
+            close(owned.descriptor)
+            throw IOBackendError(
+                operation: "io_uring_queue_init", path: directory, errno: -rc,
+                message: "cannot set up an io_uring instance (\(SystemCall.message(-rc))); "
+                    + "io_uring may be disabled (sysctl kernel.io_uring_disabled) or blocked by "
+                    + "seccomp in this container")
+        }
+        self.directory = directory
+        self.queueDepth = queueDepth
+        self.directIOMode = directIO
+        self.usesDirectIO = usesDirectIO
+        self.owned = owned
+        self.ring = ring
+        self.completionBatch = .allocate(capacity: queueDepth)
+    }
+
+    deinit {
+        // Requests the kernel already took may still be writing into caller memory: wait
+        // for them before the ring goes, so no buffer is touched after this object is gone.
+        let inKernel = outstandingCount - unsubmittedCount
+        var remaining = inKernel
+        var failures = 0
+        while remaining > 0 && failures < SystemCall.interruptRetryLimit {
+            let rc = spw_ring_wait(ring, UInt32(remaining))
+            if rc < 0 {
+                failures += 1
+                continue
+            }
+            remaining -= Int(spw_ring_reap(ring, completionBatch, UInt32(queueDepth)))
+        }
+        spw_ring_destroy(ring)
+        for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
+        close(owned.descriptor)
+        completionBatch.deallocate()
+    }
+
+    // MARK: Registered buffers
+
+    /// Registers `buffers` for fixed-buffer I/O (replacing any registered before). Requests
+    /// then name one by `registeredBufferIndex` and must lie inside it.
+    ///
+    /// - Returns: false when the kernel refuses (e.g. RLIMIT_MEMLOCK too low for an
+    ///   unprivileged user); callers then use -1 as the index.
+    public func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool {
+        precondition(
+            outstandingCount == 0, "registerBuffers with \(outstandingCount) requests in flight")
+        if !registeredBuffers.isEmpty {
+            _ = spw_ring_unregister_buffers(ring)
+            registeredBuffers = []
+        }
+        if buffers.isEmpty { return true }
+        var entries = buffers.map { spw_buffer(base: $0.baseAddress, length: $0.count) }
+        let rc = entries.withUnsafeMutableBufferPointer {
+            spw_ring_register_buffers(ring, $0.baseAddress, UInt32($0.count))
+        }
+        if rc < 0 { return false }
+        registeredBuffers = buffers
+        return true
+    }
+
+    // MARK: Data path
+
+    /// Queues one request in the ring's submission queue.
+    ///
+    /// - Returns: false, queueing nothing, when `queueDepth` requests are outstanding.
+    /// - Precondition: the file is open; with direct I/O the buffer address, offset and
+    ///   length are multiples of `requiredAlignment`; a registered buffer index names a
+    ///   registered buffer that contains the request's range.
+    public func prepare(_ request: IORequest) -> Bool {
+        if outstandingCount >= queueDepth { return false }
+        let descriptor = self.descriptor(request.file)
+        let rc: Int32
+        switch request.kind {
+        case .sync:
+            rc = spw_ring_prep_fsync(ring, descriptor, 1, request.userData, 0)
+        case .read, .write:
+            precondition(
+                request.length >= 0 && request.length <= Int(Int32.max) - 4095,
+                "request length \(request.length) out of range")
+            precondition(request.buffer != nil || request.length == 0, "request without buffer")
+            let buffer = request.buffer
+            if usesDirectIO {
+                let alignment = Self.directIOAlignment
+                precondition(
+                    Int(bitPattern: buffer) % alignment == 0
+                        && request.offset % UInt64(alignment) == 0
+                        && request.length % alignment == 0,
+                    "direct I/O request not \(alignment)-aligned: buffer \(String(describing: buffer)) "
+                        + "offset \(request.offset) length \(request.length)")
+            }
+            let length = UInt32(request.length)
+            let index = request.registeredBufferIndex
+            if index >= 0 {
+                precondition(
+                    Int(index) < registeredBuffers.count, "registered buffer \(index) unknown")
+                let registered = registeredBuffers[Int(index)]
+                let start = UnsafeRawPointer(buffer!)
+                let base = UnsafeRawPointer(registered.baseAddress!)
+                precondition(
+                    start >= base && start + request.length <= base + registered.count,
+                    "request range is outside registered buffer \(index)")
+                rc =
+                    request.kind == .read
+                    ? spw_ring_prep_read_fixed(
+                        ring, descriptor, buffer, length, request.offset, index, request.userData,
+                        0)
+                    : spw_ring_prep_write_fixed(
+                        ring, descriptor, buffer, length, request.offset, index, request.userData,
+                        0)
+            } else {
+                rc =
+                    request.kind == .read
+                    ? spw_ring_prep_read(
+                        ring, descriptor, buffer, length, request.offset, request.userData, 0)
+                    : spw_ring_prep_write(
+                        ring, descriptor, buffer, length, request.offset, request.userData, 0)
+            }
+        }
+        // The submission queue has at least queueDepth entries and at most queueDepth are
+        // outstanding, so it always has room here.
+        precondition(rc == 0, "submission queue full with \(outstandingCount) outstanding")
+        outstandingCount += 1
+        unsubmittedCount += 1
+        return true
+    }
+
+    /// How many times a submit that the kernel refuses transiently (EINTR, EAGAIN: no
+    /// memory for requests right now, EBUSY: completions to flush first) is retried, with a
+    /// short sleep after the first few. 1000 tries span well over 100 ms: longer than any
+    /// transient shortage, short enough that a stuck kernel shows up as an error.
+    static let submitRetryLimit = 1000
+
+    /// Hands every prepared request to the kernel in as few system calls as it takes
+    /// (usually one).
+    ///
+    /// - Returns: How many requests were submitted.
+    /// - Throws: `IOBackendError` when the kernel refuses the batch for a non-transient
+    ///   reason or keeps refusing it past `submitRetryLimit` tries; the requests stay
+    ///   prepared, so a later `submit()` can retry them.
+    @discardableResult
+    public func submit() throws -> Int {
+        var submitted = 0
+        var refusals = 0
+        while unsubmittedCount > 0 {
+            let rc = spw_ring_submit(ring)
+            if rc > 0 {
+                submitted += Int(rc)
+                unsubmittedCount -= Int(rc)
+                refusals = 0
+                continue
+            }
+            let code = rc == 0 ? EAGAIN : -rc
+            guard code == EINTR || code == EAGAIN || code == EBUSY else {
+                throw IOBackendError(
+                    operation: "io_uring_submit", path: directory, errno: code,
+                    message: "the kernel refused \(unsubmittedCount) requests: "
+                        + SystemCall.message(code))
+            }
+            refusals += 1
+            if refusals >= Self.submitRetryLimit {
+                throw IOBackendError(
+                    operation: "io_uring_submit", path: directory, errno: code,
+                    message: "the kernel kept refusing \(unsubmittedCount) requests after "
+                        + "\(refusals) tries: \(SystemCall.message(code))")
+            }
+            if code != EINTR && refusals > 10 { usleep(100) }
+        }
+        return submitted
+    }
+
+    /// Appends completions: waits until at least `minimum` are available, then takes every
+    /// one available without waiting further.
+    ///
+    /// - Precondition: `minimum` is at most the number of submitted, unreaped requests
+    ///   (waiting for more could never end).
+    /// - Throws: `IOBackendError` when waiting fails (other than a bounded run of EINTR).
+    @discardableResult
+    public func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
+        let inKernel = outstandingCount - unsubmittedCount
+        precondition(
+            minimum >= 0 && minimum <= inKernel,
+            "reap(minimum: \(minimum)) with only \(inKernel) submitted requests outstanding")
+        var appended = 0
+        var interruptions = 0
+        while true {
+            let count = Int(spw_ring_reap(ring, completionBatch, UInt32(queueDepth)))
+            if count > 0 {
+                completions.reserveCapacity(completions.count + count)
+                for index in 0..<count {
+                    let completion = completionBatch[index]
+                    completions.append(
+                        IOCompletion(userData: completion.user_data, result: completion.result))
+                }
+                appended += count
+                outstandingCount -= count
+            }
+            if appended >= minimum {
+                // A full batch may have left more behind; an empty or partial one did not.
+                if count == queueDepth { continue }
+                return appended
+            }
+            let rc = spw_ring_wait(ring, UInt32(minimum - appended))
+            if rc == -EINTR || rc == -EAGAIN {
+                interruptions += 1
+                if interruptions >= SystemCall.interruptRetryLimit {
+                    throw IOBackendError(
+                        operation: "io_uring_wait_cqe", path: directory, errno: -rc,
+                        message: "waiting for completions was interrupted \(interruptions) times")
+                }
+                continue
+            }
+            if rc < 0 {
+                throw IOBackendError(
+                    operation: "io_uring_wait_cqe", path: directory, errno: -rc,
+                    message: "cannot wait for completions: \(SystemCall.message(-rc))")
+            }
+        }
+    }
+
+    /// The descriptor behind `file`; traps on an id that is not open (a tier bug).
+    func descriptor(_ file: IOFileID) -> Int32 {
+        let index = Int(file.rawValue)
+        precondition(
+            index >= 0 && index < descriptors.count && descriptors[index] >= 0,
+            "file id \(file.rawValue) is not open")
+        return descriptors[index]
+    }
+
+    /// Whether the running kernel supports the fixed-buffer read and write opcodes.
+    public var supportsFixedBuffers: Bool {
+        spw_ring_probe_opcode(ring, SPW_OP_READ_FIXED) == 1
+            && spw_ring_probe_opcode(ring, SPW_OP_WRITE_FIXED) == 1
+    }
+}

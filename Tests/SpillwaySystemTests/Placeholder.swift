@@ -1,1 +1,0 @@
-// System-layer tests live here.
