@@ -89,7 +89,25 @@ public enum PayloadGenerator {
         defer { expected.deallocate() }
         let slice = UnsafeMutableRawBufferPointer(rebasing: expected[0..<buffer.count])
         fill(slice, key: key, kind: kind)
-        return slice.elementsEqual(buffer)
+        return bytesEqual(UnsafeRawBufferPointer(slice), buffer)
+    }
+
+    /// Byte equality, eight bytes at a time.
+    static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= a.count {
+            if pa.loadUnaligned(fromByteOffset: index, as: UInt64.self) != pb.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+                return false
+            }
+            index += 8
+        }
+        while index < a.count {
+            if pa.load(fromByteOffset: index, as: UInt8.self) != pb.load(fromByteOffset: index, as: UInt8.self) { return false }
+            index += 1
+        }
+        return true
     }
 
     /// 65536 bf16 values: entry i is the standard-normal quantile at (i + 0.5) / 65536,
@@ -100,17 +118,19 @@ public enum PayloadGenerator {
         return UInt16(truncatingIfNeeded: value.bitPattern >> 16)
     }
 
+    static let acklamA: [Double] = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+    static let acklamB: [Double] = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                 6.680131188771972e+01, -1.328068155288572e+01]
+    static let acklamC: [Double] = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+    static let acklamD: [Double] = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                 3.754408661907416e+00]
+
     /// Acklam's rational approximation of the inverse standard-normal CDF (relative error
     /// below 1.2e-9, far finer than bf16's 8-bit mantissa).
     static func inverseNormalCDF(_ p: Double) -> Double {
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
-        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                 3.754408661907416e+00]
+        let (a, b, c, d) = (acklamA, acklamB, acklamC, acklamD)
         let low = 0.02425
         if p < low {
             let q = (-2 * naturalLog(p)).squareRoot()

@@ -11,8 +11,7 @@ extension SimulatedIO {
         for file in files.values.sorted(by: { $0.name < $1.name }) {
             var image = file.durable
             for write in file.unsynced {
-                let end = write.offset + write.bytes.count
-                if image.count < end { image.append(contentsOf: repeatElement(0, count: end - image.count)) }
+                Self.grow(&image, to: write.offset + write.bytes.count)
                 let roll = rng.nextUnit()
                 if roll < faults.crashDrop {
                     faultCounts.crashDroppedWrites += 1
@@ -23,14 +22,13 @@ extension SimulatedIO {
                         if rng.chance(0.5) {
                             let start = sector * 512
                             let stop = min(write.bytes.count, start + 512)
-                            image.replaceSubrange(write.offset + start..<write.offset + stop,
-                                                  with: write.bytes[start..<stop])
+                            Self.copy(write.bytes[start..<stop], into: &image, at: write.offset + start)
                         }
                         sector += 1
                     }
                 } else {
                     faultCounts.crashAppliedWrites += 1
-                    image.replaceSubrange(write.offset..<end, with: write.bytes)
+                    Self.copy(write.bytes, into: &image, at: write.offset)
                 }
             }
             file.current = image

@@ -104,12 +104,8 @@ public final class SimulatedIO: IOBackend {
                                  message: "no space left on device")
         }
         let size = Int(size)
-        if target.current.count < size {
-            target.current.append(contentsOf: repeatElement(0, count: size - target.current.count))
-        }
-        if target.durable.count < size {
-            target.durable.append(contentsOf: repeatElement(0, count: size - target.durable.count))
-        }
+        Self.grow(&target.current, to: size)
+        Self.grow(&target.durable, to: size)
     }
 
     public func closeFile(_ file: IOFileID) {
@@ -184,11 +180,7 @@ public final class SimulatedIO: IOBackend {
                 return -5
             }
             for write in file.unsynced {
-                let end = write.offset + write.bytes.count
-                if file.durable.count < end {
-                    file.durable.append(contentsOf: repeatElement(0, count: end - file.durable.count))
-                }
-                file.durable.replaceSubrange(write.offset..<end, with: write.bytes)
+                Self.copy(write.bytes, into: &file.durable, at: write.offset)
             }
             file.unsynced.removeAll()
             return 0
@@ -231,12 +223,8 @@ public final class SimulatedIO: IOBackend {
             }
             guard length > 0, let buffer = request.buffer else { return result }
             let offset = Int(request.offset)
-            let end = offset + length
-            if file.current.count < end {
-                file.current.append(contentsOf: repeatElement(0, count: end - file.current.count))
-            }
             let bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: length))
-            file.current.replaceSubrange(offset..<end, with: bytes)
+            Self.copy(bytes, into: &file.current, at: offset)
             file.unsynced.append((offset, bytes))
             return result
         }
@@ -250,5 +238,23 @@ public final class SimulatedIO: IOBackend {
         faultCounts.shortTransfers += 1
         let units = (length - 1) / unit
         return (1 + rng.below(units)) * unit
+    }
+
+    /// Zero-extends `image` to at least `size` bytes (memset speed, even in debug builds).
+    static func grow(_ image: inout [UInt8], to size: Int) {
+        if image.count < size { image.append(contentsOf: [UInt8](repeating: 0, count: size - image.count)) }
+    }
+
+    /// Copies `bytes` into `image` at `offset`, growing it as needed (memcpy speed).
+    static func copy(_ bytes: some Collection<UInt8>, into image: inout [UInt8], at offset: Int) {
+        grow(&image, to: offset + bytes.count)
+        image.withUnsafeMutableBytes { target in
+            let destination = UnsafeMutableRawBufferPointer(rebasing: target[offset..<offset + bytes.count])
+            _ = bytes.withContiguousStorageIfAvailable { source in
+                destination.copyMemory(from: UnsafeRawBufferPointer(source))
+            } ?? {
+                for (index, byte) in bytes.enumerated() { destination[index] = byte }
+            }()
+        }
     }
 }
