@@ -42,6 +42,13 @@ extension DiskTier {
         return takeReady(into: &completions)
     }
 
+    /// Waits until no job is in flight, then appends every finished job to `completions`.
+    @discardableResult
+    public func waitForAll(into completions: inout [DiskCompletion]) throws -> Int {
+        while inFlightJobCount > 0 { try pump(minimum: 1) }
+        return takeReady(into: &completions)
+    }
+
     func takeReady(into completions: inout [DiskCompletion]) -> Int {
         let count = ready.count
         completions.append(contentsOf: ready)
