@@ -60,4 +60,13 @@ extension SimulatedIO {
 
     /// Requests prepared or completed and not yet reaped (0 when the caller leaked none).
     public var outstandingRequestCount: Int { outstandingCount }
+
+    /// A new backend over the same files, as a second process opening the directory would
+    /// see them (every completed write, synced or not; no crash in between). Open file ids
+    /// and queued requests are not shared.
+    public func reopened(seed: UInt64, faults: FaultPlan = .none) -> SimulatedIO {
+        let other = SimulatedIO(seed: seed, requiredAlignment: requiredAlignment, queueDepth: queueDepth, faults: faults)
+        other.files = files
+        return other
+    }
 }

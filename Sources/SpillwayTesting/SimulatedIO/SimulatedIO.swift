@@ -66,7 +66,10 @@ public final class SimulatedIO: IOBackend {
     // MARK: Files
 
     public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
-        precondition(!name.contains("/") && !name.isEmpty, "file names have no '/'")
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
+            throw IOBackendError(operation: "open", path: name, errno: 22,
+                                 message: "a file name must be one path component (no '/', not '.' or '..')")
+        }
         let file: File
         if let existing = files[name] {
             if options.create && options.exclusive {
