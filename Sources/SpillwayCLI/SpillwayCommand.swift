@@ -9,6 +9,7 @@ struct SpillwayCommand: ParsableCommand {
         abstract: "Tiered KV-cache offload store: shared /dev/shm region + io_uring disk tier.",
         subcommands: [
             VersionCommand.self,
+            DiskCommand.self,
             BenchCommand.self,
         ]
     )
