@@ -82,9 +82,12 @@ struct DiskFillCommand: ParsableCommand {
             completions.removeAll(keepingCapacity: true)
         }
         let start = Date()
+        var payloadNanoseconds: UInt64 = 0
         for index in 0..<blocks {
             let key = BlockKey(traceID: firstKey &+ UInt64(index))
+            let payloadStart = DispatchTime.now().uptimeNanoseconds
             PayloadGenerator.fill(buffer, key: key, kind: kind)
+            payloadNanoseconds += DispatchTime.now().uptimeNanoseconds - payloadStart
             while !tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(buffer), token: UInt64(index)) {
                 try tier.wait(into: &completions, minimum: 1)
                 take()
@@ -111,6 +114,7 @@ struct DiskFillCommand: ParsableCommand {
             object["evictions"] = evictions
             object["seconds"] = seconds
             object["write_bytes_per_second"] = seconds > 0 ? Double(stored * blockBytes) / seconds : 0
+            object["payload_bytes_per_second"] = payloadNanoseconds > 0 ? Double(blocks * blockBytes) * 1e9 / Double(payloadNanoseconds) : 0
             try DiskCommandSupport.printJSON(object)
         } else {
             print("stored \(stored) blocks (\(failed) failed, \(evictions) evicted) in \(String(format: "%.3f", seconds)) s; tier holds \(inspection.blocks) blocks, ratio \(String(format: "%.3f", inspection.compressionRatio))")

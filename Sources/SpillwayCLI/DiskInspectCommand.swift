@@ -22,10 +22,14 @@ struct DiskInspectCommand: ParsableCommand {
 
     func run() throws {
         try DiskCommandSupport.requireDirectory(dir)
+        let start = Date()
         let tier = try DiskTierFactory.open(directory: dir, options: DiskTierOptions(), queueDepth: 8, directIO: directIO)
+        let openSeconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         if json {
-            try DiskCommandSupport.printJSON(DiskCommandSupport.inspectionObject(inspection, directIO: tier.io.usesDirectIO))
+            var object = DiskCommandSupport.inspectionObject(inspection, directIO: tier.io.usesDirectIO)
+            object["open_seconds"] = openSeconds
+            try DiskCommandSupport.printJSON(object)
             return
         }
         print("directory:         \(dir)")
@@ -38,5 +42,6 @@ struct DiskInspectCommand: ParsableCommand {
         print("compression ratio: \(String(format: "%.3f", inspection.compressionRatio))")
         print("checkpoint:        generation \(inspection.checkpointGeneration)")
         print("direct I/O:        \(tier.io.usesDirectIO ? "yes" : "no")")
+        print("open time:         \(String(format: "%.3f", openSeconds)) s (checkpoint read + index rebuild)")
     }
 }

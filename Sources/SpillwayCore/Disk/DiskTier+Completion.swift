@@ -67,7 +67,7 @@ extension DiskTier {
         let job = jobs[Int(jobIndex)]
         releaseJob(jobIndex)
         if job.kind == .store {
-            table.slotOfKey[job.key] = nil
+            table.removeKey(job.key)
             freeExtentAndSlot(job.slot)
             stats.storeFailures += 1
             let failure: DiskStoreFailure = errno == 28 ? .deviceFull : .ioError(errno: -errno)

@@ -20,9 +20,9 @@ extension DiskTier {
             shadow.markUsed(start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
             if entry.state == .doomed {
                 precondition(entry.pinCount > 0, "doomed slot \(index) without a reader")
-                precondition(table.slotOfKey[entry.key] != Int32(index), "doomed slot \(index) still indexed")
+                precondition(table.lookup(entry.key) != Int32(index), "doomed slot \(index) still indexed")
             } else {
-                precondition(table.slotOfKey[entry.key] == Int32(index), "slot \(index) not indexed under its key")
+                precondition(table.lookup(entry.key) == Int32(index), "slot \(index) not indexed under its key")
             }
             if entry.state == .writing { precondition(entry.pinCount == 0, "slot being written is pinned") }
         }
@@ -30,7 +30,7 @@ extension DiskTier {
         precondition(allocator.countUsedPages() == allocator.usedPageCount, "allocator bitmap disagrees with its count")
         precondition(shadow.words == allocator.words, "allocator bitmap differs from the extents")
         precondition(usedBytes <= capacityBytes, "used \(usedBytes) bytes above capacity \(capacityBytes)")
-        precondition(table.slotOfKey.count == counts[1] + counts[2], "key map has \(table.slotOfKey.count) keys, \(counts[1] + counts[2]) writing or live slots")
+        precondition(table.keyCount == counts[1] + counts[2] && table.buckets.filter({ $0 >= 0 }).count == table.keyCount, "key map has \(table.keyCount) keys, \(counts[1] + counts[2]) writing or live slots")
         precondition(table.liveCount == counts[2], "live count \(table.liveCount) != live slots \(counts[2])")
         var walked = 0
         var previous: Int32 = -1

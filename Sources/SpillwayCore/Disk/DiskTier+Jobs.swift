@@ -72,7 +72,7 @@ extension DiskTier {
             finish(token: token, key: key, outcome: .store(.failed(.tooLarge)), isFacade: isFacade)
             return true
         }
-        if let slot = table.slotOfKey[key], table.entries[Int(slot)].state == .writing {
+        if let slot = table.lookup(key), table.entries[Int(slot)].state == .writing {
             stats.stores += 1
             stats.storeFailures += 1
             finish(token: token, key: key, outcome: .store(.failed(.busy)), isFacade: isFacade)
@@ -89,7 +89,7 @@ extension DiskTier {
         }
         let pageCount = DiskLayout.roundUp(recordBytes, to: DiskLayout.pageBytes) / DiskLayout.pageBytes
         // A store replaces: the old copy goes first so its pages can hold the new one.
-        if let old = table.slotOfKey[key] { drop(old) }
+        if let old = table.lookup(key) { drop(old) }
         guard let pageIndex = allocatePages(pageCount) else {
             freeJobs.append(jobIndex)
             stats.storeFailures += 1
@@ -101,7 +101,7 @@ extension DiskTier {
             key: key, sequence: header.sequence, pageIndex: Int32(pageIndex), pageCount: Int32(pageCount),
             rawLength: UInt32(header.rawLength), storedLength: UInt32(header.storedLength),
             payloadCRC: header.payloadCRC, codec: header.codec, state: .writing)
-        table.slotOfKey[key] = slot
+        table.insertKey(slot)
         jobs[Int(jobIndex)] = DiskJob(
             kind: .store, token: token, key: key, slot: slot, destination: nil,
             fileOffset: UInt64(pageIndex) * UInt64(DiskLayout.pageBytes), length: writeLength,
@@ -149,7 +149,7 @@ extension DiskTier {
 
     func submitLoad(key: BlockKey, into buffer: UnsafeMutableRawBufferPointer, token: UInt64, isFacade: Bool) -> Bool {
         precondition(!isClosed, "load on a closed disk tier")
-        guard let slot = table.slotOfKey[key], table.entries[Int(slot)].state == .live else {
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
             stats.loads += 1
             stats.misses += 1
             finish(token: token, key: key, outcome: .load(.miss), isFacade: isFacade)

@@ -103,9 +103,20 @@ extension DiskTier {
     }
 
     /// Inserts every valid checkpoint entry, least recently used first, so recency survives.
+    /// Works on local copies of the table and allocator (swapped out and back) so the loop
+    /// pays no per-access exclusivity checks on the class's stored properties.
     func rebuildIndex(header: DiskCheckpoint.Header, buffer: UnsafeRawPointer) {
-        table.slotOfKey.reserveCapacity(header.entryCount)
+        var table = DiskEntryTable(reserved: 0, slotCountMax: self.table.slotCountMax)
+        var allocator = DiskPageAllocator(pageCount: 0)
+        swap(&table, &self.table)
+        swap(&allocator, &self.allocator)
+        defer {
+            swap(&table, &self.table)
+            swap(&allocator, &self.allocator)
+        }
+        table.reserveKeys(header.entryCount)
         table.entries.reserveCapacity(min(header.entryCount, table.slotCountMax))
+        var dropped = 0
         for index in 0..<header.entryCount {
             guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
                 entry.pageIndex >= 0, entry.pageCount > 0,
@@ -114,22 +125,26 @@ extension DiskTier {
                 entry.rawLength <= blockByteCountMax,
                 entry.codec == .none ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength,
                 entry.sequence < header.nextSequence,
-                table.slotOfKey[entry.key] == nil,
                 allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
             else {
-                stats.recoveryDroppedEntries += 1
+                dropped += 1
                 continue
             }
-            allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
+            guard table.lookup(entry.key) == nil else {
+                dropped += 1
+                continue
+            }
             let slot = table.allocateSlot()
+            allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
             table.entries[Int(slot)] = DiskEntry(
                 key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
                 pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
                 storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
                 codec: entry.codec, state: .live)
-            table.slotOfKey[entry.key] = slot
+            table.insertKey(slot)
             table.linkMostRecent(slot)
         }
+        stats.recoveryDroppedEntries += dropped
     }
 
     /// One request run to completion outside the job machinery (open, sync, checkpoint):

@@ -116,12 +116,15 @@ public final class DiskTier<IO: IOBackend> {
         releaseResources()
     }
 
+    /// Closes the files and frees the buffers. When jobs are still in flight (the owner
+    /// dropped the tier without `close()`), the staging buffers are deliberately leaked:
+    /// the device may still write into them, and a use-after-free is worse than a leak.
     func releaseResources() {
         guard !isClosed else { return }
         isClosed = true
         io.closeFile(dataFile)
         for file in checkpointFiles { io.closeFile(file) }
-        staging.deallocate()
+        if inFlightJobCount == 0 { staging.deallocate() }
         scratch.deallocate()
     }
 
@@ -133,14 +136,14 @@ public final class DiskTier<IO: IOBackend> {
 
     /// Whether `key` is readable (stored, not evicted, not being written).
     public func contains(_ key: BlockKey) -> Bool {
-        guard let slot = table.slotOfKey[key] else { return false }
+        guard let slot = table.lookup(key) else { return false }
         return table.entries[Int(slot)].state == .live
     }
 
     /// Makes `key` the most recently used block. Returns false when it is not readable.
     @discardableResult
     public func touch(_ key: BlockKey) -> Bool {
-        guard let slot = table.slotOfKey[key], table.entries[Int(slot)].state == .live else { return false }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
         table.unlink(slot)
         table.linkMostRecent(slot)
         return true
@@ -151,7 +154,7 @@ public final class DiskTier<IO: IOBackend> {
     /// The removal is durable at the next `sync()`.
     @discardableResult
     public func remove(_ key: BlockKey) -> Bool {
-        guard let slot = table.slotOfKey[key], table.entries[Int(slot)].state == .live else { return false }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
         drop(slot)
         stats.removals += 1
         return true
@@ -171,7 +174,7 @@ public final class DiskTier<IO: IOBackend> {
 
     /// The raw length of a readable block, or nil.
     public func rawLength(of key: BlockKey) -> Int? {
-        guard let slot = table.slotOfKey[key], table.entries[Int(slot)].state == .live else { return nil }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return nil }
         return Int(table.entries[Int(slot)].rawLength)
     }
 
@@ -182,7 +185,7 @@ public final class DiskTier<IO: IOBackend> {
     func drop(_ slot: Int32) {
         let entry = table.entries[Int(slot)]
         precondition(entry.state == .live, "drop of a block that is not live")
-        table.slotOfKey[entry.key] = nil
+        table.removeKey(entry.key)
         table.unlink(slot)
         if entry.pinCount == 0 {
             freeExtentAndSlot(slot)

@@ -37,6 +37,9 @@ public struct DiskTierOptions: Sendable {
         if let capacity = capacityBytes, capacity < DiskLayout.pageBytes {
             throw DiskTierError(.invalidOptions, "capacity \(capacity) bytes is below one 4 KiB page: raise --capacity-bytes")
         }
+        if let capacity = capacityBytes, capacity / DiskLayout.pageBytes > Int(Int32.max) {
+            throw DiskTierError(.invalidOptions, "capacity \(capacity) bytes is above the 8 TiB a data file can address: lower --capacity-bytes")
+        }
         guard blockByteCountMax > 0, blockByteCountMax <= Int(UInt32.max) - DiskRecordHeader.byteCount else {
             throw DiskTierError(.invalidOptions, "blockByteCountMax \(blockByteCountMax) must be in 1...4 GiB")
         }
