@@ -13,6 +13,7 @@ struct SpillwayCommand: ParsableCommand {
             ConfigCommand.self,
             TraceCommand.self,
             ReplayCommand.self,
+            DiskCommand.self,
             BenchCommand.self,
         ]
     )

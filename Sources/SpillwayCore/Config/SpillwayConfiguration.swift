@@ -12,7 +12,7 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
     public var policy: TieringPolicy = .spill
     public var disk = Disk()
     /// The bytes the main job and benchmarks put in each block.
-    public var payload: PayloadKind = .bf16
+    public var payload: PayloadChoice = .bf16
     public var trace = Trace()
 
     public init() {}
@@ -128,8 +128,9 @@ public enum CompressionKind: String, Codable, Sendable, CaseIterable {
     case lz4
 }
 
-/// The bytes written into blocks by the main job and benchmarks.
-public enum PayloadKind: String, Codable, Sendable, CaseIterable {
+/// The bytes written into blocks by the main job and benchmarks, as a configuration value
+/// (the generator's `PayloadKind` also carries a mixed fraction; `mixed` means 0.5 here).
+public enum PayloadChoice: String, Codable, Sendable, CaseIterable {
     /// Uniform random bytes (incompressible).
     case random
     /// bf16 values of a smooth activation-like distribution (what KV caches hold).
@@ -138,4 +139,19 @@ public enum PayloadKind: String, Codable, Sendable, CaseIterable {
     case zeros
     /// A per-block mix of the three.
     case mixed
+}
+
+extension PayloadChoice {
+    /// The generator's payload kind for this setting.
+    public var kind: PayloadKind { PayloadKind(parsing: rawValue)! }
+}
+
+extension SpillwayConfiguration.Disk {
+    /// The disk tier codec for the `compression` and `shuffle` settings.
+    public var codec: DiskCodec {
+        switch compression {
+        case .none: return .none
+        case .lz4: return shuffle ? .lz4Shuffle2 : .lz4
+        }
+    }
 }

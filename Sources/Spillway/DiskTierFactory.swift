@@ -1,0 +1,22 @@
+// Opens a disk tier on a real directory: the io_uring backend wired to the core DiskTier.
+import SpillwayCore
+import SpillwaySystem
+
+/// Factory for `DiskTier<URingIO>`.
+public enum DiskTierFactory {
+    /// Opens (or, with `options.capacityBytes`, creates) the disk tier in `directory`.
+    ///
+    /// - Parameters:
+    ///   - directory: The directory the tier owns (created 0700; files 0600).
+    ///   - options: Tier options; `capacityBytes` is needed only to create a tier.
+    ///   - queueDepth: io_uring queue depth (also bounds jobs in flight).
+    ///   - directIO: O_DIRECT policy; `.auto` probes the file system once.
+    /// - Throws: `IOBackendError` (directory, io_uring) or `DiskTierError` (no tier, corrupt
+    ///   index, cannot reserve space).
+    public static func open(
+        directory: String, options: DiskTierOptions, queueDepth: Int = 64, directIO: DirectIOMode = .auto
+    ) throws -> DiskTier<URingIO> {
+        let io = try URingIO(directory: directory, queueDepth: queueDepth, directIO: directIO)
+        return try DiskTier(io: io, options: options)
+    }
+}

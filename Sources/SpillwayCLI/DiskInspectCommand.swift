@@ -1,0 +1,47 @@
+// `spillway disk inspect`: capacity, used bytes, blocks, codec mix and compression ratio of
+// a disk tier, from its checkpoint (no block is read).
+import ArgumentParser
+import Foundation
+import Spillway
+
+struct DiskInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a disk tier's capacity, used bytes, blocks, codec mix and compression ratio.",
+        discussion: "Reads only the newest valid checkpoint; changes nothing on disk."
+    )
+
+    @Option(help: "The disk tier directory.")
+    var dir: String
+
+    @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
+    var directIO: DirectIOMode = .auto
+
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() throws {
+        try DiskCommandSupport.requireDirectory(dir)
+        let start = Date()
+        let tier = try DiskTierFactory.open(directory: dir, options: DiskTierOptions(), queueDepth: 8, directIO: directIO)
+        let openSeconds = Date().timeIntervalSince(start)
+        let inspection = tier.inspect()
+        if json {
+            var object = DiskCommandSupport.inspectionObject(inspection, directIO: tier.io.usesDirectIO)
+            object["open_seconds"] = openSeconds
+            try DiskCommandSupport.printJSON(object)
+            return
+        }
+        print("directory:         \(dir)")
+        print("capacity:          \(inspection.capacityBytes) bytes")
+        print("used:              \(inspection.usedBytes) bytes")
+        print("blocks:            \(inspection.blocks)")
+        let mix = DiskCodec.allCases.map { "\($0): \(inspection.blocksByCodec[$0] ?? 0)" }.joined(separator: ", ")
+        print("codec mix:         \(mix)")
+        print("raw / stored:      \(inspection.rawBytes) / \(inspection.storedBytes) bytes")
+        print("compression ratio: \(String(format: "%.3f", inspection.compressionRatio))")
+        print("checkpoint:        generation \(inspection.checkpointGeneration)")
+        print("direct I/O:        \(tier.io.usesDirectIO ? "yes" : "no")")
+        print("open time:         \(String(format: "%.3f", openSeconds)) s (checkpoint read + index rebuild)")
+    }
+}

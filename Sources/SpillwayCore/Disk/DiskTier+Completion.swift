@@ -1,0 +1,157 @@
+// Completion handling of the disk tier: short-transfer resubmission, bounded retries, and
+// the verification every load passes before its bytes reach the caller.
+import CSpillwayCompute
+
+extension DiskTier {
+    /// Resubmissions of one job's remainder before it fails. Each short transfer moved at
+    /// least one byte (one alignment unit with direct I/O), so progress is guaranteed; the
+    /// bound only stops a device that keeps returning tiny transfers.
+    static var attemptCountMax: Int { 64 }
+
+    func handle(_ completion: IOCompletion) {
+        let jobIndex = Int32(truncatingIfNeeded: completion.userData)
+        precondition(jobIndex >= 0 && Int(jobIndex) < jobs.count && jobs[Int(jobIndex)].kind != .idle,
+                     "completion for no job in flight (userData \(completion.userData))")
+        let result = completion.result
+        var job = jobs[Int(jobIndex)]
+        // EINTR (4) / EAGAIN (11): nothing moved, retry the same remainder.
+        if result == -4 || result == -11, job.attempts < Self.attemptCountMax {
+            jobs[Int(jobIndex)].attempts += 1
+            stats.retries += 1
+            prepareTransfer(jobIndex)
+            return
+        }
+        if result < 0 {
+            fail(jobIndex, errno: -result, shortRead: false)
+            return
+        }
+        job.transferred += Int(result)
+        if job.transferred < job.length {
+            // Zero bytes (end of file) or a remainder direct I/O cannot address: give up.
+            let aligned = job.transferred % alignment == 0
+            if result == 0 || !aligned || job.attempts >= Self.attemptCountMax {
+                fail(jobIndex, errno: 5, shortRead: job.kind == .load)
+                return
+            }
+            job.attempts += 1
+            jobs[Int(jobIndex)] = job
+            stats.resubmissions += 1
+            prepareTransfer(jobIndex)
+            return
+        }
+        jobs[Int(jobIndex)] = job
+        if job.kind == .store {
+            completeStore(jobIndex)
+        } else {
+            completeLoad(jobIndex)
+        }
+    }
+
+    func releaseJob(_ jobIndex: Int32) {
+        jobs[Int(jobIndex)] = DiskJob()
+        freeJobs.append(jobIndex)
+    }
+
+    func completeStore(_ jobIndex: Int32) {
+        let job = jobs[Int(jobIndex)]
+        table.entries[Int(job.slot)].state = .live
+        table.linkMostRecent(job.slot)
+        stats.bytesWritten += job.length
+        releaseJob(jobIndex)
+        finish(token: job.token, key: job.key, outcome: .store(.stored), isFacade: job.isFacade)
+    }
+
+    /// Fails a job: a store frees its extent and slot; a load counts the cause and drops the
+    /// block.
+    func fail(_ jobIndex: Int32, errno: Int32, shortRead: Bool) {
+        let job = jobs[Int(jobIndex)]
+        releaseJob(jobIndex)
+        if job.kind == .store {
+            table.removeKey(job.key)
+            freeExtentAndSlot(job.slot)
+            stats.storeFailures += 1
+            let failure: DiskStoreFailure = errno == 28 ? .deviceFull : .ioError(errno: -errno)
+            finish(token: job.token, key: job.key, outcome: .store(.failed(failure)), isFacade: job.isFacade)
+        } else {
+            let failure: DiskLoadFailure = shortRead ? .shortRead : .ioError(errno: -errno)
+            failLoad(job, failure)
+        }
+    }
+
+    func failLoad(_ job: DiskJob, _ failure: DiskLoadFailure) {
+        stats.loadFailures += 1
+        switch failure {
+        case .checksumMismatch: stats.checksumMismatch += 1
+        case .keyMismatch: stats.keyMismatch += 1
+        case .staleRecord: stats.staleRecord += 1
+        case .shortRead: stats.shortRead += 1
+        case .ioError: stats.ioError += 1
+        case .bufferTooSmall: break
+        }
+        // Drop the block unless it was already removed or replaced while we read.
+        if table.entries[Int(job.slot)].state == .live {
+            drop(job.slot)
+        }
+        unpin(job.slot)
+        finish(token: job.token, key: job.key, outcome: .load(.failed(failure)), isFacade: job.isFacade)
+    }
+
+    func unpin(_ slot: Int32) {
+        table.entries[Int(slot)].pinCount -= 1
+        if table.entries[Int(slot)].state == .doomed, table.entries[Int(slot)].pinCount == 0 {
+            freeExtentAndSlot(slot)
+        }
+    }
+
+    func completeLoad(_ jobIndex: Int32) {
+        let job = jobs[Int(jobIndex)]
+        let entry = table.entries[Int(job.slot)]
+        let buffer = UnsafeRawPointer(stagingBuffer(jobIndex))
+        stats.bytesRead += job.length
+        let verdict = verifyAndDecode(record: buffer, entry: entry, destination: job.destination!)
+        releaseJob(jobIndex)
+        if let failure = verdict {
+            failLoad(job, failure)
+            return
+        }
+        unpin(job.slot)
+        stats.hits += 1
+        finish(token: job.token, key: job.key, outcome: .load(.loaded(byteCount: Int(entry.rawLength))),
+               isFacade: job.isFacade)
+    }
+
+    /// Checks a record read from disk against the index entry and, when every check
+    /// passes, decodes its payload into `destination`. Returns the failure cause, or nil.
+    func verifyAndDecode(record: UnsafeRawPointer, entry: DiskEntry, destination: UnsafeMutableRawPointer) -> DiskLoadFailure? {
+        guard let header = DiskRecordHeader.decode(from: record) else { return .checksumMismatch }
+        guard header.key == entry.key else { return .keyMismatch }
+        guard header.sequence == entry.sequence, header.codec == entry.codec,
+            header.rawLength == Int(entry.rawLength), header.storedLength == Int(entry.storedLength),
+            header.payloadCRC == entry.payloadCRC
+        else { return .staleRecord }
+        let payload = record + DiskRecordHeader.byteCount
+        let storedLength = header.storedLength
+        guard CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength)) == header.payloadCRC else {
+            return .checksumMismatch
+        }
+        let rawLength = header.rawLength
+        switch header.codec {
+        case .none:
+            guard storedLength == rawLength else { return .checksumMismatch }
+            if rawLength > 0 { destination.copyMemory(from: payload, byteCount: rawLength) }
+        case .lz4:
+            let decoded = spw_lz4_decompress(payload, destination, Int32(storedLength), Int32(rawLength))
+            guard Int(decoded) == rawLength else { return .checksumMismatch }
+        case .lz4Shuffle2:
+            guard rawLength <= blockByteCountMax else { return .checksumMismatch }
+            let decoded = spw_lz4_decompress(payload, scratch, Int32(storedLength), Int32(rawLength))
+            guard Int(decoded) == rawLength else { return .checksumMismatch }
+            let even = rawLength & ~1
+            spw_unshuffle(scratch, destination, even, 2)
+            if even < rawLength {
+                destination.storeBytes(of: scratch.load(fromByteOffset: even, as: UInt8.self), toByteOffset: even, as: UInt8.self)
+            }
+        }
+        return nil
+    }
+}

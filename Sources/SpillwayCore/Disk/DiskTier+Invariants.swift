@@ -1,0 +1,73 @@
+// Structural invariants of the disk tier, checked by tests after every step.
+
+extension DiskTier {
+    /// Traps when an internal invariant is broken: page accounting matches the extents,
+    /// extents do not overlap and stay inside the capacity, the key map and the LRU list
+    /// agree with slot states, and jobs, pins and staging buffers are all accounted for.
+    public func checkInvariants() {
+        let pageCount = allocator.pageCount
+        var shadow = DiskPageAllocator(pageCount: pageCount)
+        var counts = [0, 0, 0, 0]  // free, writing, live, doomed
+        var pins = 0
+        for (index, entry) in table.entries.enumerated() {
+            counts[Int(entry.state.rawValue)] += 1
+            pins += Int(entry.pinCount)
+            if entry.state == .free {
+                precondition(entry.pinCount == 0, "free slot \(index) is pinned")
+                continue
+            }
+            precondition(Int(entry.pageIndex) + Int(entry.pageCount) <= pageCount, "extent of slot \(index) past capacity")
+            shadow.markUsed(start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
+            if entry.state == .doomed {
+                precondition(entry.pinCount > 0, "doomed slot \(index) without a reader")
+                precondition(table.lookup(entry.key) != Int32(index), "doomed slot \(index) still indexed")
+            } else {
+                precondition(table.lookup(entry.key) == Int32(index), "slot \(index) not indexed under its key")
+            }
+            if entry.state == .writing { precondition(entry.pinCount == 0, "slot being written is pinned") }
+        }
+        precondition(shadow.usedPageCount == allocator.usedPageCount, "allocator counts \(allocator.usedPageCount) pages, extents hold \(shadow.usedPageCount)")
+        precondition(allocator.countUsedPages() == allocator.usedPageCount, "allocator bitmap disagrees with its count")
+        precondition(shadow.words == allocator.words, "allocator bitmap differs from the extents")
+        precondition(usedBytes <= capacityBytes, "used \(usedBytes) bytes above capacity \(capacityBytes)")
+        precondition(table.keyCount == counts[1] + counts[2] && table.buckets.filter({ $0 >= 0 }).count == table.keyCount, "key map has \(table.keyCount) keys, \(counts[1] + counts[2]) writing or live slots")
+        precondition(table.liveCount == counts[2], "live count \(table.liveCount) != live slots \(counts[2])")
+        var walked = 0
+        var previous: Int32 = -1
+        var slot = table.leastRecent
+        while slot >= 0 {
+            let entry = table.entries[Int(slot)]
+            precondition(entry.state == .live, "LRU list holds a slot that is not live")
+            precondition(entry.lessRecent == previous, "LRU back link broken at slot \(slot)")
+            walked += 1
+            precondition(walked <= table.liveCount, "LRU list has a cycle")
+            previous = slot
+            slot = entry.moreRecent
+        }
+        precondition(previous == table.mostRecent && walked == table.liveCount, "LRU list length \(walked) != live count")
+        var freeWalked = 0
+        var free = table.freeSlotHead
+        while free >= 0 {
+            precondition(table.entries[Int(free)].state == .free, "free list holds a used slot")
+            freeWalked += 1
+            precondition(freeWalked <= counts[0], "free slot list has a cycle")
+            free = table.entries[Int(free)].lessRecent
+        }
+        precondition(freeWalked == counts[0], "free slot list misses slots")
+        var loadJobs = 0
+        var storeJobs = 0
+        for job in jobs {
+            switch job.kind {
+            case .idle: break
+            case .load: loadJobs += 1
+            case .store:
+                storeJobs += 1
+                precondition(table.entries[Int(job.slot)].state == .writing, "store job on a slot not being written")
+            }
+        }
+        precondition(loadJobs + storeJobs == inFlightJobCount, "jobs in flight \(loadJobs + storeJobs) != \(inFlightJobCount) taken slots")
+        precondition(Set(freeJobs).count == freeJobs.count, "a job slot is free twice")
+        precondition(pins == loadJobs, "\(pins) pins for \(loadJobs) loads in flight")
+        precondition(storeJobs == counts[1], "\(counts[1]) slots being written, \(storeJobs) store jobs")
+    }
+}

@@ -1,0 +1,186 @@
+// Opening a disk tier: create it, or load the newest valid checkpoint and rebuild the
+// index from it with one sequential read and no per-block reads.
+
+extension DiskTier {
+    /// Opens the tier in the backend's directory, creating it when absent and
+    /// `options.capacityBytes` is set.
+    ///
+    /// An existing tier keeps its capacity; its index is the newest checkpoint whose CRCs
+    /// pass (a torn newest checkpoint falls back to the other slot). Entries that are out of
+    /// range, overlap an earlier entry or repeat a key are dropped (counted in
+    /// `stats.recoveryDroppedEntries`).
+    /// - Throws: `DiskTierError` `.notFound` (no tier and no capacity), `.indexCorrupt`
+    ///   (index files exist but neither checkpoint is valid), `.invalidOptions`, `.backend`.
+    public convenience init(io: IO, options: DiskTierOptions) throws {
+        try options.validate()
+        let existing: [String]
+        do { existing = try io.listFiles() } catch { throw DiskTierError(.backend, "cannot list the tier directory: \(error)") }
+        let hasData = existing.contains(DiskLayout.dataFileName)
+        func open(_ name: String) throws -> IOFileID {
+            do { return try io.openFile(name, options: IOFileOptions(create: true)) } catch {
+                throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")
+            }
+        }
+        let dataFile = try open(DiskLayout.dataFileName)
+        let checkpointFiles = try DiskLayout.checkpointFileNames.map(open)
+        var sizes: [UInt64] = []
+        var newest: (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)?
+        defer { newest?.buffer.deallocate() }
+        for file in checkpointFiles {
+            let size = (try? io.fileSize(file)) ?? 0
+            sizes.append(size)
+            guard let found = Self.readCheckpoint(io: io, file: file, fileSize: size) else { continue }
+            if let current = newest, current.header.generation >= found.header.generation {
+                found.buffer.deallocate()
+            } else {
+                newest?.buffer.deallocate()
+                newest = found
+            }
+        }
+        if let (header, buffer) = newest {
+            let dataSize = (try? io.fileSize(dataFile)) ?? 0
+            if dataSize < UInt64(header.dataFileBytes) {
+                do { try io.reserve(dataFile, size: UInt64(header.dataFileBytes)) } catch {
+                    throw DiskTierError(.backend, "the data file is shorter than the checkpoint says and cannot be regrown: \(error)")
+                }
+            }
+            self.init(
+                io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
+                capacityBytes: header.dataFileBytes,
+                blockByteCountMax: max(options.blockByteCountMax, header.blockByteCountMax),
+                checkpointGeneration: header.generation, nextSequence: header.nextSequence)
+            rebuildIndex(header: header, buffer: UnsafeRawPointer(buffer))
+            return
+        }
+        if sizes.contains(where: { $0 > 0 }) && hasData {
+            throw DiskTierError(.indexCorrupt,
+                "neither checkpoint (\(DiskLayout.checkpointFileNames.joined(separator: ", "))) is valid: the index is corrupt; remove the spillway-* files of this directory to start an empty tier")
+        }
+        guard let capacity = options.capacityBytes else {
+            throw DiskTierError(.notFound, "no disk tier in this directory: create one by giving a capacity (e.g. --capacity-bytes)")
+        }
+        let capacityBytes = capacity / DiskLayout.pageBytes * DiskLayout.pageBytes
+        do { try io.reserve(dataFile, size: UInt64(capacityBytes)) } catch {
+            throw DiskTierError(.backend, "cannot reserve \(capacityBytes) bytes for the data file: \(error); free space or lower the capacity")
+        }
+        self.init(
+            io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
+            capacityBytes: capacityBytes, blockByteCountMax: options.blockByteCountMax,
+            checkpointGeneration: 0, nextSequence: 1)
+        // The empty checkpoint records the geometry durably: the tier exists from here on.
+        try sync()
+    }
+
+    /// Reads and checks one checkpoint slot; the returned buffer holds header + entries.
+    static func readCheckpoint(io: IO, file: IOFileID, fileSize: UInt64) -> (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)? {
+        let headerBytes = DiskCheckpoint.headerBytes
+        guard fileSize >= UInt64(headerBytes) else { return nil }
+        let alignment = max(DiskLayout.pageBytes, io.requiredAlignment)
+        let page = UnsafeMutableRawPointer.allocate(byteCount: headerBytes, alignment: alignment)
+        defer { page.deallocate() }
+        guard blockingTransfer(io: io, kind: .read, file: file, offset: 0, buffer: page, length: headerBytes) == headerBytes,
+            let header = DiskCheckpoint.decodeHeader(from: page)
+        else { return nil }
+        let total = DiskCheckpoint.byteCount(entryCount: header.entryCount)
+        guard UInt64(total) <= fileSize else { return nil }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: alignment)
+        buffer.copyMemory(from: page, byteCount: headerBytes)
+        let rest = total - headerBytes
+        if rest > 0 {
+            guard blockingTransfer(io: io, kind: .read, file: file, offset: UInt64(headerBytes),
+                                   buffer: buffer + headerBytes, length: rest) == rest,
+                CRC32C.checksum(UnsafeRawBufferPointer(start: buffer + headerBytes,
+                                                      count: header.entryCount * DiskCheckpoint.entryBytes)) == header.entriesCRC
+            else {
+                buffer.deallocate()
+                return nil
+            }
+        } else if header.entriesCRC != 0 {
+            buffer.deallocate()
+            return nil
+        }
+        return (header, buffer)
+    }
+
+    /// Inserts every valid checkpoint entry, least recently used first, so recency survives.
+    /// Works on local copies of the table and allocator (swapped out and back) so the loop
+    /// pays no per-access exclusivity checks on the class's stored properties.
+    func rebuildIndex(header: DiskCheckpoint.Header, buffer: UnsafeRawPointer) {
+        var table = DiskEntryTable(reserved: 0, slotCountMax: self.table.slotCountMax)
+        var allocator = DiskPageAllocator(pageCount: 0)
+        swap(&table, &self.table)
+        swap(&allocator, &self.allocator)
+        defer {
+            swap(&table, &self.table)
+            swap(&allocator, &self.allocator)
+        }
+        table.reserveKeys(header.entryCount)
+        table.entries.reserveCapacity(min(header.entryCount, table.slotCountMax))
+        var dropped = 0
+        for index in 0..<header.entryCount {
+            guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
+                entry.pageIndex >= 0, entry.pageCount > 0,
+                entry.pageIndex + entry.pageCount <= allocator.pageCount,
+                entry.pageCount == DiskLayout.roundUp(DiskRecordHeader.byteCount + entry.storedLength, to: DiskLayout.pageBytes) / DiskLayout.pageBytes,
+                entry.rawLength <= blockByteCountMax,
+                entry.codec == .none ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength,
+                entry.sequence < header.nextSequence,
+                allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
+            else {
+                dropped += 1
+                continue
+            }
+            guard table.lookup(entry.key) == nil else {
+                dropped += 1
+                continue
+            }
+            let slot = table.allocateSlot()
+            allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
+            table.entries[Int(slot)] = DiskEntry(
+                key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
+                pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
+                storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
+                codec: entry.codec, state: .live)
+            table.insertKey(slot)
+            table.linkMostRecent(slot)
+        }
+        stats.recoveryDroppedEntries += dropped
+    }
+
+    /// One request run to completion outside the job machinery (open, sync, checkpoint):
+    /// resubmits short transfers and retries EINTR/EAGAIN, bounded. Only while no job is in
+    /// flight. Returns bytes moved (0 for sync) or a negative errno.
+    static func blockingTransfer(
+        io: IO, kind: IORequest.Kind, file: IOFileID, offset: UInt64, buffer: UnsafeMutableRawPointer?, length: Int
+    ) -> Int {
+        var done = 0
+        var attempts = 0
+        var completions: [IOCompletion] = []
+        while true {
+            let request = IORequest(
+                kind: kind, file: file, offset: offset + UInt64(done), buffer: buffer.map { $0 + done },
+                length: length - done, userData: UInt64.max)
+            guard io.prepare(request) else { return -16 }
+            completions.removeAll(keepingCapacity: true)
+            do {
+                try io.submit()
+                try io.reap(into: &completions, minimum: 1)
+            } catch {
+                return -5
+            }
+            precondition(completions.count == 1 && completions[0].userData == UInt64.max,
+                         "blocking transfer with other requests in flight")
+            let result = Int(completions[0].result)
+            attempts += 1
+            if result == -4 || result == -11 {
+                if attempts < 64 { continue }
+                return result
+            }
+            if result < 0 { return result }
+            if kind == .sync { return 0 }
+            done += result
+            if done >= length { return done }
+            if result == 0 || attempts >= 64 { return done }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+// The disk tier: KV-cache blocks as checksummed extents in a preallocated data file, with a
+// page allocator, a byte budget enforced by block-level LRU eviction, optional LZ4, and a
+// checkpointed index that survives restarts and crashes. Generic over the I/O seam.
+
+/// A persistent, capacity-bounded block store on one directory, over any `IOBackend`.
+///
+/// **Layout** (docs/DISK_FORMAT.md): one data file of `capacityBytes`, reserved up front,
+/// split in 4 KiB pages; each block is one contiguous extent: a 128-byte `DiskRecordHeader`
+/// (magic, key, codec, raw and stored lengths, payload CRC32C, sequence number, header CRC)
+/// then the payload, written by ONE request from an aligned staging buffer. Two checkpoint
+/// files (A/B) list the live extents.
+///
+/// **Capacity**: extents live only inside the data file, so used bytes never exceed
+/// `capacityBytes`. A store that finds no free run evicts least-recently-used blocks (not
+/// being read) until one opens; each eviction is reported to `evictionHandler`.
+/// Compressed blocks take fewer pages, so the same capacity holds more of them.
+///
+/// **Verification**: every load checks the header CRC, the key, the sequence number, the
+/// lengths and the payload CRC against the index. A mismatch, a short read or an I/O error
+/// makes that load fail, removes the block, counts the cause in `stats`, and never copies
+/// unverified bytes into the caller's buffer as a success.
+///
+/// **Durability point**: `sync()`. It waits for every job in flight, fdatasyncs the data
+/// file, then writes a checkpoint of every live block to the older checkpoint slot and
+/// fdatasyncs it. When `sync()` returns, every block stored (completed) before the call
+/// survives a crash or kill -9, unless it is later evicted or removed. Blocks stored after
+/// the last completed `sync()` may be lost on a crash. `close()` syncs. Reopening loads the
+/// newest valid checkpoint (a torn one fails its CRC and the other slot is used) and trusts
+/// nothing else: one sequential read, no per-block reads. An extent the checkpoint lists
+/// that was reused or torn after it fails the key/sequence/CRC checks on its first load
+/// and is dropped, so a stale or torn block is never served.
+///
+/// **Direct path**: with direct I/O every request is 4 KiB aligned in buffer, offset and
+/// length. Rows are copied (or compressed) into a staging buffer behind the header. An
+/// aligned caller buffer could be written without a copy when the codec is `none` by
+/// putting the header in its own page ahead of the payload and submitting two requests
+/// (header page + caller pages) to the same extent; the format already allows it (payload
+/// offset = header bytes), only the 128-byte header would grow to a page. Not done yet.
+///
+/// Not thread-safe: one owner drives it (the tiered store's I/O loop).
+public final class DiskTier<IO: IOBackend> {
+    /// The backend this tier moves bytes through.
+    public let io: IO
+    /// Bytes of the data file (the capacity budget).
+    public let capacityBytes: Int
+    /// Largest block a store accepts.
+    public let blockByteCountMax: Int
+    /// Codec for new stores.
+    public var codec: DiskCodec
+    /// Compressed size must be at most this fraction of raw, else the block is stored raw.
+    public var compressionThreshold: Double
+    /// Called with the key of every block the tier evicts by itself to make room.
+    public var evictionHandler: ((BlockKey) -> Void)?
+    /// Counters since open.
+    public internal(set) var stats = DiskTierStats()
+
+    let alignment: Int
+    let dataFile: IOFileID
+    var checkpointFiles: [IOFileID]
+    var checkpointGeneration: UInt64
+    var nextSequence: UInt64
+    var allocator: DiskPageAllocator
+    var table: DiskEntryTable
+
+    // Jobs: preallocated, one staging buffer each.
+    var jobs: [DiskJob]
+    var freeJobs: [Int32]
+    let stagingBytes: Int
+    let staging: UnsafeMutableRawPointer
+    /// Shuffle scratch, used synchronously while encoding or decoding one block.
+    let scratch: UnsafeMutableRawPointer
+    var ready: [DiskCompletion] = []
+    var reaped: [IOCompletion] = []
+    var needsSubmit = false
+    var facadeOutcome: DiskJobOutcome?
+    var isClosed = false
+
+    /// Jobs submitted and not yet completed.
+    public var inFlightJobCount: Int { jobs.count - freeJobs.count }
+
+    /// Number of readable blocks.
+    public var blockCount: Int { table.liveCount }
+
+    /// Bytes held by extents (whole pages).
+    public var usedBytes: Int { allocator.usedPageCount * DiskLayout.pageBytes }
+
+    init(
+        io: IO, options: DiskTierOptions, dataFile: IOFileID, checkpointFiles: [IOFileID],
+        capacityBytes: Int, blockByteCountMax: Int, checkpointGeneration: UInt64, nextSequence: UInt64
+    ) {
+        self.io = io
+        self.capacityBytes = capacityBytes
+        self.blockByteCountMax = blockByteCountMax
+        self.codec = options.codec
+        self.compressionThreshold = options.compressionThreshold
+        self.alignment = max(1, io.requiredAlignment)
+        self.dataFile = dataFile
+        self.checkpointFiles = checkpointFiles
+        self.checkpointGeneration = checkpointGeneration
+        self.nextSequence = nextSequence
+        let pageCount = capacityBytes / DiskLayout.pageBytes
+        self.allocator = DiskPageAllocator(pageCount: pageCount)
+        self.table = DiskEntryTable(reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
+        let jobCount = max(1, min(options.jobCountMax, io.queueDepth))
+        self.jobs = Array(repeating: DiskJob(), count: jobCount)
+        self.freeJobs = (0..<Int32(jobCount)).reversed()
+        let pageAlignment = max(DiskLayout.pageBytes, alignment)
+        self.stagingBytes = DiskLayout.roundUp(DiskRecordHeader.byteCount + blockByteCountMax, to: pageAlignment)
+        self.staging = UnsafeMutableRawPointer.allocate(byteCount: stagingBytes * jobCount, alignment: pageAlignment)
+        self.scratch = UnsafeMutableRawPointer.allocate(byteCount: max(blockByteCountMax, 16), alignment: 64)
+        ready.reserveCapacity(jobCount * 2)
+        reaped.reserveCapacity(io.queueDepth)
+    }
+
+    deinit {
+        releaseResources()
+    }
+
+    /// Closes the files and frees the buffers. When jobs are still in flight (the owner
+    /// dropped the tier without `close()`), the staging buffers are deliberately leaked:
+    /// the device may still write into them, and a use-after-free is worse than a leak.
+    func releaseResources() {
+        guard !isClosed else { return }
+        isClosed = true
+        io.closeFile(dataFile)
+        for file in checkpointFiles { io.closeFile(file) }
+        if inFlightJobCount == 0 { staging.deallocate() }
+        scratch.deallocate()
+    }
+
+    func stagingBuffer(_ job: Int32) -> UnsafeMutableRawPointer {
+        staging + Int(job) * stagingBytes
+    }
+
+    // MARK: Index queries
+
+    /// Whether `key` is readable (stored, not evicted, not being written).
+    public func contains(_ key: BlockKey) -> Bool {
+        guard let slot = table.lookup(key) else { return false }
+        return table.entries[Int(slot)].state == .live
+    }
+
+    /// Makes `key` the most recently used block. Returns false when it is not readable.
+    @discardableResult
+    public func touch(_ key: BlockKey) -> Bool {
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
+        table.unlink(slot)
+        table.linkMostRecent(slot)
+        return true
+    }
+
+    /// Removes a readable block; its pages are free at once (or when loads in flight on it
+    /// complete). Returns false when `key` is not readable (absent or still being written).
+    /// The removal is durable at the next `sync()`.
+    @discardableResult
+    public func remove(_ key: BlockKey) -> Bool {
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
+        drop(slot)
+        stats.removals += 1
+        return true
+    }
+
+    /// Keys of the readable blocks, least recently used first (allocates; for tools).
+    public func keysLeastRecentFirst() -> [BlockKey] {
+        var keys: [BlockKey] = []
+        keys.reserveCapacity(table.liveCount)
+        var slot = table.leastRecent
+        while slot >= 0 {
+            keys.append(table.entries[Int(slot)].key)
+            slot = table.entries[Int(slot)].moreRecent
+        }
+        return keys
+    }
+
+    /// The raw length of a readable block, or nil.
+    public func rawLength(of key: BlockKey) -> Int? {
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return nil }
+        return Int(table.entries[Int(slot)].rawLength)
+    }
+
+    // MARK: Space
+
+    /// Removes a live block from the key map and the LRU list; frees its extent now, or
+    /// when the last load reading it completes.
+    func drop(_ slot: Int32) {
+        let entry = table.entries[Int(slot)]
+        precondition(entry.state == .live, "drop of a block that is not live")
+        table.removeKey(entry.key)
+        table.unlink(slot)
+        if entry.pinCount == 0 {
+            freeExtentAndSlot(slot)
+        } else {
+            table.entries[Int(slot)].state = .doomed
+        }
+    }
+
+    func freeExtentAndSlot(_ slot: Int32) {
+        let entry = table.entries[Int(slot)]
+        allocator.markFree(start: Int(entry.pageIndex), count: Int(entry.pageCount))
+        table.releaseSlot(slot)
+    }
+
+    /// A contiguous run of `pageCount` pages, evicting least-recently-used blocks that no
+    /// load is reading until one opens; nil when nothing more can be evicted.
+    func allocatePages(_ pageCount: Int) -> Int? {
+        if let start = allocator.findRun(count: pageCount) {
+            allocator.markUsed(start: start, count: pageCount)
+            return start
+        }
+        var candidate = table.leastRecent
+        while candidate >= 0 {
+            let entry = table.entries[Int(candidate)]
+            let next = entry.moreRecent
+            if entry.pinCount == 0 {
+                let start = Int(entry.pageIndex)
+                drop(candidate)
+                stats.evictions += 1
+                evictionHandler?(entry.key)
+                let run = allocator.freeRun(around: start, wanted: pageCount)
+                if run.count >= pageCount {
+                    allocator.markUsed(start: run.start, count: pageCount)
+                    return run.start
+                }
+            }
+            candidate = next
+        }
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+// Configuration of a disk tier, validated once at open.
+
+/// How a disk tier is created and run.
+public struct DiskTierOptions: Sendable {
+    /// Bytes of the data file (the capacity budget), rounded down to whole pages. Used when
+    /// the tier is created; an existing tier keeps the capacity it was created with. nil:
+    /// open an existing tier only.
+    public var capacityBytes: Int?
+    /// Largest block (raw bytes) a store accepts; sizes the staging buffers. An existing
+    /// tier uses the larger of this and the value it was created with.
+    public var blockByteCountMax: Int
+    /// Codec for new stores (each block records its own, so this may change between opens).
+    public var codec: DiskCodec
+    /// A compressed block is kept only when compressed size <= threshold × raw size;
+    /// otherwise it is stored raw with codec `none`.
+    public var compressionThreshold: Double
+    /// Jobs in flight at once (each holds one staging buffer); capped by the backend's
+    /// queue depth.
+    public var jobCountMax: Int
+    /// Index slots to preallocate (the index grows by doubling beyond this, up to one slot
+    /// per page; about 120 bytes per slot).
+    public var reservedBlockCount: Int
+
+    public init(
+        capacityBytes: Int? = nil, blockByteCountMax: Int = 2 << 20, codec: DiskCodec = .none,
+        compressionThreshold: Double = 0.9, jobCountMax: Int = 64, reservedBlockCount: Int = 1024
+    ) {
+        self.capacityBytes = capacityBytes
+        self.blockByteCountMax = blockByteCountMax
+        self.codec = codec
+        self.compressionThreshold = compressionThreshold
+        self.jobCountMax = jobCountMax
+        self.reservedBlockCount = reservedBlockCount
+    }
+
+    func validate() throws {
+        if let capacity = capacityBytes, capacity < DiskLayout.pageBytes {
+            throw DiskTierError(.invalidOptions, "capacity \(capacity) bytes is below one 4 KiB page: raise --capacity-bytes")
+        }
+        if let capacity = capacityBytes, capacity / DiskLayout.pageBytes > Int(Int32.max) {
+            throw DiskTierError(.invalidOptions, "capacity \(capacity) bytes is above the 8 TiB a data file can address: lower --capacity-bytes")
+        }
+        guard blockByteCountMax > 0, blockByteCountMax <= Int(UInt32.max) - DiskRecordHeader.byteCount else {
+            throw DiskTierError(.invalidOptions, "blockByteCountMax \(blockByteCountMax) must be in 1...4 GiB")
+        }
+        guard compressionThreshold > 0, compressionThreshold <= 1 else {
+            throw DiskTierError(.invalidOptions, "compressionThreshold \(compressionThreshold) must be in (0, 1]")
+        }
+        guard jobCountMax > 0 else {
+            throw DiskTierError(.invalidOptions, "jobCountMax must be positive")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// Counters of the disk tier: operations, failures by cause, evictions, bytes moved.
+
+/// Counters since the tier was opened.
+public struct DiskTierStats: Equatable, Sendable {
+    public var stores = 0
+    public var storeFailures = 0
+    public var loads = 0
+    public var hits = 0
+    public var misses = 0
+    public var loadFailures = 0
+    /// Load failures by cause (each also removed the block).
+    public var checksumMismatch = 0
+    public var keyMismatch = 0
+    public var staleRecord = 0
+    public var shortRead = 0
+    public var ioError = 0
+    /// Blocks the tier evicted by itself to make room (reported to the eviction handler).
+    public var evictions = 0
+    /// Blocks removed by `remove(key:)`.
+    public var removals = 0
+    /// Short transfers resubmitted for their remainder; EINTR/EAGAIN retries.
+    public var resubmissions = 0
+    public var retries = 0
+    /// Completed `sync()` calls (durability points).
+    public var syncs = 0
+    public var bytesWritten = 0
+    public var bytesRead = 0
+    /// Checkpoint entries dropped at open because they were invalid or overlapping.
+    public var recoveryDroppedEntries = 0
+    public init() {}
+}

@@ -1,0 +1,263 @@
+// The simulated I/O backend: a memory image per file (durable image + unsynced writes), a
+// seeded PRNG and a fault plan, so disk-tier tests run thousands of operations per second
+// and any failure replays from its seed.
+import SpillwayCore
+
+/// An `IOBackend` over memory.
+///
+/// Each file keeps two images: `current` (what reads see: every completed write) and
+/// `durable` (what survives `crash()`), plus the log of writes since the last completed
+/// sync. A `.sync` request copies the logged ranges into the durable image. `crash()`
+/// models power loss: each unsynced write is dropped, torn (a random subset of its
+/// 512-byte sectors lands) or applied, per the seed, then the current image becomes what
+/// landed; open files and queued requests are forgotten (the process died).
+///
+/// Requests execute when `submit()` is called; their completions are then available to
+/// `reap` (shuffled when the fault plan says so). With `requiredAlignment > 1` it traps on a
+/// misaligned buffer, offset or length, like O_DIRECT would fail.
+/// `reserve` and file creation are treated as durable at once (fallocate metadata).
+public final class SimulatedIO: IOBackend {
+    final class File {
+        let name: String
+        var current: [UInt8] = []
+        var durable: [UInt8] = []
+        var unsynced: [(offset: Int, bytes: [UInt8])] = []
+        init(name: String) { self.name = name }
+    }
+
+    public let requiredAlignment: Int
+    public let queueDepth: Int
+    /// The fault plan; may be changed between operations (e.g. faults off for a final check).
+    public var faults: FaultPlan
+    /// Faults injected so far.
+    public internal(set) var faultCounts = FaultCounts()
+    /// Requests executed so far, by kind.
+    public private(set) var readCount = 0
+    public private(set) var writeCount = 0
+    public private(set) var syncCount = 0
+
+    var rng: SplitMix64
+    var files: [String: File] = [:]
+    var openFiles: [Int32: File] = [:]
+    var nextFileID: Int32 = 3
+    var prepared: [IORequest] = []
+    var completed: [IOCompletion] = []
+    /// Completed by `submit`, not yet reaped, plus prepared: bounded by `queueDepth`.
+    var outstandingCount: Int { prepared.count + completed.count }
+
+    /// A backend with no files.
+    /// - Parameters:
+    ///   - seed: drives every fault decision and crash outcome.
+    ///   - requiredAlignment: 1 (buffered) or a power of two such as 4096 (O_DIRECT model).
+    ///   - queueDepth: how many requests may be outstanding.
+    ///   - faults: the fault plan.
+    public init(seed: UInt64, requiredAlignment: Int = 1, queueDepth: Int = 64, faults: FaultPlan = .none) {
+        precondition(requiredAlignment > 0 && requiredAlignment & (requiredAlignment - 1) == 0,
+                     "requiredAlignment must be a power of two")
+        precondition(queueDepth > 0, "queueDepth must be positive")
+        self.requiredAlignment = requiredAlignment
+        self.queueDepth = queueDepth
+        self.faults = faults
+        self.rng = SplitMix64(seed: seed)
+        prepared.reserveCapacity(queueDepth)
+        completed.reserveCapacity(queueDepth)
+    }
+
+    // MARK: Files
+
+    public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
+            throw IOBackendError(operation: "open", path: name, errno: 22,
+                                 message: "a file name must be one path component (no '/', not '.' or '..')")
+        }
+        let file: File
+        if let existing = files[name] {
+            if options.create && options.exclusive {
+                throw IOBackendError(operation: "open", path: name, errno: 17, message: "file exists")
+            }
+            file = existing
+        } else {
+            guard options.create else {
+                throw IOBackendError(operation: "open", path: name, errno: 2, message: "no such file")
+            }
+            file = File(name: name)
+            files[name] = file
+        }
+        let id = nextFileID
+        nextFileID += 1
+        openFiles[id] = file
+        return IOFileID(rawValue: id)
+    }
+
+    public func listFiles() throws -> [String] { files.keys.sorted() }
+
+    public func removeFile(_ name: String) throws {
+        files[name] = nil
+    }
+
+    public func fileSize(_ file: IOFileID) throws -> UInt64 {
+        UInt64(try handle(file).current.count)
+    }
+
+    public func reserve(_ file: IOFileID, size: UInt64) throws {
+        let target = try handle(file)
+        if rng.chance(faults.reserveNoSpace) {
+            faultCounts.reserveNoSpace += 1
+            throw IOBackendError(operation: "fallocate", path: target.name, errno: 28,
+                                 message: "no space left on device")
+        }
+        let size = Int(size)
+        Self.grow(&target.current, to: size)
+        Self.grow(&target.durable, to: size)
+    }
+
+    public func closeFile(_ file: IOFileID) {
+        openFiles[file.rawValue] = nil
+    }
+
+    public func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool { false }
+
+    func handle(_ file: IOFileID) throws -> File {
+        guard let handle = openFiles[file.rawValue] else {
+            throw IOBackendError(operation: "use", path: "#\(file.rawValue)", errno: 9,
+                                 message: "bad file id")
+        }
+        return handle
+    }
+
+    // MARK: Data path
+
+    public func prepare(_ request: IORequest) -> Bool {
+        guard outstandingCount < queueDepth else { return false }
+        if request.kind != .sync {
+            precondition(request.buffer != nil || request.length == 0, "data request without a buffer")
+            if requiredAlignment > 1 {
+                let address = UInt(bitPattern: request.buffer)
+                let alignment = UInt(requiredAlignment)
+                precondition(address % alignment == 0 && request.offset % UInt64(alignment) == 0
+                             && UInt(request.length) % alignment == 0,
+                             "misaligned direct I/O request: buffer \(address) offset \(request.offset) length \(request.length) alignment \(alignment)")
+            }
+        }
+        prepared.append(request)
+        return true
+    }
+
+    @discardableResult
+    public func submit() throws -> Int {
+        let count = prepared.count
+        let firstNew = completed.count
+        for request in prepared {
+            completed.append(IOCompletion(userData: request.userData, result: execute(request)))
+        }
+        prepared.removeAll(keepingCapacity: true)
+        if completed.count - firstNew > 1, rng.chance(faults.reorder) {
+            faultCounts.reorderedBatches += 1
+            var index = completed.count - 1
+            while index > firstNew {
+                let other = firstNew + rng.below(index - firstNew + 1)
+                completed.swapAt(index, other)
+                index -= 1
+            }
+        }
+        return count
+    }
+
+    @discardableResult
+    public func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
+        precondition(minimum <= completed.count,
+                     "reap would wait forever: \(minimum) wanted, \(completed.count) submitted and unreaped, \(prepared.count) prepared but not submitted")
+        let count = completed.count
+        completions.append(contentsOf: completed)
+        completed.removeAll(keepingCapacity: true)
+        return count
+    }
+
+    func execute(_ request: IORequest) -> Int32 {
+        guard let file = openFiles[request.file.rawValue] else { return -9 }
+        switch request.kind {
+        case .sync:
+            syncCount += 1
+            if rng.chance(faults.syncError) {
+                faultCounts.syncErrors += 1
+                return -5
+            }
+            for write in file.unsynced {
+                Self.copy(write.bytes, into: &file.durable, at: write.offset)
+            }
+            file.unsynced.removeAll()
+            return 0
+        case .read:
+            readCount += 1
+            if rng.chance(faults.readError) {
+                faultCounts.readErrors += 1
+                return -5
+            }
+            let offset = Int(request.offset)
+            var length = max(0, min(request.length, file.current.count - offset))
+            length = maybeShorten(length)
+            guard length > 0, let buffer = request.buffer else { return 0 }
+            file.current.withUnsafeBytes { image in
+                buffer.copyMemory(from: image.baseAddress! + offset, byteCount: length)
+            }
+            if rng.chance(faults.readBitFlip) {
+                faultCounts.readBitFlips += 1
+                let bit = rng.below(length * 8)
+                let byte = buffer.load(fromByteOffset: bit / 8, as: UInt8.self)
+                buffer.storeBytes(of: byte ^ UInt8(1 << (bit % 8)), toByteOffset: bit / 8, as: UInt8.self)
+            }
+            return Int32(length)
+        case .write:
+            writeCount += 1
+            if rng.chance(faults.writeNoSpace) {
+                faultCounts.writeNoSpace += 1
+                return -28
+            }
+            var length = request.length
+            var result: Int32
+            if rng.chance(faults.writeError) {
+                faultCounts.writeErrors += 1
+                // A failed write may still have landed partly: a random sector prefix.
+                length = (rng.below(request.length / 512 + 1)) * 512
+                result = -5
+            } else {
+                length = maybeShorten(length)
+                result = Int32(length)
+            }
+            guard length > 0, let buffer = request.buffer else { return result }
+            let offset = Int(request.offset)
+            let bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: length))
+            Self.copy(bytes, into: &file.current, at: offset)
+            file.unsynced.append((offset, bytes))
+            return result
+        }
+    }
+
+    /// With the fault plan's probability, a shorter positive length (a multiple of the
+    /// alignment when that is required).
+    func maybeShorten(_ length: Int) -> Int {
+        let unit = requiredAlignment
+        guard length > unit, rng.chance(faults.shortTransfer) else { return length }
+        faultCounts.shortTransfers += 1
+        let units = (length - 1) / unit
+        return (1 + rng.below(units)) * unit
+    }
+
+    /// Zero-extends `image` to at least `size` bytes (memset speed, even in debug builds).
+    static func grow(_ image: inout [UInt8], to size: Int) {
+        if image.count < size { image.append(contentsOf: [UInt8](repeating: 0, count: size - image.count)) }
+    }
+
+    /// Copies `bytes` into `image` at `offset`, growing it as needed (memcpy speed).
+    static func copy(_ bytes: some Collection<UInt8>, into image: inout [UInt8], at offset: Int) {
+        grow(&image, to: offset + bytes.count)
+        image.withUnsafeMutableBytes { target in
+            let destination = UnsafeMutableRawBufferPointer(rebasing: target[offset..<offset + bytes.count])
+            _ = bytes.withContiguousStorageIfAvailable { source in
+                destination.copyMemory(from: UnsafeRawBufferPointer(source))
+            } ?? {
+                for (index, byte) in bytes.enumerated() { destination[index] = byte }
+            }()
+        }
+    }
+}

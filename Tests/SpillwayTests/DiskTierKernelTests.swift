@@ -1,0 +1,166 @@
+// The disk tier on a real kernel: io_uring with O_DIRECT under /tmp and buffered under
+// /dev/shm, restart through the real files, and a real `spillway disk fill` child killed
+// with SIGKILL mid-write, then reopened and verified.
+import Foundation
+import Glibc
+import Spillway
+import SpillwayTesting
+import Testing
+
+/// A fresh private directory under `parent`, removed afterwards.
+final class TierDirectory {
+    let path: String
+    init(under parent: String) throws {
+        var template = Array("\(parent)/spillway-disk-test-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw DiskTierError(.backend, "mkdtemp under \(parent) failed (errno \(errno))")
+        }
+        path = String(cString: made) + "/tier"
+    }
+    deinit { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+}
+
+let kernelTierUnavailable = IOURingSupport.unavailableReason()
+
+/// The built `spillway` binary: next to the test bundle in the products directory.
+func spillwayBinary() -> String? {
+    var candidates: [String] = []
+    let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    candidates.append(argument0.deletingLastPathComponent().appendingPathComponent("spillway").path)
+    candidates.append(argument0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("spillway").path)
+    candidates.append(Bundle.main.bundleURL.appendingPathComponent("spillway").path)
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway").path)
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+@Suite("DiskTier on the kernel", .enabled(if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
+struct DiskTierKernelTests {
+    @Test("store, load, evict, close and reopen through io_uring", arguments: ["/tmp", "/dev/shm"])
+    func roundTripAndReopen(parent: String) throws {
+        guard FileManager.default.fileExists(atPath: parent) else { return }
+        let directory = try TierDirectory(under: parent)
+        let lengths = [1, 4000, 4096, 65536, 100_000, 262_144]
+        let kinds: [PayloadKind] = [.random, .bf16, .zeros, .mixed(compressibleFraction: 0.3)]
+        do {
+            let tier = try DiskTierFactory.open(
+                directory: directory.path,
+                options: DiskTierOptions(capacityBytes: 4 << 20, blockByteCountMax: 262_144, codec: .lz4Shuffle2, jobCountMax: 16),
+                queueDepth: 16)
+            if parent == "/dev/shm" { #expect(!tier.io.usesDirectIO, "tmpfs cannot do O_DIRECT") }
+            var evicted: Set<BlockKey> = []
+            tier.evictionHandler = { evicted.insert($0) }
+            for index in 0..<120 {
+                let key = BlockKey(traceID: UInt64(index))
+                let length = lengths[index % lengths.count]
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 4096)
+                defer { buffer.deallocate() }
+                PayloadGenerator.fill(buffer, key: key, kind: kinds[index % kinds.count])
+                #expect(try tier.store(key: key, bytes: UnsafeRawBufferPointer(buffer)) == .stored)
+                #expect(tier.usedBytes <= tier.capacityBytes)
+            }
+            tier.checkInvariants()
+            #expect(!evicted.isEmpty, "4 MiB should not hold all 120 blocks")
+            #expect(tier.blockCount + evicted.count == 120)
+            try tier.close()
+        }
+        let tier = try DiskTierFactory.open(directory: directory.path, options: DiskTierOptions(), queueDepth: 16)
+        let sink = UnsafeMutableRawBufferPointer.allocate(byteCount: 262_144, alignment: 4096)
+        defer { sink.deallocate() }
+        var present = 0
+        for index in 0..<120 {
+            let key = BlockKey(traceID: UInt64(index))
+            let outcome = try tier.load(key: key, into: sink)
+            if outcome == .miss { continue }
+            present += 1
+            let length = lengths[index % lengths.count]
+            #expect(outcome == .loaded(byteCount: length), "block \(index): \(outcome)")
+            #expect(PayloadGenerator.matches(UnsafeRawBufferPointer(rebasing: sink[0..<length]), key: key, kind: kinds[index % kinds.count]))
+        }
+        #expect(present == tier.blockCount)
+        let report = try tier.verify()
+        #expect(report.verified == report.blocks && report.corrupt == 0 && report.unreadable == 0)
+        let permissions = try FileManager.default.attributesOfItem(atPath: directory.path + "/" + DiskLayout.dataFileName)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+    }
+
+    /// Runs `spillway disk fill`, SIGKILLs it once it reported `synced N` for N >= `killAfter`,
+    /// and returns the highest N it reported.
+    func fillAndKill(binary: String, directory: String, extra: [String], killAfter: Int) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["disk", "fill", "--dir", directory, "--blocks", "4000", "--block-bytes", "65536",
+                             "--payload", "bf16", "--sync-every", "50", "--queue-depth", "16"] + extra
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var synced = 0
+        var pending = Data()
+        let handle = stderr.fileHandleForReading
+        while synced < killAfter {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }  // the child exited before reaching killAfter
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...newline)
+                if line.hasPrefix("synced "), let count = Int(line.dropFirst(7)) { synced = max(synced, count) }
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the child finished before it was killed; raise --blocks")
+        return synced
+    }
+
+    func verifyJSON(binary: String, directory: String) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["disk", "verify", "--dir", directory, "--pattern", "bf16", "--json"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "verify exited \(process.terminationStatus)")
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    @Test("spillway disk fill killed with SIGKILL mid-write: every synced block verifies, no wrong block")
+    func killNineMidWrite() throws {
+        guard let binary = spillwayBinary() else {
+            Issue.record("the spillway binary is not next to the test bundle: run `swift build` before `swift test` (scripts/test.sh does)")
+            return
+        }
+        let directory = try TierDirectory(under: "/tmp")
+        let synced = try fillAndKill(binary: binary, directory: directory.path, extra: ["--compression", "lz4"], killAfter: 300)
+        #expect(synced >= 300, "the child reported only \(synced) synced blocks")
+        let report = try verifyJSON(binary: binary, directory: directory.path)
+        let blocks = report["blocks"] as? Int ?? -1
+        #expect(blocks >= synced, "only \(blocks) blocks after reopen, \(synced) were synced")
+        #expect(report["verified"] as? Int == blocks, "\(report)")
+        #expect(report["corrupt"] as? Int == 0 && report["unreadable"] as? Int == 0, "\(report)")
+        #expect(report["pattern_mismatch"] as? Int == 0, "a wrong block was served: \(report)")
+        // In process too: every key below the synced count is there.
+        let tier = try DiskTierFactory.open(directory: directory.path, options: DiskTierOptions(), queueDepth: 8)
+        for key in 0..<UInt64(synced) { #expect(tier.contains(BlockKey(traceID: key)), "synced key \(key) lost") }
+    }
+
+    @Test("SIGKILL while evictions reuse extents listed by the last checkpoint: stale blocks are detected, never served")
+    func killNineWithEvictions() throws {
+        guard let binary = spillwayBinary() else {
+            Issue.record("the spillway binary is not next to the test bundle: run `swift build` before `swift test`")
+            return
+        }
+        let directory = try TierDirectory(under: "/tmp")
+        // Room for about 100 blocks: from block 100 on every store evicts and reuses extents.
+        let synced = try fillAndKill(binary: binary, directory: directory.path,
+                                     extra: ["--capacity-bytes", String(100 * 69632)], killAfter: 400)
+        #expect(synced >= 400)
+        let report = try verifyJSON(binary: binary, directory: directory.path)
+        let blocks = report["blocks"] as? Int ?? -1
+        #expect(blocks > 0)
+        #expect((report["verified"] as? Int ?? 0) + (report["corrupt"] as? Int ?? 0) == blocks, "\(report)")
+        #expect(report["pattern_mismatch"] as? Int == 0, "a wrong block was served: \(report)")
+    }
+}
