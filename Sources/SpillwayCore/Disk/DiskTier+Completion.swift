@@ -135,23 +135,11 @@ extension DiskTier {
             return .checksumMismatch
         }
         let rawLength = header.rawLength
-        switch header.codec {
-        case .none:
-            guard storedLength == rawLength else { return .checksumMismatch }
-            if rawLength > 0 { destination.copyMemory(from: payload, byteCount: rawLength) }
-        case .lz4:
-            let decoded = spw_lz4_decompress(payload, destination, Int32(storedLength), Int32(rawLength))
-            guard Int(decoded) == rawLength else { return .checksumMismatch }
-        case .lz4Shuffle2:
-            guard rawLength <= blockByteCountMax else { return .checksumMismatch }
-            let decoded = spw_lz4_decompress(payload, scratch, Int32(storedLength), Int32(rawLength))
-            guard Int(decoded) == rawLength else { return .checksumMismatch }
-            let even = rawLength & ~1
-            spw_unshuffle(scratch, destination, even, 2)
-            if even < rawLength {
-                destination.storeBytes(of: scratch.load(fromByteOffset: even, as: UInt8.self), toByteOffset: even, as: UInt8.self)
-            }
-        }
+        if header.codec == .lz4Shuffle2, rawLength > blockByteCountMax { return .checksumMismatch }
+        guard header.codec.decodePayload(
+            payload, storedLength: storedLength, into: destination, rawLength: rawLength,
+            scratch: scratch)
+        else { return .checksumMismatch }
         return nil
     }
 }

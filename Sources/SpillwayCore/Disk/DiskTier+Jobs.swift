@@ -118,18 +118,9 @@ extension DiskTier {
         var storedCodec = DiskCodec.none
         var storedLength = rawLength
         if codec != .none, rawLength > 0, let source = bytes.baseAddress {
-            var input = source
-            if codec == .lz4Shuffle2 {
-                let even = rawLength & ~1
-                spw_shuffle(source, scratch, even, 2)
-                if even < rawLength { scratch.storeBytes(of: bytes[even], toByteOffset: even, as: UInt8.self) }
-                input = UnsafeRawPointer(scratch)
-            }
-            // LZ4 returns 0 when the output does not fit: exactly the "did not shrink enough"
-            // test, at no extra cost.
             let capacity = Int(Double(rawLength) * compressionThreshold)
-            let compressed = capacity > 0
-                ? Int(spw_lz4_compress(input, payload, Int32(rawLength), Int32(capacity), 1)) : 0
+            let compressed = codec.encodePayload(
+                source, rawLength: rawLength, into: payload, capacity: capacity, scratch: scratch)
             if compressed > 0 {
                 storedCodec = codec
                 storedLength = compressed

@@ -1,0 +1,213 @@
+// The report of one replay: the design §4 counters, what the disk tier added over a
+// primary-only run of the same primary capacity, and data-mode figures when present;
+// rendered as a readable table or as one JSON object with a stable set of keys.
+import Foundation
+
+/// One replay's report.
+///
+/// JSON (`jsonObjectText()`), keys in this order; a key group appears only when its data
+/// exists, so a plain simulated replay prints exactly the expected-counters keys:
+/// - always: `ReplayReport.counterKeys` (the keys of `mooncake-synthetic.expected.json`,
+///   via `ReplayCounters.jsonObjectText`), then `disk_read_failures` / `disk_write_failures`
+///   when nonzero;
+/// - with `skippedLines`: `skipped_lines` (count);
+/// - with `primaryOnly`: `ReplayReport.baselineKeys` — `primary_only_hit_rate` (hit rate of
+///   the same trace and primary capacity with disk 0) and `disk_added_hit_rate` (hit rate
+///   minus that; both with 6 decimals);
+/// - with `data`: `ReplayReport.dataKeys` — `bytes_written`, `bytes_read`,
+///   `verify_failures`, `elapsed_seconds`, `bytes_per_second`, then with a load latency
+///   `ReplayReport.latencyKeys` — `load_count`, `load_latency_p50_ns`, `..._p90_ns`,
+///   `..._p99_ns`, `..._p999_ns`, `..._max_ns`, `load_latency_mean_ns`;
+/// - finally `extraFields` in order (name, already-encoded JSON value).
+public struct ReplayReport: Sendable {
+    /// The replay's counters and configuration.
+    public var counters: ReplayCounters
+    /// The same trace replayed with the same primary capacity and policy and disk 0, or nil.
+    public var primaryOnly: ReplayCounters?
+    /// Data-mode measurements, or nil in simulation.
+    public var data: ReplayDataFigures?
+    /// Line numbers of malformed trace lines skipped, or nil when not skipping.
+    public var skippedLines: [Int]?
+    /// More JSON fields (name, encoded value), appended last; also shown in the table.
+    public var extraFields: [(String, String)]
+
+    public init(
+        counters: ReplayCounters, primaryOnly: ReplayCounters? = nil,
+        data: ReplayDataFigures? = nil, skippedLines: [Int]? = nil,
+        extraFields: [(String, String)] = []
+    ) {
+        if let primaryOnly {
+            precondition(
+                primaryOnly.diskBlocks == 0 && primaryOnly.primaryBlocks == counters.primaryBlocks,
+                "the baseline must be the same primary capacity with disk 0")
+        }
+        self.counters = counters
+        self.primaryOnly = primaryOnly
+        self.data = data
+        self.skippedLines = skippedLines
+        self.extraFields = extraFields
+    }
+
+    /// Keys always present, in order (those of the expected-counters file).
+    public static let counterKeys = [
+        "requests", "blocks", "hit_primary", "hit_disk", "miss", "stored", "store_skipped",
+        "disk_writes", "disk_reads", "primary_evictions", "disk_evictions", "promote_failed",
+        "resident_primary", "resident_disk", "hit_rate", "primary_blocks", "disk_blocks",
+        "policy",
+    ]
+    /// Keys present when a primary-only baseline was replayed.
+    public static let baselineKeys = ["primary_only_hit_rate", "disk_added_hit_rate"]
+    /// Keys present in data mode.
+    public static let dataKeys = [
+        "bytes_written", "bytes_read", "verify_failures", "elapsed_seconds", "bytes_per_second",
+    ]
+    /// Keys present in data mode when loads were timed.
+    public static let latencyKeys = [
+        "load_count", "load_latency_p50_ns", "load_latency_p90_ns", "load_latency_p99_ns",
+        "load_latency_p999_ns", "load_latency_max_ns", "load_latency_mean_ns",
+    ]
+
+    /// Hit rate with the disk tier minus the primary-only hit rate, or nil without a baseline.
+    public var diskAddedHitRate: Double? {
+        primaryOnly.map { counters.hitRate - $0.hitRate }
+    }
+
+    // MARK: JSON
+
+    /// The report as one single-line JSON object (keys documented on the type).
+    public func jsonObjectText() -> String {
+        var fields: [(String, String)] = []
+        if let skippedLines { fields.append(("skipped_lines", "\(skippedLines.count)")) }
+        if let primaryOnly, let added = diskAddedHitRate {
+            fields.append(("primary_only_hit_rate", Self.decimals6(primaryOnly.hitRate)))
+            fields.append(("disk_added_hit_rate", Self.decimals6(added)))
+        }
+        if let data {
+            fields += [
+                ("bytes_written", "\(data.bytesWritten)"), ("bytes_read", "\(data.bytesRead)"),
+                ("verify_failures", "\(data.verifyFailures)"),
+                ("elapsed_seconds", Self.decimals6(data.elapsedSeconds)),
+                ("bytes_per_second", "\(Int(data.bytesPerSecond.rounded()))"),
+            ]
+            if let latency = data.loadLatency {
+                fields += [
+                    ("load_count", "\(latency.count)"),
+                    ("load_latency_p50_ns", "\(latency.p50Nanoseconds)"),
+                    ("load_latency_p90_ns", "\(latency.p90Nanoseconds)"),
+                    ("load_latency_p99_ns", "\(latency.p99Nanoseconds)"),
+                    ("load_latency_p999_ns", "\(latency.p999Nanoseconds)"),
+                    ("load_latency_max_ns", "\(latency.maxNanoseconds)"),
+                    ("load_latency_mean_ns", "\(Int(latency.meanNanoseconds.rounded()))"),
+                ]
+            }
+        }
+        return counters.jsonObjectText(extraFields: fields + extraFields)
+    }
+
+    /// `value` with exactly 6 decimals, signed (`-0.012000`), never exponent notation.
+    static func decimals6(_ value: Double) -> String {
+        value < 0 ? "-" + ReplayCounters.sixDecimals(-value) : ReplayCounters.sixDecimals(value)
+    }
+
+    // MARK: Table
+
+    /// The report as an aligned two-column table with a few headed sections.
+    public func tableText() -> String {
+        let c = counters
+        var sections: [(String, [(String, String)])] = []
+        sections.append((
+            "configuration",
+            [
+                ("policy", c.policy.rawValue), ("primary capacity", "\(c.primaryBlocks) blocks"),
+                ("disk capacity", "\(c.diskBlocks) blocks"),
+                ("requests", "\(c.requests)"), ("block references", "\(c.blocks)"),
+            ]
+        ))
+        var hits: [(String, String)] = [
+            ("hit rate", Self.percent(c.hitRate) + "  (\(c.hitPrimary + c.hitDisk) of \(c.blocks))"),
+            ("  from primary", Self.share(c.hitPrimary, of: c.blocks)),
+            ("  from disk", Self.share(c.hitDisk, of: c.blocks)),
+            ("  miss", Self.share(c.miss, of: c.blocks)),
+        ]
+        if let primaryOnly, let added = diskAddedHitRate {
+            hits.append(("primary-only hit rate", Self.percent(primaryOnly.hitRate) + "  (same \(c.primaryBlocks) primary blocks, disk 0)"))
+            hits.append((
+                "disk tier added",
+                (added >= 0 ? "+" : "") + String(format: "%.2f", added * 100)
+                    + " points of hit rate"
+                    + (primaryOnly.hitRate > 0 ? String(format: " (%.2fx the primary-only hits)", c.hitRate / primaryOnly.hitRate) : "")
+            ))
+        }
+        sections.append(("hits", hits))
+        var moves: [(String, String)] = [
+            ("stored", "\(c.stored)"), ("store skipped", "\(c.storeSkipped)"),
+            ("disk writes", "\(c.diskWrites)"), ("disk reads (promotions)", "\(c.diskReads)"),
+            ("primary evictions", "\(c.primaryEvictions)"), ("disk evictions", "\(c.diskEvictions)"),
+            ("promote failed", "\(c.promoteFailed)"),
+            ("resident primary", "\(c.residentPrimary)"), ("resident disk", "\(c.residentDisk)"),
+        ]
+        if c.diskReadFailures != 0 { moves.append(("disk read failures", "\(c.diskReadFailures)")) }
+        if c.diskWriteFailures != 0 { moves.append(("disk write failures", "\(c.diskWriteFailures)")) }
+        if let skippedLines {
+            let list = skippedLines.prefix(10).map(String.init).joined(separator: ", ")
+            moves.append((
+                "skipped lines",
+                skippedLines.isEmpty ? "0" : "\(skippedLines.count) (lines \(list)\(skippedLines.count > 10 ? ", ..." : ""))"
+            ))
+        }
+        sections.append(("block movements", moves))
+        if let data {
+            var rows: [(String, String)] = [
+                ("bytes written", Self.bytes(data.bytesWritten)),
+                ("bytes read", Self.bytes(data.bytesRead)),
+                ("elapsed", String(format: "%.3f s", data.elapsedSeconds)),
+                ("throughput", String(format: "%.1f MiB/s (written + read)", data.bytesPerSecond / 1_048_576)),
+                ("verify failures", "\(data.verifyFailures)"),
+            ]
+            if let l = data.loadLatency {
+                rows.append(("loads timed", "\(l.count)"))
+                rows.append((
+                    "load latency",
+                    "p50 \(Self.duration(l.p50Nanoseconds))  p90 \(Self.duration(l.p90Nanoseconds))  "
+                        + "p99 \(Self.duration(l.p99Nanoseconds))  p99.9 \(Self.duration(l.p999Nanoseconds))  "
+                        + "max \(Self.duration(l.maxNanoseconds))"
+                ))
+            }
+            sections.append(("data", rows))
+        }
+        if !extraFields.isEmpty { sections.append(("other", extraFields)) }
+        let width = sections.flatMap { $0.1.map(\.0.count) }.max() ?? 0
+        var lines: [String] = []
+        for (title, rows) in sections {
+            if !lines.isEmpty { lines.append("") }
+            lines.append(title)
+            for (name, value) in rows {
+                lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func percent(_ rate: Double) -> String { String(format: "%.2f%%", rate * 100) }
+
+    static func share(_ count: Int, of total: Int) -> String {
+        "\(count)" + (total > 0 ? String(format: "  (%.2f%%)", Double(count) / Double(total) * 100) : "")
+    }
+
+    static func bytes(_ count: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.2f ", value) + units[unit] + " (\(count) bytes)"
+    }
+
+    static func duration(_ nanoseconds: UInt64) -> String {
+        if nanoseconds < 10_000 { return "\(nanoseconds) ns" }
+        if nanoseconds < 10_000_000 { return String(format: "%.1f us", Double(nanoseconds) / 1e3) }
+        return String(format: "%.2f ms", Double(nanoseconds) / 1e6)
+    }
+}
