@@ -6,7 +6,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: measure a layer and print throughput and latency.",
         subcommands: [
-            BenchDiskCommand.self
+            BenchDiskCommand.self,
+            BenchRegionCommand.self,
+            BenchCodecCommand.self,
+            BenchDirectoryCommand.self,
         ]
     )
 }

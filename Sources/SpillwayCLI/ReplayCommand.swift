@@ -2,6 +2,7 @@
 // design §4 counters (simulation mode; data mode plugs a real TierDataPath in).
 import ArgumentParser
 import Foundation
+import Logging
 import Spillway
 
 struct ReplayCommand: ParsableCommand {
@@ -12,6 +13,18 @@ struct ReplayCommand: ParsableCommand {
             Per request (design §4): the longest prefix present in primary or on disk hits \
             (disk-only keys are promoted into primary rows), the rest misses and is stored. \
             Capacities are in blocks. Without --data no bytes move (simulation).
+
+            The table shows hit rates per tier, the counters and, when --disk-blocks > 0, what \
+            the disk tier added: the hit rate of a second simulated replay with the same \
+            primary capacity and disk 0 (--no-baseline skips it; with --json it is added only \
+            when --baseline is given, so the default JSON keys stay those of the expected file). \
+            --sweep replays a grid of capacities and writes CSV, JSON and an SVG chart.
+
+            Examples:
+              spillway replay --trace t.jsonl --primary-blocks 1000 --disk-blocks 10000
+              spillway replay --trace t.jsonl --primary-blocks 1000 --disk-blocks 10000 --json
+              spillway replay --trace t.jsonl --sweep --primary-blocks-list 250,500,1000,2000 \\
+                  --disk-blocks-list 0,5000,10000 --out-dir sweep
             """
     )
 
@@ -19,7 +32,7 @@ struct ReplayCommand: ParsableCommand {
     var trace: String
 
     @Option(name: .long, help: "Primary tier capacity in blocks (rows of the shared region).")
-    var primaryBlocks: Int
+    var primaryBlocks: Int = 1000
 
     @Option(name: .long, help: "Disk tier capacity in blocks (0: no disk tier).")
     var diskBlocks: Int = 0
@@ -36,14 +49,14 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress line on stderr.")
     var quiet = false
 
-    /// Directory benchmark hook used by scripts/bench-directory.sh until `spillway bench
-    /// directory` exists: replay N times (best time) and print DirectoryBenchmark JSON.
-    @Option(name: .long, help: .hidden)
-    var benchRepeat: Int?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also replay with disk 0 to show what the disk tier added (default: in the table when --disk-blocks > 0, not in --json).")
+    var baseline: Bool?
 
-    /// With --bench-repeat: also fill a directory of this many blocks and report its memory.
-    @Option(name: .long, help: .hidden)
-    var benchMemoryBlocks: Int?
+    @OptionGroup var sweepOptions: ReplaySweepOptions
+
+    @OptionGroup var logging: LogOptions
 
     // Data mode (`--data`, `--block-bytes`, `--disk-dir`, `--keep`) is added by the data-path
     // wiring: it builds a TierDataPath over region rows + the disk tier and calls
@@ -58,47 +71,43 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let repeats = benchRepeat {
-            try runBenchmark(repeats: repeats)
+        let logger = logging.bootstrap(label: "replay")
+        if sweepOptions.sweep {
+            let parsed = try loadTrace()
+            try sweepOptions.run(
+                requests: parsed.requests, trace: trace, policy: policy, json: json, quiet: quiet,
+                logger: logger)
             return
         }
         try run(dataPath: SimulatedDataPath())
     }
 
-    private func runBenchmark(repeats: Int) throws {
-        guard repeats >= 1 else { throw ValidationError("--bench-repeat must be >= 1") }
-        let parsed = try loadTrace()
-        let result = DirectoryBenchmark.replay(
-            parsed.requests, primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
-            repeats: repeats)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var text = String(decoding: try encoder.encode(result), as: UTF8.self)
-        if let blocks = benchMemoryBlocks {
-            let memory = String(decoding: try encoder.encode(DirectoryBenchmark.memory(blocks: blocks)), as: UTF8.self)
-            text = String(text.dropLast()) + ",\"memory\":" + memory + "}"
-        }
-        print(text)
-    }
-
-    /// Loads the trace, replays it through `dataPath`, prints the counters.
-    func run<DataPath: TierDataPath>(dataPath: DataPath, extraFields: () -> [(String, String)] = { [] }) throws {
+    /// Loads the trace, replays it through `dataPath`, prints the report (table or JSON).
+    /// Data mode passes its measurements through `dataFigures` (called after the replay).
+    func run<DataPath: TierDataPath>(
+        dataPath: DataPath, extraFields: () -> [(String, String)] = { [] },
+        dataFigures: () -> ReplayDataFigures? = { nil }
+    ) throws {
         let parsed = try loadTrace()
         let replay = ReplayEngine(
             primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy, dataPath: dataPath)
         let progress = quiet || !Terminal.standardErrorIsTerminal ? nil : ProgressLine(total: parsed.requests.count)
         replay.replay(parsed.requests) { done in progress?.update(done: done, counters: replay.engine.counters) }
         progress?.finish()
-        let counters = replay.counters
-        if json {
-            print(counters.jsonObjectText(extraFields: extraFields() + skippedField(parsed)))
-        } else {
-            printTable(counters, skipped: parsed.skippedLineNumbers)
-        }
+        let wantsBaseline = diskBlocks > 0 && (baseline ?? !json)
+        let report = ReplayReport(
+            counters: replay.counters,
+            primaryOnly: wantsBaseline ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
+            data: dataFigures(), skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil,
+            extraFields: extraFields())
+        print(json ? report.jsonObjectText() : report.tableText())
     }
 
-    private func skippedField(_ trace: MooncakeTrace) -> [(String, String)] {
-        skipBadLines ? [("skipped_lines", "\(trace.skippedLineNumbers.count)")] : []
+    /// The same trace and primary capacity with disk 0, simulated.
+    static func primaryOnly(_ requests: [TraceRequest], primaryBlocks: Int, policy: TieringPolicy) -> ReplayCounters {
+        let replay = ReplayEngine(primaryBlocks: primaryBlocks, diskBlocks: 0, policy: policy)
+        replay.replay(requests)
+        return replay.counters
     }
 
     private func loadTrace() throws -> MooncakeTrace {
@@ -114,31 +123,9 @@ struct ReplayCommand: ParsableCommand {
             throw ReplayCommandError("\(trace): \(error)")
         }
     }
-
-    private func printTable(_ c: ReplayCounters, skipped: [Int]) {
-        let rows: [(String, String)] = [
-            ("policy", c.policy.rawValue), ("primary blocks", "\(c.primaryBlocks)"),
-            ("disk blocks", "\(c.diskBlocks)"), ("requests", "\(c.requests)"),
-            ("blocks", "\(c.blocks)"), ("hit primary", "\(c.hitPrimary)"),
-            ("hit disk", "\(c.hitDisk)"), ("miss", "\(c.miss)"),
-            ("hit rate", c.hitRateText), ("stored", "\(c.stored)"),
-            ("store skipped", "\(c.storeSkipped)"), ("disk writes", "\(c.diskWrites)"),
-            ("disk reads", "\(c.diskReads)"), ("primary evictions", "\(c.primaryEvictions)"),
-            ("disk evictions", "\(c.diskEvictions)"), ("promote failed", "\(c.promoteFailed)"),
-            ("resident primary", "\(c.residentPrimary)"), ("resident disk", "\(c.residentDisk)"),
-        ] + (skipBadLines ? [("skipped lines", skipped.isEmpty ? "0" : "\(skipped.count) (lines \(skipped.prefix(10).map(String.init).joined(separator: ", "))\(skipped.count > 10 ? ", ..." : ""))")] : [])
-        let width = rows.map(\.0.count).max() ?? 0
-        for (name, value) in rows {
-            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
-        }
-    }
 }
 
 extension TieringPolicy: ExpressibleByArgument {}
-
-private extension ReplayCounters {
-    var hitRateText: String { String(format: "%.6f", hitRate) }
-}
 
 /// A replay error with a message that says what to do; ArgumentParser prints it on stderr
 /// and exits nonzero.

@@ -124,7 +124,7 @@ public struct ReplayReport: Sendable {
             ]
         ))
         var hits: [(String, String)] = [
-            ("hit rate", Self.percent(c.hitRate) + "  (\(c.hitPrimary + c.hitDisk) of \(c.blocks))"),
+            ("hit rate", Self.percent(c.hitRate) + "  (" + Self.decimals6(c.hitRate) + "; \(c.hitPrimary + c.hitDisk) of \(c.blocks) block references)"),
             ("  from primary", Self.share(c.hitPrimary, of: c.blocks)),
             ("  from disk", Self.share(c.hitDisk, of: c.blocks)),
             ("  miss", Self.share(c.miss, of: c.blocks)),

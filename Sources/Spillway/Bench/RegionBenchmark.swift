@@ -1,0 +1,140 @@
+// Measures row copy bandwidth into and out of a SharedOffloadRegion against plain memcpy
+// between two private buffers of the same size, in the same process (design §5).
+import Foundation
+
+/// Region benchmark: copies whole rows from a private buffer into the region's rows (what
+/// a store from the engine does), from the region's rows into a second private buffer (a
+/// load), and between the two private buffers (the memcpy reference), row by row in the
+/// same loop, best of `passes` each.
+public enum RegionBenchmark {
+    /// Options; `problem()` says what is wrong.
+    public struct Options: Sendable {
+        public var rows: Int
+        public var rowBytes: Int
+        public var passes: Int
+        public var directory: String
+
+        public init(rows: Int, rowBytes: Int, passes: Int, directory: String = "/dev/shm") {
+            self.rows = rows
+            self.rowBytes = rowBytes
+            self.passes = passes
+            self.directory = directory
+        }
+
+        /// A message naming the bad option, or nil.
+        public func problem() -> String? {
+            if rows < 1 { return "--rows must be >= 1 (got \(rows))" }
+            if rowBytes < 4096 || rowBytes % 4096 != 0 {
+                return "--row-bytes must be a positive multiple of 4096 (got \(rowBytes))"
+            }
+            if passes < 1 { return "--passes must be >= 1 (got \(passes))" }
+            if rows.multipliedReportingOverflow(by: rowBytes).overflow || rows * rowBytes > 64 << 30 {
+                return "--rows x --row-bytes must be <= 64 GiB (three buffers of that size are mapped)"
+            }
+            return nil
+        }
+    }
+
+    /// The result (JSON keys in snake_case).
+    public struct Report: Sendable, Codable, Equatable {
+        public var rows: Int
+        public var rowBytes: Int
+        public var bytesPerPass: Int
+        public var passes: Int
+        public var directory: String
+        /// Private buffer -> region rows, bytes per second (best pass).
+        public var intoRegionBytesPerSecond: Double
+        /// Region rows -> private buffer, bytes per second (best pass).
+        public var outOfRegionBytesPerSecond: Double
+        /// Private buffer -> private buffer, bytes per second (best pass).
+        public var memcpyBytesPerSecond: Double
+        /// intoRegion / memcpy.
+        public var intoRatio: Double
+        /// outOfRegion / memcpy.
+        public var outOfRatio: Double
+
+        enum CodingKeys: String, CodingKey {
+            case rows, passes, directory
+            case rowBytes = "row_bytes"
+            case bytesPerPass = "bytes_per_pass"
+            case intoRegionBytesPerSecond = "into_region_bytes_per_second"
+            case outOfRegionBytesPerSecond = "out_of_region_bytes_per_second"
+            case memcpyBytesPerSecond = "memcpy_bytes_per_second"
+            case intoRatio = "into_ratio"
+            case outOfRatio = "out_of_ratio"
+        }
+    }
+
+    /// Creates a private region (one worker slot of `rowBytes` per row) in `directory`,
+    /// runs the copies, checks every row arrived intact, removes the region.
+    public static func run(_ options: Options) throws -> Report {
+        precondition(options.problem() == nil, "options are validated by the caller")
+        let bytes = options.rows * options.rowBytes
+        let region = try SharedOffloadRegion(
+            instanceID: "spillway-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))",
+            numBlocks: options.rows, rank: nil, numWorkers: 1, cpuPageSize: options.rowBytes,
+            layout: .pageAligned, directory: options.directory)
+        defer { region.cleanup() }
+        let rows = region.createKVMemoryView()
+        let source = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
+        let target = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
+        defer {
+            source.deallocate()
+            target.deallocate()
+        }
+        // Fault every page in before timing and give each row a distinct payload.
+        PayloadGenerator.fill(UnsafeMutableRawBufferPointer(start: source, count: bytes), key: BlockKey(traceID: 7), kind: .random)
+        target.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let rowBytes = options.rowBytes
+
+        let clock = ContinuousClock()
+        func best(_ body: () -> Void) -> Duration {
+            var best = Duration.seconds(1_000_000)
+            for _ in 0..<options.passes {
+                let start = clock.now
+                body()
+                best = min(best, clock.now - start)
+            }
+            return best
+        }
+        // The reference first, then into and out of the region; same loop shape for all three.
+        let memcpyTime = best {
+            for row in 0..<options.rows {
+                (target + row * rowBytes).copyMemory(from: source + row * rowBytes, byteCount: rowBytes)
+            }
+        }
+        target.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let intoTime = best {
+            for row in 0..<options.rows {
+                rows[row].baseAddress!.copyMemory(from: source + row * rowBytes, byteCount: rowBytes)
+            }
+        }
+        let outTime = best {
+            for row in 0..<options.rows {
+                (target + row * rowBytes).copyMemory(from: rows[row].baseAddress!, byteCount: rowBytes)
+            }
+        }
+        guard PayloadGenerator.bytesEqual(
+            UnsafeRawBufferPointer(start: source, count: bytes), UnsafeRawBufferPointer(start: target, count: bytes))
+        else {
+            throw RegionBenchmarkError("rows read back from the region differ from those written: the region at \(region.path) is being written by another process")
+        }
+        func rate(_ duration: Duration) -> Double {
+            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            return seconds > 0 ? Double(bytes) / seconds : 0
+        }
+        let reference = rate(memcpyTime)
+        return Report(
+            rows: options.rows, rowBytes: rowBytes, bytesPerPass: bytes, passes: options.passes,
+            directory: options.directory, intoRegionBytesPerSecond: rate(intoTime),
+            outOfRegionBytesPerSecond: rate(outTime), memcpyBytesPerSecond: reference,
+            intoRatio: reference > 0 ? rate(intoTime) / reference : 0,
+            outOfRatio: reference > 0 ? rate(outTime) / reference : 0)
+    }
+}
+
+/// A region benchmark that could not run or whose copies did not verify.
+public struct RegionBenchmarkError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
