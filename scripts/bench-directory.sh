@@ -30,8 +30,8 @@ if [[ "${SPILLWAY_SKIP_BUILD:-0}" != 1 ]]; then
 fi
 bin=$(swift build -c release --show-bin-path)/spillway
 
-swift_json=$("$bin" replay --trace "$trace" --primary-blocks "$primary" --disk-blocks "$disk" \
-    --policy "$policy" --bench-repeat "$repeats" --bench-memory-blocks "$memory_blocks")
+swift_json=$("$bin" bench directory --trace "$trace" --primary-blocks "$primary" \
+    --disk-blocks "$disk" --policy "$policy" --repeats "$repeats" --memory-blocks "$memory_blocks")
 python_json=$(python3 "$root/scripts/lru_reference.py" "$trace" --primary-blocks "$primary" \
     --disk-blocks "$disk" --policy "$policy" --repeat "$(( repeats < 10 ? repeats : 10 ))")
 

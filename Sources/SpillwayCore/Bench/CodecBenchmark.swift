@@ -71,6 +71,10 @@ public enum CodecBenchmark {
             decoded.deallocate()
             scratch.deallocate()
         }
+        // Fault the output pages in before timing.
+        encoded.initializeMemory(as: UInt8.self, repeating: 0, count: bound * max(blocks, 1))
+        decoded.initializeMemory(as: UInt8.self, repeating: 0, count: max(payload.count, 1))
+        scratch.initializeMemory(as: UInt8.self, repeating: 0, count: blockBytes)
         var storedLengths = [Int](repeating: 0, count: blocks)
         var storedCodecs = [DiskCodec](repeating: codec, count: blocks)
         let clock = ContinuousClock()

@@ -9,7 +9,7 @@ public enum SweepChart {
     static let height = 540.0
     static let left = 80.0
     static let right = 250.0
-    static let top = 60.0
+    static let top = 70.0
     static let bottom = 70.0
     static let palette = [
         "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
@@ -27,7 +27,7 @@ public enum SweepChart {
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
         let xDomain: (Double, Double) =
-            logarithmic ? (minTotal / 1.2, maxTotal * 1.2) : (0, maxTotal * 1.05)
+            logarithmic ? (roundDown125(minTotal / 1.1), maxTotal * 1.2) : (0, maxTotal * 1.05)
         func x(_ value: Double) -> Double {
             if logarithmic {
                 return left + (log10(value) - log10(xDomain.0)) / (log10(xDomain.1) - log10(xDomain.0)) * plotWidth
@@ -43,7 +43,8 @@ public enum SweepChart {
         out.append(
             #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="13">"#)
         out.append(#"<rect x="0" y="0" width="\#(f(width))" height="\#(f(height))" fill="white"/>"#)
-        out.append(#"<text x="\#(f(left))" y="30" font-size="17" font-weight="bold">\#(escape(title))</text>"#)
+        out.append(#"<text x="\#(f(left))" y="26" font-size="17" font-weight="bold">\#(escape(title))</text>"#)
+        out.append(#"<text x="\#(f(left))" y="45" font-size="12" fill="rgb(85,85,85)">Solid: one primary size, disk capacity growing along the line. Dashed: primary capacity alone (disk 0).</text>"#)
 
         // Y grid, ticks and labels.
         let yStep = yMax <= 0.3 ? 0.05 : 0.1
@@ -97,6 +98,12 @@ public enum SweepChart {
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The largest 1-2-5 value (..., 100, 200, 500, 1000, ...) at or below `value`.
+    static func roundDown125(_ value: Double) -> Double {
+        let decade = pow(10, floor(log10(max(value, 1))))
+        return [5.0, 2.0, 1.0].map { $0 * decade }.first { $0 <= value } ?? decade
     }
 
     /// Tick values: 1-2-5 per decade (log), or about 6 round steps (linear).
