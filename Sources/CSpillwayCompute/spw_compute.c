@@ -3,6 +3,9 @@
 
 #include <lz4.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 // ---- CRC32C ---------------------------------------------------------------------------
 
@@ -121,7 +124,21 @@ void spw_shuffle(const void *src, void *dst, size_t length, size_t element_size)
     size_t count = length / element_size;
     if (element_size == 2) {
         uint8_t *lo = d, *hi = d + count;
-        for (size_t i = 0; i < count; i++) {
+        size_t i = 0;
+#if defined(__SSE2__)
+        // 16 elements (32 bytes) per step: mask/shift each 16-bit lane to its low or high
+        // byte, then pack the two halves with unsigned saturation (values are <= 255).
+        const __m128i low_mask = _mm_set1_epi16(0x00FF);
+        for (; i + 16 <= count; i += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(s + 2 * i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(s + 2 * i + 16));
+            __m128i even = _mm_packus_epi16(_mm_and_si128(a, low_mask), _mm_and_si128(b, low_mask));
+            __m128i odd = _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(b, 8));
+            _mm_storeu_si128((__m128i *)(lo + i), even);
+            _mm_storeu_si128((__m128i *)(hi + i), odd);
+        }
+#endif
+        for (; i < count; i++) {
             lo[i] = s[2 * i];
             hi[i] = s[2 * i + 1];
         }
@@ -137,7 +154,17 @@ void spw_unshuffle(const void *src, void *dst, size_t length, size_t element_siz
     size_t count = length / element_size;
     if (element_size == 2) {
         const uint8_t *lo = s, *hi = s + count;
-        for (size_t i = 0; i < count; i++) {
+        size_t i = 0;
+#if defined(__SSE2__)
+        // 16 elements per step: interleave 16 low bytes with 16 high bytes.
+        for (; i + 16 <= count; i += 16) {
+            __m128i l = _mm_loadu_si128((const __m128i *)(lo + i));
+            __m128i h = _mm_loadu_si128((const __m128i *)(hi + i));
+            _mm_storeu_si128((__m128i *)(d + 2 * i), _mm_unpacklo_epi8(l, h));
+            _mm_storeu_si128((__m128i *)(d + 2 * i + 16), _mm_unpackhi_epi8(l, h));
+        }
+#endif
+        for (; i < count; i++) {
             d[2 * i] = lo[i];
             d[2 * i + 1] = hi[i];
         }

@@ -16,7 +16,8 @@ struct BenchCodecCommand: ParsableCommand {
             Speeds are raw bytes per second; ratio = raw / stored bytes. Every block is \
             checked to decode to its original bytes.
 
-            --dump DIR writes each payload to DIR/payload-<kind>.bin so `lz4 -b1` can run on \
+            --dump DIR writes each payload to DIR/payload-<kind>.bin, and its block-wise \
+            byte-shuffled form to DIR/payload-<kind>.shuffled.bin, so `lz4 -b1` can run on \
             the same bytes (scripts/bench-codec.sh does this and prints the ratios).
 
             Example:
@@ -95,6 +96,9 @@ struct BenchCodecCommand: ParsableCommand {
                     let path = dump + "/payload-\(kind).bin"
                     try Data(bytes).write(to: URL(fileURLWithPath: path))
                     logger.info("wrote \(bytes.count) bytes to \(path)")
+                    let shuffledPath = dump + "/payload-\(kind).shuffled.bin"
+                    try Data(CodecBenchmark.shuffled(bytes, blockBytes: parsed.blockBytes))
+                        .write(to: URL(fileURLWithPath: shuffledPath))
                 }
             } catch {
                 throw CLIError("cannot write payloads to \(dump): \(error.localizedDescription) (check the path and permissions)")

@@ -1,5 +1,6 @@
 // Measures the disk tier's payload codecs (none, LZ4, shuffled LZ4) on generated payloads:
-// compress and decompress speed and ratio, through DiskCodec.encode/decode.
+// compress and decompress speed and ratio, through DiskCodec.encodePayload/decodePayload.
+import CSpillwayCompute
 
 /// Codec benchmark (design §5: compare with `lz4 -b1` on the same bytes; see
 /// scripts/bench-codec.sh).
@@ -52,6 +53,22 @@ public enum CodecBenchmark {
             }
         }
         return bytes
+    }
+
+    /// `payload` with every `blockBytes` block byte-shuffled as `lz4-shuffle` does before
+    /// LZ4 (2-byte elements; an odd last byte stays in place): what `lz4 -b1` must be given
+    /// to compare with the shuffled codec.
+    public static func shuffled(_ payload: [UInt8], blockBytes: Int) -> [UInt8] {
+        precondition(blockBytes > 0 && payload.count % blockBytes == 0)
+        var out = payload
+        payload.withUnsafeBytes { source in
+            out.withUnsafeMutableBytes { target in
+                for start in stride(from: 0, to: payload.count, by: blockBytes) {
+                    spw_shuffle(source.baseAddress! + start, target.baseAddress! + start, blockBytes & ~1, 2)
+                }
+            }
+        }
+        return out
     }
 
     /// Encodes then decodes every block of `payload` with `codec`, `passes` times, and
