@@ -1,6 +1,9 @@
 // The report, sweep and bench subcommands as real child processes of the built binary:
 // JSON with the documented keys, files written, exit codes for bad input, examples in --help.
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import SpillwayTesting
 import Testing
 
@@ -84,8 +87,10 @@ import Testing
     /// Setup: bench region in a tiny mode in /dev/shm. Checks: exit 0, JSON with the
     /// documented keys, positive rates, the region file removed.
     @Test func benchRegionTiny() throws {
-        let directory = try Self.scratch()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func benchFiles() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.contains("spillway-bench-") })
+        }
+        let before = try benchFiles()
         let result = try CLIProcess.run([
             "bench", "region", "--rows", "4", "--row-bytes", "64KiB", "--passes", "1", "--dir", "/dev/shm", "--json",
         ])
@@ -99,9 +104,7 @@ import Testing
         for key in ["into_region_bytes_per_second", "out_of_region_bytes_per_second", "memcpy_bytes_per_second"] {
             #expect((object[key] as? Double ?? 0) > 0, "\(key)")
         }
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter {
-            $0.contains("spillway-bench-\(result.pid)")
-        }
+        let leftovers = try benchFiles().subtracting(before)
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 

@@ -1,7 +1,7 @@
 // ReplayReport: JSON keys (and their order) stay exactly as documented for every combination
 // of optional groups; the table shows the key figures.
 import Foundation
-import SpillwayCore
+@testable import SpillwayCore
 import SpillwayTesting
 import Testing
 

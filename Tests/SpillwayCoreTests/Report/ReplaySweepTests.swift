@@ -1,6 +1,9 @@
 // ReplaySweep: the grid's CSV/JSON/SVG are produced and well-formed, hit rate grows with disk
 // capacity at fixed primary on the shared trace, and bad lists are refused with a message.
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import SpillwayCore
 import SpillwayTesting
 import Testing
