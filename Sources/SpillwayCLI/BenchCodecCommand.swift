@@ -8,7 +8,8 @@ import Spillway
 struct BenchCodecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codec",
-        abstract: "LZ4 compress/decompress speed and ratio per payload kind and codec (none, lz4, lz4-shuffle).",
+        abstract:
+            "LZ4 compress/decompress speed and ratio per payload kind and codec (none, lz4, lz4-shuffle).",
         discussion: """
             Generates --blocks blocks of --block-bytes for each payload kind (the deterministic \
             payloads replays write), then encodes and decodes every block through the disk \
@@ -57,12 +58,16 @@ struct BenchCodecCommand: ParsableCommand {
 
     func parsed() throws -> Parsed {
         guard let size = try? ByteSize.parse(blockBytes), size >= 1, size <= 64 << 20 else {
-            throw ValidationError("--block-bytes: '\(blockBytes)' must be a size from 1 byte to 64MiB (e.g. 262144, 256KiB)")
+            throw ValidationError(
+                "--block-bytes: '\(blockBytes)' must be a size from 1 byte to 64MiB (e.g. 262144, 256KiB)"
+            )
         }
         var kinds: [PayloadKind] = []
         for name in payloads.split(separator: ",", omittingEmptySubsequences: false) {
             guard let kind = PayloadKind(parsing: String(name)) else {
-                throw ValidationError("--payloads: '\(name)' is not a payload kind (random, bf16, zeros, mixed, mixed:F)")
+                throw ValidationError(
+                    "--payloads: '\(name)' is not a payload kind (random, bf16, zeros, mixed, mixed:F)"
+                )
             }
             kinds.append(kind)
         }
@@ -90,9 +95,11 @@ struct BenchCodecCommand: ParsableCommand {
         let parsed = try parsed()
         if let dump {
             do {
-                try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: dump, withIntermediateDirectories: true)
                 for kind in parsed.kinds {
-                    let bytes = CodecBenchmark.payload(kind: kind, blockBytes: parsed.blockBytes, blocks: blocks)
+                    let bytes = CodecBenchmark.payload(
+                        kind: kind, blockBytes: parsed.blockBytes, blocks: blocks)
                     let path = dump + "/payload-\(kind).bin"
                     try Data(bytes).write(to: URL(fileURLWithPath: path))
                     logger.info("wrote \(bytes.count) bytes to \(path)")
@@ -101,11 +108,14 @@ struct BenchCodecCommand: ParsableCommand {
                         .write(to: URL(fileURLWithPath: shuffledPath))
                 }
             } catch {
-                throw CLIError("cannot write payloads to \(dump): \(error.localizedDescription) (check the path and permissions)")
+                throw CLIError(
+                    "cannot write payloads to \(dump): \(error.localizedDescription) (check the path and permissions)"
+                )
             }
         }
         let report = CodecBenchmark.run(
-            kinds: parsed.kinds, codecs: parsed.codecs, blockBytes: parsed.blockBytes, blocks: blocks,
+            kinds: parsed.kinds, codecs: parsed.codecs, blockBytes: parsed.blockBytes,
+            blocks: blocks,
             passes: passes)
         if json {
             print(try BenchJSON.text(report))
@@ -116,7 +126,10 @@ struct BenchCodecCommand: ParsableCommand {
             print(
                 r.payload.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
                     + r.codec.padding(toLength: 11, withPad: " ", startingAt: 0)
-                    + String(format: " %6.3f  %14.0f  %16.0f", r.ratio, r.compressBytesPerSecond / 1_048_576, r.decompressBytesPerSecond / 1_048_576))
+                    + String(
+                        format: " %6.3f  %14.0f  %16.0f", r.ratio,
+                        r.compressBytesPerSecond / 1_048_576, r.decompressBytesPerSecond / 1_048_576
+                    ))
         }
     }
 }

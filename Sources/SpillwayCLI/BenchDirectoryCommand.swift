@@ -8,7 +8,8 @@ import Spillway
 struct BenchDirectoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "directory",
-        abstract: "Block operations per second of the block directory + tiering engine replaying a trace.",
+        abstract:
+            "Block operations per second of the block directory + tiering engine replaying a trace.",
         discussion: """
             Replays --trace --repeats times in simulation (no bytes move), each on a fresh \
             directory, and reports the best time; one block operation is one block reference \
@@ -38,17 +39,25 @@ struct BenchDirectoryCommand: ParsableCommand {
     @Option(help: "Replays timed (the best is reported).")
     var repeats: Int = 5
 
-    @Option(name: .customLong("memory-blocks"), help: "Also measure a directory of this many blocks (0: skip).")
+    @Option(
+        name: .customLong("memory-blocks"),
+        help: "Also measure a directory of this many blocks (0: skip).")
     var memoryBlocks: Int = 0
 
-    @Flag(help: "Print one JSON object on stdout (the default output is also JSON; kept for symmetry).")
+    @Flag(
+        help:
+            "Print one JSON object on stdout (the default output is also JSON; kept for symmetry).")
     var json = false
 
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
-        guard primaryBlocks >= 1 else { throw ValidationError("--primary-blocks must be >= 1 (got \(primaryBlocks))") }
-        guard diskBlocks >= 0 else { throw ValidationError("--disk-blocks must be >= 0 (got \(diskBlocks))") }
+        guard primaryBlocks >= 1 else {
+            throw ValidationError("--primary-blocks must be >= 1 (got \(primaryBlocks))")
+        }
+        guard diskBlocks >= 0 else {
+            throw ValidationError("--disk-blocks must be >= 0 (got \(diskBlocks))")
+        }
         guard primaryBlocks + diskBlocks <= 100_000_000 else {
             throw ValidationError("--primary-blocks + --disk-blocks must be <= 100000000")
         }
@@ -81,7 +90,9 @@ enum TraceFile {
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw CLIError("cannot read trace '\(path)': \(error.localizedDescription) (check the path and permissions)")
+            throw CLIError(
+                "cannot read trace '\(path)': \(error.localizedDescription) (check the path and permissions)"
+            )
         }
         do {
             return try MooncakeTrace.parse(bytes, skipBadLines: skipBadLines)

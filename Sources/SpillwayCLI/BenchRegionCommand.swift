@@ -7,7 +7,8 @@ import Spillway
 struct BenchRegionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "region",
-        abstract: "Row copy bandwidth into and out of a shared region, against memcpy between two private buffers.",
+        abstract:
+            "Row copy bandwidth into and out of a shared region, against memcpy between two private buffers.",
         discussion: """
             Creates a private region of --rows rows of --row-bytes in --dir (removed at the \
             end), then times three row-by-row copy loops of the same total size, best of \
@@ -23,7 +24,9 @@ struct BenchRegionCommand: ParsableCommand {
     @Option(help: "Rows in the region.")
     var rows: Int = 256
 
-    @Option(name: .customLong("row-bytes"), help: "Bytes per row (a multiple of 4096; units like 1MiB accepted).")
+    @Option(
+        name: .customLong("row-bytes"),
+        help: "Bytes per row (a multiple of 4096; units like 1MiB accepted).")
     var rowBytes: String = "1MiB"
 
     @Option(help: "Timed passes per copy direction (the best is reported).")
@@ -39,9 +42,11 @@ struct BenchRegionCommand: ParsableCommand {
 
     func options() throws -> RegionBenchmark.Options {
         guard let parsed = try? ByteSize.parse(rowBytes) else {
-            throw ValidationError("--row-bytes: '\(rowBytes)' is not a size (e.g. 262144, 256KiB, 1MiB)")
+            throw ValidationError(
+                "--row-bytes: '\(rowBytes)' is not a size (e.g. 262144, 256KiB, 1MiB)")
         }
-        return RegionBenchmark.Options(rows: rows, rowBytes: Int(parsed), passes: passes, directory: dir)
+        return RegionBenchmark.Options(
+            rows: rows, rowBytes: Int(parsed), passes: passes, directory: dir)
     }
 
     func validate() throws {
@@ -51,7 +56,9 @@ struct BenchRegionCommand: ParsableCommand {
     func run() throws {
         let logger = logging.bootstrap(label: "bench.region")
         let options = try options()
-        logger.info("bench region: \(options.rows) rows x \(options.rowBytes) bytes in \(options.directory), \(options.passes) passes")
+        logger.info(
+            "bench region: \(options.rows) rows x \(options.rowBytes) bytes in \(options.directory), \(options.passes) passes"
+        )
         let report: RegionBenchmark.Report
         do {
             report = try RegionBenchmark.run(options)
@@ -62,9 +69,18 @@ struct BenchRegionCommand: ParsableCommand {
             print(try BenchJSON.text(report))
         } else {
             let mib = 1_048_576.0
-            print(String(format: "into region   %8.0f MiB/s  (%.2fx memcpy)", report.intoRegionBytesPerSecond / mib, report.intoRatio))
-            print(String(format: "out of region %8.0f MiB/s  (%.2fx memcpy)", report.outOfRegionBytesPerSecond / mib, report.outOfRatio))
-            print(String(format: "memcpy        %8.0f MiB/s  (private -> private, same size)", report.memcpyBytesPerSecond / mib))
+            print(
+                String(
+                    format: "into region   %8.0f MiB/s  (%.2fx memcpy)",
+                    report.intoRegionBytesPerSecond / mib, report.intoRatio))
+            print(
+                String(
+                    format: "out of region %8.0f MiB/s  (%.2fx memcpy)",
+                    report.outOfRegionBytesPerSecond / mib, report.outOfRatio))
+            print(
+                String(
+                    format: "memcpy        %8.0f MiB/s  (private -> private, same size)",
+                    report.memcpyBytesPerSecond / mib))
         }
     }
 }

@@ -8,7 +8,9 @@ import Logging
 struct LogOptions: ParsableArguments {
     @Option(
         name: .customLong("log-level"),
-        help: "Log level on stderr: trace, debug, info, notice, warning, error, critical (default: $SPILLWAY_LOG_LEVEL or warning).")
+        help:
+            "Log level on stderr: trace, debug, info, notice, warning, error, critical (default: $SPILLWAY_LOG_LEVEL or warning)."
+    )
     var logLevel: Logger.Level?
 
     /// The level in effect.

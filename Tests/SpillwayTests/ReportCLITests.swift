@@ -1,11 +1,12 @@
 // The report, sweep and bench subcommands as real child processes of the built binary:
 // JSON with the documented keys, files written, exit codes for bad input, examples in --help.
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import SpillwayTesting
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite struct ReportCLITests {
     static func traceFile() throws -> String {
@@ -14,11 +15,15 @@ import Testing
     }
 
     static func jsonObject(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            "not a JSON object: \(text)")
     }
 
     static func scratch() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spillway-report-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spillway-report-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -28,12 +33,15 @@ import Testing
     /// baseline keys, primary-only 0.083437.
     @Test func replayReportTableAndBaselineJSON() throws {
         let trace = try Self.traceFile()
-        let table = try CLIProcess.run(["replay", "--trace", trace, "--primary-blocks", "1000", "--disk-blocks", "10000"])
+        let table = try CLIProcess.run([
+            "replay", "--trace", trace, "--primary-blocks", "1000", "--disk-blocks", "10000",
+        ])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("disk tier added") && table.stdout.contains("+35.04 points"))
         #expect(table.stdout.contains("43.39%"))
         let json = try CLIProcess.run([
-            "replay", "--trace", trace, "--primary-blocks", "1000", "--disk-blocks", "10000", "--json", "--baseline",
+            "replay", "--trace", trace, "--primary-blocks", "1000", "--disk-blocks", "10000",
+            "--json", "--baseline",
         ])
         #expect(json.status == 0, "\(json.stderr)")
         let object = try Self.jsonObject(json.stdout)
@@ -50,7 +58,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let out = directory + "/sweep"
         let result = try CLIProcess.run([
-            "replay", "--trace", try Self.traceFile(), "--sweep", "--primary-blocks-list", "500,1000",
+            "replay", "--trace", try Self.traceFile(), "--sweep", "--primary-blocks-list",
+            "500,1000",
             "--disk-blocks-list", "0,2000,5000", "--out-dir", out, "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -77,7 +86,8 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CLIProcess.run(
-            ["replay", "--trace", try Self.traceFile(), "--sweep", "--out-dir", directory + "/out"] + extra)
+            ["replay", "--trace", try Self.traceFile(), "--sweep", "--out-dir", directory + "/out"]
+                + extra)
         #expect(result.status == 64, "stderr: \(result.stderr)")
         #expect(result.stderr.contains(flag), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
@@ -88,20 +98,30 @@ import Testing
     /// documented keys, positive rates, the region file removed.
     @Test func benchRegionTiny() throws {
         func benchFiles() throws -> Set<String> {
-            Set(try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.contains("spillway-bench-") })
+            Set(
+                try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter {
+                    $0.contains("spillway-bench-")
+                })
         }
         let before = try benchFiles()
         let result = try CLIProcess.run([
-            "bench", "region", "--rows", "4", "--row-bytes", "64KiB", "--passes", "1", "--dir", "/dev/shm", "--json",
+            "bench", "region", "--rows", "4", "--row-bytes", "64KiB", "--passes", "1", "--dir",
+            "/dev/shm", "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try Self.jsonObject(result.stdout)
-        #expect(Set(object.keys) == [
-            "rows", "row_bytes", "bytes_per_pass", "passes", "directory", "into_region_bytes_per_second",
-            "out_of_region_bytes_per_second", "memcpy_bytes_per_second", "into_ratio", "out_of_ratio",
-        ])
+        #expect(
+            Set(object.keys) == [
+                "rows", "row_bytes", "bytes_per_pass", "passes", "directory",
+                "into_region_bytes_per_second",
+                "out_of_region_bytes_per_second", "memcpy_bytes_per_second", "into_ratio",
+                "out_of_ratio",
+            ])
         #expect(object["bytes_per_pass"] as? Int == 4 * 65536)
-        for key in ["into_region_bytes_per_second", "out_of_region_bytes_per_second", "memcpy_bytes_per_second"] {
+        for key in [
+            "into_region_bytes_per_second", "out_of_region_bytes_per_second",
+            "memcpy_bytes_per_second",
+        ] {
             #expect((object[key] as? Double ?? 0) > 0, "\(key)")
         }
         let leftovers = try benchFiles().subtracting(before)
@@ -115,7 +135,8 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CLIProcess.run([
-            "bench", "codec", "--block-bytes", "16KiB", "--blocks", "2", "--passes", "1", "--dump", directory, "--json",
+            "bench", "codec", "--block-bytes", "16KiB", "--blocks", "2", "--passes", "1", "--dump",
+            directory, "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try Self.jsonObject(result.stdout)
@@ -123,13 +144,17 @@ import Testing
         let results = try #require(object["results"] as? [[String: Any]])
         #expect(results.count == 4 * 3)
         for entry in results {
-            #expect(Set(entry.keys) == [
-                "payload", "codec", "raw_bytes", "stored_bytes", "ratio", "compress_bytes_per_second",
-                "decompress_bytes_per_second",
-            ])
+            #expect(
+                Set(entry.keys) == [
+                    "payload", "codec", "raw_bytes", "stored_bytes", "ratio",
+                    "compress_bytes_per_second",
+                    "decompress_bytes_per_second",
+                ])
         }
         for kind in ["bf16", "random", "mixed", "zeros"] {
-            let size = try FileManager.default.attributesOfItem(atPath: directory + "/payload-\(kind).bin")[.size] as? Int
+            let size =
+                try FileManager.default.attributesOfItem(
+                    atPath: directory + "/payload-\(kind).bin")[.size] as? Int
             #expect(size == 2 * 16384, "\(kind)")
         }
     }
@@ -138,23 +163,32 @@ import Testing
     /// documented keys, counters equal to the expected file's 1000/10000 configuration.
     @Test func benchDirectoryTiny() throws {
         let result = try CLIProcess.run([
-            "bench", "directory", "--trace", try Self.traceFile(), "--primary-blocks", "1000", "--disk-blocks", "10000",
+            "bench", "directory", "--trace", try Self.traceFile(), "--primary-blocks", "1000",
+            "--disk-blocks", "10000",
             "--repeats", "1", "--memory-blocks", "10000",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try Self.jsonObject(result.stdout)
-        #expect(Set(object.keys) == ["block_operations", "seconds", "block_ops_per_second", "repeats", "counters", "memory"])
+        #expect(
+            Set(object.keys) == [
+                "block_operations", "seconds", "block_ops_per_second", "repeats", "counters",
+                "memory",
+            ])
         let counters = try #require(object["counters"] as? [String: Any])
         #expect("\(counters["hit_rate"]!)" == "0.433855")
         #expect(object["block_operations"] as? Int == 121877)
         let memory = try #require(object["memory"] as? [String: Any])
         #expect(memory["blocks"] as? Int == 10000)
-        let bad = try CLIProcess.run(["bench", "directory", "--trace", try Self.traceFile(), "--repeats", "0"])
+        let bad = try CLIProcess.run([
+            "bench", "directory", "--trace", try Self.traceFile(), "--repeats", "0",
+        ])
         #expect(bad.status == 64 && bad.stderr.contains("--repeats"))
     }
 
     /// Every subcommand this suite covers explains itself with an example in --help.
-    @Test(arguments: [["replay"], ["bench", "region"], ["bench", "codec"], ["bench", "directory"]])
+    @Test(arguments: [
+        ["replay"], ["bench", "region"], ["bench", "codec"], ["bench", "directory"],
+    ])
     func helpHasAnExample(command: [String]) throws {
         let result = try CLIProcess.run(command + ["--help"])
         #expect(result.status == 0)

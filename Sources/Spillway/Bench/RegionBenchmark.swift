@@ -28,8 +28,10 @@ public enum RegionBenchmark {
                 return "--row-bytes must be a positive multiple of 4096 (got \(rowBytes))"
             }
             if passes < 1 { return "--passes must be >= 1 (got \(passes))" }
-            if rows.multipliedReportingOverflow(by: rowBytes).overflow || rows * rowBytes > 64 << 30 {
-                return "--rows x --row-bytes must be <= 64 GiB (three buffers of that size are mapped)"
+            if rows.multipliedReportingOverflow(by: rowBytes).overflow || rows * rowBytes > 64 << 30
+            {
+                return
+                    "--rows x --row-bytes must be <= 64 GiB (three buffers of that size are mapped)"
             }
             return nil
         }
@@ -71,7 +73,8 @@ public enum RegionBenchmark {
         precondition(options.problem() == nil, "options are validated by the caller")
         let bytes = options.rows * options.rowBytes
         let region = try SharedOffloadRegion(
-            instanceID: "spillway-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))",
+            instanceID:
+                "spillway-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))",
             numBlocks: options.rows, rank: nil, numWorkers: 1, cpuPageSize: options.rowBytes,
             layout: .pageAligned, directory: options.directory)
         defer { region.cleanup() }
@@ -83,7 +86,9 @@ public enum RegionBenchmark {
             target.deallocate()
         }
         // Fault every page in before timing and give each row a distinct payload.
-        PayloadGenerator.fill(UnsafeMutableRawBufferPointer(start: source, count: bytes), key: BlockKey(traceID: 7), kind: .random)
+        PayloadGenerator.fill(
+            UnsafeMutableRawBufferPointer(start: source, count: bytes), key: BlockKey(traceID: 7),
+            kind: .random)
         target.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         let rowBytes = options.rowBytes
 
@@ -99,30 +104,44 @@ public enum RegionBenchmark {
         var intoTime = memcpyTime
         var outTime = memcpyTime
         for _ in 0..<options.passes {
-            memcpyTime = min(memcpyTime, timed {
-                for row in 0..<options.rows {
-                    (target + row * rowBytes).copyMemory(from: source + row * rowBytes, byteCount: rowBytes)
-                }
-            })
+            memcpyTime = min(
+                memcpyTime,
+                timed {
+                    for row in 0..<options.rows {
+                        (target + row * rowBytes).copyMemory(
+                            from: source + row * rowBytes, byteCount: rowBytes)
+                    }
+                })
             target.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-            intoTime = min(intoTime, timed {
-                for row in 0..<options.rows {
-                    rows[row].baseAddress!.copyMemory(from: source + row * rowBytes, byteCount: rowBytes)
-                }
-            })
-            outTime = min(outTime, timed {
-                for row in 0..<options.rows {
-                    (target + row * rowBytes).copyMemory(from: rows[row].baseAddress!, byteCount: rowBytes)
-                }
-            })
+            intoTime = min(
+                intoTime,
+                timed {
+                    for row in 0..<options.rows {
+                        rows[row].baseAddress!.copyMemory(
+                            from: source + row * rowBytes, byteCount: rowBytes)
+                    }
+                })
+            outTime = min(
+                outTime,
+                timed {
+                    for row in 0..<options.rows {
+                        (target + row * rowBytes).copyMemory(
+                            from: rows[row].baseAddress!, byteCount: rowBytes)
+                    }
+                })
         }
-        guard PayloadGenerator.bytesEqual(
-            UnsafeRawBufferPointer(start: source, count: bytes), UnsafeRawBufferPointer(start: target, count: bytes))
+        guard
+            PayloadGenerator.bytesEqual(
+                UnsafeRawBufferPointer(start: source, count: bytes),
+                UnsafeRawBufferPointer(start: target, count: bytes))
         else {
-            throw RegionBenchmarkError("rows read back from the region differ from those written: the region at \(region.path) is being written by another process")
+            throw RegionBenchmarkError(
+                "rows read back from the region differ from those written: the region at \(region.path) is being written by another process"
+            )
         }
         func rate(_ duration: Duration) -> Double {
-            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            let seconds =
+                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
             return seconds > 0 ? Double(bytes) / seconds : 0
         }
         let reference = rate(memcpyTime)

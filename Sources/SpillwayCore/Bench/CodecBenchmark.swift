@@ -48,7 +48,8 @@ public enum CodecBenchmark {
         bytes.withUnsafeMutableBytes { buffer in
             for block in 0..<blocks {
                 PayloadGenerator.fill(
-                    UnsafeMutableRawBufferPointer(rebasing: buffer[(block * blockBytes)..<((block + 1) * blockBytes)]),
+                    UnsafeMutableRawBufferPointer(
+                        rebasing: buffer[(block * blockBytes)..<((block + 1) * blockBytes)]),
                     key: BlockKey(traceID: UInt64(block)), kind: kind)
             }
         }
@@ -64,7 +65,9 @@ public enum CodecBenchmark {
         payload.withUnsafeBytes { source in
             out.withUnsafeMutableBytes { target in
                 for start in stride(from: 0, to: payload.count, by: blockBytes) {
-                    spw_shuffle(source.baseAddress! + start, target.baseAddress! + start, blockBytes & ~1, 2)
+                    spw_shuffle(
+                        source.baseAddress! + start, target.baseAddress! + start, blockBytes & ~1, 2
+                    )
                 }
             }
         }
@@ -80,8 +83,10 @@ public enum CodecBenchmark {
         precondition(blockBytes > 0 && payload.count % blockBytes == 0 && passes >= 1)
         let blocks = payload.count / blockBytes
         let bound = DiskCodec.encodedBound(rawLength: blockBytes)
-        let encoded = UnsafeMutableRawPointer.allocate(byteCount: bound * max(blocks, 1), alignment: 64)
-        let decoded = UnsafeMutableRawPointer.allocate(byteCount: max(payload.count, 1), alignment: 64)
+        let encoded = UnsafeMutableRawPointer.allocate(
+            byteCount: bound * max(blocks, 1), alignment: 64)
+        let decoded = UnsafeMutableRawPointer.allocate(
+            byteCount: max(payload.count, 1), alignment: 64)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 64)
         defer {
             encoded.deallocate()
@@ -105,7 +110,8 @@ public enum CodecBenchmark {
                     let input = base + block * blockBytes
                     let output = encoded + block * bound
                     var length = codec.encodePayload(
-                        input, rawLength: blockBytes, into: output, capacity: bound, scratch: scratch)
+                        input, rawLength: blockBytes, into: output, capacity: bound,
+                        scratch: scratch)
                     if length == 0 {
                         // `none` (or LZ4 refusing, impossible at the bound): stored raw, as the tier does.
                         output.copyMemory(from: input, byteCount: blockBytes)
@@ -121,7 +127,8 @@ public enum CodecBenchmark {
                 for block in 0..<blocks {
                     let stored = storedLengths[block]
                     let ok = storedCodecs[block].decodePayload(
-                        encoded + block * bound, storedLength: stored, into: decoded + block * blockBytes,
+                        encoded + block * bound, storedLength: stored,
+                        into: decoded + block * blockBytes,
                         rawLength: blockBytes, scratch: scratch)
                     precondition(ok, "block \(block) did not decode (\(codec), \(payloadName))")
                 }
@@ -147,21 +154,25 @@ public enum CodecBenchmark {
         for kind in kinds {
             let bytes = payload(kind: kind, blockBytes: blockBytes, blocks: blocks)
             for codec in codecs {
-                results.append(measure(
-                    payload: bytes, payloadName: kind.description, codec: codec, blockBytes: blockBytes,
-                    passes: passes))
+                results.append(
+                    measure(
+                        payload: bytes, payloadName: kind.description, codec: codec,
+                        blockBytes: blockBytes,
+                        passes: passes))
             }
         }
         return Report(blockBytes: blockBytes, blocks: blocks, passes: passes, results: results)
     }
 
     static func rate(_ bytes: Int, _ duration: Duration) -> Double {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds =
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return seconds > 0 ? Double(bytes) / seconds : 0
     }
 
     static func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
         PayloadGenerator.bytesEqual(
-            UnsafeRawBufferPointer(start: a, count: count), UnsafeRawBufferPointer(start: b, count: count))
+            UnsafeRawBufferPointer(start: a, count: count),
+            UnsafeRawBufferPointer(start: b, count: count))
     }
 }

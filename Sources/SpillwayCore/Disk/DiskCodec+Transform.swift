@@ -48,7 +48,8 @@ extension DiskCodec {
                 payload, destination, Int32(storedLength), Int32(rawLength))
             return Int(decoded) == rawLength
         case .lz4Shuffle2:
-            let decoded = spw_lz4_decompress(payload, scratch, Int32(storedLength), Int32(rawLength))
+            let decoded = spw_lz4_decompress(
+                payload, scratch, Int32(storedLength), Int32(rawLength))
             guard Int(decoded) == rawLength else { return false }
             let even = rawLength & ~1
             spw_unshuffle(scratch, destination, even, 2)

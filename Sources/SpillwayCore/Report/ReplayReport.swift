@@ -115,45 +115,66 @@ public struct ReplayReport: Sendable {
     public func tableText() -> String {
         let c = counters
         var sections: [(String, [(String, String)])] = []
-        sections.append((
-            "configuration",
-            [
-                ("policy", c.policy.rawValue), ("primary capacity", "\(c.primaryBlocks) blocks"),
-                ("disk capacity", "\(c.diskBlocks) blocks"),
-                ("requests", "\(c.requests)"), ("block references", "\(c.blocks)"),
-            ]
-        ))
+        sections.append(
+            (
+                "configuration",
+                [
+                    ("policy", c.policy.rawValue),
+                    ("primary capacity", "\(c.primaryBlocks) blocks"),
+                    ("disk capacity", "\(c.diskBlocks) blocks"),
+                    ("requests", "\(c.requests)"), ("block references", "\(c.blocks)"),
+                ]
+            ))
         var hits: [(String, String)] = [
-            ("hit rate", Self.percent(c.hitRate) + "  (" + Self.decimals6(c.hitRate) + "; \(c.hitPrimary + c.hitDisk) of \(c.blocks) block references)"),
+            (
+                "hit rate",
+                Self.percent(c.hitRate) + "  (" + Self.decimals6(c.hitRate)
+                    + "; \(c.hitPrimary + c.hitDisk) of \(c.blocks) block references)"
+            ),
             ("  from primary", Self.share(c.hitPrimary, of: c.blocks)),
             ("  from disk", Self.share(c.hitDisk, of: c.blocks)),
             ("  miss", Self.share(c.miss, of: c.blocks)),
         ]
         if let primaryOnly, let added = diskAddedHitRate {
-            hits.append(("primary-only hit rate", Self.percent(primaryOnly.hitRate) + "  (same \(c.primaryBlocks) primary blocks, disk 0)"))
-            hits.append((
-                "disk tier added",
-                (added >= 0 ? "+" : "") + String(format: "%.2f", added * 100)
-                    + " points of hit rate"
-                    + (primaryOnly.hitRate > 0 ? String(format: " (%.2fx the primary-only hits)", c.hitRate / primaryOnly.hitRate) : "")
-            ))
+            hits.append(
+                (
+                    "primary-only hit rate",
+                    Self.percent(primaryOnly.hitRate)
+                        + "  (same \(c.primaryBlocks) primary blocks, disk 0)"
+                ))
+            hits.append(
+                (
+                    "disk tier added",
+                    (added >= 0 ? "+" : "") + String(format: "%.2f", added * 100)
+                        + " points of hit rate"
+                        + (primaryOnly.hitRate > 0
+                            ? String(
+                                format: " (%.2fx the primary-only hits)",
+                                c.hitRate / primaryOnly.hitRate) : "")
+                ))
         }
         sections.append(("hits", hits))
         var moves: [(String, String)] = [
             ("stored", "\(c.stored)"), ("store skipped", "\(c.storeSkipped)"),
             ("disk writes", "\(c.diskWrites)"), ("disk reads (promotions)", "\(c.diskReads)"),
-            ("primary evictions", "\(c.primaryEvictions)"), ("disk evictions", "\(c.diskEvictions)"),
+            ("primary evictions", "\(c.primaryEvictions)"),
+            ("disk evictions", "\(c.diskEvictions)"),
             ("promote failed", "\(c.promoteFailed)"),
             ("resident primary", "\(c.residentPrimary)"), ("resident disk", "\(c.residentDisk)"),
         ]
         if c.diskReadFailures != 0 { moves.append(("disk read failures", "\(c.diskReadFailures)")) }
-        if c.diskWriteFailures != 0 { moves.append(("disk write failures", "\(c.diskWriteFailures)")) }
+        if c.diskWriteFailures != 0 {
+            moves.append(("disk write failures", "\(c.diskWriteFailures)"))
+        }
         if let skippedLines {
             let list = skippedLines.prefix(10).map(String.init).joined(separator: ", ")
-            moves.append((
-                "skipped lines",
-                skippedLines.isEmpty ? "0" : "\(skippedLines.count) (lines \(list)\(skippedLines.count > 10 ? ", ..." : ""))"
-            ))
+            moves.append(
+                (
+                    "skipped lines",
+                    skippedLines.isEmpty
+                        ? "0"
+                        : "\(skippedLines.count) (lines \(list)\(skippedLines.count > 10 ? ", ..." : ""))"
+                ))
         }
         sections.append(("block movements", moves))
         if let data {
@@ -161,17 +182,21 @@ public struct ReplayReport: Sendable {
                 ("bytes written", Self.bytes(data.bytesWritten)),
                 ("bytes read", Self.bytes(data.bytesRead)),
                 ("elapsed", String(format: "%.3f s", data.elapsedSeconds)),
-                ("throughput", String(format: "%.1f MiB/s (written + read)", data.bytesPerSecond / 1_048_576)),
+                (
+                    "throughput",
+                    String(format: "%.1f MiB/s (written + read)", data.bytesPerSecond / 1_048_576)
+                ),
                 ("verify failures", "\(data.verifyFailures)"),
             ]
             if let l = data.loadLatency {
                 rows.append(("loads timed", "\(l.count)"))
-                rows.append((
-                    "load latency",
-                    "p50 \(Self.duration(l.p50Nanoseconds))  p90 \(Self.duration(l.p90Nanoseconds))  "
-                        + "p99 \(Self.duration(l.p99Nanoseconds))  p99.9 \(Self.duration(l.p999Nanoseconds))  "
-                        + "max \(Self.duration(l.maxNanoseconds))"
-                ))
+                rows.append(
+                    (
+                        "load latency",
+                        "p50 \(Self.duration(l.p50Nanoseconds))  p90 \(Self.duration(l.p90Nanoseconds))  "
+                            + "p99 \(Self.duration(l.p99Nanoseconds))  p99.9 \(Self.duration(l.p999Nanoseconds))  "
+                            + "max \(Self.duration(l.maxNanoseconds))"
+                    ))
             }
             sections.append(("data", rows))
         }
@@ -182,7 +207,9 @@ public struct ReplayReport: Sendable {
             if !lines.isEmpty { lines.append("") }
             lines.append(title)
             for (name, value) in rows {
-                lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+                lines.append(
+                    "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value
+                )
             }
         }
         return lines.joined(separator: "\n")
@@ -191,7 +218,8 @@ public struct ReplayReport: Sendable {
     static func percent(_ rate: Double) -> String { String(format: "%.2f%%", rate * 100) }
 
     static func share(_ count: Int, of total: Int) -> String {
-        "\(count)" + (total > 0 ? String(format: "  (%.2f%%)", Double(count) / Double(total) * 100) : "")
+        "\(count)"
+            + (total > 0 ? String(format: "  (%.2f%%)", Double(count) / Double(total) * 100) : "")
     }
 
     static func bytes(_ count: UInt64) -> String {
@@ -202,7 +230,8 @@ public struct ReplayReport: Sendable {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(count) B" : String(format: "%.2f ", value) + units[unit] + " (\(count) bytes)"
+        return unit == 0
+            ? "\(count) B" : String(format: "%.2f ", value) + units[unit] + " (\(count) bytes)"
     }
 
     static func duration(_ nanoseconds: UInt64) -> String {

@@ -59,7 +59,9 @@ public struct ReplaySweep: Sendable {
         self.points = points
     }
 
-    static func replay(_ requests: [TraceRequest], primary: Int, disk: Int, policy: TieringPolicy) -> ReplayCounters {
+    static func replay(_ requests: [TraceRequest], primary: Int, disk: Int, policy: TieringPolicy)
+        -> ReplayCounters
+    {
         let engine = ReplayEngine(primaryBlocks: primary, diskBlocks: disk, policy: policy)
         engine.replay(requests)
         return engine.counters
@@ -72,19 +74,22 @@ public struct ReplaySweep: Sendable {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw SweepListError("\(name) is empty: give comma-separated block counts, e.g. 250,500,1000")
+            throw SweepListError(
+                "\(name) is empty: give comma-separated block counts, e.g. 250,500,1000")
         }
         var values: [Int] = []
         for part in parts {
             guard let value = parseCount(part) else {
                 throw SweepListError(
-                    "\(name): '\(part)' is not a block count (use whole numbers like 500, 2k or 1m, separated by commas)")
+                    "\(name): '\(part)' is not a block count (use whole numbers like 500, 2k or 1m, separated by commas)"
+                )
             }
             guard value >= minimum else {
                 throw SweepListError("\(name): \(value) is below the minimum of \(minimum) blocks")
             }
             guard value <= 50_000_000 else {
-                throw SweepListError("\(name): \(value) is above 50000000 blocks (the directory is preallocated)")
+                throw SweepListError(
+                    "\(name): \(value) is above 50000000 blocks (the directory is preallocated)")
             }
             guard !values.contains(value) else {
                 throw SweepListError("\(name): \(value) is listed twice")
@@ -97,8 +102,13 @@ public struct ReplaySweep: Sendable {
     static func parseCount(_ text: String) -> Int? {
         var digits = text.replacingOccurrences(of: "_", with: "").lowercased()
         var multiplier = 1
-        if digits.hasSuffix("k") { multiplier = 1_000; digits.removeLast() }
-        else if digits.hasSuffix("m") { multiplier = 1_000_000; digits.removeLast() }
+        if digits.hasSuffix("k") {
+            multiplier = 1_000
+            digits.removeLast()
+        } else if digits.hasSuffix("m") {
+            multiplier = 1_000_000
+            digits.removeLast()
+        }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
             let value = Int(digits)
         else { return nil }
@@ -113,13 +123,17 @@ public struct ReplaySweep: Sendable {
         var lines = [Self.csvColumns.joined(separator: ",")]
         for point in points {
             let c = point.counters
-            lines.append([
-                "\(c.primaryBlocks)", "\(c.diskBlocks)", "\(point.totalBlocks)", c.policy.rawValue,
-                "\(c.requests)", "\(c.blocks)", "\(c.hitPrimary)", "\(c.hitDisk)", "\(c.miss)",
-                ReplayReport.decimals6(c.hitRate), ReplayReport.decimals6(point.primaryOnlyHitRate),
-                ReplayReport.decimals6(point.diskAddedHitRate), "\(c.diskWrites)", "\(c.diskReads)",
-                "\(c.primaryEvictions)", "\(c.diskEvictions)",
-            ].joined(separator: ","))
+            lines.append(
+                [
+                    "\(c.primaryBlocks)", "\(c.diskBlocks)", "\(point.totalBlocks)",
+                    c.policy.rawValue,
+                    "\(c.requests)", "\(c.blocks)", "\(c.hitPrimary)", "\(c.hitDisk)", "\(c.miss)",
+                    ReplayReport.decimals6(c.hitRate),
+                    ReplayReport.decimals6(point.primaryOnlyHitRate),
+                    ReplayReport.decimals6(point.diskAddedHitRate), "\(c.diskWrites)",
+                    "\(c.diskReads)",
+                    "\(c.primaryEvictions)", "\(c.diskEvictions)",
+                ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -148,7 +162,8 @@ public struct ReplaySweep: Sendable {
         let header = ["primary \\ disk"] + diskBlocksList.map { "\($0)" }
         var rows = [header]
         for (index, primary) in primaryBlocksList.enumerated() {
-            let slice = points[(index * diskBlocksList.count)..<((index + 1) * diskBlocksList.count)]
+            let slice = points[
+                (index * diskBlocksList.count)..<((index + 1) * diskBlocksList.count)]
             rows.append(["\(primary)"] + slice.map { String(format: "%.2f%%", $0.hitRate * 100) })
         }
         let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }

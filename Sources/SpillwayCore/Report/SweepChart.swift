@@ -30,7 +30,8 @@ public enum SweepChart {
             logarithmic ? (roundDown125(minTotal / 1.1), maxTotal * 1.2) : (0, maxTotal * 1.05)
         func x(_ value: Double) -> Double {
             if logarithmic {
-                return left + (log10(value) - log10(xDomain.0)) / (log10(xDomain.1) - log10(xDomain.0)) * plotWidth
+                return left + (log10(value) - log10(xDomain.0))
+                    / (log10(xDomain.1) - log10(xDomain.0)) * plotWidth
             }
             return left + (value - xDomain.0) / (xDomain.1 - xDomain.0) * plotWidth
         }
@@ -41,60 +42,106 @@ public enum SweepChart {
         var out: [String] = []
         out.append(#"<?xml version="1.0" encoding="UTF-8"?>"#)
         out.append(
-            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="13">"#)
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="13">"#
+        )
         out.append(#"<rect x="0" y="0" width="\#(f(width))" height="\#(f(height))" fill="white"/>"#)
-        out.append(#"<text x="\#(f(left))" y="26" font-size="17" font-weight="bold">\#(escape(title))</text>"#)
-        out.append(#"<text x="\#(f(left))" y="45" font-size="12" fill="rgb(85,85,85)">Solid: one primary size, disk capacity growing along the line. Dashed: primary capacity alone (disk 0).</text>"#)
+        out.append(
+            #"<text x="\#(f(left))" y="26" font-size="17" font-weight="bold">\#(escape(title))</text>"#
+        )
+        out.append(
+            #"<text x="\#(f(left))" y="45" font-size="12" fill="rgb(85,85,85)">Solid: one primary size, disk capacity growing along the line. Dashed: primary capacity alone (disk 0).</text>"#
+        )
 
         // Y grid, ticks and labels.
         let yStep = yMax <= 0.3 ? 0.05 : 0.1
         var tick = 0.0
         while tick <= yMax + 1e-9 {
             let ty = y(tick)
-            out.append(#"<line x1="\#(f(left))" y1="\#(f(ty))" x2="\#(f(left + plotWidth))" y2="\#(f(ty))" stroke="rgb(229,229,229)" stroke-width="1"/>"#)
-            out.append(#"<line x1="\#(f(left - 5))" y1="\#(f(ty))" x2="\#(f(left))" y2="\#(f(ty))" stroke="black" stroke-width="1"/>"#)
-            out.append(#"<text x="\#(f(left - 8))" y="\#(f(ty + 4))" text-anchor="end">\#(Int((tick * 100).rounded()))%</text>"#)
+            out.append(
+                #"<line x1="\#(f(left))" y1="\#(f(ty))" x2="\#(f(left + plotWidth))" y2="\#(f(ty))" stroke="rgb(229,229,229)" stroke-width="1"/>"#
+            )
+            out.append(
+                #"<line x1="\#(f(left - 5))" y1="\#(f(ty))" x2="\#(f(left))" y2="\#(f(ty))" stroke="black" stroke-width="1"/>"#
+            )
+            out.append(
+                #"<text x="\#(f(left - 8))" y="\#(f(ty + 4))" text-anchor="end">\#(Int((tick * 100).rounded()))%</text>"#
+            )
             tick += yStep
         }
         // X ticks.
         for value in xTicks(domain: xDomain, logarithmic: logarithmic) {
             let tx = x(value)
-            out.append(#"<line x1="\#(f(tx))" y1="\#(f(top))" x2="\#(f(tx))" y2="\#(f(top + plotHeight))" stroke="rgb(240,240,240)" stroke-width="1"/>"#)
-            out.append(#"<line x1="\#(f(tx))" y1="\#(f(top + plotHeight))" x2="\#(f(tx))" y2="\#(f(top + plotHeight + 5))" stroke="black" stroke-width="1"/>"#)
-            out.append(#"<text x="\#(f(tx))" y="\#(f(top + plotHeight + 20))" text-anchor="middle">\#(countLabel(value))</text>"#)
+            out.append(
+                #"<line x1="\#(f(tx))" y1="\#(f(top))" x2="\#(f(tx))" y2="\#(f(top + plotHeight))" stroke="rgb(240,240,240)" stroke-width="1"/>"#
+            )
+            out.append(
+                #"<line x1="\#(f(tx))" y1="\#(f(top + plotHeight))" x2="\#(f(tx))" y2="\#(f(top + plotHeight + 5))" stroke="black" stroke-width="1"/>"#
+            )
+            out.append(
+                #"<text x="\#(f(tx))" y="\#(f(top + plotHeight + 20))" text-anchor="middle">\#(countLabel(value))</text>"#
+            )
         }
         // Axes and labels.
-        out.append(#"<line x1="\#(f(left))" y1="\#(f(top + plotHeight))" x2="\#(f(left + plotWidth))" y2="\#(f(top + plotHeight))" stroke="black" stroke-width="1.5"/>"#)
-        out.append(#"<line x1="\#(f(left))" y1="\#(f(top))" x2="\#(f(left))" y2="\#(f(top + plotHeight))" stroke="black" stroke-width="1.5"/>"#)
-        out.append(#"<text x="\#(f(left + plotWidth / 2))" y="\#(f(height - 22))" text-anchor="middle">total capacity: primary + disk blocks\#(logarithmic ? " (log scale)" : "")</text>"#)
-        out.append(#"<text x="22" y="\#(f(top + plotHeight / 2))" text-anchor="middle" transform="rotate(-90 22 \#(f(top + plotHeight / 2)))">hit rate (block references served)</text>"#)
+        out.append(
+            #"<line x1="\#(f(left))" y1="\#(f(top + plotHeight))" x2="\#(f(left + plotWidth))" y2="\#(f(top + plotHeight))" stroke="black" stroke-width="1.5"/>"#
+        )
+        out.append(
+            #"<line x1="\#(f(left))" y1="\#(f(top))" x2="\#(f(left))" y2="\#(f(top + plotHeight))" stroke="black" stroke-width="1.5"/>"#
+        )
+        out.append(
+            #"<text x="\#(f(left + plotWidth / 2))" y="\#(f(height - 22))" text-anchor="middle">total capacity: primary + disk blocks\#(logarithmic ? " (log scale)" : "")</text>"#
+        )
+        out.append(
+            #"<text x="22" y="\#(f(top + plotHeight / 2))" text-anchor="middle" transform="rotate(-90 22 \#(f(top + plotHeight / 2)))">hit rate (block references served)</text>"#
+        )
 
         // The primary-only reference: disk-0 points of every primary capacity, when present.
-        let primaryOnly = sweep.points.filter { $0.diskBlocks == 0 }.sorted { $0.totalBlocks < $1.totalBlocks }
+        let primaryOnly = sweep.points.filter { $0.diskBlocks == 0 }.sorted {
+            $0.totalBlocks < $1.totalBlocks
+        }
         var legend: [(label: String, color: String, dashed: Bool)] = []
         if primaryOnly.count >= 2 {
-            let path = primaryOnly.map { "\(f(x(Double(max($0.totalBlocks, 1))))),\(f(y($0.hitRate)))" }.joined(separator: " ")
-            out.append(#"<polyline points="\#(path)" fill="none" stroke="rgb(119,119,119)" stroke-width="2" stroke-dasharray="6 4"/>"#)
+            let path = primaryOnly.map {
+                "\(f(x(Double(max($0.totalBlocks, 1))))),\(f(y($0.hitRate)))"
+            }.joined(separator: " ")
+            out.append(
+                #"<polyline points="\#(path)" fill="none" stroke="rgb(119,119,119)" stroke-width="2" stroke-dasharray="6 4"/>"#
+            )
             legend.append(("primary only (disk 0)", "#777777", true))
         }
         for (index, primary) in sweep.primaryBlocksList.enumerated() {
             let color = palette[index % palette.count]
-            let line = sweep.points.filter { $0.primaryBlocks == primary }.sorted { $0.totalBlocks < $1.totalBlocks }
-            let path = line.map { "\(f(x(Double(max($0.totalBlocks, 1))))),\(f(y($0.hitRate)))" }.joined(separator: " ")
-            out.append(#"<polyline points="\#(path)" fill="none" stroke="\#(color)" stroke-width="2.5"/>"#)
+            let line = sweep.points.filter { $0.primaryBlocks == primary }.sorted {
+                $0.totalBlocks < $1.totalBlocks
+            }
+            let path = line.map { "\(f(x(Double(max($0.totalBlocks, 1))))),\(f(y($0.hitRate)))" }
+                .joined(separator: " ")
+            out.append(
+                #"<polyline points="\#(path)" fill="none" stroke="\#(color)" stroke-width="2.5"/>"#)
             for point in line {
                 out.append(
-                    #"<circle cx="\#(f(x(Double(max(point.totalBlocks, 1)))))" cy="\#(f(y(point.hitRate)))" r="4" fill="\#(color)"><title>primary \#(point.primaryBlocks) + disk \#(point.diskBlocks): \#(String(format: "%.2f", point.hitRate * 100))%</title></circle>"#)
+                    #"<circle cx="\#(f(x(Double(max(point.totalBlocks, 1)))))" cy="\#(f(y(point.hitRate)))" r="4" fill="\#(color)"><title>primary \#(point.primaryBlocks) + disk \#(point.diskBlocks): \#(String(format: "%.2f", point.hitRate * 100))%</title></circle>"#
+                )
             }
-            legend.append(("primary \(countLabel(Double(primary))) + disk \(sweep.diskBlocksList.map { countLabel(Double($0)) }.joined(separator: "/"))", color, false))
+            legend.append(
+                (
+                    "primary \(countLabel(Double(primary))) + disk \(sweep.diskBlocksList.map { countLabel(Double($0)) }.joined(separator: "/"))",
+                    color, false
+                ))
         }
         // Legend.
         let legendX = left + plotWidth + 20
-        out.append(#"<text x="\#(f(legendX))" y="\#(f(top + 4))" font-weight="bold">\#(escape("policy " + sweep.policy.rawValue))</text>"#)
+        out.append(
+            #"<text x="\#(f(legendX))" y="\#(f(top + 4))" font-weight="bold">\#(escape("policy " + sweep.policy.rawValue))</text>"#
+        )
         for (index, entry) in legend.enumerated() {
             let ly = top + 26 + Double(index) * 22
-            out.append(#"<line x1="\#(f(legendX))" y1="\#(f(ly - 4))" x2="\#(f(legendX + 26))" y2="\#(f(ly - 4))" stroke="\#(entry.color)" stroke-width="2.5"\#(entry.dashed ? #" stroke-dasharray="6 4""# : "")/>"#)
-            out.append(#"<text x="\#(f(legendX + 32))" y="\#(f(ly))" font-size="12">\#(escape(entry.label))</text>"#)
+            out.append(
+                #"<line x1="\#(f(legendX))" y1="\#(f(ly - 4))" x2="\#(f(legendX + 26))" y2="\#(f(ly - 4))" stroke="\#(entry.color)" stroke-width="2.5"\#(entry.dashed ? #" stroke-dasharray="6 4""# : "")/>"#
+            )
+            out.append(
+                #"<text x="\#(f(legendX + 32))" y="\#(f(ly))" font-size="12">\#(escape(entry.label))</text>"#
+            )
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
@@ -138,7 +185,9 @@ public enum SweepChart {
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(
+            of: "<", with: "&lt;"
+        )
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

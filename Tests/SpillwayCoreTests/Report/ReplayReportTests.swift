@@ -1,9 +1,10 @@
 // ReplayReport: JSON keys (and their order) stay exactly as documented for every combination
 // of optional groups; the table shows the key figures.
 import Foundation
-@testable import SpillwayCore
 import SpillwayTesting
 import Testing
+
+@testable import SpillwayCore
 
 @Suite struct ReplayReportTests {
     static func counters(primary: Int = 1000, disk: Int = 10000) -> ReplayCounters {
@@ -32,8 +33,11 @@ import Testing
 
     /// Keys of a one-line JSON object in text order (the renderer writes `"key": value`).
     static func orderedKeys(_ text: String) throws -> [String] {
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        let keys = object.keys.sorted { text.range(of: "\"\($0)\":")!.lowerBound < text.range(of: "\"\($1)\":")!.lowerBound }
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let keys = object.keys.sorted {
+            text.range(of: "\"\($0)\":")!.lowerBound < text.range(of: "\"\($1)\":")!.lowerBound
+        }
         return keys
     }
 
@@ -51,12 +55,15 @@ import Testing
     /// latency, extras, in that order; values are the given ones.
     @Test func everyGroupAppendsItsDocumentedKeysInOrder() throws {
         var latency = LatencyHistogram()
-        for value in [1000, 2000, 3000, 4000, 100_000] as [UInt64] { latency.record(nanoseconds: value) }
+        for value in [1000, 2000, 3000, 4000, 100_000] as [UInt64] {
+            latency.record(nanoseconds: value)
+        }
         let data = ReplayDataFigures(
             bytesWritten: 4 << 20, bytesRead: 2 << 20, verifyFailures: 0, elapsedSeconds: 2,
             loadLatency: latency.summary)
         let report = ReplayReport(
-            counters: Self.counters(), primaryOnly: Self.baseline(), data: data, skippedLines: [3, 7],
+            counters: Self.counters(), primaryOnly: Self.baseline(), data: data,
+            skippedLines: [3, 7],
             extraFields: [("block_bytes", "65536")])
         let text = report.jsonObjectText()
         let expected =
@@ -89,7 +96,8 @@ import Testing
     @Test func tableShowsTheKeyFigures() throws {
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
         let trace = try MooncakeTrace.parse(
-            [UInt8](try Data(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"))))
+            [UInt8](try Data(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl")))
+        )
         let withDisk = ReplayEngine(primaryBlocks: 1000, diskBlocks: 10000, policy: .spill)
         withDisk.replay(trace.requests)
         let primaryOnly = ReplayEngine(primaryBlocks: 1000, diskBlocks: 0, policy: .spill)

@@ -1,12 +1,13 @@
 // ReplaySweep: the grid's CSV/JSON/SVG are produced and well-formed, hit rate grows with disk
 // capacity at fixed primary on the shared trace, and bad lists are refused with a message.
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import SpillwayCore
 import SpillwayTesting
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite struct ReplaySweepTests {
     static let primaries = [250, 1000]
@@ -15,9 +16,11 @@ import Testing
     static func sweep() throws -> ReplaySweep {
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
         let trace = try MooncakeTrace.parse(
-            [UInt8](try Data(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"))))
+            [UInt8](try Data(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl")))
+        )
         return ReplaySweep(
-            requests: trace.requests, primaryBlocksList: primaries, diskBlocksList: disks, policy: .spill)
+            requests: trace.requests, primaryBlocksList: primaries, diskBlocksList: disks,
+            policy: .spill)
     }
 
     /// Setup: 2 primaries x 4 disks on the shared trace. Checks: CSV has a header of the
@@ -37,16 +40,21 @@ import Testing
             for disk in Self.disks {
                 let cells = lines[index].split(separator: ",").map(String.init)
                 #expect(cells.count == ReplaySweep.csvColumns.count)
-                #expect(cells[0] == "\(primary)" && cells[1] == "\(disk)" && cells[2] == "\(primary + disk)")
+                #expect(
+                    cells[0] == "\(primary)" && cells[1] == "\(disk)"
+                        && cells[2] == "\(primary + disk)")
                 let rate = try #require(Double(cells[9]))
-                #expect(rate >= previous, "hit rate fell from \(previous) to \(rate) at primary \(primary), disk \(disk)")
+                #expect(
+                    rate >= previous,
+                    "hit rate fell from \(previous) to \(rate) at primary \(primary), disk \(disk)")
                 previous = rate
                 if disk == 0 { baseline = cells[9] }
                 #expect(cells[10] == baseline)
                 index += 1
             }
         }
-        let point = try #require(sweep.points.first { $0.primaryBlocks == 1000 && $0.diskBlocks == 10000 })
+        let point = try #require(
+            sweep.points.first { $0.primaryBlocks == 1000 && $0.diskBlocks == 10000 })
         #expect(point.hitRate == 0.433855)
         #expect(point.primaryOnlyHitRate == 0.083437)
     }
@@ -56,7 +64,8 @@ import Testing
     @Test func jsonIsWellFormed() throws {
         let sweep = try Self.sweep()
         let object = try #require(
-            try JSONSerialization.jsonObject(with: Data(sweep.jsonText(trace: "t \"q\".jsonl").utf8)) as? [String: Any])
+            try JSONSerialization.jsonObject(
+                with: Data(sweep.jsonText(trace: "t \"q\".jsonl").utf8)) as? [String: Any])
         #expect(object["trace"] as? String == "t \"q\".jsonl")
         #expect(object["primary_blocks_list"] as? [Int] == Self.primaries)
         #expect(object["disk_blocks_list"] as? [Int] == Self.disks)
@@ -76,13 +85,19 @@ import Testing
             var root: String?
             var texts: [String] = []
             var current = ""
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            func parser(
+                _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                qualifiedName: String?, attributes: [String: String] = [:]
+            ) {
                 if root == nil { root = name }
                 elements[name, default: 0] += 1
                 current = ""
             }
             func parser(_ parser: XMLParser, foundCharacters string: String) { current += string }
-            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            func parser(
+                _ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
+                qualifiedName: String?
+            ) {
                 if name == "text" { texts.append(current) }
             }
         }
@@ -105,7 +120,10 @@ import Testing
 
     /// Bad lists are refused with a message naming the flag and the entry; good ones parse.
     @Test func listParsing() throws {
-        #expect(try ReplaySweep.parseList("250, 500,2k,1_000", name: "--p", minimum: 1) == [250, 500, 2000, 1000])
+        #expect(
+            try ReplaySweep.parseList("250, 500,2k,1_000", name: "--p", minimum: 1) == [
+                250, 500, 2000, 1000,
+            ])
         #expect(try ReplaySweep.parseList("0,1m", name: "--d", minimum: 0) == [0, 1_000_000])
         for (bad, fragment) in [
             ("", "empty"), ("1,,2", "''"), ("a", "'a'"), ("-5", "'-5'"), ("0", "below the minimum"),
