@@ -94,6 +94,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/out"))
     }
 
+    /// Operating errors exit 1 with a message saying what to check; usage errors exit 64.
+    @Test func operatingErrorsExitOneUsageErrorsSixtyFour() throws {
+        let trace = try Self.traceFile()
+        let cases: [([String], Int32, String)] = [
+            (["replay", "--trace", "/nonexistent/t.jsonl", "--sweep"], 1, "cannot read trace"),
+            (
+                [
+                    "replay", "--trace", trace, "--sweep", "--primary-blocks-list", "100",
+                    "--disk-blocks-list", "0", "--out-dir", "/proc/spillway-no-such-dir",
+                ], 1, "--out-dir"
+            ),
+            (["bench", "region", "--rows", "2", "--row-bytes", "4KiB", "--dir", "/nonexistent-spillway"], 1, "cannot create"),
+            (["bench", "region", "--row-bytes", "1000"], 64, "--row-bytes"),
+            (["bench", "codec", "--payloads", "bf16,noise"], 64, "--payloads"),
+            (["bench", "codec", "--codecs", "zstd"], 64, "--codecs"),
+        ]
+        for (arguments, status, fragment) in cases {
+            let result = try CLIProcess.run(arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(arguments)")
+        }
+    }
+
     /// Setup: bench region in a tiny mode in /dev/shm. Checks: exit 0, JSON with the
     /// documented keys, positive rates, the region file removed.
     @Test func benchRegionTiny() throws {
