@@ -11,20 +11,21 @@ public enum DiskTierSizing {
     }
 
     /// Bytes of a data file that holds `blocks` records of at most `blockBytes` each without
-    /// the tier ever having to evict, whatever the order of stores and removals and wherever
-    /// the allocator places extents.
+    /// the tier ever having to evict, whatever the order of stores and removals (the tier's
+    /// allocator is told to scan the whole file, so it finds any free run).
     ///
-    /// When a store needs room, at most `N - 1` extents of at most `K` pages are live (the
-    /// engine removed a victim first), splitting the free pages into at most `N` runs. If
-    /// every run were shorter than `K`, free pages would be at most `N * (K - 1)`; so a file
-    /// of `(N - 1) * K + N * (K - 1) + 1 = 2NK - K - N + 1` pages always has a `K`-page run
-    /// (the tier's allocator, told to scan the whole file, finds it). Equal-size records
-    /// packed on multiples of `K` would need only `N * K`, but next-fit placement does not
-    /// keep them packed (measured: 248 self-evictions in the shared trace at `N * K`).
+    /// Uncompressed records all take `K` pages. Next-fit then only ever places an extent at
+    /// 0, at the end of another extent or at the rover (the end of the last allocation), so
+    /// every extent starts on a multiple of `K` and `N * K` pages always leave a `K`-page
+    /// hole while fewer than `N` records are stored.
+    /// Compressed records vary (1...`K` pages), so holes can fragment: when a store needs
+    /// room, at most `N - 1` extents split the free pages into at most `N` runs; if every
+    /// run were shorter than `K`, free pages would be at most `N * (K - 1)`, so
+    /// `(N - 1) * K + N * (K - 1) + 1 = 2NK - K - N + 1` pages always have a `K`-page run.
     public static func capacityBytes(blocks: Int, blockBytes: Int, codec: DiskCodec) -> Int {
         let n = max(1, blocks)
         let k = pagesPerRecord(blockBytes: blockBytes)
-        let pages = max(n * k, 2 * n * k - k - n + 1)
+        let pages = codec == .none ? n * k : max(n * k, 2 * n * k - k - n + 1)
         return pages * DiskLayout.pageBytes
     }
 }
