@@ -11,9 +11,12 @@ extension ReplayCommand {
         let settings = DataModeOptions(
             primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
             blockBytes: options.blockBytes, diskDirectory: options.diskDir, keep: options.keep,
-            codec: DiskCodec(parsing: options.compression)!, payload: PayloadKind(parsing: options.payload)!,
+            codec: DiskCodec(parsing: options.compression)!,
+            payload: PayloadKind(parsing: options.payload)!,
             queueDepth: options.queueDepth, directIO: DirectIOMode(rawValue: options.directIO)!)
-        let progress = quiet || !Terminal.standardErrorIsTerminal ? nil : ProgressLine(total: parsed.requests.count)
+        let progress =
+            quiet || !Terminal.standardErrorIsTerminal
+            ? nil : ProgressLine(total: parsed.requests.count)
         let report: DataModeReport
         do {
             report = try DataModeReplay.run(parsed.requests, options: settings) { done, counters in
@@ -25,13 +28,17 @@ extension ReplayCommand {
         }
         progress?.finish()
         if json {
-            print(report.counters.jsonObjectText(extraFields: report.jsonFields + skippedField(parsed)))
+            print(
+                report.counters.jsonObjectText(
+                    extraFields: report.jsonFields + skippedField(parsed)))
         } else {
             printTable(report.counters, skipped: parsed.skippedLineNumbers)
             printDataTable(report)
         }
         if report.stats.verifyFailures > 0 || report.stats.diskSelfEvictions > 0 {
-            throw ReplayCommandError("data mode found \(report.stats.verifyFailures) verify failures and \(report.stats.diskSelfEvictions) disk self-evictions: this is a bug, please report it with the command line")
+            throw ReplayCommandError(
+                "data mode found \(report.stats.verifyFailures) verify failures and \(report.stats.diskSelfEvictions) disk self-evictions: this is a bug, please report it with the command line"
+            )
         }
     }
 
@@ -41,13 +48,26 @@ extension ReplayCommand {
         let l = report.loadLatency
         let rows: [(String, String)] = [
             ("block bytes", "\(report.blockBytes)"),
-            ("bytes written", "\(report.stats.bytesWritten) (\(String(format: "%.1f", Double(report.stats.bytesWritten) / mib / seconds)) MiB/s)"),
-            ("bytes read", "\(report.stats.bytesRead) (\(String(format: "%.1f", Double(report.stats.bytesRead) / mib / seconds)) MiB/s)"),
-            ("disk bytes written", "\(report.diskBytesWritten)"), ("disk bytes read", "\(report.diskBytesRead)"),
-            ("verify failures", "\(report.stats.verifyFailures)"), ("spill failures", "\(report.stats.spillFailures)"),
+            (
+                "bytes written",
+                "\(report.stats.bytesWritten) (\(String(format: "%.1f", Double(report.stats.bytesWritten) / mib / seconds)) MiB/s)"
+            ),
+            (
+                "bytes read",
+                "\(report.stats.bytesRead) (\(String(format: "%.1f", Double(report.stats.bytesRead) / mib / seconds)) MiB/s)"
+            ),
+            ("disk bytes written", "\(report.diskBytesWritten)"),
+            ("disk bytes read", "\(report.diskBytesRead)"),
+            ("verify failures", "\(report.stats.verifyFailures)"),
+            ("spill failures", "\(report.stats.spillFailures)"),
             ("elapsed seconds", String(format: "%.3f", report.elapsedSeconds)),
-            ("load latency", String(format: "p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
-                Double(l.p50Nanoseconds) / 1e6, Double(l.p99Nanoseconds) / 1e6, Double(l.p999Nanoseconds) / 1e6, Double(l.maxNanoseconds) / 1e6)),
+            (
+                "load latency",
+                String(
+                    format: "p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms",
+                    Double(l.p50Nanoseconds) / 1e6, Double(l.p99Nanoseconds) / 1e6,
+                    Double(l.p999Nanoseconds) / 1e6, Double(l.maxNanoseconds) / 1e6)
+            ),
             ("disk directory", report.kept ? "\(report.diskDirectory) (kept)" : "(removed)"),
         ]
         let width = rows.map(\.0.count).max() ?? 0

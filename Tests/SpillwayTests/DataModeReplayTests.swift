@@ -11,21 +11,32 @@ import Testing
     static let rowBytes = 4096 - 128
 
     static func sharedTrace() throws -> (MooncakeTrace, [ReplayCounters]) {
-        let directory = try #require(SharedTraces.directory(testFile: #filePath), "shared/traces not found above \(#filePath)")
-        let trace = try MooncakeTrace.parse([UInt8](Data(contentsOf: directory.appendingPathComponent("mooncake-synthetic.jsonl"))))
+        let directory = try #require(
+            SharedTraces.directory(testFile: #filePath),
+            "shared/traces not found above \(#filePath)")
+        let trace = try MooncakeTrace.parse(
+            [UInt8](Data(contentsOf: directory.appendingPathComponent("mooncake-synthetic.jsonl"))))
         let expected = try JSONDecoder().decode(
-            [ReplayCounters].self, from: Data(contentsOf: directory.appendingPathComponent("mooncake-synthetic.expected.json")))
+            [ReplayCounters].self,
+            from: Data(
+                contentsOf: directory.appendingPathComponent("mooncake-synthetic.expected.json")))
         return (trace, expected)
     }
 
     /// Every row resident in primary holds its key's payload (checked after a replay).
-    static func residentRowsMatch(_ dir: BlockDirectory, region: SharedOffloadRegion, payload: PayloadKind) -> Int {
+    static func residentRowsMatch(
+        _ dir: BlockDirectory, region: SharedOffloadRegion, payload: PayloadKind
+    ) -> Int {
         let view = region.createKVMemoryView()
         var wrong = 0
         var slot = dir.primaryHead
         while slot >= 0 {
             let row = view[Int(dir.row(slot))]
-            if !PayloadGenerator.matches(UnsafeRawBufferPointer(row), key: dir.key(slot), kind: payload) { wrong += 1 }
+            if !PayloadGenerator.matches(
+                UnsafeRawBufferPointer(row), key: dir.key(slot), kind: payload)
+            {
+                wrong += 1
+            }
             slot = dir.primaryMoreRecent(slot)
         }
         return wrong
@@ -51,7 +62,9 @@ import Testing
             #expect(report.stats.rowsWritten == want.diskWrites, "configuration \(index)")
             #expect(report.stats.rowsRead == want.diskReads, "configuration \(index)")
             #expect(report.stats.bytesRead == want.diskReads * Self.rowBytes)
-            #expect(!FileManager.default.fileExists(atPath: scratch.sub("tier")), "tier directory not removed")
+            #expect(
+                !FileManager.default.fileExists(atPath: scratch.sub("tier")),
+                "tier directory not removed")
         }
     }
 
@@ -74,13 +87,19 @@ import Testing
             let region = try DataModeReplay.makeRegion(options)
             defer { region.cleanup() }
             let disk = try DiskTierFactory.open(
-                directory: scratch.sub("tier"), options: DataModeReplay.diskOptions(options), queueDepth: 8)
-            let report = try DataModeReplay.replay(requests, region: region, disk: disk, options: options)
+                directory: scratch.sub("tier"), options: DataModeReplay.diskOptions(options),
+                queueDepth: 8)
+            let report = try DataModeReplay.replay(
+                requests, region: region, disk: disk, options: options)
             #expect(report.counters == simulation.counters, "seed \(seed) \(policy)")
             #expect(report.stats.verifyFailures == 0, "seed \(seed)")
             #expect(report.stats.diskSelfEvictions == 0, "seed \(seed)")
-            #expect(report.counters.diskReads > 0 && report.counters.diskWrites > 0, "seed \(seed): trace too easy")
-            #expect(report.diskBytesWritten < report.stats.bytesWritten + report.stats.rowsWritten * 4096, "seed \(seed)")
+            #expect(
+                report.counters.diskReads > 0 && report.counters.diskWrites > 0,
+                "seed \(seed): trace too easy")
+            #expect(
+                report.diskBytesWritten < report.stats.bytesWritten + report.stats.rowsWritten
+                    * 4096, "seed \(seed)")
         }
     }
 
@@ -97,28 +116,40 @@ import Testing
         for seed: UInt64 in 1...3 {
             parameters.seed = seed
             let requests = TraceGenerator.requests(parameters: parameters)
-            let io = SimulatedIO(seed: seed, queueDepth: 16, faults: .init(readError: 0.04, readBitFlip: 0.04, reorder: 0.5))
-            let options = DataModeOptions(primaryBlocks: 30, diskBlocks: 200, policy: .spill, blockBytes: 2048, queueDepth: 16)
+            let io = SimulatedIO(
+                seed: seed, queueDepth: 16,
+                faults: .init(readError: 0.04, readBitFlip: 0.04, reorder: 0.5))
+            let options = DataModeOptions(
+                primaryBlocks: 30, diskBlocks: 200, policy: .spill, blockBytes: 2048, queueDepth: 16
+            )
             let disk = try DiskTier(io: io, options: DataModeReplay.diskOptions(options))
             let region = try DataModeReplay.makeRegion(options)
             defer { region.cleanup() }
-            let log = OutcomeLog(RegionDiskDataPath(region: region, disk: disk, diskRecords: 200, payload: .random))
-            let engine = TieringEngine(primaryBlocks: 30, diskBlocks: 200, policy: .spill, dataPath: log)
+            let log = OutcomeLog(
+                RegionDiskDataPath(region: region, disk: disk, diskRecords: 200, payload: .random))
+            let engine = TieringEngine(
+                primaryBlocks: 30, diskBlocks: 200, policy: .spill, dataPath: log)
             for request in requests { engine.process(traceIDs: request.hashIDs) }
             log.inner.drain()
             let failedReads = Set(log.failedReadNumbers)
-            let reference = RecordingDataPath(primaryBlocks: 30, diskBlocks: 200) { failedReads.contains($0) }
-            let model = TieringEngine(primaryBlocks: 30, diskBlocks: 200, policy: .spill, dataPath: reference)
+            let reference = RecordingDataPath(primaryBlocks: 30, diskBlocks: 200) {
+                failedReads.contains($0)
+            }
+            let model = TieringEngine(
+                primaryBlocks: 30, diskBlocks: 200, policy: .spill, dataPath: reference)
             for request in requests { model.process(traceIDs: request.hashIDs) }
             let c = engine.counters
-            #expect(c.diskReadFailures > 0, "seed \(seed): no read failed (faults \(io.faultCounts))")
+            #expect(
+                c.diskReadFailures > 0, "seed \(seed): no read failed (faults \(io.faultCounts))")
             #expect(c.diskReadFailures == failedReads.count, "seed \(seed)")
             #expect(log.inner.stats.verifyFailures == 0, "seed \(seed)")
             #expect(log.inner.stats.spillFailures == 0, "seed \(seed)")
             #expect(c == model.counters, "seed \(seed): data \(c) reference \(model.counters)")
             #expect(reference.violations.isEmpty, "seed \(seed): \(reference.violations)")
             #expect(c.hitPrimary + c.hitDisk + c.miss == c.blocks)
-            #expect(Self.residentRowsMatch(engine.directory, region: region, payload: .random) == 0, "seed \(seed)")
+            #expect(
+                Self.residentRowsMatch(engine.directory, region: region, payload: .random) == 0,
+                "seed \(seed)")
             engine.directory.checkInvariants()
         }
     }
@@ -131,16 +162,22 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
     private(set) var failedReadNumbers: [Int] = []
     init(_ inner: Inner) { self.inner = inner }
     static var prefetchesLoads: Bool { Inner.prefetchesLoads }
-    func prefetchLoad(_ key: BlockKey, record: Int32, row: Int32) { inner.prefetchLoad(key, record: record, row: row) }
+    func prefetchLoad(_ key: BlockKey, record: Int32, row: Int32) {
+        inner.prefetchLoad(key, record: record, row: row)
+    }
     func writeRow(_ key: BlockKey, row: Int32) { inner.writeRow(key, row: row) }
-    func copyToDisk(_ key: BlockKey, row: Int32, record: Int32) -> TierIOOutcome { inner.copyToDisk(key, row: row, record: record) }
+    func copyToDisk(_ key: BlockKey, row: Int32, record: Int32) -> TierIOOutcome {
+        inner.copyToDisk(key, row: row, record: record)
+    }
     func loadFromDisk(_ key: BlockKey, record: Int32, row: Int32) -> TierIOOutcome {
         let outcome = inner.loadFromDisk(key, record: record, row: row)
         if outcome == .failed { failedReadNumbers.append(readCount) }
         readCount += 1
         return outcome
     }
-    func removeFromDisk(_ key: BlockKey, record: Int32) { inner.removeFromDisk(key, record: record) }
+    func removeFromDisk(_ key: BlockKey, record: Int32) {
+        inner.removeFromDisk(key, record: record)
+    }
     func rowFreed(_ key: BlockKey, row: Int32) { inner.rowFreed(key, row: row) }
 }
 
@@ -154,18 +191,26 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
     @Test(.enabled(if: ReplayCommandTests.binary != nil, "spillway binary not built"))
     func dataModeJsonMatchesSimulation() throws {
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
-        let full = try String(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
+        let full = try String(
+            contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
         let scratch = ScratchDirectory(under: "/tmp")
         let tracePath = scratch.sub("head.jsonl")
-        try (full.split(separator: "\n").prefix(600).joined(separator: "\n") + "\n").write(toFile: tracePath, atomically: true, encoding: .utf8)
-        let common = ["replay", "--trace", tracePath, "--primary-blocks", "200", "--disk-blocks", "2000", "--json"]
+        try (full.split(separator: "\n").prefix(600).joined(separator: "\n") + "\n").write(
+            toFile: tracePath, atomically: true, encoding: .utf8)
+        let common = [
+            "replay", "--trace", tracePath, "--primary-blocks", "200", "--disk-blocks", "2000",
+            "--json",
+        ]
         let simulated = try ReplayCommandTests.run(common)
         #expect(simulated.status == 0, "\(simulated.stderr)")
         let tier = scratch.sub("tier")
-        let data = try ReplayCommandTests.run(common + ["--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16"])
+        let data = try ReplayCommandTests.run(
+            common + ["--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16"])
         #expect(data.status == 0, "\(data.stderr)")
-        let sim = try #require(try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
-        let got = try #require(try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
+        let sim = try #require(
+            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
+        let got = try #require(
+            try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
         for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
         #expect(got["verify_failures"] as? Int == 0)
         #expect(got["disk_self_evictions"] as? Int == 0)

@@ -12,8 +12,13 @@ import Testing
         let region: SharedOffloadRegion
         let io: SimulatedIO
         let store: TieredStore<SimulatedIO>
-        init(rows: Int, diskBlocks: Int, policy: TieringPolicy, faults: SimulatedIO.FaultPlan = .none, seed: UInt64 = 1) throws {
-            let options = DataModeOptions(primaryBlocks: rows, diskBlocks: diskBlocks, policy: policy, blockBytes: TieredStoreTests.rowBytes, queueDepth: 8)
+        init(
+            rows: Int, diskBlocks: Int, policy: TieringPolicy,
+            faults: SimulatedIO.FaultPlan = .none, seed: UInt64 = 1
+        ) throws {
+            let options = DataModeOptions(
+                primaryBlocks: rows, diskBlocks: diskBlocks, policy: policy,
+                blockBytes: TieredStoreTests.rowBytes, queueDepth: 8)
             region = try DataModeReplay.makeRegion(options)
             io = SimulatedIO(seed: seed, queueDepth: 8, faults: faults)
             let disk = try DiskTier(io: io, options: DataModeReplay.diskOptions(options))
@@ -46,7 +51,9 @@ import Testing
             #expect(found, "\(key)")
             #expect(buffer == Self.bytes(key), "\(key)")
         }
-        let missing = buffer.withUnsafeMutableBytes { f.store.load(BlockKey(traceID: 999), into: $0) }
+        let missing = buffer.withUnsafeMutableBytes {
+            f.store.load(BlockKey(traceID: 999), into: $0)
+        }
         #expect(!missing)
         _ = f.store.drain()
         #expect(f.store.dataPath.stats.diskSelfEvictions == 0)
@@ -94,9 +101,10 @@ import Testing
         let refused = f.store.submitStore(job: 200, keys: [BlockKey(traceID: 77)]) { _, _ in }
         #expect(!refused)
         for result in loads { f.store.releaseLoad(result) }
-        #expect(f.store.submitStore(job: 201, keys: [BlockKey(traceID: 77)]) { key, row in
-            Self.bytes(key).withUnsafeBytes { row.copyMemory(from: $0) }
-        })
+        #expect(
+            f.store.submitStore(job: 201, keys: [BlockKey(traceID: 77)]) { key, row in
+                Self.bytes(key).withUnsafeBytes { row.copyMemory(from: $0) }
+            })
         let rest = f.store.drain()
         #expect(rest.map(\.job) == [201])
         #expect(f.store.pendingJobCount == 0)

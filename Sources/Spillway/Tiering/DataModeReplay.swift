@@ -29,9 +29,13 @@ public enum DataModeReplay {
         } catch {
             throw DataModeError("cannot create the disk tier in \(directory): \(error)")
         }
-        let report = try replay(requests, region: region, disk: disk, options: options, directory: directory, progress: progress)
+        let report = try replay(
+            requests, region: region, disk: disk, options: options, directory: directory,
+            progress: progress)
         if options.keep {
-            do { try disk.close() } catch { throw DataModeError("closing the kept disk tier in \(directory) failed: \(error)") }
+            do { try disk.close() } catch {
+                throw DataModeError("closing the kept disk tier in \(directory) failed: \(error)")
+            }
         }
         keepDirectory = options.keep
         return report
@@ -60,7 +64,8 @@ public enum DataModeReplay {
         dataPath.drain()
         let elapsed = clock.now - start
         if let error = dataPath.backendError {
-            throw DataModeError("the disk tier's I/O backend failed mid-replay: \(error); counters are incomplete")
+            throw DataModeError(
+                "the disk tier's I/O backend failed mid-replay: \(error); counters are incomplete")
         }
         let parts = elapsed.components
         return DataModeReport(
@@ -84,13 +89,16 @@ public enum DataModeReplay {
 
     /// The region of a data-mode store: unranked, one worker, seed layout, unique id.
     public static func makeRegion(_ options: DataModeOptions) throws -> SharedOffloadRegion {
-        let id = "spillway-data-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        let id =
+            "spillway-data-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         do {
             return try SharedOffloadRegion(
                 instanceID: id, numBlocks: max(1, options.primaryBlocks), rank: nil, numWorkers: 1,
                 cpuPageSize: options.blockBytes, layout: .seed, directory: options.regionDirectory)
         } catch {
-            throw DataModeError("cannot create the shared region (\(max(1, options.primaryBlocks)) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)")
+            throw DataModeError(
+                "cannot create the shared region (\(max(1, options.primaryBlocks)) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)"
+            )
         }
     }
 
@@ -110,23 +118,33 @@ public enum DataModeReplay {
         guard let given else {
             let path = NSTemporaryDirectory().appending("spillway-replay-\(UUID().uuidString)")
             do {
-                try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try manager.createDirectory(
+                    atPath: path, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             } catch {
-                throw DataModeError("cannot create a temporary disk directory \(path): \(error.localizedDescription); pass --disk-dir")
+                throw DataModeError(
+                    "cannot create a temporary disk directory \(path): \(error.localizedDescription); pass --disk-dir"
+                )
             }
             return (path, true)
         }
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: given, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw DataModeError("--disk-dir \(given) is not a directory") }
+            guard isDirectory.boolValue else {
+                throw DataModeError("--disk-dir \(given) is not a directory")
+            }
             let names = (try? manager.contentsOfDirectory(atPath: given)) ?? []
             if names.contains(where: { $0.hasPrefix("spillway-") }) {
-                throw DataModeError("--disk-dir \(given) already holds a disk tier (spillway-* files): remove them or choose an empty directory")
+                throw DataModeError(
+                    "--disk-dir \(given) already holds a disk tier (spillway-* files): remove them or choose an empty directory"
+                )
             }
             return (given, false)
         }
         do {
-            try manager.createDirectory(atPath: given, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try manager.createDirectory(
+                atPath: given, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw DataModeError("cannot create --disk-dir \(given): \(error.localizedDescription)")
         }

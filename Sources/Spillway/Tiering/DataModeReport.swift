@@ -28,7 +28,10 @@ public struct DataModeReport: Sendable {
             ("spill_failures", "\(stats.spillFailures)"),
             ("disk_self_evictions", "\(stats.diskSelfEvictions)"),
             ("elapsed_seconds", String(format6: elapsedSeconds)),
-            ("load_latency_ns", "{\"count\": \(l.count), \"p50\": \(l.p50Nanoseconds), \"p90\": \(l.p90Nanoseconds), \"p99\": \(l.p99Nanoseconds), \"p999\": \(l.p999Nanoseconds), \"max\": \(l.maxNanoseconds)}"),
+            (
+                "load_latency_ns",
+                "{\"count\": \(l.count), \"p50\": \(l.p50Nanoseconds), \"p90\": \(l.p90Nanoseconds), \"p99\": \(l.p99Nanoseconds), \"p999\": \(l.p999Nanoseconds), \"max\": \(l.maxNanoseconds)}"
+            ),
         ]
     }
 
@@ -41,6 +44,7 @@ extension String {
     init(format6 value: Double) {
         let micros = Int((value * 1_000_000).rounded())
         let fraction = String(micros % 1_000_000)
-        self = "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        self =
+            "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 }

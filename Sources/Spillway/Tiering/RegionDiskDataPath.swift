@@ -69,8 +69,11 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
     /// A data path over `region` (its rows are the primary rows, `rowStride` bytes each)
     /// and `disk` (records `0..<diskRecords`). Installs the disk tier's `evictionHandler`
     /// and lets its allocator scan the whole file (it never needs to evict).
-    public init(region: SharedOffloadRegion, disk: DiskTier<IO>, diskRecords: Int, payload: PayloadKind?) {
-        precondition(disk.blockByteCountMax >= region.rowStride, "disk tier blocks smaller than a row")
+    public init(
+        region: SharedOffloadRegion, disk: DiskTier<IO>, diskRecords: Int, payload: PayloadKind?
+    ) {
+        precondition(
+            disk.blockByteCountMax >= region.rowStride, "disk tier blocks smaller than a row")
         self.region = region
         self.disk = disk
         self.payload = payload
@@ -115,7 +118,8 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
     // MARK: TierDataPath
 
     public func writeRow(_ key: BlockKey, row: Int32) {
-        precondition(loadState[Int(row)] == Self.idle, "writeRow into row \(row) with a load in flight")
+        precondition(
+            loadState[Int(row)] == Self.idle, "writeRow into row \(row) with a load in flight")
         guard let payload else { return }
         PayloadGenerator.fill(self.row(row), key: key, kind: payload)
     }
@@ -224,7 +228,9 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
     }
 
     /// Whether the spill of `record` is still in flight.
-    public func isSpilling(record: Int32) -> Bool { record >= 0 && Int(record) < recordCount && storing[Int(record)] }
+    public func isSpilling(record: Int32) -> Bool {
+        record >= 0 && Int(record) < recordCount && storing[Int(record)]
+    }
 
     /// Submits what is queued and handles whatever finished, without waiting.
     private func pollCompletions() {
@@ -284,7 +290,9 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
             storing[record] = false
             stats.spillFailures += 1
         }
-        for row in 0..<rowCount where loadState[row] == Self.inFlight { loadState[row] = Self.failed }
+        for row in 0..<rowCount where loadState[row] == Self.inFlight {
+            loadState[row] = Self.failed
+        }
     }
 
     /// Waits for every spill and load in flight and settles them (counters final).

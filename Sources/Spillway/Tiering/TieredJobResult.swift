@@ -18,7 +18,9 @@ public struct TieredJobResult: Sendable, Equatable {
     /// Load: disk reads of the job that failed (those blocks were dropped and are misses).
     public var failedKeys: [BlockKey]
 
-    public init(job: UInt64, kind: Kind, keys: [BlockKey], rows: [Int32], failedKeys: [BlockKey] = []) {
+    public init(
+        job: UInt64, kind: Kind, keys: [BlockKey], rows: [Int32], failedKeys: [BlockKey] = []
+    ) {
         self.job = job
         self.kind = kind
         self.keys = keys

@@ -42,8 +42,12 @@ public final class TieredStore<IO: IOBackend> {
 
     /// A store over `region` (its rows are primary) and `disk` (`diskBlocks` records; size
     /// it with `DiskTierSizing`). Events of the manager are off.
-    public init(region: SharedOffloadRegion, disk: DiskTier<IO>, diskBlocks: Int, policy: TieringPolicy = .spill) {
-        let dataPath = RegionDiskDataPath(region: region, disk: disk, diskRecords: diskBlocks, payload: nil)
+    public init(
+        region: SharedOffloadRegion, disk: DiskTier<IO>, diskBlocks: Int,
+        policy: TieringPolicy = .spill
+    ) {
+        let dataPath = RegionDiskDataPath(
+            region: region, disk: disk, diskRecords: diskBlocks, payload: nil)
         manager = PrimaryTierManager(
             primaryBlocks: region.numBlocks, diskBlocks: diskBlocks, policy: policy,
             blockSize: region.rowStride, eventsEnabled: false, dataPath: dataPath)
@@ -64,7 +68,8 @@ public final class TieredStore<IO: IOBackend> {
         let view = dataPath.region.createKVMemoryView()
         for (key, row) in zip(prepared.keysToStore, prepared.rows) { write(key, view[Int(row)]) }
         manager.completeStore(prepared.keysToStore, success: true)
-        pendingStores.append(PendingStore(job: job, keys: prepared.keysToStore, rows: prepared.rows))
+        pendingStores.append(
+            PendingStore(job: job, keys: prepared.keysToStore, rows: prepared.rows))
         settle()
         return true
     }
@@ -78,7 +83,8 @@ public final class TieredStore<IO: IOBackend> {
         let leading = Array(keys.prefix(count))
         guard let promoted = manager.preparePromotion(leading) else { return false }
         for index in promoted.keys.indices {
-            dataPath.prefetchLoad(promoted.keys[index], record: promoted.records[index], row: promoted.rows[index])
+            dataPath.prefetchLoad(
+                promoted.keys[index], record: promoted.records[index], row: promoted.rows[index])
         }
         pendingLoads.append(PendingLoad(job: job, keys: leading, promoted: promoted))
         settle()
@@ -114,8 +120,9 @@ public final class TieredStore<IO: IOBackend> {
     public func drain() -> [TieredJobResult] {
         dataPath.drain()
         settle()
-        precondition(pendingLoads.isEmpty && pendingStores.isEmpty || dataPath.backendError != nil,
-                     "jobs left after a drain")
+        precondition(
+            pendingLoads.isEmpty && pendingStores.isEmpty || dataPath.backendError != nil,
+            "jobs left after a drain")
         return takeFinished()
     }
 
@@ -132,17 +139,28 @@ public final class TieredStore<IO: IOBackend> {
                 return slot >= 0 && dataPath.isSpilling(record: manager.directory.diskRecord(slot))
             }
             if busy && dataPath.backendError == nil { return false }
-            finished.append(TieredJobResult(job: store.job, kind: .store, keys: store.keys, rows: store.rows))
+            finished.append(
+                TieredJobResult(job: store.job, kind: .store, keys: store.keys, rows: store.rows))
             return true
         }
         pendingLoads.removeAll { load in
             let promoted = load.promoted
-            if dataPath.backendError == nil, promoted.rows.contains(where: { dataPath.isLoading(row: $0) }) { return false }
+            if dataPath.backendError == nil,
+                promoted.rows.contains(where: { dataPath.isLoading(row: $0) })
+            {
+                return false
+            }
             var succeeded: [BlockKey] = []
             var failed: [BlockKey] = []
             for index in promoted.keys.indices {
-                let outcome = dataPath.loadFromDisk(promoted.keys[index], record: promoted.records[index], row: promoted.rows[index])
-                if outcome == .completed { succeeded.append(promoted.keys[index]) } else { failed.append(promoted.keys[index]) }
+                let outcome = dataPath.loadFromDisk(
+                    promoted.keys[index], record: promoted.records[index], row: promoted.rows[index]
+                )
+                if outcome == .completed {
+                    succeeded.append(promoted.keys[index])
+                } else {
+                    failed.append(promoted.keys[index])
+                }
             }
             if !succeeded.isEmpty { manager.completePromotion(succeeded, success: true) }
             if !failed.isEmpty { manager.completePromotion(failed, success: false) }
@@ -150,11 +168,15 @@ public final class TieredStore<IO: IOBackend> {
             var readable: [BlockKey] = []
             for key in load.keys {
                 let slot = manager.directory.find(key)
-                guard slot >= 0, manager.directory.row(slot) >= 0, manager.directory.refCount(slot) >= 0 else { break }
+                guard slot >= 0, manager.directory.row(slot) >= 0,
+                    manager.directory.refCount(slot) >= 0
+                else { break }
                 readable.append(key)
             }
             let rows = readable.isEmpty ? [] : manager.prepareLoad(readable)
-            finished.append(TieredJobResult(job: load.job, kind: .load, keys: readable, rows: rows, failedKeys: failed))
+            finished.append(
+                TieredJobResult(
+                    job: load.job, kind: .load, keys: readable, rows: rows, failedKeys: failed))
             return true
         }
     }
@@ -163,12 +185,14 @@ public final class TieredStore<IO: IOBackend> {
 
     /// Stores one block (copied into its row) and waits for its job. False when no room.
     public func store(_ key: BlockKey, bytes: UnsafeRawBufferPointer) -> Bool {
-        precondition(bytes.count <= dataPath.blockBytes, "block of \(bytes.count) bytes exceeds a row")
+        precondition(
+            bytes.count <= dataPath.blockBytes, "block of \(bytes.count) bytes exceeds a row")
         let job = UInt64.max
         let accepted = submitStore(job: job, keys: [key]) { _, row in
             row.copyMemory(from: bytes)
             if bytes.count < row.count {
-                (row.baseAddress! + bytes.count).initializeMemory(as: UInt8.self, repeating: 0, count: row.count - bytes.count)
+                (row.baseAddress! + bytes.count).initializeMemory(
+                    as: UInt8.self, repeating: 0, count: row.count - bytes.count)
             }
         }
         guard accepted else { return false }
@@ -196,10 +220,14 @@ public final class TieredStore<IO: IOBackend> {
         while true {
             dataPath.poll()
             settle()
-            if let index = finished.firstIndex(where: { $0.job == job }) { return finished.remove(at: index) }
+            if let index = finished.firstIndex(where: { $0.job == job }) {
+                return finished.remove(at: index)
+            }
             if !dataPath.waitForAny() {
                 settle()
-                if let index = finished.firstIndex(where: { $0.job == job }) { return finished.remove(at: index) }
+                if let index = finished.firstIndex(where: { $0.job == job }) {
+                    return finished.remove(at: index)
+                }
                 preconditionFailure("job \(job) cannot finish: no I/O in flight")
             }
         }

@@ -11,7 +11,9 @@ import Testing
     func fullScanFindsTheOnlyHole(pageCount: Int) {
         var allocator = DiskPageAllocator(pageCount: pageCount)
         allocator.scanPageCountMax = pageCount
-        for _ in 0..<pageCount { _ = allocator.findRun(count: 1).map { allocator.markUsed(start: $0, count: 1) } }
+        for _ in 0..<pageCount {
+            _ = allocator.findRun(count: 1).map { allocator.markUsed(start: $0, count: 1) }
+        }
         #expect(allocator.freePageCount == 0)
         for hole in stride(from: pageCount - 1, through: 0, by: -max(1, pageCount / 97)) {
             allocator.markFree(start: hole, count: 1)
