@@ -223,4 +223,40 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
         let bad = try ReplayCommandTests.run(common + ["--block-bytes", "4096"])
         #expect(bad.status != 0 && bad.stderr.contains("--data"))
     }
+
+    /// Setup: the first 300 requests of the shared trace, 50 rows / 400 disk records, spill,
+    /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory. Checks:
+    /// exit 0 with zero verify failures; the kept tier opens with `disk verify --pattern
+    /// bf16`, which finds every resident disk block verified and none mismatching.
+    @Test(.enabled(if: ReplayCommandTests.binary != nil, "spillway binary not built"))
+    func keptTierVerifiesWithItsPayload() throws {
+        let traces = try #require(SharedTraces.directory(testFile: #filePath))
+        let full = try String(
+            contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
+        let scratch = ScratchDirectory(under: "/tmp")
+        let tracePath = scratch.sub("head.jsonl")
+        try (full.split(separator: "\n").prefix(300).joined(separator: "\n") + "\n").write(
+            toFile: tracePath, atomically: true, encoding: .utf8)
+        let tier = scratch.sub("tier")
+        let replay = try ReplayCommandTests.run([
+            "replay", "--trace", tracePath, "--primary-blocks", "50", "--disk-blocks", "400",
+            "--json",
+            "--data", "--block-bytes", "8192", "--payload", "bf16", "--compression", "lz4-shuffle",
+            "--disk-dir", tier, "--keep",
+        ])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let counters = try #require(
+            try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any])
+        #expect(counters["verify_failures"] as? Int == 0)
+        let resident = try #require(counters["resident_disk"] as? Int)
+        #expect(resident > 0)
+        let verify = try ReplayCommandTests.run([
+            "disk", "verify", "--dir", tier, "--pattern", "bf16", "--json",
+        ])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+        #expect(report["verified"] as? Int == resident)
+        #expect(report["pattern_mismatch"] as? Int == 0)
+    }
 }
