@@ -45,9 +45,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: .hidden)
     var benchMemoryBlocks: Int?
 
-    // Data mode (`--data`, `--block-bytes`, `--disk-dir`, `--keep`) is added by the data-path
-    // wiring: it builds a TierDataPath over region rows + the disk tier and calls
-    // `run(dataPath:)` below instead of `run(dataPath: SimulatedDataPath())`.
+    /// Data mode (`--data` and its options): ReplayCommand+Data.swift.
+    @OptionGroup var dataOptions: ReplayDataOptions
 
     func validate() throws {
         guard primaryBlocks >= 0 else { throw ValidationError("--primary-blocks must be >= 0 (got \(primaryBlocks))") }
@@ -62,6 +61,7 @@ struct ReplayCommand: ParsableCommand {
             try runBenchmark(repeats: repeats)
             return
         }
+        if dataOptions.data { return try runDataMode() }
         try run(dataPath: SimulatedDataPath())
     }
 
@@ -97,11 +97,11 @@ struct ReplayCommand: ParsableCommand {
         }
     }
 
-    private func skippedField(_ trace: MooncakeTrace) -> [(String, String)] {
+    func skippedField(_ trace: MooncakeTrace) -> [(String, String)] {
         skipBadLines ? [("skipped_lines", "\(trace.skippedLineNumbers.count)")] : []
     }
 
-    private func loadTrace() throws -> MooncakeTrace {
+    func loadTrace() throws -> MooncakeTrace {
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trace)))
@@ -115,7 +115,7 @@ struct ReplayCommand: ParsableCommand {
         }
     }
 
-    private func printTable(_ c: ReplayCounters, skipped: [Int]) {
+    func printTable(_ c: ReplayCounters, skipped: [Int]) {
         let rows: [(String, String)] = [
             ("policy", c.policy.rawValue), ("primary blocks", "\(c.primaryBlocks)"),
             ("disk blocks", "\(c.diskBlocks)"), ("requests", "\(c.requests)"),

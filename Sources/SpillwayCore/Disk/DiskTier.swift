@@ -75,6 +75,14 @@ public final class DiskTier<IO: IOBackend> {
     var facadeOutcome: DiskJobOutcome?
     var isClosed = false
 
+    /// Upper bound on pages one allocation examines before it falls back to evicting
+    /// (default 65536). An owner that sizes the tier so it never has to evict (the tiered
+    /// store's data path) raises it to the page count, so a free run anywhere is found.
+    public var allocationScanPageCountMax: Int {
+        get { allocator.scanPageCountMax }
+        set { allocator.scanPageCountMax = max(1, newValue) }
+    }
+
     /// Jobs submitted and not yet completed.
     public var inFlightJobCount: Int { jobs.count - freeJobs.count }
 
