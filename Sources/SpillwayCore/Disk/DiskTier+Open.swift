@@ -23,18 +23,24 @@ extension DiskTier {
         }
         let dataFile = try open(DiskLayout.dataFileName)
         let checkpointFiles = try DiskLayout.checkpointFileNames.map(open)
+        // Headers first (one page each), then the entries of the newest valid one only; its
+        // entries failing their CRC (a torn write) falls back to the other slot.
         var sizes: [UInt64] = []
-        var newest: (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)?
-        defer { newest?.buffer.deallocate() }
+        var candidates: [(header: DiskCheckpoint.Header, file: IOFileID)] = []
         for file in checkpointFiles {
             let size = (try? io.fileSize(file)) ?? 0
             sizes.append(size)
-            guard let found = Self.readCheckpoint(io: io, file: file, fileSize: size) else { continue }
-            if let current = newest, current.header.generation >= found.header.generation {
-                found.buffer.deallocate()
-            } else {
-                newest?.buffer.deallocate()
-                newest = found
+            if let header = Self.readCheckpointHeader(io: io, file: file, fileSize: size) {
+                candidates.append((header, file))
+            }
+        }
+        candidates.sort { $0.header.generation > $1.header.generation }
+        var newest: (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)?
+        defer { newest?.buffer.deallocate() }
+        for candidate in candidates {
+            if let buffer = Self.readCheckpointEntries(io: io, file: candidate.file, header: candidate.header) {
+                newest = (candidate.header, buffer)
+                break
             }
         }
         if let (header, buffer) = newest {
@@ -71,20 +77,25 @@ extension DiskTier {
         try sync()
     }
 
-    /// Reads and checks one checkpoint slot; the returned buffer holds header + entries.
-    static func readCheckpoint(io: IO, file: IOFileID, fileSize: UInt64) -> (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)? {
+    /// Reads and checks the header page of one checkpoint slot.
+    static func readCheckpointHeader(io: IO, file: IOFileID, fileSize: UInt64) -> DiskCheckpoint.Header? {
         let headerBytes = DiskCheckpoint.headerBytes
         guard fileSize >= UInt64(headerBytes) else { return nil }
-        let alignment = max(DiskLayout.pageBytes, io.requiredAlignment)
-        let page = UnsafeMutableRawPointer.allocate(byteCount: headerBytes, alignment: alignment)
+        let page = UnsafeMutableRawPointer.allocate(byteCount: headerBytes, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
         defer { page.deallocate() }
         guard blockingTransfer(io: io, kind: .read, file: file, offset: 0, buffer: page, length: headerBytes) == headerBytes,
-            let header = DiskCheckpoint.decodeHeader(from: page)
+            let header = DiskCheckpoint.decodeHeader(from: page),
+            UInt64(DiskCheckpoint.byteCount(entryCount: header.entryCount)) <= fileSize
         else { return nil }
+        return header
+    }
+
+    /// Reads a checkpoint's entries with one request and checks their CRC. The returned
+    /// buffer is laid out like the file (entries from byte 4096; page 0 unused).
+    static func readCheckpointEntries(io: IO, file: IOFileID, header: DiskCheckpoint.Header) -> UnsafeMutableRawPointer? {
+        let headerBytes = DiskCheckpoint.headerBytes
         let total = DiskCheckpoint.byteCount(entryCount: header.entryCount)
-        guard UInt64(total) <= fileSize else { return nil }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: alignment)
-        buffer.copyMemory(from: page, byteCount: headerBytes)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
         let rest = total - headerBytes
         if rest > 0 {
             guard blockingTransfer(io: io, kind: .read, file: file, offset: UInt64(headerBytes),
@@ -99,7 +110,7 @@ extension DiskTier {
             buffer.deallocate()
             return nil
         }
-        return (header, buffer)
+        return buffer
     }
 
     /// Inserts every valid checkpoint entry, least recently used first, so recency survives.
