@@ -35,8 +35,8 @@ func spillwayBinary() -> String? {
 
 @Suite("DiskTier on the kernel", .enabled(if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
 struct DiskTierKernelTests {
-    @Test("store, load, evict, close and reopen through io_uring", arguments: ["/tmp", "/dev/shm"])
-    func roundTripAndReopen(parent: String) throws {
+    @Test("store, load, evict, close and reopen through io_uring", arguments: ["/tmp", "/dev/shm"], [true, false])
+    func roundTripAndReopen(parent: String, registered: Bool) throws {
         guard FileManager.default.fileExists(atPath: parent) else { return }
         let directory = try TierDirectory(under: parent)
         let lengths = [1, 4000, 4096, 65536, 100_000, 262_144]
@@ -44,8 +44,13 @@ struct DiskTierKernelTests {
         do {
             let tier = try DiskTierFactory.open(
                 directory: directory.path,
-                options: DiskTierOptions(capacityBytes: 4 << 20, blockByteCountMax: 262_144, codec: .lz4Shuffle2, jobCountMax: 16),
+                options: {
+                    var options = DiskTierOptions(capacityBytes: 4 << 20, blockByteCountMax: 262_144, codec: .lz4Shuffle2, jobCountMax: 16)
+                    options.registersBuffers = registered
+                    return options
+                }(),
                 queueDepth: 16)
+            if !registered { #expect(!tier.usesRegisteredBuffers) }
             if parent == "/dev/shm" { #expect(!tier.io.usesDirectIO, "tmpfs cannot do O_DIRECT") }
             var evicted: Set<BlockKey> = []
             tier.evictionHandler = { evicted.insert($0) }

@@ -183,7 +183,7 @@ extension DiskTier {
             kind: job.kind == .store ? .write : .read, file: dataFile,
             offset: job.fileOffset + UInt64(job.transferred),
             buffer: stagingBuffer(jobIndex) + job.transferred, length: job.length - job.transferred,
-            userData: UInt64(jobIndex))
+            registeredBufferIndex: buffersRegistered ? jobIndex : -1, userData: UInt64(jobIndex))
         let accepted = io.prepare(request)
         precondition(accepted, "backend refused a request below its queue depth")
         needsSubmit = true

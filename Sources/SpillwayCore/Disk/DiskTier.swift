@@ -74,6 +74,11 @@ public final class DiskTier<IO: IOBackend> {
     var needsSubmit = false
     var facadeOutcome: DiskJobOutcome?
     var isClosed = false
+    /// Whether the staging buffers are registered (job i's buffer is registered index i).
+    var buffersRegistered = false
+
+    /// Whether jobs use fixed-buffer I/O (staging buffers registered with the backend).
+    public var usesRegisteredBuffers: Bool { buffersRegistered }
 
     /// Jobs submitted and not yet completed.
     public var inFlightJobCount: Int { jobs.count - freeJobs.count }
@@ -110,6 +115,13 @@ public final class DiskTier<IO: IOBackend> {
         self.scratch = UnsafeMutableRawPointer.allocate(byteCount: max(blockByteCountMax, 16), alignment: 64)
         ready.reserveCapacity(jobCount * 2)
         reaped.reserveCapacity(io.queueDepth)
+        if options.registersBuffers {
+            let stagingBytes = self.stagingBytes
+            let staging = self.staging
+            buffersRegistered = io.registerBuffers((0..<jobCount).map {
+                UnsafeMutableRawBufferPointer(start: staging + $0 * stagingBytes, count: stagingBytes)
+            })
+        }
     }
 
     deinit {
@@ -122,9 +134,12 @@ public final class DiskTier<IO: IOBackend> {
     func releaseResources() {
         guard !isClosed else { return }
         isClosed = true
+        if inFlightJobCount == 0 {
+            if buffersRegistered { _ = io.registerBuffers([]) }
+            staging.deallocate()
+        }
         io.closeFile(dataFile)
         for file in checkpointFiles { io.closeFile(file) }
-        if inFlightJobCount == 0 { staging.deallocate() }
         scratch.deallocate()
     }
 

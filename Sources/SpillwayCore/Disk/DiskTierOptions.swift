@@ -20,6 +20,10 @@ public struct DiskTierOptions: Sendable {
     /// Index slots to preallocate (the index grows by doubling beyond this, up to one slot
     /// per page; about 120 bytes per slot).
     public var reservedBlockCount: Int
+    /// Register the staging buffers with the backend for fixed-buffer I/O (io_uring
+    /// READ_FIXED / WRITE_FIXED: no per-request page pinning). Falls back silently when the
+    /// backend refuses (e.g. RLIMIT_MEMLOCK).
+    public var registersBuffers: Bool = true
 
     public init(
         capacityBytes: Int? = nil, blockByteCountMax: Int = 2 << 20, codec: DiskCodec = .none,
