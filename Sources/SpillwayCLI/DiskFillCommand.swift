@@ -106,12 +106,14 @@ struct DiskFillCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         let directIOUsed = tier.io.usesDirectIO
+        let registered = tier.usesRegisteredBuffers
         try tier.close()
         if json {
             var object = DiskCommandSupport.inspectionObject(inspection, directIO: directIOUsed)
             object["stored"] = stored
             object["failed"] = failed
             object["evictions"] = evictions
+            object["registered_buffers"] = registered
             object["seconds"] = seconds
             object["write_bytes_per_second"] = seconds > 0 ? Double(stored * blockBytes) / seconds : 0
             object["payload_bytes_per_second"] = payloadNanoseconds > 0 ? Double(blocks * blockBytes) * 1e9 / Double(payloadNanoseconds) : 0
