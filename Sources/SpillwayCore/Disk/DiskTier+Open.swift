@@ -16,6 +16,12 @@ extension DiskTier {
         let existing: [String]
         do { existing = try io.listFiles() } catch { throw DiskTierError(.backend, "cannot list the tier directory: \(error)") }
         let hasData = existing.contains(DiskLayout.dataFileName)
+        // Opening without a capacity must not leave files behind in a directory without a tier.
+        if options.capacityBytes == nil, !hasData,
+            !DiskLayout.checkpointFileNames.contains(where: existing.contains)
+        {
+            throw DiskTierError(.notFound, "no disk tier in this directory: create one by giving a capacity (e.g. spillway disk fill --capacity-bytes)")
+        }
         func open(_ name: String) throws -> IOFileID {
             do { return try io.openFile(name, options: IOFileOptions(create: true)) } catch {
                 throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")

@@ -34,7 +34,12 @@ struct DiskTierRestartTests {
     @Test("opening a directory without a tier and without a capacity says so")
     func notFound() throws {
         let io = SimulatedIO(seed: 22)
-        #expect(throws: DiskTierError.self) { try DiskTier(io: io, options: DiskTierOptions()) }
+        #expect {
+            try DiskTier(io: io, options: DiskTierOptions())
+        } throws: { error in
+            (error as? DiskTierError)?.code == .notFound
+        }
+        #expect(try io.listFiles().isEmpty, "a failed open must not create files")
     }
 
     @Test("after a crash every synced block is back, unsynced ones are gone or intact, none torn", arguments: 0..<20 as Range<UInt64>)
