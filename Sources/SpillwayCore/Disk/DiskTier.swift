@@ -91,7 +91,8 @@ public final class DiskTier<IO: IOBackend> {
 
     init(
         io: IO, options: DiskTierOptions, dataFile: IOFileID, checkpointFiles: [IOFileID],
-        capacityBytes: Int, blockByteCountMax: Int, checkpointGeneration: UInt64, nextSequence: UInt64
+        capacityBytes: Int, blockByteCountMax: Int, checkpointGeneration: UInt64,
+        nextSequence: UInt64
     ) {
         self.io = io
         self.capacityBytes = capacityBytes
@@ -105,22 +106,28 @@ public final class DiskTier<IO: IOBackend> {
         self.nextSequence = nextSequence
         let pageCount = capacityBytes / DiskLayout.pageBytes
         self.allocator = DiskPageAllocator(pageCount: pageCount)
-        self.table = DiskEntryTable(reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
+        self.table = DiskEntryTable(
+            reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
         let jobCount = max(1, min(options.jobCountMax, io.queueDepth))
         self.jobs = Array(repeating: DiskJob(), count: jobCount)
         self.freeJobs = (0..<Int32(jobCount)).reversed()
         let pageAlignment = max(DiskLayout.pageBytes, alignment)
-        self.stagingBytes = DiskLayout.roundUp(DiskRecordHeader.byteCount + blockByteCountMax, to: pageAlignment)
-        self.staging = UnsafeMutableRawPointer.allocate(byteCount: stagingBytes * jobCount, alignment: pageAlignment)
-        self.scratch = UnsafeMutableRawPointer.allocate(byteCount: max(blockByteCountMax, 16), alignment: 64)
+        self.stagingBytes = DiskLayout.roundUp(
+            DiskRecordHeader.byteCount + blockByteCountMax, to: pageAlignment)
+        self.staging = UnsafeMutableRawPointer.allocate(
+            byteCount: stagingBytes * jobCount, alignment: pageAlignment)
+        self.scratch = UnsafeMutableRawPointer.allocate(
+            byteCount: max(blockByteCountMax, 16), alignment: 64)
         ready.reserveCapacity(jobCount * 2)
         reaped.reserveCapacity(io.queueDepth)
         if options.registersBuffers {
             let stagingBytes = self.stagingBytes
             let staging = self.staging
-            buffersRegistered = io.registerBuffers((0..<jobCount).map {
-                UnsafeMutableRawBufferPointer(start: staging + $0 * stagingBytes, count: stagingBytes)
-            })
+            buffersRegistered = io.registerBuffers(
+                (0..<jobCount).map {
+                    UnsafeMutableRawBufferPointer(
+                        start: staging + $0 * stagingBytes, count: stagingBytes)
+                })
         }
     }
 
@@ -158,7 +165,9 @@ public final class DiskTier<IO: IOBackend> {
     /// Makes `key` the most recently used block. Returns false when it is not readable.
     @discardableResult
     public func touch(_ key: BlockKey) -> Bool {
-        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
+            return false
+        }
         table.unlink(slot)
         table.linkMostRecent(slot)
         return true
@@ -169,7 +178,9 @@ public final class DiskTier<IO: IOBackend> {
     /// The removal is durable at the next `sync()`.
     @discardableResult
     public func remove(_ key: BlockKey) -> Bool {
-        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
+            return false
+        }
         drop(slot)
         stats.removals += 1
         return true
@@ -189,7 +200,9 @@ public final class DiskTier<IO: IOBackend> {
 
     /// The raw length of a readable block, or nil.
     public func rawLength(of key: BlockKey) -> Int? {
-        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return nil }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
+            return nil
+        }
         return Int(table.entries[Int(slot)].rawLength)
     }
 

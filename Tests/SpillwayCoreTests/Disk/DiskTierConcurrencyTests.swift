@@ -6,7 +6,9 @@ import Testing
 
 @Suite("DiskTier job interleavings")
 struct DiskTierConcurrencyTests {
-    @Test("remove and replace while a load is in flight: the load still returns the old block, its pages free afterwards")
+    @Test(
+        "remove and replace while a load is in flight: the load still returns the old block, its pages free afterwards"
+    )
     func removeDuringLoad() throws {
         let io = SimulatedIO(seed: 31, requiredAlignment: 4096)
         let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 1 << 20))
@@ -22,10 +24,16 @@ struct DiskTierConcurrencyTests {
         tier.checkInvariants()
         var completions: [DiskCompletion] = []
         try tier.waitForAll(into: &completions)
-        #expect(completions == [DiskCompletion(token: 7, key: key, outcome: .load(.loaded(byteCount: 10000)))])
-        #expect(PayloadGenerator.matches(UnsafeRawBufferPointer(sink.prefix(10000)), key: key, kind: .random))
+        #expect(
+            completions == [
+                DiskCompletion(token: 7, key: key, outcome: .load(.loaded(byteCount: 10000)))
+            ])
+        #expect(
+            PayloadGenerator.matches(
+                UnsafeRawBufferPointer(sink.prefix(10000)), key: key, kind: .random))
         #expect(tier.usedBytes == 2 * 4096, "only the new 5000-byte block remains")
-        let (outcome, matches) = try DiskTestSupport.loadMatches(tier, key, length: 5000, kind: .zeros)
+        let (outcome, matches) = try DiskTestSupport.loadMatches(
+            tier, key, length: 5000, kind: .zeros)
         #expect(outcome == .loaded(byteCount: 5000) && matches)
         tier.checkInvariants()
     }
@@ -37,9 +45,11 @@ struct DiskTierConcurrencyTests {
         let key = BlockKey(traceID: 2)
         let first = TestBuffer(count: 3000)
         PayloadGenerator.fill(first.prefix(3000), key: key, kind: .random)
-        #expect(tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(first.prefix(3000)), token: 1))
+        #expect(
+            tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(first.prefix(3000)), token: 1))
         #expect(!tier.contains(key), "not readable while being written")
-        #expect(tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(first.prefix(100)), token: 2))
+        #expect(
+            tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(first.prefix(100)), token: 2))
         var completions: [DiskCompletion] = []
         try tier.waitForAll(into: &completions)
         #expect(Set(completions.map(\.token)) == [1, 2])
@@ -50,20 +60,26 @@ struct DiskTierConcurrencyTests {
         tier.checkInvariants()
     }
 
-    @Test("every evictable block is pinned by a load: a store that needs room fails noRoom, nothing breaks")
+    @Test(
+        "every evictable block is pinned by a load: a store that needs room fails noRoom, nothing breaks"
+    )
     func noRoom() throws {
         let io = SimulatedIO(seed: 33)
-        let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 4 * 4096, blockMax: 8000))
+        let tier = try DiskTier(
+            io: io, options: DiskTestSupport.options(capacity: 4 * 4096, blockMax: 8000))
         #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 1), length: 8000) == .stored)
         #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 2), length: 8000) == .stored)
         let sinks = [TestBuffer(count: 8000), TestBuffer(count: 8000)]
         #expect(tier.submitLoad(key: BlockKey(traceID: 1), into: sinks[0].pointer, token: 1))
         #expect(tier.submitLoad(key: BlockKey(traceID: 2), into: sinks[1].pointer, token: 2))
-        #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 3), length: 8000) == .failed(.noRoom))
+        #expect(
+            try DiskTestSupport.store(tier, BlockKey(traceID: 3), length: 8000) == .failed(.noRoom))
         tier.checkInvariants()
         var completions: [DiskCompletion] = []
         try tier.waitForAll(into: &completions)
-        #expect(completions.count == 2 && completions.allSatisfy { $0.outcome == .load(.loaded(byteCount: 8000)) })
+        #expect(
+            completions.count == 2
+                && completions.allSatisfy { $0.outcome == .load(.loaded(byteCount: 8000)) })
         #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 3), length: 8000) == .stored)
         #expect(tier.stats.evictions == 1)
         tier.checkInvariants()
