@@ -50,6 +50,7 @@ struct SimulatedIOContractTests {
         let (counts, results) = try run(seed: 42)
         #expect(counts.readErrors > 0 && counts.writeErrors > 0 && counts.shortTransfers > 0)
         #expect(counts.writeNoSpace > 0 && counts.readBitFlips > 0 && counts.reorderedBatches > 0)
+        #expect(counts.interruptions > 0 && (results.contains(-4) || results.contains(-11)))
         #expect(results.contains(-5) && results.contains(-28))
         let (againCounts, againResults) = try run(seed: 42)
         #expect(againCounts == counts && againResults == results)

@@ -188,6 +188,10 @@ public final class SimulatedIO: IOBackend {
 
     func execute(_ request: IORequest) -> Int32 {
         guard let file = openFiles[request.file.rawValue] else { return -9 }
+        if request.kind != .sync, rng.chance(faults.interrupted) {
+            faultCounts.interruptions += 1
+            return rng.chance(0.5) ? -4 : -11
+        }
         switch request.kind {
         case .sync:
             syncCount += 1
