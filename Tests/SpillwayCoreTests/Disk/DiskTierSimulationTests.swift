@@ -70,7 +70,7 @@ final class DiskSimulation {
     var nextVersion: UInt64 = 1
     /// Async loads in flight: token → (key, expected version or nil, buffer).
     var loads:
-        [UInt64: (key: UInt64, version: UInt64?, pending: UInt64?, mayBeDropped: Bool, buffer: TestBuffer)] =
+        [UInt64: (key: UInt64, version: UInt64?, pending: UInt64?, mayBeDropped: Bool, stale: Bool, buffer: TestBuffer)] =
             [:]
     var stores: [UInt64: (key: UInt64, version: UInt64)] = [:]
     var completedTokens: Set<UInt64> = []
@@ -215,7 +215,7 @@ final class DiskSimulation {
         guard tier.submitLoad(key: BlockKey(traceID: key), into: buffer.pointer, token: token)
         else { return }
         nextToken += 1
-        loads[token] = (key, expected, model.pending[key], mayBeDropped, buffer)
+        loads[token] = (key, expected, model.pending[key], mayBeDropped, maybeStale.contains(key), buffer)
     }
 
     func facadeLoad(_ key: UInt64) throws {
@@ -226,7 +226,7 @@ final class DiskSimulation {
         let outcome = try tier.load(key: BlockKey(traceID: key), into: buffer.pointer)
         checkLoad(
             key: key, expected: expected, pending: pending, mayBeDropped: mayBeDropped,
-            outcome: outcome, buffer: buffer)
+            stale: maybeStale.contains(key), outcome: outcome, buffer: buffer)
     }
 
     /// `expected`: the committed version when the load was submitted; `pending`: the
@@ -234,8 +234,12 @@ final class DiskSimulation {
     /// (its completion not yet taken), so reading it is allowed too. `mayBeDropped`: another
     /// load of the key was in flight, which may have failed (dropping the block) before its
     /// completion was taken, so a miss is allowed.
+    /// `stale`: the key was restored from a checkpoint after a crash and not rewritten when
+    /// the load was submitted, so the extent it reads may hold other bytes (a failure, never
+    /// a wrong block).
     func checkLoad(
-        key: UInt64, expected: UInt64?, pending: UInt64?, mayBeDropped: Bool, outcome: DiskLoadOutcome,
+        key: UInt64, expected: UInt64?, pending: UInt64?, mayBeDropped: Bool, stale: Bool,
+        outcome: DiskLoadOutcome,
         buffer: TestBuffer
     ) {
         switch outcome {
@@ -258,13 +262,18 @@ final class DiskSimulation {
         case .failed(let failure):
             if case .bufferTooSmall = failure { note(false, "load \(key): buffer too small") }
             note(
-                faultRate > 0 || maybeStale.contains(key),
-                "load \(key) failed (\(failure)) without injected faults")
+                faultRate > 0 || stale,
+                "load \(key) failed (\(failure)) without injected faults: \(history[key] ?? [])")
             // The tier dropped the block if it was still the same one.
             if let version = expected, model.version[key] == version, model.pending[key] == nil {
                 model.forget(key)
             }
-            if expected == nil, let version = pending { droppedVersions.insert(version) }
+            if expected == nil, let version = pending {
+                // The store of `version` completed inside the tier before this load read it;
+                // if the simulation already took that completion, forget it now, else when
+                // it is taken.
+                if model.version[key] == version { model.forget(key) } else { droppedVersions.insert(version) }
+            }
             log(key, "load failed \(failure)")
         }
     }
@@ -307,7 +316,7 @@ final class DiskSimulation {
                 }
                 checkLoad(
                     key: load.key, expected: load.version, pending: load.pending,
-                    mayBeDropped: load.mayBeDropped, outcome: outcome,
+                    mayBeDropped: load.mayBeDropped, stale: load.stale, outcome: outcome,
                     buffer: load.buffer)
             }
         }
@@ -359,7 +368,7 @@ final class DiskSimulation {
             tier.blockCount == model.durable.count,
             "after crash: \(tier.blockCount) blocks, durable model \(model.durable.count)")
         for key in model.durable.keys where !tier.contains(BlockKey(traceID: key)) {
-            note(false, "after crash: durable key \(key) missing from the index")
+            note(false, "after crash: durable key \(key) missing from the index: \(history[key] ?? [])")
         }
         for key in 0..<keySpace { log(key, "crash durable=\(model.durable[key] as Any)") }
         model.version = model.durable
@@ -378,8 +387,10 @@ struct DiskTierSimulationTests {
         let count = ProcessInfo.processInfo.environment["SPILLWAY_SOAK"] == "1" ? 2000 : 24
         // Hashed, not stepped by SplitMix's increment (that would give shifted copies of
         // one stream).
+        // SPILLWAY_SEED_BASE picks another set of seeds for a soak.
+        let base = UInt64(ProcessInfo.processInfo.environment["SPILLWAY_SEED_BASE"] ?? "") ?? 0
         return (0..<UInt64(count)).map { index in
-            var mixer = SplitMix64(seed: index ^ 0x5EED_5EED)
+            var mixer = SplitMix64(seed: (base &* 1_000_003 &+ index) ^ 0x5EED_5EED)
             return mixer.next()
         }
     }
