@@ -7,6 +7,8 @@
 
 int spw_open_direct_flag(void) { return O_DIRECT; }
 
+int spw_open_tmpfile_flag(void) { return O_TMPFILE; }
+
 int spw_fallocate(int fd, int64_t offset, int64_t length) {
     // A signal can interrupt a long allocation; retry a bounded number of times (100: a
     // signal storm that interrupts every one of them is a problem to report, not to hide).

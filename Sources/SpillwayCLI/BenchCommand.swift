@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: measure a layer and print throughput and latency.",
         subcommands: [
-            BenchDiskCommand.self,
+            BenchDiskCommand.self
         ]
     )
 }

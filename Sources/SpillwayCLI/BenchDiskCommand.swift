@@ -36,7 +36,8 @@ struct BenchDiskCommand: ParsableCommand {
     @Option(name: .customLong("bytes"), help: "Total bytes to write, then to read.")
     var totalBytes: UInt64 = 1 << 30
 
-    @Option(help: "What to time: \(BenchDiskLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        help: "What to time: \(BenchDiskLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
     var layer: BenchDiskLayer = .io
 
     @Option(
@@ -66,7 +67,8 @@ struct BenchDiskCommand: ParsableCommand {
     func makeOptions() -> DiskBenchmarkOptions {
         DiskBenchmarkOptions(
             directory: dir, blockBytes: blockBytes, queueDepth: queueDepth, totalBytes: totalBytes,
-            directIO: directIO, registeredBuffers: registeredBuffers, seed: seed, keepFile: keepFile)
+            directIO: directIO, registeredBuffers: registeredBuffers, seed: seed, keepFile: keepFile
+        )
     }
 
     func run() throws {
@@ -104,4 +106,3 @@ struct BenchDiskCommand: ParsableCommand {
     }
 }
 
-extension DirectIOMode: ExpressibleByArgument {}

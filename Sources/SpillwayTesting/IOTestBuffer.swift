@@ -30,7 +30,8 @@ public final class IOTestBuffer {
         }
         var tail = generator.next()
         while index < byteCount {
-            pointer.storeBytes(of: UInt8(truncatingIfNeeded: tail), toByteOffset: index, as: UInt8.self)
+            pointer.storeBytes(
+                of: UInt8(truncatingIfNeeded: tail), toByteOffset: index, as: UInt8.self)
             tail >>= 8
             index += 1
         }

@@ -16,7 +16,8 @@ final class ScratchDirectory {
         var template = Array("\(parent)/spillway-uring-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw IOBackendError(
-                operation: "mkdtemp", path: parent, errno: errno, message: "cannot make a test directory")
+                operation: "mkdtemp", path: parent, errno: errno,
+                message: "cannot make a test directory")
         }
         path = String(cString: made)
     }
@@ -83,6 +84,8 @@ struct URingIOTests {
         #expect(onDisk.requiredAlignment == 4096)
         #expect(!onTmpfs.usesDirectIO)
         #expect(onTmpfs.requiredAlignment == 1)
+        // This kernel (>= 5.5) takes a sparse registered file table.
+        #expect(onDisk.usesRegisteredFiles)
         let off = try URingIO(directory: disk.path, directIO: .off)
         #expect(!off.usesDirectIO)
         // The probe leaves nothing behind.
@@ -201,6 +204,89 @@ struct URingIOTests {
         backend.closeFile(file)
     }
 
+    @Test("rows of a shared /dev/shm mapping register as fixed buffers and move by O_DIRECT")
+    func sharedMappingAsRegisteredBuffer() throws {
+        // The primary tier is an mmap of a /dev/shm file; aligned rows may go to disk
+        // straight from it. Registering shmem pages with io_uring must work for that.
+        let shm = try ScratchDirectory(under: "/dev/shm")
+        let disk = try ScratchDirectory(under: "/tmp")
+        let regionBytes = 1 << 20
+        let regionDescriptor = open(shm.sub("region"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(regionDescriptor >= 0)
+        defer { close(regionDescriptor) }
+        #expect(ftruncate(regionDescriptor, off_t(regionBytes)) == 0)
+        let mapped = mmap(nil, regionBytes, PROT_READ | PROT_WRITE, MAP_SHARED, regionDescriptor, 0)
+        let region = try #require(mapped == MAP_FAILED ? nil : mapped)
+        defer { munmap(region, regionBytes) }
+        let pattern = IOTestBuffer(byteCount: regionBytes)
+        pattern.fillPattern(seed: 0x5A)
+        region.copyMemory(from: pattern.pointer, byteCount: regionBytes)
+
+        let backend = try URingIO(directory: disk.path, queueDepth: 4, directIO: .required)
+        #expect(
+            backend.registerBuffers([
+                UnsafeMutableRawBufferPointer(start: region, count: regionBytes)
+            ]))
+        let file = try backend.openFile("rows", options: IOFileOptions(create: true))
+        // Write rows 1..<3 (256 KiB each) of the region, then read them back into rows 2..<4.
+        let row = 256 << 10
+        let write = IORequest(
+            kind: .write, file: file, offset: 0, buffer: region + row, length: 2 * row,
+            registeredBufferIndex: 0, userData: 1)
+        #expect(
+            try IOBackendContract.execute(backend, [write], check: .registeredBuffers)[1]
+                == Int32(2 * row))
+        let read = IORequest(
+            kind: .read, file: file, offset: 0, buffer: region + 2 * row, length: 2 * row,
+            registeredBufferIndex: 0, userData: 2)
+        #expect(
+            try IOBackendContract.execute(backend, [read], check: .registeredBuffers)[2]
+                == Int32(2 * row))
+        let landed = UnsafeRawBufferPointer(start: region + 2 * row, count: 2 * row)
+        let expected = UnsafeRawBufferPointer(start: pattern.pointer + row, count: 2 * row)
+        #expect(landed.elementsEqual(expected))
+        #expect(backend.registerBuffers([]))
+        backend.closeFile(file)
+    }
+
+    @Test("files inside and beyond the registered file table, and reused ids, all move bytes")
+    func manyFiles() throws {
+        let scratch = try ScratchDirectory(under: "/tmp")
+        let backend = try URingIO(directory: scratch.path, queueDepth: 8)
+        let count = URingIO.registeredFileSlotCount + 6
+        var files = try (0..<count).map {
+            try backend.openFile("f\($0)", options: IOFileOptions(create: true))
+        }
+        // Close a few inside the table and reopen them: ids (and slots) are reused.
+        for index in [3, 10] {
+            backend.closeFile(files[index])
+            files[index] = try backend.openFile("f\(index)", options: IOFileOptions())
+        }
+        let source = IOTestBuffer(byteCount: 4096 * count)
+        source.fillPattern(seed: 0xF11E)
+        let writes = (0..<count).map {
+            IORequest(
+                kind: .write, file: files[$0], offset: 4096, buffer: source.pointer + 4096 * $0,
+                length: 4096, userData: UInt64($0))
+        }
+        let written = try IOBackendContract.execute(backend, writes, check: .roundTrip)
+        #expect(written.values.allSatisfy { $0 == 4096 })
+        let sink = IOTestBuffer(byteCount: 4096 * count)
+        let reads = (0..<count).map {
+            IORequest(
+                kind: .read, file: files[$0], offset: 4096, buffer: sink.pointer + 4096 * $0,
+                length: 4096, userData: UInt64($0))
+        }
+        let read = try IOBackendContract.execute(backend, reads, check: .roundTrip)
+        #expect(read.values.allSatisfy { $0 == 4096 })
+        for index in 0..<count {
+            #expect(
+                sink.matches(source, offset: 4096 * index, otherOffset: 4096 * index, count: 4096),
+                "file f\(index) read back wrong")
+        }
+        for file in files { backend.closeFile(file) }
+    }
+
     @Test("a failed request is a completion with -errno, not a throw")
     func errorsAreCompletions() throws {
         let scratch = try ScratchDirectory(under: "/dev/shm")
@@ -215,5 +301,58 @@ struct URingIOTests {
             check: .roundTrip)
         #expect(results[9] == -EFAULT)
         backend.closeFile(file)
+    }
+}
+
+@Suite(
+    "URingIO preconditions",
+    .enabled(
+        if: uringUnavailable == nil,
+        Comment(rawValue: "io_uring unavailable: \(uringUnavailable ?? "")")))
+struct URingIOPreconditionTests {
+    // In the child, a setup failure exits 0 so the test fails instead of passing on the
+    // wrong crash; the parent also checks the trap's message.
+
+    @Test("a misaligned request under O_DIRECT traps (a tier bug, not an I/O error)")
+    func misalignedDirectIOTraps() async throws {
+        let result = try await #require(
+            processExitsWith: .failure, observing: [\.standardErrorContent]
+        ) {
+            // The directory and file are unlinked before the trap; the descriptor stays usable.
+            var template = Array("/tmp/spillway-uring-trap-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(0) }
+            let path = String(cString: made)
+            guard let backend = try? URingIO(directory: path, queueDepth: 2, directIO: .required),
+                let file = try? backend.openFile("x", options: IOFileOptions(create: true))
+            else { exit(0) }
+            try? backend.removeFile("x")
+            rmdir(path)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 4096)
+            _ = backend.prepare(
+                IORequest(
+                    kind: .write, file: file, offset: 512, buffer: buffer, length: 4096, userData: 1
+                ))
+            exit(0)
+        }
+        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("not 4096-aligned"), "stderr: \(stderr)")
+    }
+
+    @Test("reaping more completions than were submitted traps instead of hanging")
+    func reapBeyondSubmittedTraps() async throws {
+        let result = try await #require(
+            processExitsWith: .failure, observing: [\.standardErrorContent]
+        ) {
+            var template = Array("/dev/shm/spillway-uring-trap-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(0) }
+            let path = String(cString: made)
+            guard let backend = try? URingIO(directory: path, queueDepth: 2) else { exit(0) }
+            rmdir(path)
+            var completions: [IOCompletion] = []
+            _ = try? backend.reap(into: &completions, minimum: 1)
+            exit(0)
+        }
+        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(stderr.contains("reap(minimum: 1)"), "stderr: \(stderr)")
     }
 }

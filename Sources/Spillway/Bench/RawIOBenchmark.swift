@@ -36,13 +36,15 @@ public struct DiskBenchmarkOptions: Sendable {
     /// Checks the settings; returns a message saying what to change, or nil.
     public func problem(alignment: Int = 4096) -> String? {
         if blockBytes <= 0 || blockBytes % alignment != 0 || blockBytes > 1 << 30 {
-            return "--block-bytes \(blockBytes) must be a positive multiple of \(alignment) up to 1 GiB"
+            return
+                "--block-bytes \(blockBytes) must be a positive multiple of \(alignment) up to 1 GiB"
         }
         if !(1...4096).contains(queueDepth) {
             return "--queue-depth \(queueDepth) must be in 1...4096"
         }
         if totalBytes < UInt64(blockBytes) || totalBytes % UInt64(blockBytes) != 0 {
-            return "--bytes \(totalBytes) must be a positive multiple of --block-bytes \(blockBytes)"
+            return
+                "--bytes \(totalBytes) must be a positive multiple of --block-bytes \(blockBytes)"
         }
         return nil
     }
@@ -99,7 +101,8 @@ public enum RawIOBenchmark {
         defer { if registered { _ = backend.registerBuffers([]) } }
 
         try backend.removeFile(fileName)
-        let file = try backend.openFile(fileName, options: IOFileOptions(create: true, exclusive: true))
+        let file = try backend.openFile(
+            fileName, options: IOFileOptions(create: true, exclusive: true))
         defer {
             backend.closeFile(file)
             if !options.keepFile { try? backend.removeFile(fileName) }

@@ -126,8 +126,9 @@ public protocol IOBackend: AnyObject {
     /// Closes an open file; its id is invalid afterwards.
     func closeFile(_ file: IOFileID)
 
-    /// Registers long-lived buffers for fixed-buffer I/O. Returns false when the backend
-    /// does not support it (callers then pass -1 as `registeredBufferIndex`).
+    /// Registers long-lived buffers for fixed-buffer I/O, replacing any registered before
+    /// (an empty array unregisters). Call with no requests outstanding. Returns false when
+    /// the backend does not support it (callers then pass -1 as `registeredBufferIndex`).
     func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool
 
     /// Queues one request. Returns false, queueing nothing, when `queueDepth` requests are
@@ -140,7 +141,8 @@ public protocol IOBackend: AnyObject {
 
     /// Appends completions to `completions`: waits until at least `minimum` are available
     /// (0 = do not wait), then takes every completion available without waiting further.
-    /// Returns how many were appended.
+    /// Returns how many were appended. `minimum` must not exceed the number of submitted,
+    /// not yet reaped requests (waiting for more could never end; backends trap).
     @discardableResult
     func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int
 }

@@ -5,6 +5,10 @@ import Glibc
 import SpillwayCore
 
 struct OwnedDirectory {
+    /// Name prefix of the probe file used where O_TMPFILE is not supported; `listFiles`
+    /// hides such leftovers.
+    static let probePrefix = ".spillway-direct-io-probe-"
+
     let path: String
     /// O_DIRECTORY|O_NOFOLLOW descriptor of the directory itself.
     let descriptor: Int32
@@ -113,27 +117,40 @@ struct OwnedDirectory {
     /// - Throws: `IOBackendError` when the probe file cannot be created or written for a
     ///   reason other than O_DIRECT support (e.g. ENOSPC, EACCES).
     func probeDirectIO() throws -> Bool {
-        let name = ".spillway-direct-io-probe-\(getpid())"
-        let flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | spw_open_direct_flag()
-        let fd = SystemCall.retryingInterrupts { openat(descriptor, name, flags, 0o600) }
+        // An unnamed O_TMPFILE leaves nothing behind even if we die mid-probe; file systems
+        // without it get a named probe file, removed right away.
+        let direct = O_RDWR | O_CLOEXEC | spw_open_direct_flag()
+        var name: String? = nil
+        var fd = SystemCall.retryingInterrupts {
+            openat(descriptor, ".", direct | spw_open_tmpfile_flag(), 0o600)
+        }
+        if fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR) {
+            let probeName = Self.probePrefix + String(getpid())
+            unlinkat(descriptor, probeName, 0)
+            name = probeName
+            fd = SystemCall.retryingInterrupts {
+                openat(descriptor, probeName, direct | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+            }
+        }
         if fd < 0 {
             let code = errno
-            if code == EINVAL || code == EOPNOTSUPP { return false }
-            throw Self.failure("probe O_DIRECT", pathOf(name), code, "cannot create a probe file")
+            if code == EINVAL { return false }
+            throw Self.failure("probe O_DIRECT", path, code, "cannot create a probe file")
         }
         defer {
             close(fd)
-            unlinkat(descriptor, name, 0)
+            if let name { unlinkat(descriptor, name, 0) }
         }
         let alignment = 4096
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 2 * alignment, alignment: alignment)
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: 2 * alignment, alignment: alignment)
         defer { buffer.deallocate() }
         memset(buffer, 0, 2 * alignment)
         let aligned = SystemCall.retryingInterrupts { pwrite(fd, buffer, alignment, 0) }
         if aligned != alignment {
             let code = aligned < 0 ? errno : EIO
             if code == EINVAL || code == EOPNOTSUPP { return false }
-            throw Self.failure("probe O_DIRECT", pathOf(name), code, "cannot write a probe block")
+            throw Self.failure("probe O_DIRECT", path, code, "cannot write a probe block")
         }
         let unaligned = SystemCall.retryingInterrupts { pwrite(fd, buffer + 1, 1, 1) }
         if unaligned >= 0 { return false }

@@ -6,7 +6,8 @@ import SpillwayCore
 
 extension URingIO {
     /// Opens (or creates, 0600) `name` inside the directory, O_RDWR|O_NOFOLLOW|O_CLOEXEC and
-    /// O_DIRECT when `usesDirectIO`.
+    /// O_DIRECT when `usesDirectIO`. With `create`, the directory is fsynced before
+    /// returning, so the file's name is durable (its data is durable after a `.sync`).
     ///
     /// - Throws: `IOBackendError` for a bad name (`/`, `.`, `..`), a missing file without
     ///   `create`, an existing one with `exclusive`, a symlink or non-regular file, a file
@@ -36,7 +37,8 @@ extension URingIO {
         if fstat(descriptor, &info) != 0 {
             let code = errno
             close(descriptor)
-            throw OwnedDirectory.failure("stat", owned.pathOf(name), code, "cannot inspect the file")
+            throw OwnedDirectory.failure(
+                "stat", owned.pathOf(name), code, "cannot inspect the file")
         }
         if info.st_mode & S_IFMT != S_IFREG || info.st_uid != geteuid() {
             close(descriptor)
@@ -44,16 +46,34 @@ extension URingIO {
                 "open", owned.pathOf(name), EPERM,
                 "is not a regular file owned by this user; remove it or use another directory")
         }
-        if let free = descriptors.firstIndex(of: -1) {
-            descriptors[free] = descriptor
-            return IOFileID(rawValue: Int32(free))
+        if options.create {
+            // Make the directory entry durable too, so a file the tier created (and then
+            // synced with `.sync`) survives a power loss with its name.
+            try syncDirectory(closingOnFailure: descriptor)
         }
-        descriptors.append(descriptor)
-        return IOFileID(rawValue: Int32(descriptors.count - 1))
+        let index: Int
+        if let free = descriptors.firstIndex(of: -1) {
+            index = free
+            descriptors[free] = descriptor
+        } else {
+            index = descriptors.count
+            descriptors.append(descriptor)
+        }
+        updateRegisteredFile(index, descriptor)
+        return IOFileID(rawValue: Int32(index))
     }
 
-    /// Names of the regular files in the directory, sorted (symlinks and subdirectories are
-    /// not listed).
+    /// Puts `descriptor` (or -1 to clear) in registered file slot `index` when the table
+    /// exists and has that slot. A refused update leaves the file named by descriptor.
+    private func updateRegisteredFile(_ index: Int, _ descriptor: Int32) {
+        guard index < registeredFileSlots.count else { return }
+        var entry = descriptor
+        let updated = spw_ring_update_files(ring, UInt32(index), &entry, 1) == 1
+        registeredFileSlots[index] = descriptor >= 0 && updated
+    }
+
+    /// Names of the regular files in the directory, sorted (symlinks, subdirectories and a
+    /// probe file left by a crash during init are not listed).
     public func listFiles() throws -> [String] {
         let copy = dup(owned.descriptor)
         guard copy >= 0, let stream = fdopendir(copy) else {
@@ -68,7 +88,9 @@ extension URingIO {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            if name == "." || name == ".." { continue }
+            if name == "." || name == ".." || name.hasPrefix(OwnedDirectory.probePrefix) {
+                continue
+            }
             var isRegular = entry.pointee.d_type == UInt8(DT_REG)
             if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
                 var info = stat()
@@ -81,11 +103,24 @@ extension URingIO {
         return names.sorted()
     }
 
-    /// Removes `name` from the directory; a missing file is not an error.
+    /// Removes `name` from the directory (durably: the directory is fsynced); a missing file
+    /// is not an error.
     public func removeFile(_ name: String) throws {
         try owned.validate(name)
-        if unlinkat(owned.descriptor, name, 0) != 0 && errno != ENOENT {
+        if unlinkat(owned.descriptor, name, 0) != 0 {
+            if errno == ENOENT { return }
             throw OwnedDirectory.failure("remove", owned.pathOf(name), errno, "cannot remove")
+        }
+        try syncDirectory(closingOnFailure: -1)
+    }
+
+    /// fsync of the directory itself: makes created and removed names durable.
+    private func syncDirectory(closingOnFailure descriptor: Int32) throws {
+        let directoryDescriptor = owned.descriptor
+        if SystemCall.retryingInterrupts({ fsync(directoryDescriptor) }) != 0 {
+            let code = errno
+            if descriptor >= 0 { close(descriptor) }
+            throw OwnedDirectory.failure("fsync", directory, code, "cannot sync the directory")
         }
     }
 
@@ -93,7 +128,8 @@ extension URingIO {
     public func fileSize(_ file: IOFileID) throws -> UInt64 {
         var info = stat()
         if fstat(descriptor(file), &info) != 0 {
-            throw OwnedDirectory.failure("stat", directory, errno, "cannot size file \(file.rawValue)")
+            throw OwnedDirectory.failure(
+                "stat", directory, errno, "cannot size file \(file.rawValue)")
         }
         return UInt64(info.st_size)
     }
@@ -129,6 +165,7 @@ extension URingIO {
     /// Closes an open file; its id is invalid (and may be handed out again) afterwards.
     public func closeFile(_ file: IOFileID) {
         let descriptor = self.descriptor(file)
+        updateRegisteredFile(Int(file.rawValue), -1)
         close(descriptor)
         descriptors[Int(file.rawValue)] = -1
     }

@@ -30,9 +30,16 @@ public final class URingIO: IOBackend {
     public static let directIOAlignment = 4096
 
     let owned: OwnedDirectory
-    private let ring: OpaquePointer
+    let ring: OpaquePointer
     /// Descriptor per `IOFileID.rawValue`; -1 marks a free slot.
     var descriptors: [Int32] = []
+    /// Per `IOFileID.rawValue` below `registeredFileSlotCount`: whether the file sits in the
+    /// ring's registered file table. Empty when the kernel refused the table.
+    var registeredFileSlots: [Bool] = []
+
+    /// Size of the registered (fixed) file table, set up empty at init; files with a larger
+    /// id are named by descriptor.
+    public static let registeredFileSlotCount = 64
     /// Prepared and not yet reaped.
     private var outstandingCount = 0
     /// Prepared and not yet taken by the kernel.
@@ -72,10 +79,10 @@ public final class URingIO: IOBackend {
             throw error
         }
         var ring: OpaquePointer?
-        // COOP_TASKRUN (5.19+) saves an interrupt per completion; older kernels reject the
-        // flag with EINVAL, so retry without it.
-        var rc = spw_ring_create(UInt32(queueDepth), UInt32(SPW_SETUP_COOP_TASKRUN), &ring)
-        if rc == -EINVAL { rc = spw_ring_create(UInt32(queueDepth), 0, &ring) }
+        // No setup flags: COOP_TASKRUN would save an interrupt per completion, but then
+        // completions only show up in the ring when this thread next enters the kernel, so
+        // a caller polling reap(minimum: 0) could spin without ever seeing one.
+        let rc = spw_ring_create(UInt32(queueDepth), 0, &ring)
         guard rc == 0, let ring else {
             close(owned.descriptor)
             throw IOBackendError(
@@ -91,6 +98,15 @@ public final class URingIO: IOBackend {
         self.owned = owned
         self.ring = ring
         self.completionBatch = .allocate(capacity: queueDepth)
+        // An empty (sparse) file table; openFile fills slots. Kernels before 5.5 refuse -1
+        // entries: then every file is named by descriptor.
+        let empty = [Int32](repeating: -1, count: Self.registeredFileSlotCount)
+        let registered = empty.withUnsafeBufferPointer {
+            spw_ring_register_files(ring, $0.baseAddress, UInt32($0.count))
+        }
+        if registered == 0 {
+            registeredFileSlots = [Bool](repeating: false, count: Self.registeredFileSlotCount)
+        }
     }
 
     deinit {
@@ -147,11 +163,18 @@ public final class URingIO: IOBackend {
     ///   registered buffer that contains the request's range.
     public func prepare(_ request: IORequest) -> Bool {
         if outstandingCount >= queueDepth { return false }
+        // A file in the registered table is named by its slot (saves the kernel a file
+        // table lookup and reference count per request); others by descriptor.
+        let fileIndex = Int(request.file.rawValue)
         let descriptor = self.descriptor(request.file)
+        let fixed = fileIndex < registeredFileSlots.count && registeredFileSlots[fileIndex]
+        let target = fixed ? Int32(fileIndex) : descriptor
+        let flags = fixed ? UInt32(SPW_SQE_FIXED_FILE) : 0
+        let userData = request.userData
         let rc: Int32
         switch request.kind {
         case .sync:
-            rc = spw_ring_prep_fsync(ring, descriptor, 1, request.userData, 0)
+            rc = spw_ring_prep_fsync(ring, target, 1, userData, flags)
         case .read, .write:
             precondition(
                 request.length >= 0 && request.length <= Int(Int32.max) - 4095,
@@ -164,14 +187,17 @@ public final class URingIO: IOBackend {
                     Int(bitPattern: buffer) % alignment == 0
                         && request.offset % UInt64(alignment) == 0
                         && request.length % alignment == 0,
-                    "direct I/O request not \(alignment)-aligned: buffer \(String(describing: buffer)) "
-                        + "offset \(request.offset) length \(request.length)")
+                    "direct I/O request not \(alignment)-aligned: buffer "
+                        + "\(String(describing: buffer)) offset \(request.offset) length "
+                        + "\(request.length)")
             }
             let length = UInt32(request.length)
+            let offset = request.offset
             let index = request.registeredBufferIndex
             if index >= 0 {
                 precondition(
                     Int(index) < registeredBuffers.count, "registered buffer \(index) unknown")
+                precondition(buffer != nil, "registered-buffer request without buffer")
                 let registered = registeredBuffers[Int(index)]
                 let start = UnsafeRawPointer(buffer!)
                 let base = UnsafeRawPointer(registered.baseAddress!)
@@ -181,18 +207,14 @@ public final class URingIO: IOBackend {
                 rc =
                     request.kind == .read
                     ? spw_ring_prep_read_fixed(
-                        ring, descriptor, buffer, length, request.offset, index, request.userData,
-                        0)
+                        ring, target, buffer, length, offset, index, userData, flags)
                     : spw_ring_prep_write_fixed(
-                        ring, descriptor, buffer, length, request.offset, index, request.userData,
-                        0)
+                        ring, target, buffer, length, offset, index, userData, flags)
             } else {
                 rc =
                     request.kind == .read
-                    ? spw_ring_prep_read(
-                        ring, descriptor, buffer, length, request.offset, request.userData, 0)
-                    : spw_ring_prep_write(
-                        ring, descriptor, buffer, length, request.offset, request.userData, 0)
+                    ? spw_ring_prep_read(ring, target, buffer, length, offset, userData, flags)
+                    : spw_ring_prep_write(ring, target, buffer, length, offset, userData, flags)
             }
         }
         // The submission queue has at least queueDepth entries and at most queueDepth are
@@ -304,6 +326,9 @@ public final class URingIO: IOBackend {
             "file id \(file.rawValue) is not open")
         return descriptors[index]
     }
+
+    /// Whether the ring has a registered file table (files are then named by slot).
+    public var usesRegisteredFiles: Bool { !registeredFileSlots.isEmpty }
 
     /// Whether the running kernel supports the fixed-buffer read and write opcodes.
     public var supportsFixedBuffers: Bool {

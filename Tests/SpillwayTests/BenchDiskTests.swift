@@ -1,0 +1,106 @@
+// The disk benchmark: percentile arithmetic, and the real `spillway bench disk --json` run
+// as a child process on small sizes (its JSON keys are what scripts/bench-compare.sh reads).
+import Foundation
+import Spillway
+import Testing
+
+@Suite("bench disk")
+struct BenchDiskTests {
+    @Test("nearest-rank percentiles over 1...1000 and edge cases")
+    func latencySummary() {
+        var samples = (1...1000).map { UInt64($0) }.shuffled()
+        let summary = LatencySummary(sorting: &samples)
+        #expect(summary.p50Nanoseconds == 500)
+        #expect(summary.p99Nanoseconds == 990)
+        #expect(summary.p999Nanoseconds == 999)
+        #expect(summary.maxNanoseconds == 1000)
+        var one: [UInt64] = [7]
+        #expect(LatencySummary(sorting: &one).p999Nanoseconds == 7)
+        var none: [UInt64] = []
+        #expect(LatencySummary(sorting: &none).p50Nanoseconds == 0)
+    }
+
+    @Test("options validation names the flag to change")
+    func optionsValidation() {
+        func problem(_ block: Int, _ depth: Int, _ total: UInt64) -> String? {
+            DiskBenchmarkOptions(
+                directory: "/x", blockBytes: block, queueDepth: depth, totalBytes: total
+            )
+            .problem()
+        }
+        #expect(problem(4096, 1, 4096) == nil)
+        #expect(problem(1000, 1, 4096)?.contains("--block-bytes") == true)
+        #expect(problem(4096, 0, 4096)?.contains("--queue-depth") == true)
+        #expect(problem(4096, 1, 6000)?.contains("--bytes") == true)
+        #expect(problem(8192, 1, 4096)?.contains("--bytes") == true)
+    }
+
+    @Test(
+        "spillway bench disk --json on /tmp reports the fields bench-compare.sh reads",
+        .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
+    func cliJSON() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("spillway")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path),
+            "\(binary.path) missing: run `swift build` before `swift test` (scripts/test.sh does)")
+        var template = Array("/tmp/spillway-bench-test-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = [
+            "bench", "disk", "--dir", directory, "--block-bytes", "65536", "--queue-depth", "4",
+            "--bytes", "4194304", "--seed", "3", "--json",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["layer"] as? String == "io")
+        #expect(report["block_bytes"] as? Int == 65536)
+        #expect(report["queue_depth"] as? Int == 4)
+        #expect(report["block_count"] as? Int == 64)
+        #expect(report["direct_io"] as? Bool == true)
+        #expect((report["write_bytes_per_second"] as? Double ?? 0) > 0)
+        #expect((report["write_bytes_per_second_including_sync"] as? Double ?? 0) > 0)
+        #expect((report["read_bytes_per_second"] as? Double ?? 0) > 0)
+        for phase in ["write_latency", "read_latency"] {
+            let latency = try #require(report[phase] as? [String: Any])
+            let p50 = latency["p50_nanoseconds"] as? Int ?? 0
+            let p99 = latency["p99_nanoseconds"] as? Int ?? 0
+            let p999 = latency["p999_nanoseconds"] as? Int ?? 0
+            #expect(p50 > 0 && p50 <= p99 && p99 <= p999, "\(phase): \(latency)")
+        }
+        // The benchmark file is removed afterwards.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
+    @Test(
+        "spillway bench disk refuses tmpfs under the default --direct-io required",
+        .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
+    func cliRefusesTmpfs() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("spillway")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path))
+        var template = Array("/dev/shm/spillway-bench-test-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["bench", "disk", "--dir", directory, "--bytes", "1048576", "--json"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let message = String(
+            decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("direct I/O"), "stderr: \(message)")
+    }
+}
