@@ -2,8 +2,9 @@
 # Disk throughput of `spillway bench disk --layer io` as a ratio of fio's, both run here on
 # the same file system with the same block size, queue depth, io_uring, O_DIRECT and total
 # bytes: sequential write (+ closing fdatasync), then random read of every block once.
-# Runs alternate (fio, spillway, fio, spillway, ...) so machine noise hits both alike; the
-# medians are compared. Prints one JSON object on stdout.
+# Runs alternate (fio, spillway, fio, spillway, ...) so machine noise hits both alike; it
+# reports the ratio of medians and the geometric mean of the per-run (back-to-back) ratios.
+# Prints one JSON object on stdout.
 #
 # Usage: scripts/bench-compare.sh --dir D [--block-bytes N] [--queue-depth Q] [--bytes TOTAL]
 #                                 [--runs R] [--spillway PATH]
@@ -62,7 +63,7 @@ done
 
 filesystem="$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || stat -f -c %T "$dir")"
 python3 - "$work" "$runs" "$dir" "$filesystem" "$block_bytes" "$queue_depth" "$total_bytes" <<'PY'
-import json, statistics, sys
+import json, math, statistics, sys
 work, runs, directory, filesystem = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 block_bytes, queue_depth, total_bytes = map(int, sys.argv[5:8])
 
@@ -105,11 +106,22 @@ spillway = summary([ours_side(o, "write", "write_bytes_per_second_including_sync
 spillway["write_bytes_per_second_excluding_sync"] = median([o["write_bytes_per_second"] for o in ours])
 spillway["registered_buffers"] = all(o["registered_buffers"] for o in ours)
 spillway["direct_io"] = all(o["direct_io"] for o in ours)
+def paired(phase):
+    # Run i of each tool ran back to back, so their ratio cancels most of the machine's
+    # drift; the geometric mean of those ratios is steadier than a ratio of medians.
+    ratios = [s / f for s, f in zip(spillway[f"{phase}_runs_bytes_per_second"],
+                                    fio[f"{phase}_runs_bytes_per_second"])]
+    return ratios, math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+
+write_pairs, write_geomean = paired("write")
+read_pairs, read_geomean = paired("read")
 print(json.dumps({
     "layer": "io", "directory": directory, "filesystem": filesystem,
     "block_bytes": block_bytes, "queue_depth": queue_depth, "total_bytes": total_bytes,
     "runs": runs, "fio": fio, "spillway": spillway,
     "write_ratio": spillway["write_bytes_per_second"] / fio["write_bytes_per_second"],
     "read_ratio": spillway["read_bytes_per_second"] / fio["read_bytes_per_second"],
+    "write_ratio_per_run": write_pairs, "write_ratio_paired_geomean": write_geomean,
+    "read_ratio_per_run": read_pairs, "read_ratio_paired_geomean": read_geomean,
 }, indent=2, sort_keys=True))
 PY

@@ -14,7 +14,8 @@ public enum DiskTierFactory {
     /// - Throws: `IOBackendError` (directory, io_uring) or `DiskTierError` (no tier, corrupt
     ///   index, cannot reserve space).
     public static func open(
-        directory: String, options: DiskTierOptions, queueDepth: Int = 64, directIO: DirectIOMode = .auto
+        directory: String, options: DiskTierOptions, queueDepth: Int = 64,
+        directIO: DirectIOMode = .auto
     ) throws -> DiskTier<URingIO> {
         let io = try URingIO(directory: directory, queueDepth: queueDepth, directIO: directIO)
         return try DiskTier(io: io, options: options)

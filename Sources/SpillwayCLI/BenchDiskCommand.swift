@@ -106,4 +106,3 @@ struct BenchDiskCommand: ParsableCommand {
     }
 }
 
-extension DirectIOMode: ExpressibleByArgument {}

@@ -17,8 +17,11 @@ enum DiskCommandSupport {
     /// commands never create one).
     static func requireDirectory(_ dir: String) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("no directory at \(dir): give the directory of an existing disk tier")
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw ValidationError(
+                "no directory at \(dir): give the directory of an existing disk tier")
         }
     }
 
@@ -28,7 +31,8 @@ enum DiskCommandSupport {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    static func inspectionObject(_ inspection: DiskTierInspection, directIO: Bool) -> [String: Any] {
+    static func inspectionObject(_ inspection: DiskTierInspection, directIO: Bool) -> [String: Any]
+    {
         var codecs: [String: Any] = [:]
         for (codec, count) in inspection.blocksByCodec { codecs[codec.description] = count }
         return [
@@ -45,4 +49,3 @@ enum DiskCommandSupport {
         ]
     }
 }
-

@@ -7,7 +7,8 @@ import Spillway
 struct DiskFillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fill",
-        abstract: "Store --blocks deterministic blocks (keys first-key, first-key+1, ...) in a disk tier.",
+        abstract:
+            "Store --blocks deterministic blocks (keys first-key, first-key+1, ...) in a disk tier.",
         discussion: """
             Block i has key i (8 big-endian bytes) and the deterministic payload of \
             (key, --block-bytes, --payload), so `spillway disk verify --pattern KIND` can \
@@ -34,10 +35,13 @@ struct DiskFillCommand: ParsableCommand {
     @Option(help: "Codec for new blocks: none, lz4, lz4-shuffle.")
     var compression: String = "none"
 
-    @Option(name: .customLong("sync-every"), help: "Sync after every K blocks (0: only at the end).")
+    @Option(
+        name: .customLong("sync-every"), help: "Sync after every K blocks (0: only at the end).")
     var syncEvery: Int = 0
 
-    @Option(name: .customLong("capacity-bytes"), help: "Capacity when creating the tier (default: room for every block stored raw).")
+    @Option(
+        name: .customLong("capacity-bytes"),
+        help: "Capacity when creating the tier (default: room for every block stored raw).")
     var capacityBytes: Int?
 
     @Option(name: .customLong("queue-depth"), help: "io_uring queue depth (jobs in flight).")
@@ -51,22 +55,34 @@ struct DiskFillCommand: ParsableCommand {
 
     func validate() throws {
         guard blocks >= 0 else { throw ValidationError("--blocks must be >= 0") }
-        guard blockBytes > 0, blockBytes <= 1 << 30 else { throw ValidationError("--block-bytes must be in 1...1 GiB") }
+        guard blockBytes > 0, blockBytes <= 1 << 30 else {
+            throw ValidationError("--block-bytes must be in 1...1 GiB")
+        }
         guard syncEvery >= 0 else { throw ValidationError("--sync-every must be >= 0") }
-        guard (1...4096).contains(queueDepth) else { throw ValidationError("--queue-depth must be in 1...4096") }
-        guard PayloadKind(parsing: payload) != nil else { throw ValidationError("unknown --payload \(payload)") }
-        guard DiskCodec(parsing: compression) != nil else { throw ValidationError("unknown --compression \(compression): use none, lz4 or lz4-shuffle") }
+        guard (1...4096).contains(queueDepth) else {
+            throw ValidationError("--queue-depth must be in 1...4096")
+        }
+        guard PayloadKind(parsing: payload) != nil else {
+            throw ValidationError("unknown --payload \(payload)")
+        }
+        guard DiskCodec(parsing: compression) != nil else {
+            throw ValidationError(
+                "unknown --compression \(compression): use none, lz4 or lz4-shuffle")
+        }
     }
 
     func run() throws {
         let kind = PayloadKind(parsing: payload)!
         let codec = DiskCodec(parsing: compression)!
-        let extentBytes = (DiskRecordHeader.byteCount + blockBytes + DiskLayout.pageBytes - 1) / DiskLayout.pageBytes * DiskLayout.pageBytes
+        let extentBytes =
+            (DiskRecordHeader.byteCount + blockBytes + DiskLayout.pageBytes - 1)
+            / DiskLayout.pageBytes * DiskLayout.pageBytes
         let options = DiskTierOptions(
             capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, blocks * extentBytes),
             blockByteCountMax: blockBytes, codec: codec, jobCountMax: queueDepth,
             reservedBlockCount: max(1024, blocks))
-        let tier = try DiskTierFactory.open(directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
+        let tier = try DiskTierFactory.open(
+            directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
         var evictions = 0
         tier.evictionHandler = { _ in evictions += 1 }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 4096)
@@ -88,7 +104,9 @@ struct DiskFillCommand: ParsableCommand {
             let payloadStart = DispatchTime.now().uptimeNanoseconds
             PayloadGenerator.fill(buffer, key: key, kind: kind)
             payloadNanoseconds += DispatchTime.now().uptimeNanoseconds - payloadStart
-            while !tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(buffer), token: UInt64(index)) {
+            while !tier.submitStore(
+                key: key, bytes: UnsafeRawBufferPointer(buffer), token: UInt64(index))
+            {
                 try tier.wait(into: &completions, minimum: 1)
                 take()
             }
@@ -106,18 +124,25 @@ struct DiskFillCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         let directIOUsed = tier.io.usesDirectIO
+        let registered = tier.usesRegisteredBuffers
         try tier.close()
         if json {
             var object = DiskCommandSupport.inspectionObject(inspection, directIO: directIOUsed)
             object["stored"] = stored
             object["failed"] = failed
             object["evictions"] = evictions
+            object["registered_buffers"] = registered
             object["seconds"] = seconds
-            object["write_bytes_per_second"] = seconds > 0 ? Double(stored * blockBytes) / seconds : 0
-            object["payload_bytes_per_second"] = payloadNanoseconds > 0 ? Double(blocks * blockBytes) * 1e9 / Double(payloadNanoseconds) : 0
+            object["write_bytes_per_second"] =
+                seconds > 0 ? Double(stored * blockBytes) / seconds : 0
+            object["payload_bytes_per_second"] =
+                payloadNanoseconds > 0
+                ? Double(blocks * blockBytes) * 1e9 / Double(payloadNanoseconds) : 0
             try DiskCommandSupport.printJSON(object)
         } else {
-            print("stored \(stored) blocks (\(failed) failed, \(evictions) evicted) in \(String(format: "%.3f", seconds)) s; tier holds \(inspection.blocks) blocks, ratio \(String(format: "%.3f", inspection.compressionRatio))")
+            print(
+                "stored \(stored) blocks (\(failed) failed, \(evictions) evicted) in \(String(format: "%.3f", seconds)) s; tier holds \(inspection.blocks) blocks, ratio \(String(format: "%.3f", inspection.compressionRatio))"
+            )
         }
         if failed > 0 { throw ExitCode(1) }
     }

@@ -7,7 +7,8 @@ import Spillway
 struct DiskInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a disk tier's capacity, used bytes, blocks, codec mix and compression ratio.",
+        abstract:
+            "Show a disk tier's capacity, used bytes, blocks, codec mix and compression ratio.",
         discussion: "Reads only the newest valid checkpoint; changes nothing on disk."
     )
 
@@ -23,11 +24,13 @@ struct DiskInspectCommand: ParsableCommand {
     func run() throws {
         try DiskCommandSupport.requireDirectory(dir)
         let start = Date()
-        let tier = try DiskTierFactory.open(directory: dir, options: DiskTierOptions(), queueDepth: 8, directIO: directIO)
+        let tier = try DiskTierFactory.open(
+            directory: dir, options: DiskTierOptions(), queueDepth: 8, directIO: directIO)
         let openSeconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         if json {
-            var object = DiskCommandSupport.inspectionObject(inspection, directIO: tier.io.usesDirectIO)
+            var object = DiskCommandSupport.inspectionObject(
+                inspection, directIO: tier.io.usesDirectIO)
             object["open_seconds"] = openSeconds
             try DiskCommandSupport.printJSON(object)
             return
@@ -36,12 +39,15 @@ struct DiskInspectCommand: ParsableCommand {
         print("capacity:          \(inspection.capacityBytes) bytes")
         print("used:              \(inspection.usedBytes) bytes")
         print("blocks:            \(inspection.blocks)")
-        let mix = DiskCodec.allCases.map { "\($0): \(inspection.blocksByCodec[$0] ?? 0)" }.joined(separator: ", ")
+        let mix = DiskCodec.allCases.map { "\($0): \(inspection.blocksByCodec[$0] ?? 0)" }.joined(
+            separator: ", ")
         print("codec mix:         \(mix)")
         print("raw / stored:      \(inspection.rawBytes) / \(inspection.storedBytes) bytes")
         print("compression ratio: \(String(format: "%.3f", inspection.compressionRatio))")
         print("checkpoint:        generation \(inspection.checkpointGeneration)")
         print("direct I/O:        \(tier.io.usesDirectIO ? "yes" : "no")")
-        print("open time:         \(String(format: "%.3f", openSeconds)) s (checkpoint read + index rebuild)")
+        print(
+            "open time:         \(String(format: "%.3f", openSeconds)) s (checkpoint read + index rebuild)"
+        )
     }
 }

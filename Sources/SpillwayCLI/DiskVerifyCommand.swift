@@ -39,24 +39,29 @@ struct DiskVerifyCommand: ParsableCommand {
         var expected: PayloadKind?
         if let pattern {
             guard let kind = PayloadKind(parsing: pattern) else {
-                throw ValidationError("unknown --pattern \(pattern): use random, bf16, zeros, mixed or mixed:F")
+                throw ValidationError(
+                    "unknown --pattern \(pattern): use random, bf16, zeros, mixed or mixed:F")
             }
             expected = kind
         }
         try DiskCommandSupport.requireDirectory(dir)
-        let tier = try DiskTierFactory.open(directory: dir, options: DiskTierOptions(), queueDepth: 32, directIO: directIO)
+        let tier = try DiskTierFactory.open(
+            directory: dir, options: DiskTierOptions(), queueDepth: 32, directIO: directIO)
         let report = try tier.verify(expected: expected)
         if json {
             try DiskCommandSupport.printJSON([
                 "blocks": report.blocks, "verified": report.verified, "corrupt": report.corrupt,
                 "unreadable": report.unreadable, "pattern_mismatch": report.patternMismatch,
                 "pattern": pattern ?? NSNull(),
-                "checksum_mismatch": tier.stats.checksumMismatch, "key_mismatch": tier.stats.keyMismatch,
+                "checksum_mismatch": tier.stats.checksumMismatch,
+                "key_mismatch": tier.stats.keyMismatch,
                 "stale_record": tier.stats.staleRecord, "short_read": tier.stats.shortRead,
                 "io_error": tier.stats.ioError,
             ])
         } else {
-            print("blocks: \(report.blocks)  verified: \(report.verified)  corrupt: \(report.corrupt)  unreadable: \(report.unreadable)  pattern_mismatch: \(report.patternMismatch)")
+            print(
+                "blocks: \(report.blocks)  verified: \(report.verified)  corrupt: \(report.corrupt)  unreadable: \(report.unreadable)  pattern_mismatch: \(report.patternMismatch)"
+            )
         }
         if report.patternMismatch > 0 || (strict && report.verified != report.blocks) {
             throw ExitCode(1)

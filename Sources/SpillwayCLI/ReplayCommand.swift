@@ -58,9 +58,8 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var logging: LogOptions
 
-    // Data mode (`--data`, `--block-bytes`, `--disk-dir`, `--keep`) is added by the data-path
-    // wiring: it builds a TierDataPath over region rows + the disk tier and calls
-    // `run(dataPath:)` below instead of `run(dataPath: SimulatedDataPath())`.
+    /// Data mode (`--data` and its options): ReplayCommand+Data.swift.
+    @OptionGroup var dataOptions: ReplayDataOptions
 
     func validate() throws {
         guard primaryBlocks >= 0 else { throw ValidationError("--primary-blocks must be >= 0 (got \(primaryBlocks))") }
@@ -79,6 +78,7 @@ struct ReplayCommand: ParsableCommand {
                 logger: logger)
             return
         }
+        if dataOptions.data { return try runDataMode() }
         try run(dataPath: SimulatedDataPath())
     }
 
@@ -110,7 +110,7 @@ struct ReplayCommand: ParsableCommand {
         return replay.counters
     }
 
-    private func loadTrace() throws -> MooncakeTrace {
+    func loadTrace() throws -> MooncakeTrace {
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trace)))

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import SpillwayCore
+import SpillwayTesting
 
 @Suite struct MooncakeTraceTests {
     @Test func parsesLinesAndRoundTrips() throws {
@@ -40,10 +41,12 @@ import SpillwayCore
     }
 
     @Test func readsTheSharedTrace() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../../shared/traces/mooncake-synthetic.jsonl")
-        guard let data = FileManager.default.contents(atPath: url.standardizedFileURL.path) else {
-            Issue.record("shared trace not found at \(url.path)")
+        // SharedTraces finds ../shared/traces from the main checkout and from a worktree.
+        let directory = try #require(
+            SharedTraces.directory(testFile: #filePath), "shared/traces not found above \(#filePath)")
+        let url = directory.appendingPathComponent("mooncake-synthetic.jsonl")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            Issue.record("shared trace not readable at \(url.path)")
             return
         }
         let trace = try MooncakeTrace.parse(Array(data))

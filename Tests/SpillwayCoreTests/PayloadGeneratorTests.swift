@@ -7,7 +7,9 @@ import Testing
 struct PayloadGeneratorTests {
     func payload(_ key: UInt64, _ length: Int, _ kind: PayloadKind) -> [UInt8] {
         var bytes = [UInt8](repeating: 0xEE, count: length)
-        bytes.withUnsafeMutableBytes { PayloadGenerator.fill($0, key: BlockKey(traceID: key), kind: kind) }
+        bytes.withUnsafeMutableBytes {
+            PayloadGenerator.fill($0, key: BlockKey(traceID: key), kind: kind)
+        }
         return bytes
     }
 
@@ -42,7 +44,9 @@ struct PayloadGeneratorTests {
         #expect(abs(variance - 1) < 0.1, "variance \(variance)")
     }
 
-    @Test("mixed replaces about the requested fraction with zero runs", arguments: [0.0, 0.25, 0.75, 1.0])
+    @Test(
+        "mixed replaces about the requested fraction with zero runs",
+        arguments: [0.0, 0.25, 0.75, 1.0])
     func mixedFraction(fraction: Double) {
         let bytes = payload(3, 1 << 18, .mixed(compressibleFraction: fraction))
         let zeroSegments = stride(from: 0, to: bytes.count, by: 256).filter { start in

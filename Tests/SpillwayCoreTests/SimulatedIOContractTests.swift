@@ -6,8 +6,9 @@ import Testing
 
 @Suite("SimulatedIO contract")
 struct SimulatedIOContractTests {
-    @Test("SimulatedIO passes every IOBackend contract check",
-          arguments: IOBackendContract.Check.allCases, [1, 4096])
+    @Test(
+        "SimulatedIO passes every IOBackend contract check",
+        arguments: IOBackendContract.Check.allCases, [1, 4096])
     func contract(_ check: IOBackendContract.Check, alignment: Int) throws {
         // One simulated "directory" per name; a second backend on it shares its files.
         var directories: [String: SimulatedIO] = [:]
@@ -32,7 +33,12 @@ struct SimulatedIOContractTests {
             for round in 0..<20 {
                 for index in 0..<16 {
                     let kind: IORequest.Kind = index % 2 == 0 ? .write : .read
-                    #expect(io.prepare(IORequest(kind: kind, file: file, offset: UInt64(index * 8192), buffer: buffer, length: 8192, userData: UInt64(round * 16 + index))))
+                    #expect(
+                        io.prepare(
+                            IORequest(
+                                kind: kind, file: file, offset: UInt64(index * 8192),
+                                buffer: buffer, length: 8192, userData: UInt64(round * 16 + index)))
+                    )
                 }
                 try io.submit()
                 completions.removeAll()
@@ -44,6 +50,7 @@ struct SimulatedIOContractTests {
         let (counts, results) = try run(seed: 42)
         #expect(counts.readErrors > 0 && counts.writeErrors > 0 && counts.shortTransfers > 0)
         #expect(counts.writeNoSpace > 0 && counts.readBitFlips > 0 && counts.reorderedBatches > 0)
+        #expect(counts.interruptions > 0 && (results.contains(-4) || results.contains(-11)))
         #expect(results.contains(-5) && results.contains(-28))
         let (againCounts, againResults) = try run(seed: 42)
         #expect(againCounts == counts && againResults == results)
@@ -57,13 +64,21 @@ struct SimulatedIOContractTests {
         defer { buffer.deallocate() }
         var completions: [IOCompletion] = []
         buffer.initializeMemory(as: UInt8.self, repeating: 0xAA, count: 4096)
-        #expect(io.prepare(IORequest(kind: .write, file: file, offset: 0, buffer: buffer, length: 4096, userData: 1)))
+        #expect(
+            io.prepare(
+                IORequest(
+                    kind: .write, file: file, offset: 0, buffer: buffer, length: 4096, userData: 1))
+        )
         #expect(io.prepare(IORequest.sync(file, userData: 2)))
         try io.submit()
         try io.reap(into: &completions, minimum: 2)
         buffer.initializeMemory(as: UInt8.self, repeating: 0xBB, count: 4096)
         for index in 1...16 {
-            #expect(io.prepare(IORequest(kind: .write, file: file, offset: UInt64(index * 4096), buffer: buffer, length: 4096, userData: 3)))
+            #expect(
+                io.prepare(
+                    IORequest(
+                        kind: .write, file: file, offset: UInt64(index * 4096), buffer: buffer,
+                        length: 4096, userData: 3)))
             try io.submit()
             try io.reap(into: &completions, minimum: 1)
         }

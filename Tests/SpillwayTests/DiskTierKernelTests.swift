@@ -17,7 +17,9 @@ final class TierDirectory {
         }
         path = String(cString: made) + "/tier"
     }
-    deinit { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    deinit {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
 }
 
 let kernelTierUnavailable = IOURingSupport.unavailableReason()
@@ -27,16 +29,25 @@ func spillwayBinary() -> String? {
     var candidates: [String] = []
     let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     candidates.append(argument0.deletingLastPathComponent().appendingPathComponent("spillway").path)
-    candidates.append(argument0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("spillway").path)
+    candidates.append(
+        argument0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "spillway"
+        ).path)
     candidates.append(Bundle.main.bundleURL.appendingPathComponent("spillway").path)
-    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway").path)
+    candidates.append(
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway").path)
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-@Suite("DiskTier on the kernel", .enabled(if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
+@Suite(
+    "DiskTier on the kernel",
+    .enabled(
+        if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
 struct DiskTierKernelTests {
-    @Test("store, load, evict, close and reopen through io_uring", arguments: ["/tmp", "/dev/shm"])
-    func roundTripAndReopen(parent: String) throws {
+    @Test(
+        "store, load, evict, close and reopen through io_uring", arguments: ["/tmp", "/dev/shm"],
+        [true, false])
+    func roundTripAndReopen(parent: String, registered: Bool) throws {
         guard FileManager.default.fileExists(atPath: parent) else { return }
         let directory = try TierDirectory(under: parent)
         let lengths = [1, 4000, 4096, 65536, 100_000, 262_144]
@@ -44,15 +55,23 @@ struct DiskTierKernelTests {
         do {
             let tier = try DiskTierFactory.open(
                 directory: directory.path,
-                options: DiskTierOptions(capacityBytes: 4 << 20, blockByteCountMax: 262_144, codec: .lz4Shuffle2, jobCountMax: 16),
+                options: {
+                    var options = DiskTierOptions(
+                        capacityBytes: 4 << 20, blockByteCountMax: 262_144, codec: .lz4Shuffle2,
+                        jobCountMax: 16)
+                    options.registersBuffers = registered
+                    return options
+                }(),
                 queueDepth: 16)
+            if !registered { #expect(!tier.usesRegisteredBuffers) }
             if parent == "/dev/shm" { #expect(!tier.io.usesDirectIO, "tmpfs cannot do O_DIRECT") }
             var evicted: Set<BlockKey> = []
             tier.evictionHandler = { evicted.insert($0) }
             for index in 0..<120 {
                 let key = BlockKey(traceID: UInt64(index))
                 let length = lengths[index % lengths.count]
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 4096)
+                let buffer = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: length, alignment: 4096)
                 defer { buffer.deallocate() }
                 PayloadGenerator.fill(buffer, key: key, kind: kinds[index % kinds.count])
                 #expect(try tier.store(key: key, bytes: UnsafeRawBufferPointer(buffer)) == .stored)
@@ -63,7 +82,8 @@ struct DiskTierKernelTests {
             #expect(tier.blockCount + evicted.count == 120)
             try tier.close()
         }
-        let tier = try DiskTierFactory.open(directory: directory.path, options: DiskTierOptions(), queueDepth: 16)
+        let tier = try DiskTierFactory.open(
+            directory: directory.path, options: DiskTierOptions(), queueDepth: 16)
         let sink = UnsafeMutableRawBufferPointer.allocate(byteCount: 262_144, alignment: 4096)
         defer { sink.deallocate() }
         var present = 0
@@ -74,22 +94,32 @@ struct DiskTierKernelTests {
             present += 1
             let length = lengths[index % lengths.count]
             #expect(outcome == .loaded(byteCount: length), "block \(index): \(outcome)")
-            #expect(PayloadGenerator.matches(UnsafeRawBufferPointer(rebasing: sink[0..<length]), key: key, kind: kinds[index % kinds.count]))
+            #expect(
+                PayloadGenerator.matches(
+                    UnsafeRawBufferPointer(rebasing: sink[0..<length]), key: key,
+                    kind: kinds[index % kinds.count]))
         }
         #expect(present == tier.blockCount)
         let report = try tier.verify()
         #expect(report.verified == report.blocks && report.corrupt == 0 && report.unreadable == 0)
-        let permissions = try FileManager.default.attributesOfItem(atPath: directory.path + "/" + DiskLayout.dataFileName)[.posixPermissions] as? Int
+        let permissions =
+            try FileManager.default.attributesOfItem(
+                atPath: directory.path + "/" + DiskLayout.dataFileName)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
     }
 
     /// Runs `spillway disk fill`, SIGKILLs it once it reported `synced N` for N >= `killAfter`,
     /// and returns the highest N it reported.
-    func fillAndKill(binary: String, directory: String, extra: [String], killAfter: Int) throws -> Int {
+    func fillAndKill(binary: String, directory: String, extra: [String], killAfter: Int) throws
+        -> Int
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["disk", "fill", "--dir", directory, "--blocks", "4000", "--block-bytes", "65536",
-                             "--payload", "bf16", "--sync-every", "50", "--queue-depth", "16"] + extra
+        process.arguments =
+            [
+                "disk", "fill", "--dir", directory, "--blocks", "4000", "--block-bytes", "65536",
+                "--payload", "bf16", "--sync-every", "50", "--queue-depth", "16",
+            ] + extra
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -104,12 +134,16 @@ struct DiskTierKernelTests {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                 pending.removeSubrange(pending.startIndex...newline)
-                if line.hasPrefix("synced "), let count = Int(line.dropFirst(7)) { synced = max(synced, count) }
+                if line.hasPrefix("synced "), let count = Int(line.dropFirst(7)) {
+                    synced = max(synced, count)
+                }
             }
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the child finished before it was killed; raise --blocks")
+        #expect(
+            process.terminationReason == .uncaughtSignal,
+            "the child finished before it was killed; raise --blocks")
         return synced
     }
 
@@ -126,14 +160,20 @@ struct DiskTierKernelTests {
         return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
 
-    @Test("spillway disk fill killed with SIGKILL mid-write: every synced block verifies, no wrong block")
+    @Test(
+        "spillway disk fill killed with SIGKILL mid-write: every synced block verifies, no wrong block"
+    )
     func killNineMidWrite() throws {
         guard let binary = spillwayBinary() else {
-            Issue.record("the spillway binary is not next to the test bundle: run `swift build` before `swift test` (scripts/test.sh does)")
+            Issue.record(
+                "the spillway binary is not next to the test bundle: run `swift build` before `swift test` (scripts/test.sh does)"
+            )
             return
         }
         let directory = try TierDirectory(under: "/tmp")
-        let synced = try fillAndKill(binary: binary, directory: directory.path, extra: ["--compression", "lz4"], killAfter: 300)
+        let synced = try fillAndKill(
+            binary: binary, directory: directory.path, extra: ["--compression", "lz4"],
+            killAfter: 300)
         #expect(synced >= 300, "the child reported only \(synced) synced blocks")
         let report = try verifyJSON(binary: binary, directory: directory.path)
         let blocks = report["blocks"] as? Int ?? -1
@@ -142,25 +182,35 @@ struct DiskTierKernelTests {
         #expect(report["corrupt"] as? Int == 0 && report["unreadable"] as? Int == 0, "\(report)")
         #expect(report["pattern_mismatch"] as? Int == 0, "a wrong block was served: \(report)")
         // In process too: every key below the synced count is there.
-        let tier = try DiskTierFactory.open(directory: directory.path, options: DiskTierOptions(), queueDepth: 8)
-        for key in 0..<UInt64(synced) { #expect(tier.contains(BlockKey(traceID: key)), "synced key \(key) lost") }
+        let tier = try DiskTierFactory.open(
+            directory: directory.path, options: DiskTierOptions(), queueDepth: 8)
+        for key in 0..<UInt64(synced) {
+            #expect(tier.contains(BlockKey(traceID: key)), "synced key \(key) lost")
+        }
     }
 
-    @Test("SIGKILL while evictions reuse extents listed by the last checkpoint: stale blocks are detected, never served")
+    @Test(
+        "SIGKILL while evictions reuse extents listed by the last checkpoint: stale blocks are detected, never served"
+    )
     func killNineWithEvictions() throws {
         guard let binary = spillwayBinary() else {
-            Issue.record("the spillway binary is not next to the test bundle: run `swift build` before `swift test`")
+            Issue.record(
+                "the spillway binary is not next to the test bundle: run `swift build` before `swift test`"
+            )
             return
         }
         let directory = try TierDirectory(under: "/tmp")
         // Room for about 100 blocks: from block 100 on every store evicts and reuses extents.
-        let synced = try fillAndKill(binary: binary, directory: directory.path,
-                                     extra: ["--capacity-bytes", String(100 * 69632)], killAfter: 400)
+        let synced = try fillAndKill(
+            binary: binary, directory: directory.path,
+            extra: ["--capacity-bytes", String(100 * 69632)], killAfter: 400)
         #expect(synced >= 400)
         let report = try verifyJSON(binary: binary, directory: directory.path)
         let blocks = report["blocks"] as? Int ?? -1
         #expect(blocks > 0)
-        #expect((report["verified"] as? Int ?? 0) + (report["corrupt"] as? Int ?? 0) == blocks, "\(report)")
+        #expect(
+            (report["verified"] as? Int ?? 0) + (report["corrupt"] as? Int ?? 0) == blocks,
+            "\(report)")
         #expect(report["pattern_mismatch"] as? Int == 0, "a wrong block was served: \(report)")
     }
 }

@@ -53,14 +53,17 @@ public enum DiskCheckpoint {
     }
 
     /// Writes entry `index` at its place in a checkpoint buffer starting at `base`.
-    public static func encodeEntry(_ entry: DiskCheckpointEntry, index: Int, into base: UnsafeMutableRawPointer) {
+    public static func encodeEntry(
+        _ entry: DiskCheckpointEntry, index: Int, into base: UnsafeMutableRawPointer
+    ) {
         let at = base + headerBytes + index * entryBytes
         at.initializeMemory(as: UInt8.self, repeating: 0, count: entryBytes)
         at.storeBytes(of: entry.sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
         at.storeBytes(of: UInt32(entry.pageIndex).littleEndian, toByteOffset: 8, as: UInt32.self)
         at.storeBytes(of: UInt32(entry.pageCount).littleEndian, toByteOffset: 12, as: UInt32.self)
         at.storeBytes(of: UInt32(entry.rawLength).littleEndian, toByteOffset: 16, as: UInt32.self)
-        at.storeBytes(of: UInt32(entry.storedLength).littleEndian, toByteOffset: 20, as: UInt32.self)
+        at.storeBytes(
+            of: UInt32(entry.storedLength).littleEndian, toByteOffset: 20, as: UInt32.self)
         at.storeBytes(of: entry.payloadCRC.littleEndian, toByteOffset: 24, as: UInt32.self)
         at.storeBytes(of: UInt8(entry.key.count), toByteOffset: 28, as: UInt8.self)
         at.storeBytes(of: entry.codec.rawValue, toByteOffset: 29, as: UInt8.self)
@@ -81,12 +84,14 @@ public enum DiskCheckpoint {
         base.storeBytes(of: magic.littleEndian, toByteOffset: 0, as: UInt32.self)
         base.storeBytes(of: version.littleEndian, toByteOffset: 4, as: UInt16.self)
         base.storeBytes(of: generation.littleEndian, toByteOffset: 8, as: UInt64.self)
-        base.storeBytes(of: UInt32(DiskLayout.pageBytes).littleEndian, toByteOffset: 16, as: UInt32.self)
+        base.storeBytes(
+            of: UInt32(DiskLayout.pageBytes).littleEndian, toByteOffset: 16, as: UInt32.self)
         base.storeBytes(of: UInt32(entryBytes).littleEndian, toByteOffset: 20, as: UInt32.self)
         base.storeBytes(of: UInt64(dataFileBytes).littleEndian, toByteOffset: 24, as: UInt64.self)
         base.storeBytes(of: nextSequence.littleEndian, toByteOffset: 32, as: UInt64.self)
         base.storeBytes(of: UInt64(entryCount).littleEndian, toByteOffset: 40, as: UInt64.self)
-        base.storeBytes(of: UInt64(blockByteCountMax).littleEndian, toByteOffset: 48, as: UInt64.self)
+        base.storeBytes(
+            of: UInt64(blockByteCountMax).littleEndian, toByteOffset: 48, as: UInt64.self)
         base.storeBytes(of: entriesCRC.littleEndian, toByteOffset: 56, as: UInt32.self)
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60))
         base.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
@@ -94,8 +99,12 @@ public enum DiskCheckpoint {
 
     /// Decodes and checks the header in page 0 at `base`; nil when it is not valid.
     public static func decodeHeader(from base: UnsafeRawPointer) -> Header? {
-        func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
-        func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        func u32(_ offset: Int) -> UInt32 {
+            UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        }
+        func u64(_ offset: Int) -> UInt64 {
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
         guard CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60)) == u32(60),
             u32(0) == magic,
             UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == version,
@@ -108,9 +117,12 @@ public enum DiskCheckpoint {
     }
 
     /// Decodes entry `index` of a checkpoint buffer at `base`; nil when a field is invalid.
-    public static func decodeEntry(index: Int, from base: UnsafeRawPointer) -> DiskCheckpointEntry? {
+    public static func decodeEntry(index: Int, from base: UnsafeRawPointer) -> DiskCheckpointEntry?
+    {
         let at = base + headerBytes + index * entryBytes
-        func u32(_ offset: Int) -> Int { Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        func u32(_ offset: Int) -> Int {
+            Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        }
         let keyLength = Int(at.load(fromByteOffset: 28, as: UInt8.self))
         guard keyLength >= 1, keyLength <= BlockKey.maxByteCount,
             let codec = DiskCodec(rawValue: at.load(fromByteOffset: 29, as: UInt8.self)),

@@ -2,37 +2,6 @@
 // and an intrusive index-based LRU list, so lookups, touches and evictions are O(1) and
 // allocate nothing.
 
-/// One slot of the index.
-struct DiskEntry {
-    enum State: UInt8 {
-        /// On the free-slot list.
-        case free
-        /// Its extent is being written; in the key map, not readable, not evictable.
-        case writing
-        /// Readable; in the key map and on the LRU list.
-        case live
-        /// Removed from the key map and the LRU list while loads still read its extent; the
-        /// extent is freed when the last load completes.
-        case doomed
-    }
-
-    var key = BlockKey(traceID: 0)
-    var sequence: UInt64 = 0
-    var pageIndex: Int32 = 0
-    var pageCount: Int32 = 0
-    var rawLength: UInt32 = 0
-    var storedLength: UInt32 = 0
-    var payloadCRC: UInt32 = 0
-    var codec: DiskCodec = .none
-    var state: State = .free
-    /// Loads in flight reading this extent.
-    var pinCount: UInt16 = 0
-    /// LRU neighbours (toward most recent / least recent); for free slots `next` links the
-    /// free-slot list. -1 is none.
-    var moreRecent: Int32 = -1
-    var lessRecent: Int32 = -1
-}
-
 /// Slots, the key map and the LRU list.
 struct DiskEntryTable {
     var entries: [DiskEntry] = []
@@ -125,7 +94,8 @@ struct DiskEntryTable {
             let home = Self.hash(entries[Int(slot)].key) & bucketMask
             // Move the entry at `probe` into the hole unless its home lies cyclically in
             // (hole, probe]: then it is still reachable from home without crossing the hole.
-            let reachable = hole <= probe ? (home > hole && home <= probe) : (home > hole || home <= probe)
+            let reachable =
+                hole <= probe ? (home > hole && home <= probe) : (home > hole || home <= probe)
             if !reachable {
                 buckets[hole] = slot
                 hole = probe
@@ -176,7 +146,11 @@ struct DiskEntryTable {
     mutating func linkMostRecent(_ slot: Int32) {
         entries[Int(slot)].lessRecent = mostRecent
         entries[Int(slot)].moreRecent = -1
-        if mostRecent >= 0 { entries[Int(mostRecent)].moreRecent = slot } else { leastRecent = slot }
+        if mostRecent >= 0 {
+            entries[Int(mostRecent)].moreRecent = slot
+        } else {
+            leastRecent = slot
+        }
         mostRecent = slot
         liveCount += 1
     }

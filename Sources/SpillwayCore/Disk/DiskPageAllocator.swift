@@ -74,8 +74,10 @@ public struct DiskPageAllocator: Sendable {
                 runLength = 0
             }
             if page & 63 == 0, runLength == 0, words[page >> 6] == ~0 {
+                // The last word may hold fewer than 64 real pages: count only those, or a
+                // scan bounded by the page count stops short of a run just behind the rover.
+                examined += min(64, pageCount - page)
                 page += 64
-                examined += 64
                 runStart = page
                 continue
             }

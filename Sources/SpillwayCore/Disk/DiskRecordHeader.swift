@@ -28,7 +28,10 @@ public struct DiskRecordHeader: Equatable, Sendable {
     public var payloadCRC: UInt32
     public var sequence: UInt64
 
-    public init(key: BlockKey, codec: DiskCodec, rawLength: Int, storedLength: Int, payloadCRC: UInt32, sequence: UInt64) {
+    public init(
+        key: BlockKey, codec: DiskCodec, rawLength: Int, storedLength: Int, payloadCRC: UInt32,
+        sequence: UInt64
+    ) {
         self.key = key
         self.codec = codec
         self.rawLength = rawLength
@@ -63,18 +66,24 @@ public struct DiskRecordHeader: Equatable, Sendable {
         guard CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 124)) == stored,
             UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) == magic,
             UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == version,
-            UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) == UInt16(byteCount)
+            UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
+                == UInt16(byteCount)
         else { return nil }
         let keyLength = Int(base.load(fromByteOffset: 8, as: UInt8.self))
         guard let codec = DiskCodec(rawValue: base.load(fromByteOffset: 9, as: UInt8.self)),
-            let key = BlockKey(bytes: UnsafeRawBufferPointer(start: base + 32, count: min(keyLength, BlockKey.maxByteCount)))
+            let key = BlockKey(
+                bytes: UnsafeRawBufferPointer(
+                    start: base + 32, count: min(keyLength, BlockKey.maxByteCount)))
         else { return nil }
         guard keyLength <= BlockKey.maxByteCount else { return nil }
         return DiskRecordHeader(
             key: key, codec: codec,
-            rawLength: Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 12, as: UInt32.self))),
-            storedLength: Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self))),
-            payloadCRC: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
+            rawLength: Int(
+                UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 12, as: UInt32.self))),
+            storedLength: Int(
+                UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self))),
+            payloadCRC: UInt32(
+                littleEndian: base.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
             sequence: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
     }
 }

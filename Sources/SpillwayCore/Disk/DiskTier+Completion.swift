@@ -10,8 +10,9 @@ extension DiskTier {
 
     func handle(_ completion: IOCompletion) {
         let jobIndex = Int32(truncatingIfNeeded: completion.userData)
-        precondition(jobIndex >= 0 && Int(jobIndex) < jobs.count && jobs[Int(jobIndex)].kind != .idle,
-                     "completion for no job in flight (userData \(completion.userData))")
+        precondition(
+            jobIndex >= 0 && Int(jobIndex) < jobs.count && jobs[Int(jobIndex)].kind != .idle,
+            "completion for no job in flight (userData \(completion.userData))")
         let result = completion.result
         var job = jobs[Int(jobIndex)]
         // EINTR (4) / EAGAIN (11): nothing moved, retry the same remainder.
@@ -71,7 +72,9 @@ extension DiskTier {
             freeExtentAndSlot(job.slot)
             stats.storeFailures += 1
             let failure: DiskStoreFailure = errno == 28 ? .deviceFull : .ioError(errno: -errno)
-            finish(token: job.token, key: job.key, outcome: .store(.failed(failure)), isFacade: job.isFacade)
+            finish(
+                token: job.token, key: job.key, outcome: .store(.failed(failure)),
+                isFacade: job.isFacade)
         } else {
             let failure: DiskLoadFailure = shortRead ? .shortRead : .ioError(errno: -errno)
             failLoad(job, failure)
@@ -93,7 +96,9 @@ extension DiskTier {
             drop(job.slot)
         }
         unpin(job.slot)
-        finish(token: job.token, key: job.key, outcome: .load(.failed(failure)), isFacade: job.isFacade)
+        finish(
+            token: job.token, key: job.key, outcome: .load(.failed(failure)), isFacade: job.isFacade
+        )
     }
 
     func unpin(_ slot: Int32) {
@@ -116,22 +121,30 @@ extension DiskTier {
         }
         unpin(job.slot)
         stats.hits += 1
-        finish(token: job.token, key: job.key, outcome: .load(.loaded(byteCount: Int(entry.rawLength))),
-               isFacade: job.isFacade)
+        finish(
+            token: job.token, key: job.key,
+            outcome: .load(.loaded(byteCount: Int(entry.rawLength))),
+            isFacade: job.isFacade)
     }
 
     /// Checks a record read from disk against the index entry and, when every check
     /// passes, decodes its payload into `destination`. Returns the failure cause, or nil.
-    func verifyAndDecode(record: UnsafeRawPointer, entry: DiskEntry, destination: UnsafeMutableRawPointer) -> DiskLoadFailure? {
+    func verifyAndDecode(
+        record: UnsafeRawPointer, entry: DiskEntry, destination: UnsafeMutableRawPointer
+    ) -> DiskLoadFailure? {
         guard let header = DiskRecordHeader.decode(from: record) else { return .checksumMismatch }
         guard header.key == entry.key else { return .keyMismatch }
         guard header.sequence == entry.sequence, header.codec == entry.codec,
-            header.rawLength == Int(entry.rawLength), header.storedLength == Int(entry.storedLength),
+            header.rawLength == Int(entry.rawLength),
+            header.storedLength == Int(entry.storedLength),
             header.payloadCRC == entry.payloadCRC
         else { return .staleRecord }
         let payload = record + DiskRecordHeader.byteCount
         let storedLength = header.storedLength
-        guard CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength)) == header.payloadCRC else {
+        guard
+            CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength))
+                == header.payloadCRC
+        else {
             return .checksumMismatch
         }
         let rawLength = header.rawLength

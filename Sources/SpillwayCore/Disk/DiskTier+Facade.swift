@@ -6,20 +6,28 @@ extension DiskTier {
     /// - Throws: `DiskTierError.backend` only when the backend itself fails.
     public func store(key: BlockKey, bytes: UnsafeRawBufferPointer) throws -> DiskStoreOutcome {
         facadeOutcome = nil
-        while !submitStore(key: key, bytes: bytes, token: 0, isFacade: true) { try pump(minimum: 1) }
+        while !submitStore(key: key, bytes: bytes, token: 0, isFacade: true) {
+            try pump(minimum: 1)
+        }
         while facadeOutcome == nil { try pump(minimum: 1) }
-        guard case .store(let outcome) = facadeOutcome! else { preconditionFailure("store got a load outcome") }
+        guard case .store(let outcome) = facadeOutcome! else {
+            preconditionFailure("store got a load outcome")
+        }
         return outcome
     }
 
     /// Loads `key` into `buffer` and waits: `.loaded(byteCount:)` with verified bytes,
     /// `.miss`, or `.failed(cause)` (the block was removed unless the cause is
     /// `bufferTooSmall`).
-    public func load(key: BlockKey, into buffer: UnsafeMutableRawBufferPointer) throws -> DiskLoadOutcome {
+    public func load(key: BlockKey, into buffer: UnsafeMutableRawBufferPointer) throws
+        -> DiskLoadOutcome
+    {
         facadeOutcome = nil
         while !submitLoad(key: key, into: buffer, token: 0, isFacade: true) { try pump(minimum: 1) }
         while facadeOutcome == nil { try pump(minimum: 1) }
-        guard case .load(let outcome) = facadeOutcome! else { preconditionFailure("load got a store outcome") }
+        guard case .load(let outcome) = facadeOutcome! else {
+            preconditionFailure("load got a store outcome")
+        }
         return outcome
     }
 
@@ -63,8 +71,11 @@ extension DiskTier {
         // Tokens carry the lane in the low 32 bits; internal, so they never reach a caller.
         while next < keys.count || outstanding > 0 {
             while next < keys.count, let lane = freeLanes.last {
-                let buffer = UnsafeMutableRawBufferPointer(start: buffers + lane * laneBytes, count: laneBytes)
-                guard submitLoad(key: keys[next], into: buffer, token: UInt64(lane), isFacade: false) else { break }
+                let buffer = UnsafeMutableRawBufferPointer(
+                    start: buffers + lane * laneBytes, count: laneBytes)
+                guard
+                    submitLoad(key: keys[next], into: buffer, token: UInt64(lane), isFacade: false)
+                else { break }
                 freeLanes.removeLast()
                 next += 1
                 outstanding += 1
@@ -79,7 +90,11 @@ extension DiskTier {
                 switch outcome {
                 case .loaded(let byteCount):
                     if let kind = expected,
-                        !PayloadGenerator.matches(UnsafeRawBufferPointer(start: buffers + lane * laneBytes, count: byteCount), key: completion.key, kind: kind) {
+                        !PayloadGenerator.matches(
+                            UnsafeRawBufferPointer(
+                                start: buffers + lane * laneBytes, count: byteCount),
+                            key: completion.key, kind: kind)
+                    {
                         report.patternMismatch += 1
                     } else {
                         report.verified += 1

@@ -16,22 +16,40 @@ extension DiskTier {
                 precondition(entry.pinCount == 0, "free slot \(index) is pinned")
                 continue
             }
-            precondition(Int(entry.pageIndex) + Int(entry.pageCount) <= pageCount, "extent of slot \(index) past capacity")
+            precondition(
+                Int(entry.pageIndex) + Int(entry.pageCount) <= pageCount,
+                "extent of slot \(index) past capacity")
             shadow.markUsed(start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
             if entry.state == .doomed {
                 precondition(entry.pinCount > 0, "doomed slot \(index) without a reader")
-                precondition(table.lookup(entry.key) != Int32(index), "doomed slot \(index) still indexed")
+                precondition(
+                    table.lookup(entry.key) != Int32(index), "doomed slot \(index) still indexed")
             } else {
-                precondition(table.lookup(entry.key) == Int32(index), "slot \(index) not indexed under its key")
+                precondition(
+                    table.lookup(entry.key) == Int32(index),
+                    "slot \(index) not indexed under its key")
             }
-            if entry.state == .writing { precondition(entry.pinCount == 0, "slot being written is pinned") }
+            if entry.state == .writing {
+                precondition(entry.pinCount == 0, "slot being written is pinned")
+            }
         }
-        precondition(shadow.usedPageCount == allocator.usedPageCount, "allocator counts \(allocator.usedPageCount) pages, extents hold \(shadow.usedPageCount)")
-        precondition(allocator.countUsedPages() == allocator.usedPageCount, "allocator bitmap disagrees with its count")
+        precondition(
+            shadow.usedPageCount == allocator.usedPageCount,
+            "allocator counts \(allocator.usedPageCount) pages, extents hold \(shadow.usedPageCount)"
+        )
+        precondition(
+            allocator.countUsedPages() == allocator.usedPageCount,
+            "allocator bitmap disagrees with its count")
         precondition(shadow.words == allocator.words, "allocator bitmap differs from the extents")
-        precondition(usedBytes <= capacityBytes, "used \(usedBytes) bytes above capacity \(capacityBytes)")
-        precondition(table.keyCount == counts[1] + counts[2] && table.buckets.filter({ $0 >= 0 }).count == table.keyCount, "key map has \(table.keyCount) keys, \(counts[1] + counts[2]) writing or live slots")
-        precondition(table.liveCount == counts[2], "live count \(table.liveCount) != live slots \(counts[2])")
+        precondition(
+            usedBytes <= capacityBytes, "used \(usedBytes) bytes above capacity \(capacityBytes)")
+        precondition(
+            table.keyCount == counts[1] + counts[2]
+                && table.buckets.filter({ $0 >= 0 }).count == table.keyCount,
+            "key map has \(table.keyCount) keys, \(counts[1] + counts[2]) writing or live slots")
+        precondition(
+            table.liveCount == counts[2], "live count \(table.liveCount) != live slots \(counts[2])"
+        )
         var walked = 0
         var previous: Int32 = -1
         var slot = table.leastRecent
@@ -44,7 +62,9 @@ extension DiskTier {
             previous = slot
             slot = entry.moreRecent
         }
-        precondition(previous == table.mostRecent && walked == table.liveCount, "LRU list length \(walked) != live count")
+        precondition(
+            previous == table.mostRecent && walked == table.liveCount,
+            "LRU list length \(walked) != live count")
         var freeWalked = 0
         var free = table.freeSlotHead
         while free >= 0 {
@@ -62,12 +82,17 @@ extension DiskTier {
             case .load: loadJobs += 1
             case .store:
                 storeJobs += 1
-                precondition(table.entries[Int(job.slot)].state == .writing, "store job on a slot not being written")
+                precondition(
+                    table.entries[Int(job.slot)].state == .writing,
+                    "store job on a slot not being written")
             }
         }
-        precondition(loadJobs + storeJobs == inFlightJobCount, "jobs in flight \(loadJobs + storeJobs) != \(inFlightJobCount) taken slots")
+        precondition(
+            loadJobs + storeJobs == inFlightJobCount,
+            "jobs in flight \(loadJobs + storeJobs) != \(inFlightJobCount) taken slots")
         precondition(Set(freeJobs).count == freeJobs.count, "a job slot is free twice")
         precondition(pins == loadJobs, "\(pins) pins for \(loadJobs) loads in flight")
-        precondition(storeJobs == counts[1], "\(counts[1]) slots being written, \(storeJobs) store jobs")
+        precondition(
+            storeJobs == counts[1], "\(counts[1]) slots being written, \(storeJobs) store jobs")
     }
 }

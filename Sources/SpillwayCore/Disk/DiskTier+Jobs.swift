@@ -19,7 +19,9 @@ extension DiskTier {
     /// first `byteCount` bytes are the verified block. Loads do not change recency (use
     /// `touch`).
     /// - Returns: false, accepting nothing, when every job slot is in use.
-    public func submitLoad(key: BlockKey, into buffer: UnsafeMutableRawBufferPointer, token: UInt64) -> Bool {
+    public func submitLoad(key: BlockKey, into buffer: UnsafeMutableRawBufferPointer, token: UInt64)
+        -> Bool
+    {
         submitLoad(key: key, into: buffer, token: token, isFacade: false)
     }
 
@@ -64,7 +66,9 @@ extension DiskTier {
         }
     }
 
-    func submitStore(key: BlockKey, bytes: UnsafeRawBufferPointer, token: UInt64, isFacade: Bool) -> Bool {
+    func submitStore(key: BlockKey, bytes: UnsafeRawBufferPointer, token: UInt64, isFacade: Bool)
+        -> Bool
+    {
         precondition(!isClosed, "store on a closed disk tier")
         if bytes.count > blockByteCountMax {
             stats.stores += 1
@@ -85,9 +89,11 @@ extension DiskTier {
         let recordBytes = DiskRecordHeader.byteCount + header.storedLength
         let writeLength = DiskLayout.roundUp(recordBytes, to: alignment)
         if writeLength > recordBytes {
-            (buffer + recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
+            (buffer + recordBytes).initializeMemory(
+                as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
         }
-        let pageCount = DiskLayout.roundUp(recordBytes, to: DiskLayout.pageBytes) / DiskLayout.pageBytes
+        let pageCount =
+            DiskLayout.roundUp(recordBytes, to: DiskLayout.pageBytes) / DiskLayout.pageBytes
         // A store replaces: the old copy goes first so its pages can hold the new one.
         if let old = table.lookup(key) { drop(old) }
         guard let pageIndex = allocatePages(pageCount) else {
@@ -98,7 +104,8 @@ extension DiskTier {
         }
         let slot = table.allocateSlot()
         table.entries[Int(slot)] = DiskEntry(
-            key: key, sequence: header.sequence, pageIndex: Int32(pageIndex), pageCount: Int32(pageCount),
+            key: key, sequence: header.sequence, pageIndex: Int32(pageIndex),
+            pageCount: Int32(pageCount),
             rawLength: UInt32(header.rawLength), storedLength: UInt32(header.storedLength),
             payloadCRC: header.payloadCRC, codec: header.codec, state: .writing)
         table.insertKey(slot)
@@ -112,7 +119,9 @@ extension DiskTier {
 
     /// Encodes header + payload of a block into `buffer` (a staging buffer) and returns the
     /// header. Compresses with `codec` when it gains at least `1 - compressionThreshold`.
-    func encode(key: BlockKey, bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawPointer) -> DiskRecordHeader {
+    func encode(key: BlockKey, bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawPointer)
+        -> DiskRecordHeader
+    {
         let rawLength = bytes.count
         let payload = buffer + DiskRecordHeader.byteCount
         var storedCodec = DiskCodec.none
@@ -131,14 +140,17 @@ extension DiskTier {
         }
         let header = DiskRecordHeader(
             key: key, codec: storedCodec, rawLength: rawLength, storedLength: storedLength,
-            payloadCRC: CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength)),
+            payloadCRC: CRC32C.checksum(
+                UnsafeRawBufferPointer(start: payload, count: storedLength)),
             sequence: nextSequence)
         nextSequence += 1
         header.encode(into: buffer)
         return header
     }
 
-    func submitLoad(key: BlockKey, into buffer: UnsafeMutableRawBufferPointer, token: UInt64, isFacade: Bool) -> Bool {
+    func submitLoad(
+        key: BlockKey, into buffer: UnsafeMutableRawBufferPointer, token: UInt64, isFacade: Bool
+    ) -> Bool {
         precondition(!isClosed, "load on a closed disk tier")
         guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
             stats.loads += 1
@@ -150,14 +162,17 @@ extension DiskTier {
         if buffer.count < Int(entry.rawLength) {
             stats.loads += 1
             stats.loadFailures += 1
-            finish(token: token, key: key,
-                   outcome: .load(.failed(.bufferTooSmall(needed: Int(entry.rawLength)))), isFacade: isFacade)
+            finish(
+                token: token, key: key,
+                outcome: .load(.failed(.bufferTooSmall(needed: Int(entry.rawLength)))),
+                isFacade: isFacade)
             return true
         }
         guard let jobIndex = freeJobs.popLast() else { return false }
         stats.loads += 1
         table.entries[Int(slot)].pinCount += 1
-        let readLength = DiskLayout.roundUp(DiskRecordHeader.byteCount + Int(entry.storedLength), to: alignment)
+        let readLength = DiskLayout.roundUp(
+            DiskRecordHeader.byteCount + Int(entry.storedLength), to: alignment)
         jobs[Int(jobIndex)] = DiskJob(
             kind: .load, token: token, key: key, slot: slot, destination: buffer.baseAddress,
             fileOffset: UInt64(entry.pageIndex) * UInt64(DiskLayout.pageBytes), length: readLength,
@@ -174,7 +189,7 @@ extension DiskTier {
             kind: job.kind == .store ? .write : .read, file: dataFile,
             offset: job.fileOffset + UInt64(job.transferred),
             buffer: stagingBuffer(jobIndex) + job.transferred, length: job.length - job.transferred,
-            userData: UInt64(jobIndex))
+            registeredBufferIndex: buffersRegistered ? jobIndex : -1, userData: UInt64(jobIndex))
         let accepted = io.prepare(request)
         precondition(accepted, "backend refused a request below its queue depth")
         needsSubmit = true

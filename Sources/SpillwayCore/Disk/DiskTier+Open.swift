@@ -14,8 +14,19 @@ extension DiskTier {
     public convenience init(io: IO, options: DiskTierOptions) throws {
         try options.validate()
         let existing: [String]
-        do { existing = try io.listFiles() } catch { throw DiskTierError(.backend, "cannot list the tier directory: \(error)") }
+        do { existing = try io.listFiles() } catch {
+            throw DiskTierError(.backend, "cannot list the tier directory: \(error)")
+        }
         let hasData = existing.contains(DiskLayout.dataFileName)
+        // Opening without a capacity must not leave files behind in a directory without a tier.
+        if options.capacityBytes == nil, !hasData,
+            !DiskLayout.checkpointFileNames.contains(where: existing.contains)
+        {
+            throw DiskTierError(
+                .notFound,
+                "no disk tier in this directory: create one by giving a capacity (e.g. spillway disk fill --capacity-bytes)"
+            )
+        }
         func open(_ name: String) throws -> IOFileID {
             do { return try io.openFile(name, options: IOFileOptions(create: true)) } catch {
                 throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")
@@ -23,25 +34,36 @@ extension DiskTier {
         }
         let dataFile = try open(DiskLayout.dataFileName)
         let checkpointFiles = try DiskLayout.checkpointFileNames.map(open)
+        // Headers first (one page each), then the entries of the newest valid one only; its
+        // entries failing their CRC (a torn write) falls back to the other slot.
         var sizes: [UInt64] = []
-        var newest: (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)?
-        defer { newest?.buffer.deallocate() }
+        var candidates: [(header: DiskCheckpoint.Header, file: IOFileID)] = []
         for file in checkpointFiles {
             let size = (try? io.fileSize(file)) ?? 0
             sizes.append(size)
-            guard let found = Self.readCheckpoint(io: io, file: file, fileSize: size) else { continue }
-            if let current = newest, current.header.generation >= found.header.generation {
-                found.buffer.deallocate()
-            } else {
-                newest?.buffer.deallocate()
-                newest = found
+            if let header = Self.readCheckpointHeader(io: io, file: file, fileSize: size) {
+                candidates.append((header, file))
+            }
+        }
+        candidates.sort { $0.header.generation > $1.header.generation }
+        var newest: (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)?
+        defer { newest?.buffer.deallocate() }
+        for candidate in candidates {
+            if let buffer = Self.readCheckpointEntries(
+                io: io, file: candidate.file, header: candidate.header)
+            {
+                newest = (candidate.header, buffer)
+                break
             }
         }
         if let (header, buffer) = newest {
             let dataSize = (try? io.fileSize(dataFile)) ?? 0
             if dataSize < UInt64(header.dataFileBytes) {
                 do { try io.reserve(dataFile, size: UInt64(header.dataFileBytes)) } catch {
-                    throw DiskTierError(.backend, "the data file is shorter than the checkpoint says and cannot be regrown: \(error)")
+                    throw DiskTierError(
+                        .backend,
+                        "the data file is shorter than the checkpoint says and cannot be regrown: \(error)"
+                    )
                 }
             }
             self.init(
@@ -53,15 +75,23 @@ extension DiskTier {
             return
         }
         if sizes.contains(where: { $0 > 0 }) && hasData {
-            throw DiskTierError(.indexCorrupt,
-                "neither checkpoint (\(DiskLayout.checkpointFileNames.joined(separator: ", "))) is valid: the index is corrupt; remove the spillway-* files of this directory to start an empty tier")
+            throw DiskTierError(
+                .indexCorrupt,
+                "neither checkpoint (\(DiskLayout.checkpointFileNames.joined(separator: ", "))) is valid: the index is corrupt; remove the spillway-* files of this directory to start an empty tier"
+            )
         }
         guard let capacity = options.capacityBytes else {
-            throw DiskTierError(.notFound, "no disk tier in this directory: create one by giving a capacity (e.g. --capacity-bytes)")
+            throw DiskTierError(
+                .notFound,
+                "no disk tier in this directory: create one by giving a capacity (e.g. --capacity-bytes)"
+            )
         }
         let capacityBytes = capacity / DiskLayout.pageBytes * DiskLayout.pageBytes
         do { try io.reserve(dataFile, size: UInt64(capacityBytes)) } catch {
-            throw DiskTierError(.backend, "cannot reserve \(capacityBytes) bytes for the data file: \(error); free space or lower the capacity")
+            throw DiskTierError(
+                .backend,
+                "cannot reserve \(capacityBytes) bytes for the data file: \(error); free space or lower the capacity"
+            )
         }
         self.init(
             io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
@@ -71,26 +101,44 @@ extension DiskTier {
         try sync()
     }
 
-    /// Reads and checks one checkpoint slot; the returned buffer holds header + entries.
-    static func readCheckpoint(io: IO, file: IOFileID, fileSize: UInt64) -> (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)? {
+    /// Reads and checks the header page of one checkpoint slot.
+    static func readCheckpointHeader(io: IO, file: IOFileID, fileSize: UInt64) -> DiskCheckpoint
+        .Header?
+    {
         let headerBytes = DiskCheckpoint.headerBytes
         guard fileSize >= UInt64(headerBytes) else { return nil }
-        let alignment = max(DiskLayout.pageBytes, io.requiredAlignment)
-        let page = UnsafeMutableRawPointer.allocate(byteCount: headerBytes, alignment: alignment)
+        let page = UnsafeMutableRawPointer.allocate(
+            byteCount: headerBytes, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
         defer { page.deallocate() }
-        guard blockingTransfer(io: io, kind: .read, file: file, offset: 0, buffer: page, length: headerBytes) == headerBytes,
-            let header = DiskCheckpoint.decodeHeader(from: page)
+        guard
+            blockingTransfer(
+                io: io, kind: .read, file: file, offset: 0, buffer: page, length: headerBytes)
+                == headerBytes,
+            let header = DiskCheckpoint.decodeHeader(from: page),
+            UInt64(DiskCheckpoint.byteCount(entryCount: header.entryCount)) <= fileSize
         else { return nil }
+        return header
+    }
+
+    /// Reads a checkpoint's entries with one request and checks their CRC. The returned
+    /// buffer is laid out like the file (entries from byte 4096; page 0 unused).
+    static func readCheckpointEntries(io: IO, file: IOFileID, header: DiskCheckpoint.Header)
+        -> UnsafeMutableRawPointer?
+    {
+        let headerBytes = DiskCheckpoint.headerBytes
         let total = DiskCheckpoint.byteCount(entryCount: header.entryCount)
-        guard UInt64(total) <= fileSize else { return nil }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: alignment)
-        buffer.copyMemory(from: page, byteCount: headerBytes)
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: total, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
         let rest = total - headerBytes
         if rest > 0 {
-            guard blockingTransfer(io: io, kind: .read, file: file, offset: UInt64(headerBytes),
-                                   buffer: buffer + headerBytes, length: rest) == rest,
-                CRC32C.checksum(UnsafeRawBufferPointer(start: buffer + headerBytes,
-                                                      count: header.entryCount * DiskCheckpoint.entryBytes)) == header.entriesCRC
+            guard
+                blockingTransfer(
+                    io: io, kind: .read, file: file, offset: UInt64(headerBytes),
+                    buffer: buffer + headerBytes, length: rest) == rest,
+                CRC32C.checksum(
+                    UnsafeRawBufferPointer(
+                        start: buffer + headerBytes,
+                        count: header.entryCount * DiskCheckpoint.entryBytes)) == header.entriesCRC
             else {
                 buffer.deallocate()
                 return nil
@@ -99,7 +147,7 @@ extension DiskTier {
             buffer.deallocate()
             return nil
         }
-        return (header, buffer)
+        return buffer
     }
 
     /// Inserts every valid checkpoint entry, least recently used first, so recency survives.
@@ -121,9 +169,12 @@ extension DiskTier {
             guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
                 entry.pageIndex >= 0, entry.pageCount > 0,
                 entry.pageIndex + entry.pageCount <= allocator.pageCount,
-                entry.pageCount == DiskLayout.roundUp(DiskRecordHeader.byteCount + entry.storedLength, to: DiskLayout.pageBytes) / DiskLayout.pageBytes,
+                entry.pageCount == DiskLayout.roundUp(
+                    DiskRecordHeader.byteCount + entry.storedLength, to: DiskLayout.pageBytes)
+                    / DiskLayout.pageBytes,
                 entry.rawLength <= blockByteCountMax,
-                entry.codec == .none ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength,
+                entry.codec == .none
+                    ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength,
                 entry.sequence < header.nextSequence,
                 allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
             else {
@@ -151,14 +202,16 @@ extension DiskTier {
     /// resubmits short transfers and retries EINTR/EAGAIN, bounded. Only while no job is in
     /// flight. Returns bytes moved (0 for sync) or a negative errno.
     static func blockingTransfer(
-        io: IO, kind: IORequest.Kind, file: IOFileID, offset: UInt64, buffer: UnsafeMutableRawPointer?, length: Int
+        io: IO, kind: IORequest.Kind, file: IOFileID, offset: UInt64,
+        buffer: UnsafeMutableRawPointer?, length: Int
     ) -> Int {
         var done = 0
         var attempts = 0
         var completions: [IOCompletion] = []
         while true {
             let request = IORequest(
-                kind: kind, file: file, offset: offset + UInt64(done), buffer: buffer.map { $0 + done },
+                kind: kind, file: file, offset: offset + UInt64(done),
+                buffer: buffer.map { $0 + done },
                 length: length - done, userData: UInt64.max)
             guard io.prepare(request) else { return -16 }
             completions.removeAll(keepingCapacity: true)
@@ -168,8 +221,9 @@ extension DiskTier {
             } catch {
                 return -5
             }
-            precondition(completions.count == 1 && completions[0].userData == UInt64.max,
-                         "blocking transfer with other requests in flight")
+            precondition(
+                completions.count == 1 && completions[0].userData == UInt64.max,
+                "blocking transfer with other requests in flight")
             let result = Int(completions[0].result)
             attempts += 1
             if result == -4 || result == -11 {

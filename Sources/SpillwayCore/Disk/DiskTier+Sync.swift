@@ -14,13 +14,18 @@ extension DiskTier {
     public func sync() throws {
         precondition(!isClosed, "sync on a closed disk tier")
         while inFlightJobCount > 0 { try pump(minimum: 1) }
-        let synced = Self.blockingTransfer(io: io, kind: .sync, file: dataFile, offset: 0, buffer: nil, length: 0)
+        let synced = Self.blockingTransfer(
+            io: io, kind: .sync, file: dataFile, offset: 0, buffer: nil, length: 0)
         guard synced == 0 else {
-            throw DiskTierError(.syncFailed, "fdatasync of the data file failed (errno \(-synced)): blocks stored since the last sync are not durable; check the device and retry")
+            throw DiskTierError(
+                .syncFailed,
+                "fdatasync of the data file failed (errno \(-synced)): blocks stored since the last sync are not durable; check the device and retry"
+            )
         }
         let entryCount = table.liveCount
         let total = DiskCheckpoint.byteCount(entryCount: entryCount)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: max(DiskLayout.pageBytes, alignment))
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: total, alignment: max(DiskLayout.pageBytes, alignment))
         defer { buffer.deallocate() }
         var slot = table.leastRecent
         var index = 0
@@ -38,22 +43,32 @@ extension DiskTier {
         }
         precondition(index == entryCount, "LRU list length \(index) != live count \(entryCount)")
         let tailStart = DiskCheckpoint.headerBytes + entryCount * DiskCheckpoint.entryBytes
-        (buffer + tailStart).initializeMemory(as: UInt8.self, repeating: 0, count: total - tailStart)
+        (buffer + tailStart).initializeMemory(
+            as: UInt8.self, repeating: 0, count: total - tailStart)
         let generation = checkpointGeneration + 1
         DiskCheckpoint.encodeHeader(
             generation: generation, dataFileBytes: capacityBytes, nextSequence: nextSequence,
             entryCount: entryCount, blockByteCountMax: blockByteCountMax, into: buffer)
         let file = checkpointFiles[Int(generation & 1)]
         do { try io.reserve(file, size: UInt64(total)) } catch {
-            throw DiskTierError(.syncFailed, "cannot size the checkpoint file to \(total) bytes: \(error); free space on the device")
+            throw DiskTierError(
+                .syncFailed,
+                "cannot size the checkpoint file to \(total) bytes: \(error); free space on the device"
+            )
         }
-        let written = Self.blockingTransfer(io: io, kind: .write, file: file, offset: 0, buffer: buffer, length: total)
+        let written = Self.blockingTransfer(
+            io: io, kind: .write, file: file, offset: 0, buffer: buffer, length: total)
         guard written == total else {
-            throw DiskTierError(.syncFailed, "writing the checkpoint failed (result \(written) of \(total) bytes): blocks stored since the last sync are not durable; retry")
+            throw DiskTierError(
+                .syncFailed,
+                "writing the checkpoint failed (result \(written) of \(total) bytes): blocks stored since the last sync are not durable; retry"
+            )
         }
-        let indexSynced = Self.blockingTransfer(io: io, kind: .sync, file: file, offset: 0, buffer: nil, length: 0)
+        let indexSynced = Self.blockingTransfer(
+            io: io, kind: .sync, file: file, offset: 0, buffer: nil, length: 0)
         guard indexSynced == 0 else {
-            throw DiskTierError(.syncFailed, "fdatasync of the checkpoint failed (errno \(-indexSynced)); retry")
+            throw DiskTierError(
+                .syncFailed, "fdatasync of the checkpoint failed (errno \(-indexSynced)); retry")
         }
         checkpointGeneration = generation
         stats.syncs += 1

@@ -74,6 +74,19 @@ public final class DiskTier<IO: IOBackend> {
     var needsSubmit = false
     var facadeOutcome: DiskJobOutcome?
     var isClosed = false
+    /// Whether the staging buffers are registered (job i's buffer is registered index i).
+    var buffersRegistered = false
+
+    /// Whether jobs use fixed-buffer I/O (staging buffers registered with the backend).
+    public var usesRegisteredBuffers: Bool { buffersRegistered }
+
+    /// Upper bound on pages one allocation examines before it falls back to evicting
+    /// (default 65536). An owner that sizes the tier so it never has to evict (the tiered
+    /// store's data path) raises it to the page count, so a free run anywhere is found.
+    public var allocationScanPageCountMax: Int {
+        get { allocator.scanPageCountMax }
+        set { allocator.scanPageCountMax = max(1, newValue) }
+    }
 
     /// Jobs submitted and not yet completed.
     public var inFlightJobCount: Int { jobs.count - freeJobs.count }
@@ -86,7 +99,8 @@ public final class DiskTier<IO: IOBackend> {
 
     init(
         io: IO, options: DiskTierOptions, dataFile: IOFileID, checkpointFiles: [IOFileID],
-        capacityBytes: Int, blockByteCountMax: Int, checkpointGeneration: UInt64, nextSequence: UInt64
+        capacityBytes: Int, blockByteCountMax: Int, checkpointGeneration: UInt64,
+        nextSequence: UInt64
     ) {
         self.io = io
         self.capacityBytes = capacityBytes
@@ -100,16 +114,29 @@ public final class DiskTier<IO: IOBackend> {
         self.nextSequence = nextSequence
         let pageCount = capacityBytes / DiskLayout.pageBytes
         self.allocator = DiskPageAllocator(pageCount: pageCount)
-        self.table = DiskEntryTable(reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
+        self.table = DiskEntryTable(
+            reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
         let jobCount = max(1, min(options.jobCountMax, io.queueDepth))
         self.jobs = Array(repeating: DiskJob(), count: jobCount)
         self.freeJobs = (0..<Int32(jobCount)).reversed()
         let pageAlignment = max(DiskLayout.pageBytes, alignment)
-        self.stagingBytes = DiskLayout.roundUp(DiskRecordHeader.byteCount + blockByteCountMax, to: pageAlignment)
-        self.staging = UnsafeMutableRawPointer.allocate(byteCount: stagingBytes * jobCount, alignment: pageAlignment)
-        self.scratch = UnsafeMutableRawPointer.allocate(byteCount: max(blockByteCountMax, 16), alignment: 64)
+        self.stagingBytes = DiskLayout.roundUp(
+            DiskRecordHeader.byteCount + blockByteCountMax, to: pageAlignment)
+        self.staging = UnsafeMutableRawPointer.allocate(
+            byteCount: stagingBytes * jobCount, alignment: pageAlignment)
+        self.scratch = UnsafeMutableRawPointer.allocate(
+            byteCount: max(blockByteCountMax, 16), alignment: 64)
         ready.reserveCapacity(jobCount * 2)
         reaped.reserveCapacity(io.queueDepth)
+        if options.registersBuffers {
+            let stagingBytes = self.stagingBytes
+            let staging = self.staging
+            buffersRegistered = io.registerBuffers(
+                (0..<jobCount).map {
+                    UnsafeMutableRawBufferPointer(
+                        start: staging + $0 * stagingBytes, count: stagingBytes)
+                })
+        }
     }
 
     deinit {
@@ -122,9 +149,12 @@ public final class DiskTier<IO: IOBackend> {
     func releaseResources() {
         guard !isClosed else { return }
         isClosed = true
+        if inFlightJobCount == 0 {
+            if buffersRegistered { _ = io.registerBuffers([]) }
+            staging.deallocate()
+        }
         io.closeFile(dataFile)
         for file in checkpointFiles { io.closeFile(file) }
-        if inFlightJobCount == 0 { staging.deallocate() }
         scratch.deallocate()
     }
 
@@ -143,7 +173,9 @@ public final class DiskTier<IO: IOBackend> {
     /// Makes `key` the most recently used block. Returns false when it is not readable.
     @discardableResult
     public func touch(_ key: BlockKey) -> Bool {
-        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
+            return false
+        }
         table.unlink(slot)
         table.linkMostRecent(slot)
         return true
@@ -154,7 +186,9 @@ public final class DiskTier<IO: IOBackend> {
     /// The removal is durable at the next `sync()`.
     @discardableResult
     public func remove(_ key: BlockKey) -> Bool {
-        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return false }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
+            return false
+        }
         drop(slot)
         stats.removals += 1
         return true
@@ -174,7 +208,9 @@ public final class DiskTier<IO: IOBackend> {
 
     /// The raw length of a readable block, or nil.
     public func rawLength(of key: BlockKey) -> Int? {
-        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else { return nil }
+        guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
+            return nil
+        }
         return Int(table.entries[Int(slot)].rawLength)
     }
 

@@ -20,6 +20,10 @@ public struct DiskTierOptions: Sendable {
     /// Index slots to preallocate (the index grows by doubling beyond this, up to one slot
     /// per page; about 120 bytes per slot).
     public var reservedBlockCount: Int
+    /// Register the staging buffers with the backend for fixed-buffer I/O (io_uring
+    /// READ_FIXED / WRITE_FIXED: no per-request page pinning). Falls back silently when the
+    /// backend refuses (e.g. RLIMIT_MEMLOCK).
+    public var registersBuffers: Bool = true
 
     public init(
         capacityBytes: Int? = nil, blockByteCountMax: Int = 2 << 20, codec: DiskCodec = .none,
@@ -35,16 +39,25 @@ public struct DiskTierOptions: Sendable {
 
     func validate() throws {
         if let capacity = capacityBytes, capacity < DiskLayout.pageBytes {
-            throw DiskTierError(.invalidOptions, "capacity \(capacity) bytes is below one 4 KiB page: raise --capacity-bytes")
+            throw DiskTierError(
+                .invalidOptions,
+                "capacity \(capacity) bytes is below one 4 KiB page: raise --capacity-bytes")
         }
         if let capacity = capacityBytes, capacity / DiskLayout.pageBytes > Int(Int32.max) {
-            throw DiskTierError(.invalidOptions, "capacity \(capacity) bytes is above the 8 TiB a data file can address: lower --capacity-bytes")
+            throw DiskTierError(
+                .invalidOptions,
+                "capacity \(capacity) bytes is above the 8 TiB a data file can address: lower --capacity-bytes"
+            )
         }
-        guard blockByteCountMax > 0, blockByteCountMax <= Int(UInt32.max) - DiskRecordHeader.byteCount else {
-            throw DiskTierError(.invalidOptions, "blockByteCountMax \(blockByteCountMax) must be in 1...4 GiB")
+        guard blockByteCountMax > 0,
+            blockByteCountMax <= Int(UInt32.max) - DiskRecordHeader.byteCount
+        else {
+            throw DiskTierError(
+                .invalidOptions, "blockByteCountMax \(blockByteCountMax) must be in 1...4 GiB")
         }
         guard compressionThreshold > 0, compressionThreshold <= 1 else {
-            throw DiskTierError(.invalidOptions, "compressionThreshold \(compressionThreshold) must be in (0, 1]")
+            throw DiskTierError(
+                .invalidOptions, "compressionThreshold \(compressionThreshold) must be in (0, 1]")
         }
         guard jobCountMax > 0 else {
             throw DiskTierError(.invalidOptions, "jobCountMax must be positive")

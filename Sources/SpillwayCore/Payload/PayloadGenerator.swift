@@ -19,12 +19,15 @@ public enum PayloadGenerator {
                 hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             }
         }
-        var mixer = SplitMix64(seed: hash ^ (UInt64(length) &* 0x9E37_79B9_7F4A_7C15) ^ kind.seedTag)
+        var mixer = SplitMix64(
+            seed: hash ^ (UInt64(length) &* 0x9E37_79B9_7F4A_7C15) ^ kind.seedTag)
         return mixer.next()
     }
 
     /// Fills `buffer` with the payload of `key` for a block of `buffer.count` bytes.
-    public static func fill(_ buffer: UnsafeMutableRawBufferPointer, key: BlockKey, kind: PayloadKind) {
+    public static func fill(
+        _ buffer: UnsafeMutableRawBufferPointer, key: BlockKey, kind: PayloadKind
+    ) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         var rng = SplitMix64(seed: seed(key: key, length: buffer.count, kind: kind))
         let count = buffer.count
@@ -47,7 +50,8 @@ public enum PayloadGenerator {
                         | UInt64(table[Int((bits >> 16) & 0xFFFF)]) << 16
                         | UInt64(table[Int((bits >> 32) & 0xFFFF)]) << 32
                         | UInt64(table[Int(bits >> 48)]) << 48
-                    base.storeBytes(of: word.littleEndian, toByteOffset: index &* 8, as: UInt64.self)
+                    base.storeBytes(
+                        of: word.littleEndian, toByteOffset: index &* 8, as: UInt64.self)
                 }
             }
         case .mixed(let fraction):
@@ -84,8 +88,11 @@ public enum PayloadGenerator {
 
     /// Whether `buffer` holds exactly the payload of `key` for its length. Allocates a
     /// scratch copy; for verification, not the hot path.
-    public static func matches(_ buffer: UnsafeRawBufferPointer, key: BlockKey, kind: PayloadKind) -> Bool {
-        let expected = UnsafeMutableRawBufferPointer.allocate(byteCount: max(buffer.count, 1), alignment: 16)
+    public static func matches(_ buffer: UnsafeRawBufferPointer, key: BlockKey, kind: PayloadKind)
+        -> Bool
+    {
+        let expected = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(buffer.count, 1), alignment: 16)
         defer { expected.deallocate() }
         let slice = UnsafeMutableRawBufferPointer(rebasing: expected[0..<buffer.count])
         fill(slice, key: key, kind: kind)
@@ -98,13 +105,19 @@ public enum PayloadGenerator {
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
         var index = 0
         while index + 8 <= a.count {
-            if pa.loadUnaligned(fromByteOffset: index, as: UInt64.self) != pb.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+            if pa.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                != pb.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            {
                 return false
             }
             index += 8
         }
         while index < a.count {
-            if pa.load(fromByteOffset: index, as: UInt8.self) != pb.load(fromByteOffset: index, as: UInt8.self) { return false }
+            if pa.load(fromByteOffset: index, as: UInt8.self)
+                != pb.load(fromByteOffset: index, as: UInt8.self)
+            {
+                return false
+            }
             index += 1
         }
         return true
@@ -118,14 +131,22 @@ public enum PayloadGenerator {
         return UInt16(truncatingIfNeeded: value.bitPattern >> 16)
     }
 
-    static let acklamA: [Double] = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-    static let acklamB: [Double] = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                 6.680131188771972e+01, -1.328068155288572e+01]
-    static let acklamC: [Double] = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
-    static let acklamD: [Double] = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                 3.754408661907416e+00]
+    static let acklamA: [Double] = [
+        -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+        1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00,
+    ]
+    static let acklamB: [Double] = [
+        -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+        6.680131188771972e+01, -1.328068155288572e+01,
+    ]
+    static let acklamC: [Double] = [
+        -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+        -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00,
+    ]
+    static let acklamD: [Double] = [
+        7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+        3.754408661907416e+00,
+    ]
 
     /// Acklam's rational approximation of the inverse standard-normal CDF (relative error
     /// below 1.2e-9, far finer than bf16's 8-bit mantissa).

@@ -3,26 +3,45 @@
 
 /// Data-mode measurements of one replay (nothing here exists in simulation).
 public struct ReplayDataFigures: Sendable, Equatable {
-    /// Bytes written to the disk tier (raw block bytes, before compression).
-    public var bytesWritten: UInt64
-    /// Bytes read back from the disk tier into region rows (raw block bytes).
-    public var bytesRead: UInt64
+    /// Bytes of one block (a region row's worth of KV data).
+    public var blockBytes: Int
+    /// Block bytes copied into rows and spilled (raw, before compression).
+    public var bytesWritten: Int
+    /// Block bytes loaded from disk into rows (raw).
+    public var bytesRead: Int
+    /// Bytes the disk tier itself wrote / read (headers, page rounding, compression included).
+    public var diskBytesWritten: Int
+    public var diskBytesRead: Int
     /// Blocks whose bytes did not match their deterministic payload when checked.
     public var verifyFailures: Int
-    /// Wall-clock seconds of the replay (trace parsing excluded).
+    /// Spills the disk tier refused or failed.
+    public var spillFailures: Int
+    /// Blocks the disk tier evicted on its own (its byte budget ran out before the block count).
+    public var diskSelfEvictions: Int
+    /// Wall-clock seconds of the replay (setup and trace parsing excluded).
     public var elapsedSeconds: Double
     /// Per-block load latency (disk record into a region row), when loads were timed.
     public var loadLatency: LatencySummary?
+    /// Where the disk tier lived (table only), or nil.
+    public var diskDirectory: String?
 
     public init(
-        bytesWritten: UInt64, bytesRead: UInt64, verifyFailures: Int, elapsedSeconds: Double,
-        loadLatency: LatencySummary? = nil
+        blockBytes: Int, bytesWritten: Int, bytesRead: Int, diskBytesWritten: Int = 0,
+        diskBytesRead: Int = 0, verifyFailures: Int, spillFailures: Int = 0,
+        diskSelfEvictions: Int = 0, elapsedSeconds: Double, loadLatency: LatencySummary? = nil,
+        diskDirectory: String? = nil
     ) {
+        self.blockBytes = blockBytes
         self.bytesWritten = bytesWritten
         self.bytesRead = bytesRead
+        self.diskBytesWritten = diskBytesWritten
+        self.diskBytesRead = diskBytesRead
         self.verifyFailures = verifyFailures
+        self.spillFailures = spillFailures
+        self.diskSelfEvictions = diskSelfEvictions
         self.elapsedSeconds = elapsedSeconds
         self.loadLatency = loadLatency
+        self.diskDirectory = diskDirectory
     }
 
     /// (bytes written + bytes read) / elapsed seconds; 0 when no time elapsed.

@@ -14,10 +14,11 @@ import Foundation
 /// - with `primaryOnly`: `ReplayReport.baselineKeys` — `primary_only_hit_rate` (hit rate of
 ///   the same trace and primary capacity with disk 0) and `disk_added_hit_rate` (hit rate
 ///   minus that; both with 6 decimals);
-/// - with `data`: `ReplayReport.dataKeys` — `bytes_written`, `bytes_read`,
-///   `verify_failures`, `elapsed_seconds`, `bytes_per_second`, then with a load latency
-///   `ReplayReport.latencyKeys` — `load_count`, `load_latency_p50_ns`, `..._p90_ns`,
-///   `..._p99_ns`, `..._p999_ns`, `..._max_ns`, `load_latency_mean_ns`;
+/// - with `data`: `ReplayReport.dataKeys` — `block_bytes`, `bytes_written`, `bytes_read`,
+///   `disk_bytes_written`, `disk_bytes_read`, `verify_failures`, `spill_failures`,
+///   `disk_self_evictions`, `elapsed_seconds`, `bytes_per_second`, then with a load
+///   latency `load_latency_ns`, an object with `ReplayReport.latencyKeys` (`count`, `p50`,
+///   `p90`, `p99`, `p999`, `max`, `mean`; nanoseconds);
 /// - finally `extraFields` in order (name, already-encoded JSON value).
 public struct ReplayReport: Sendable {
     /// The replay's counters and configuration.
@@ -59,13 +60,12 @@ public struct ReplayReport: Sendable {
     public static let baselineKeys = ["primary_only_hit_rate", "disk_added_hit_rate"]
     /// Keys present in data mode.
     public static let dataKeys = [
-        "bytes_written", "bytes_read", "verify_failures", "elapsed_seconds", "bytes_per_second",
+        "block_bytes", "bytes_written", "bytes_read", "disk_bytes_written", "disk_bytes_read",
+        "verify_failures", "spill_failures", "disk_self_evictions", "elapsed_seconds",
+        "bytes_per_second", "load_latency_ns",
     ]
-    /// Keys present in data mode when loads were timed.
-    public static let latencyKeys = [
-        "load_count", "load_latency_p50_ns", "load_latency_p90_ns", "load_latency_p99_ns",
-        "load_latency_p999_ns", "load_latency_max_ns", "load_latency_mean_ns",
-    ]
+    /// Keys of the `load_latency_ns` object (present when loads were timed).
+    public static let latencyKeys = ["count", "p50", "p90", "p99", "p999", "max", "mean"]
 
     /// Hit rate with the disk tier minus the primary-only hit rate, or nil without a baseline.
     public var diskAddedHitRate: Double? {
@@ -84,21 +84,23 @@ public struct ReplayReport: Sendable {
         }
         if let data {
             fields += [
+                ("block_bytes", "\(data.blockBytes)"),
                 ("bytes_written", "\(data.bytesWritten)"), ("bytes_read", "\(data.bytesRead)"),
+                ("disk_bytes_written", "\(data.diskBytesWritten)"),
+                ("disk_bytes_read", "\(data.diskBytesRead)"),
                 ("verify_failures", "\(data.verifyFailures)"),
+                ("spill_failures", "\(data.spillFailures)"),
+                ("disk_self_evictions", "\(data.diskSelfEvictions)"),
                 ("elapsed_seconds", Self.decimals6(data.elapsedSeconds)),
                 ("bytes_per_second", "\(Int(data.bytesPerSecond.rounded()))"),
             ]
-            if let latency = data.loadLatency {
-                fields += [
-                    ("load_count", "\(latency.count)"),
-                    ("load_latency_p50_ns", "\(latency.p50Nanoseconds)"),
-                    ("load_latency_p90_ns", "\(latency.p90Nanoseconds)"),
-                    ("load_latency_p99_ns", "\(latency.p99Nanoseconds)"),
-                    ("load_latency_p999_ns", "\(latency.p999Nanoseconds)"),
-                    ("load_latency_max_ns", "\(latency.maxNanoseconds)"),
-                    ("load_latency_mean_ns", "\(Int(latency.meanNanoseconds.rounded()))"),
-                ]
+            if let l = data.loadLatency {
+                fields.append((
+                    "load_latency_ns",
+                    "{\"count\": \(l.count), \"p50\": \(l.p50Nanoseconds), \"p90\": \(l.p90Nanoseconds), "
+                        + "\"p99\": \(l.p99Nanoseconds), \"p999\": \(l.p999Nanoseconds), "
+                        + "\"max\": \(l.maxNanoseconds), \"mean\": \(Int(l.meanNanoseconds.rounded()))}"
+                ))
             }
         }
         return counters.jsonObjectText(extraFields: fields + extraFields)
@@ -179,15 +181,21 @@ public struct ReplayReport: Sendable {
         sections.append(("block movements", moves))
         if let data {
             var rows: [(String, String)] = [
-                ("bytes written", Self.bytes(data.bytesWritten)),
-                ("bytes read", Self.bytes(data.bytesRead)),
+                ("block bytes", Self.bytes(UInt64(data.blockBytes))),
+                ("bytes written", Self.bytes(UInt64(data.bytesWritten))),
+                ("bytes read", Self.bytes(UInt64(data.bytesRead))),
+                ("disk bytes written", Self.bytes(UInt64(data.diskBytesWritten))),
+                ("disk bytes read", Self.bytes(UInt64(data.diskBytesRead))),
                 ("elapsed", String(format: "%.3f s", data.elapsedSeconds)),
                 (
                     "throughput",
                     String(format: "%.1f MiB/s (written + read)", data.bytesPerSecond / 1_048_576)
                 ),
                 ("verify failures", "\(data.verifyFailures)"),
+                ("spill failures", "\(data.spillFailures)"),
+                ("disk self-evictions", "\(data.diskSelfEvictions)"),
             ]
+            if let directory = data.diskDirectory { rows.append(("disk directory", directory)) }
             if let l = data.loadLatency {
                 rows.append(("loads timed", "\(l.count)"))
                 rows.append(
@@ -236,7 +244,7 @@ public struct ReplayReport: Sendable {
 
     static func duration(_ nanoseconds: UInt64) -> String {
         if nanoseconds < 10_000 { return "\(nanoseconds) ns" }
-        if nanoseconds < 10_000_000 { return String(format: "%.1f us", Double(nanoseconds) / 1e3) }
+        if nanoseconds < 1_000_000 { return String(format: "%.1f us", Double(nanoseconds) / 1e3) }
         return String(format: "%.2f ms", Double(nanoseconds) / 1e6)
     }
 }

@@ -15,7 +15,8 @@
 ///   `removeFromDisk` (if disk is full) then `copyToDisk(victim, row, record)`; always then
 ///   `rowFreed(victim, row)`.
 /// - promotion: `loadFromDisk(key, record, row)`; on `.failed` the engine calls
-///   `rowFreed(key, row)` and `removeFromDisk(key, record)` and drops the block.
+///   `rowFreed(key, row)` and `removeFromDisk(key, record)` and drops the block. With
+///   `prefetchesLoads`, the whole batch's `prefetchLoad` calls come first (see there).
 /// - disk eviction: `removeFromDisk(key, record)` before the record is reused.
 public protocol TierDataPath: AnyObject {
     /// Writes the block's bytes (a new block being stored) into primary `row`.
@@ -31,6 +32,22 @@ public protocol TierDataPath: AnyObject {
     func removeFromDisk(_ key: BlockKey, record: Int32)
     /// Primary `row` no longer holds `key` and may be reused.
     func rowFreed(_ key: BlockKey, row: Int32)
+
+    /// Whether the engine announces each promotion batch through `prefetchLoad` before the
+    /// batch's `loadFromDisk` calls, so the reads can be in flight together. False (the
+    /// default) keeps the one-at-a-time promotion loop; the simulation pays nothing.
+    static var prefetchesLoads: Bool { get }
+    /// Starts loading `key` from disk `record` into primary `row` (batching hook; only when
+    /// `prefetchesLoads`). Each prefetch is followed by exactly one `loadFromDisk` with the
+    /// same arguments, which then waits for and returns the result, or, when an earlier load
+    /// of the batch failed, by `rowFreed(key, row)`, which must discard the load (and wait for
+    /// it before returning: the row may be reused at once). The disk copy stays either way.
+    func prefetchLoad(_ key: BlockKey, record: Int32, row: Int32)
+}
+
+extension TierDataPath {
+    public static var prefetchesLoads: Bool { false }
+    public func prefetchLoad(_ key: BlockKey, record: Int32, row: Int32) {}
 }
 
 /// The data path of the pure simulation: moves nothing, never fails.

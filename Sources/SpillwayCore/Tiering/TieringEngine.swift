@@ -151,10 +151,14 @@ public final class TieringEngine<DataPath: TierDataPath> {
         for j in 0..<prefix where requestFlags[j] == Self.firstFlag { promoteCount += 1 }
         if promoteCount > 0 {
             if makeRoom(promoteCount) {
-                for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
-                    if !promote(position: j, requestCount: n) {
-                        prefix = j
-                        break
+                if DataPath.prefetchesLoads {
+                    prefix = promotePrefetched(prefix: prefix, requestCount: n)
+                } else {
+                    for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
+                        if !promote(position: j, requestCount: n) {
+                            prefix = j
+                            break
+                        }
                     }
                 }
             } else {
@@ -216,10 +220,46 @@ public final class TieringEngine<DataPath: TierDataPath> {
     private func promote(position j: Int, requestCount n: Int) -> Bool {
         let dir = directory
         let slot = requestSlots[j]
-        let key = requestKeys[j]
-        let record = dir.diskRecord(slot)
         let row = dir.attachPrimary(slot, refCount: -1)
         dir.setDiskPinCount(slot, dir.diskPinCount(slot) + 1)
+        return finishPromotion(position: j, row: row, requestCount: n)
+    }
+
+    /// The promotion batch for a data path that prefetches: every disk-only prefix key gets
+    /// its row (in prefix order, as `promote` would hand them out) and a `prefetchLoad`
+    /// first, then each load is finished in order. A failed load cuts the prefix there, as in
+    /// the one-at-a-time loop; the later keys of the batch give their rows back
+    /// (`rowFreed`) and stay disk-only. Returns the (possibly cut) prefix length.
+    private func promotePrefetched(prefix: Int, requestCount n: Int) -> Int {
+        let dir = directory
+        for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
+            let slot = requestSlots[j]
+            let row = dir.attachPrimary(slot, refCount: -1)
+            dir.setDiskPinCount(slot, dir.diskPinCount(slot) + 1)
+            dataPath.prefetchLoad(requestKeys[j], record: dir.diskRecord(slot), row: row)
+        }
+        var cut = -1
+        for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
+            let slot = requestSlots[j]
+            let row = dir.row(slot)
+            if cut >= 0 {
+                dir.setDiskPinCount(slot, dir.diskPinCount(slot) - 1)
+                dir.detachPrimary(slot)
+                dataPath.rowFreed(requestKeys[j], row: row)
+                continue
+            }
+            if !finishPromotion(position: j, row: row, requestCount: n) { cut = j }
+        }
+        return cut >= 0 ? cut : prefix
+    }
+
+    /// Reads the block at request position `j` (attached to `row`, disk copy pinned) and
+    /// settles it: readable on success, dropped from both tiers on failure (returns false).
+    private func finishPromotion(position j: Int, row: Int32, requestCount n: Int) -> Bool {
+        let dir = directory
+        let slot = requestSlots[j]
+        let key = requestKeys[j]
+        let record = dir.diskRecord(slot)
         let outcome = dataPath.loadFromDisk(key, record: record, row: row)
         dir.setDiskPinCount(slot, dir.diskPinCount(slot) - 1)
         if outcome == .completed {

@@ -22,7 +22,8 @@ extension SimulatedIO {
                         if rng.chance(0.5) {
                             let start = sector * 512
                             let stop = min(write.bytes.count, start + 512)
-                            Self.copy(write.bytes[start..<stop], into: &image, at: write.offset + start)
+                            Self.copy(
+                                write.bytes[start..<stop], into: &image, at: write.offset + start)
                         }
                         sector += 1
                     }
@@ -65,7 +66,9 @@ extension SimulatedIO {
     /// see them (every completed write, synced or not; no crash in between). Open file ids
     /// and queued requests are not shared.
     public func reopened(seed: UInt64, faults: FaultPlan = .none) -> SimulatedIO {
-        let other = SimulatedIO(seed: seed, requiredAlignment: requiredAlignment, queueDepth: queueDepth, faults: faults)
+        let other = SimulatedIO(
+            seed: seed, requiredAlignment: requiredAlignment, queueDepth: queueDepth, faults: faults
+        )
         other.files = files
         return other
     }

@@ -21,6 +21,9 @@ extension SimulatedIO {
         public var readBitFlip: Double = 0
         /// An fdatasync completes with -EIO and makes nothing durable.
         public var syncError: Double = 0
+        /// A read or write completes with -EINTR or -EAGAIN, moving nothing (the caller must
+        /// retry, bounded).
+        public var interrupted: Double = 0
         /// A submitted batch's completions are shuffled.
         public var reorder: Double = 0
         /// On `crash()`, each unsynced write is dropped with this probability...
@@ -36,8 +39,9 @@ extension SimulatedIO {
             readError: Double = 0, writeError: Double = 0, writeNoSpace: Double = 0,
             reserveNoSpace: Double = 0, shortTransfer: Double = 0, readBitFlip: Double = 0,
             syncError: Double = 0, reorder: Double = 0, crashDrop: Double = 1.0 / 3,
-            crashTear: Double = 1.0 / 3
+            crashTear: Double = 1.0 / 3, interrupted: Double = 0
         ) {
+            self.interrupted = interrupted
             self.readError = readError
             self.writeError = writeError
             self.writeNoSpace = writeNoSpace
@@ -55,7 +59,8 @@ extension SimulatedIO {
         public static func chaos(rate: Double) -> FaultPlan {
             FaultPlan(
                 readError: rate, writeError: rate, writeNoSpace: rate, reserveNoSpace: 0,
-                shortTransfer: rate * 2, readBitFlip: rate, syncError: rate / 2, reorder: 0.5)
+                shortTransfer: rate * 2, readBitFlip: rate, syncError: rate / 2, reorder: 0.5,
+                interrupted: rate)
         }
     }
 
@@ -68,10 +73,12 @@ extension SimulatedIO {
         public var shortTransfers = 0
         public var readBitFlips = 0
         public var syncErrors = 0
+        public var interruptions = 0
         public var reorderedBatches = 0
         public var crashes = 0
         public var crashDroppedWrites = 0
         public var crashTornWrites = 0
         public var crashAppliedWrites = 0
+        public init() {}
     }
 }

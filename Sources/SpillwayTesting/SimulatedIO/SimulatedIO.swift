@@ -51,9 +51,12 @@ public final class SimulatedIO: IOBackend {
     ///   - requiredAlignment: 1 (buffered) or a power of two such as 4096 (O_DIRECT model).
     ///   - queueDepth: how many requests may be outstanding.
     ///   - faults: the fault plan.
-    public init(seed: UInt64, requiredAlignment: Int = 1, queueDepth: Int = 64, faults: FaultPlan = .none) {
-        precondition(requiredAlignment > 0 && requiredAlignment & (requiredAlignment - 1) == 0,
-                     "requiredAlignment must be a power of two")
+    public init(
+        seed: UInt64, requiredAlignment: Int = 1, queueDepth: Int = 64, faults: FaultPlan = .none
+    ) {
+        precondition(
+            requiredAlignment > 0 && requiredAlignment & (requiredAlignment - 1) == 0,
+            "requiredAlignment must be a power of two")
         precondition(queueDepth > 0, "queueDepth must be positive")
         self.requiredAlignment = requiredAlignment
         self.queueDepth = queueDepth
@@ -67,18 +70,21 @@ public final class SimulatedIO: IOBackend {
 
     public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
-            throw IOBackendError(operation: "open", path: name, errno: 22,
-                                 message: "a file name must be one path component (no '/', not '.' or '..')")
+            throw IOBackendError(
+                operation: "open", path: name, errno: 22,
+                message: "a file name must be one path component (no '/', not '.' or '..')")
         }
         let file: File
         if let existing = files[name] {
             if options.create && options.exclusive {
-                throw IOBackendError(operation: "open", path: name, errno: 17, message: "file exists")
+                throw IOBackendError(
+                    operation: "open", path: name, errno: 17, message: "file exists")
             }
             file = existing
         } else {
             guard options.create else {
-                throw IOBackendError(operation: "open", path: name, errno: 2, message: "no such file")
+                throw IOBackendError(
+                    operation: "open", path: name, errno: 2, message: "no such file")
             }
             file = File(name: name)
             files[name] = file
@@ -103,8 +109,9 @@ public final class SimulatedIO: IOBackend {
         let target = try handle(file)
         if rng.chance(faults.reserveNoSpace) {
             faultCounts.reserveNoSpace += 1
-            throw IOBackendError(operation: "fallocate", path: target.name, errno: 28,
-                                 message: "no space left on device")
+            throw IOBackendError(
+                operation: "fallocate", path: target.name, errno: 28,
+                message: "no space left on device")
         }
         let size = Int(size)
         Self.grow(&target.current, to: size)
@@ -119,8 +126,9 @@ public final class SimulatedIO: IOBackend {
 
     func handle(_ file: IOFileID) throws -> File {
         guard let handle = openFiles[file.rawValue] else {
-            throw IOBackendError(operation: "use", path: "#\(file.rawValue)", errno: 9,
-                                 message: "bad file id")
+            throw IOBackendError(
+                operation: "use", path: "#\(file.rawValue)", errno: 9,
+                message: "bad file id")
         }
         return handle
     }
@@ -130,13 +138,16 @@ public final class SimulatedIO: IOBackend {
     public func prepare(_ request: IORequest) -> Bool {
         guard outstandingCount < queueDepth else { return false }
         if request.kind != .sync {
-            precondition(request.buffer != nil || request.length == 0, "data request without a buffer")
+            precondition(
+                request.buffer != nil || request.length == 0, "data request without a buffer")
             if requiredAlignment > 1 {
                 let address = UInt(bitPattern: request.buffer)
                 let alignment = UInt(requiredAlignment)
-                precondition(address % alignment == 0 && request.offset % UInt64(alignment) == 0
-                             && UInt(request.length) % alignment == 0,
-                             "misaligned direct I/O request: buffer \(address) offset \(request.offset) length \(request.length) alignment \(alignment)")
+                precondition(
+                    address % alignment == 0 && request.offset % UInt64(alignment) == 0
+                        && UInt(request.length) % alignment == 0,
+                    "misaligned direct I/O request: buffer \(address) offset \(request.offset) length \(request.length) alignment \(alignment)"
+                )
             }
         }
         prepared.append(request)
@@ -165,8 +176,10 @@ public final class SimulatedIO: IOBackend {
 
     @discardableResult
     public func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
-        precondition(minimum <= completed.count,
-                     "reap would wait forever: \(minimum) wanted, \(completed.count) submitted and unreaped, \(prepared.count) prepared but not submitted")
+        precondition(
+            minimum <= completed.count,
+            "reap would wait forever: \(minimum) wanted, \(completed.count) submitted and unreaped, \(prepared.count) prepared but not submitted"
+        )
         let count = completed.count
         completions.append(contentsOf: completed)
         completed.removeAll(keepingCapacity: true)
@@ -175,6 +188,10 @@ public final class SimulatedIO: IOBackend {
 
     func execute(_ request: IORequest) -> Int32 {
         guard let file = openFiles[request.file.rawValue] else { return -9 }
+        if request.kind != .sync, rng.chance(faults.interrupted) {
+            faultCounts.interruptions += 1
+            return rng.chance(0.5) ? -4 : -11
+        }
         switch request.kind {
         case .sync:
             syncCount += 1
@@ -204,7 +221,8 @@ public final class SimulatedIO: IOBackend {
                 faultCounts.readBitFlips += 1
                 let bit = rng.below(length * 8)
                 let byte = buffer.load(fromByteOffset: bit / 8, as: UInt8.self)
-                buffer.storeBytes(of: byte ^ UInt8(1 << (bit % 8)), toByteOffset: bit / 8, as: UInt8.self)
+                buffer.storeBytes(
+                    of: byte ^ UInt8(1 << (bit % 8)), toByteOffset: bit / 8, as: UInt8.self)
             }
             return Int32(length)
         case .write:
@@ -245,19 +263,24 @@ public final class SimulatedIO: IOBackend {
 
     /// Zero-extends `image` to at least `size` bytes (memset speed, even in debug builds).
     static func grow(_ image: inout [UInt8], to size: Int) {
-        if image.count < size { image.append(contentsOf: [UInt8](repeating: 0, count: size - image.count)) }
+        if image.count < size {
+            image.append(contentsOf: [UInt8](repeating: 0, count: size - image.count))
+        }
     }
 
     /// Copies `bytes` into `image` at `offset`, growing it as needed (memcpy speed).
     static func copy(_ bytes: some Collection<UInt8>, into image: inout [UInt8], at offset: Int) {
         grow(&image, to: offset + bytes.count)
         image.withUnsafeMutableBytes { target in
-            let destination = UnsafeMutableRawBufferPointer(rebasing: target[offset..<offset + bytes.count])
-            _ = bytes.withContiguousStorageIfAvailable { source in
-                destination.copyMemory(from: UnsafeRawBufferPointer(source))
-            } ?? {
-                for (index, byte) in bytes.enumerated() { destination[index] = byte }
-            }()
+            let destination = UnsafeMutableRawBufferPointer(
+                rebasing: target[offset..<offset + bytes.count])
+            _ =
+                bytes.withContiguousStorageIfAvailable { source in
+                    destination.copyMemory(from: UnsafeRawBufferPointer(source))
+                }
+                ?? {
+                    for (index, byte) in bytes.enumerated() { destination[index] = byte }
+                }()
         }
     }
 }

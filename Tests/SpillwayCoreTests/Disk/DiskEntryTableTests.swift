@@ -1,7 +1,8 @@
+import Testing
+
 // The disk tier's key table (linear probing with backward-shift deletion) and page
 // allocator against plain reference models.
 @testable import SpillwayCore
-import Testing
 
 @Suite("DiskEntryTable and DiskPageAllocator")
 struct DiskEntryTableTests {
@@ -13,7 +14,10 @@ struct DiskEntryTableTests {
         for step in 0..<20_000 {
             // Small key space plus long keys, so probes collide and wrap.
             let id = UInt64(rng.below(3000))
-            let key = id % 3 == 0 ? BlockKey(bytes: Array(repeating: UInt8(id & 0xFF), count: 40) + [UInt8(id >> 8)])! : BlockKey(traceID: id)
+            let key =
+                id % 3 == 0
+                ? BlockKey(bytes: Array(repeating: UInt8(id & 0xFF), count: 40) + [UInt8(id >> 8)])!
+                : BlockKey(traceID: id)
             if let slot = model[key] {
                 #expect(table.lookup(key) == slot, "seed \(seed) step \(step)")
                 if rng.chance(0.6) {
@@ -41,7 +45,9 @@ struct DiskEntryTableTests {
         var extents: [(Int, Int)] = []
         var owner = [Int](repeating: -1, count: 1000)
         for step in 0..<5000 {
-            if rng.chance(0.55), let count = Optional(1 + rng.below(20)), let start = allocator.findRun(count: count) {
+            if rng.chance(0.55), let count = Optional(1 + rng.below(20)),
+                let start = allocator.findRun(count: count)
+            {
                 allocator.markUsed(start: start, count: count)
                 for page in start..<start + count {
                     #expect(owner[page] == -1, "step \(step): page \(page) handed out twice")

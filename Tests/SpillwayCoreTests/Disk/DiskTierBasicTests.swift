@@ -12,11 +12,14 @@ struct DiskTierBasicTests {
         let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 4 << 20))
         let lengths = [1, 100, 4095, 4096, 4097 - 128, 30000, 65536]
         for (index, length) in lengths.enumerated() {
-            #expect(try DiskTestSupport.store(tier, BlockKey(traceID: UInt64(index)), length: length) == .stored)
+            #expect(
+                try DiskTestSupport.store(tier, BlockKey(traceID: UInt64(index)), length: length)
+                    == .stored)
             tier.checkInvariants()
         }
         for (index, length) in lengths.enumerated() {
-            let (outcome, matches) = try DiskTestSupport.loadMatches(tier, BlockKey(traceID: UInt64(index)), length: length)
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                tier, BlockKey(traceID: UInt64(index)), length: length)
             #expect(outcome == .loaded(byteCount: length))
             #expect(matches, "block \(index) of \(length) bytes differs")
         }
@@ -33,7 +36,8 @@ struct DiskTierBasicTests {
         let key = BlockKey(traceID: 7)
         #expect(try DiskTestSupport.store(tier, key, length: 5000, kind: .random) == .stored)
         #expect(try DiskTestSupport.store(tier, key, length: 9000, kind: .bf16) == .stored)
-        let (outcome, matches) = try DiskTestSupport.loadMatches(tier, key, length: 9000, kind: .bf16)
+        let (outcome, matches) = try DiskTestSupport.loadMatches(
+            tier, key, length: 9000, kind: .bf16)
         #expect(outcome == .loaded(byteCount: 9000) && matches)
         #expect(tier.blockCount == 1)
         #expect(tier.usedBytes == 3 * 4096)
@@ -44,11 +48,14 @@ struct DiskTierBasicTests {
         tier.checkInvariants()
     }
 
-    @Test("a full tier evicts least recently used first, reports each eviction, never exceeds capacity")
+    @Test(
+        "a full tier evicts least recently used first, reports each eviction, never exceeds capacity"
+    )
     func lruEviction() throws {
         let io = SimulatedIO(seed: 3)
         // 16 pages; each 8000-byte block takes 2 pages, so 8 fit.
-        let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 16 * 4096, blockMax: 8000))
+        let tier = try DiskTier(
+            io: io, options: DiskTestSupport.options(capacity: 16 * 4096, blockMax: 8000))
         var evicted: [UInt64] = []
         tier.evictionHandler = { evicted.append($0.traceID!) }
         for id in 0..<8 as Range<UInt64> {
@@ -71,26 +78,35 @@ struct DiskTierBasicTests {
     @Test("oversized stores and too-small load buffers fail without side effects")
     func limits() throws {
         let io = SimulatedIO(seed: 4)
-        let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 1 << 20, blockMax: 10000))
-        #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 1), length: 10001) == .failed(.tooLarge))
+        let tier = try DiskTier(
+            io: io, options: DiskTestSupport.options(capacity: 1 << 20, blockMax: 10000))
+        #expect(
+            try DiskTestSupport.store(tier, BlockKey(traceID: 1), length: 10001)
+                == .failed(.tooLarge))
         #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 2), length: 10000) == .stored)
         let small = TestBuffer(count: 100)
-        #expect(try tier.load(key: BlockKey(traceID: 2), into: small.pointer) == .failed(.bufferTooSmall(needed: 10000)))
+        #expect(
+            try tier.load(key: BlockKey(traceID: 2), into: small.pointer)
+                == .failed(.bufferTooSmall(needed: 10000)))
         #expect(tier.contains(BlockKey(traceID: 2)))
         tier.checkInvariants()
     }
 
     @Test("async jobs: every submitted job completes exactly once with its token")
     func asyncJobs() throws {
-        let io = SimulatedIO(seed: 5, requiredAlignment: 4096, queueDepth: 8, faults: .init(reorder: 1))
-        let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 8 << 20, jobs: 8))
+        let io = SimulatedIO(
+            seed: 5, requiredAlignment: 4096, queueDepth: 8, faults: .init(reorder: 1))
+        let tier = try DiskTier(
+            io: io, options: DiskTestSupport.options(capacity: 8 << 20, jobs: 8))
         let source = TestBuffer(count: 20000)
         var completions: [DiskCompletion] = []
         var submitted = 0
         for id in 0..<64 as Range<UInt64> {
             let key = BlockKey(traceID: id)
             PayloadGenerator.fill(source.prefix(20000), key: key, kind: .random)
-            while !tier.submitStore(key: key, bytes: UnsafeRawBufferPointer(source.prefix(20000)), token: id) {
+            while !tier.submitStore(
+                key: key, bytes: UnsafeRawBufferPointer(source.prefix(20000)), token: id)
+            {
                 try tier.wait(into: &completions, minimum: 1)
             }
             submitted += 1
@@ -102,7 +118,10 @@ struct DiskTierBasicTests {
         let buffers = (0..<64).map { _ in TestBuffer(count: 20000) }
         completions.removeAll()
         for id in 0..<64 {
-            while !tier.submitLoad(key: BlockKey(traceID: UInt64(id)), into: buffers[id].pointer, token: UInt64(1000 + id)) {
+            while !tier.submitLoad(
+                key: BlockKey(traceID: UInt64(id)), into: buffers[id].pointer,
+                token: UInt64(1000 + id))
+            {
                 try tier.wait(into: &completions, minimum: 1)
             }
         }
@@ -111,7 +130,10 @@ struct DiskTierBasicTests {
         for completion in completions {
             #expect(completion.outcome == .load(.loaded(byteCount: 20000)))
             let id = Int(completion.token) - 1000
-            #expect(PayloadGenerator.matches(UnsafeRawBufferPointer(buffers[id].prefix(20000)), key: completion.key, kind: .random))
+            #expect(
+                PayloadGenerator.matches(
+                    UnsafeRawBufferPointer(buffers[id].prefix(20000)), key: completion.key,
+                    kind: .random))
         }
         #expect(tier.inFlightJobCount == 0)
         #expect(io.outstandingRequestCount == 0)

@@ -15,11 +15,13 @@ struct DiskTierCompressionTests {
     func roundTrips() throws {
         for (codec, kind) in Self.cases {
             let io = SimulatedIO(seed: 11, requiredAlignment: 4096)
-            let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 8 << 20, codec: codec))
+            let tier = try DiskTier(
+                io: io, options: DiskTestSupport.options(capacity: 8 << 20, codec: codec))
             for (index, length) in [1, 2, 1001, 4096, 65535, 65536].enumerated() {
                 let key = BlockKey(traceID: UInt64(index))
                 #expect(try DiskTestSupport.store(tier, key, length: length, kind: kind) == .stored)
-                let (outcome, matches) = try DiskTestSupport.loadMatches(tier, key, length: length, kind: kind)
+                let (outcome, matches) = try DiskTestSupport.loadMatches(
+                    tier, key, length: length, kind: kind)
                 #expect(outcome == .loaded(byteCount: length), "\(codec) \(kind) \(length)")
                 #expect(matches, "\(codec) \(kind) \(length) bytes came back different")
             }
@@ -29,19 +31,28 @@ struct DiskTierCompressionTests {
 
     @Test("incompressible blocks are stored raw; zeros compress; shuffled bf16 gains")
     func codecMix() throws {
-        for (codec, kind, expectRaw) in [(DiskCodec.lz4, PayloadKind.random, true), (.lz4, .zeros, false), (.lz4Shuffle2, .bf16, false)] {
+        for (codec, kind, expectRaw) in [
+            (DiskCodec.lz4, PayloadKind.random, true), (.lz4, .zeros, false),
+            (.lz4Shuffle2, .bf16, false),
+        ] {
             let io = SimulatedIO(seed: 12)
-            let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 8 << 20, codec: codec))
+            let tier = try DiskTier(
+                io: io, options: DiskTestSupport.options(capacity: 8 << 20, codec: codec))
             for id in 0..<8 as Range<UInt64> {
-                #expect(try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 65536, kind: kind) == .stored)
+                #expect(
+                    try DiskTestSupport.store(
+                        tier, BlockKey(traceID: id), length: 65536, kind: kind) == .stored)
             }
             let inspection = tier.inspect()
             if expectRaw {
                 #expect(inspection.blocksByCodec[.none] == 8, "\(kind) should be stored raw")
                 #expect(inspection.compressionRatio == 1)
             } else {
-                #expect(inspection.blocksByCodec[codec] == 8, "\(kind) should be stored with \(codec)")
-                #expect(inspection.compressionRatio > 1.05, "\(kind) ratio \(inspection.compressionRatio)")
+                #expect(
+                    inspection.blocksByCodec[codec] == 8, "\(kind) should be stored with \(codec)")
+                #expect(
+                    inspection.compressionRatio > 1.05,
+                    "\(kind) ratio \(inspection.compressionRatio)")
             }
         }
     }
@@ -50,9 +61,12 @@ struct DiskTierCompressionTests {
     func compressionRaisesCapacity() throws {
         func blocksHeld(codec: DiskCodec, kind: PayloadKind) throws -> Int {
             let io = SimulatedIO(seed: 13)
-            let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 1 << 20, codec: codec))
+            let tier = try DiskTier(
+                io: io, options: DiskTestSupport.options(capacity: 1 << 20, codec: codec))
             for id in 0..<200 as Range<UInt64> {
-                #expect(try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 65536, kind: kind) == .stored)
+                #expect(
+                    try DiskTestSupport.store(
+                        tier, BlockKey(traceID: id), length: 65536, kind: kind) == .stored)
                 #expect(tier.usedBytes <= tier.capacityBytes)
             }
             tier.checkInvariants()

@@ -11,9 +11,13 @@ struct DiskTierRestartTests {
     func cleanReopen() throws {
         let io = SimulatedIO(seed: 21, requiredAlignment: 4096)
         do {
-            let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 4 << 20, codec: .lz4))
+            let tier = try DiskTier(
+                io: io, options: DiskTestSupport.options(capacity: 4 << 20, codec: .lz4))
             for id in 0..<40 as Range<UInt64> {
-                #expect(try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 1000 + Int(id) * 700, kind: id % 2 == 0 ? .bf16 : .zeros) == .stored)
+                #expect(
+                    try DiskTestSupport.store(
+                        tier, BlockKey(traceID: id), length: 1000 + Int(id) * 700,
+                        kind: id % 2 == 0 ? .bf16 : .zeros) == .stored)
             }
             tier.touch(BlockKey(traceID: 0))
             try tier.close()
@@ -24,7 +28,9 @@ struct DiskTierRestartTests {
         #expect(tier.keysLeastRecentFirst().first == BlockKey(traceID: 1))
         #expect(tier.keysLeastRecentFirst().last == BlockKey(traceID: 0))
         for id in 0..<40 as Range<UInt64> {
-            let (outcome, matches) = try DiskTestSupport.loadMatches(tier, BlockKey(traceID: id), length: 1000 + Int(id) * 700, kind: id % 2 == 0 ? .bf16 : .zeros)
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                tier, BlockKey(traceID: id), length: 1000 + Int(id) * 700,
+                kind: id % 2 == 0 ? .bf16 : .zeros)
             #expect(outcome == .loaded(byteCount: 1000 + Int(id) * 700))
             #expect(matches)
         }
@@ -34,22 +40,32 @@ struct DiskTierRestartTests {
     @Test("opening a directory without a tier and without a capacity says so")
     func notFound() throws {
         let io = SimulatedIO(seed: 22)
-        #expect(throws: DiskTierError.self) { try DiskTier(io: io, options: DiskTierOptions()) }
+        #expect {
+            try DiskTier(io: io, options: DiskTierOptions())
+        } throws: { error in
+            (error as? DiskTierError)?.code == .notFound
+        }
+        #expect(try io.listFiles().isEmpty, "a failed open must not create files")
     }
 
-    @Test("after a crash every synced block is back, unsynced ones are gone or intact, none torn", arguments: 0..<20 as Range<UInt64>)
+    @Test(
+        "after a crash every synced block is back, unsynced ones are gone or intact, none torn",
+        arguments: 0..<20 as Range<UInt64>)
     func crashRecovery(seed: UInt64) throws {
         let io = SimulatedIO(seed: seed, requiredAlignment: 4096)
         let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 2 << 20))
         // Phase 1: 20 blocks, synced.
         for id in 0..<20 as Range<UInt64> {
-            #expect(try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 20000) == .stored)
+            #expect(
+                try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 20000) == .stored)
         }
         try tier.sync()
         // Phase 2, unsynced: replace 0..<5 with other bytes, remove 5..<10 and fill their
         // space with new blocks 100..<130 (which may reuse their extents), then crash.
         for id in 0..<5 as Range<UInt64> {
-            #expect(try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 30000, kind: .bf16) == .stored)
+            #expect(
+                try DiskTestSupport.store(tier, BlockKey(traceID: id), length: 30000, kind: .bf16)
+                    == .stored)
         }
         for id in 5..<10 as Range<UInt64> { tier.remove(BlockKey(traceID: id)) }
         for id in 100..<130 as Range<UInt64> {
@@ -60,21 +76,28 @@ struct DiskTierRestartTests {
         reopened.checkInvariants()
         // Blocks untouched since the sync must all be there, intact.
         for id in 10..<20 as Range<UInt64> {
-            let (outcome, matches) = try DiskTestSupport.loadMatches(reopened, BlockKey(traceID: id), length: 20000)
-            #expect(outcome == .loaded(byteCount: 20000), "seed \(seed): synced block \(id) lost: \(outcome)")
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                reopened, BlockKey(traceID: id), length: 20000)
+            #expect(
+                outcome == .loaded(byteCount: 20000),
+                "seed \(seed): synced block \(id) lost: \(outcome)")
             #expect(matches, "seed \(seed): block \(id) wrong bytes")
         }
         // Blocks changed after the sync: the synced version, or a detected failure. Never other bytes.
         for id in 0..<10 as Range<UInt64> {
-            let (outcome, matches) = try DiskTestSupport.loadMatches(reopened, BlockKey(traceID: id), length: 20000)
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                reopened, BlockKey(traceID: id), length: 20000)
             switch outcome {
-            case .loaded: #expect(matches, "seed \(seed): block \(id) served wrong bytes after crash")
+            case .loaded:
+                #expect(matches, "seed \(seed): block \(id) served wrong bytes after crash")
             case .failed(let failure): #expect(failure != .bufferTooSmall(needed: 0))
             case .miss: Issue.record("seed \(seed): block \(id) was in the checkpoint but missed")
             }
         }
         for id in 100..<130 as Range<UInt64> {
-            #expect(!reopened.contains(BlockKey(traceID: id)), "seed \(seed): unsynced block \(id) in the index")
+            #expect(
+                !reopened.contains(BlockKey(traceID: id)),
+                "seed \(seed): unsynced block \(id) in the index")
         }
         #expect(reopened.stats.hits + reopened.stats.loadFailures == 20)
         reopened.checkInvariants()
@@ -92,11 +115,13 @@ struct DiskTierRestartTests {
         io.corrupt(fileNamed: DiskLayout.dataFileName, offset: 1 * 8192 + 40, xor: 0x80)  // key byte in header
         io.corrupt(fileNamed: DiskLayout.dataFileName, offset: 2 * 8192 + 24, xor: 0x02)  // sequence
         for id in 0..<3 as Range<UInt64> {
-            let (outcome, _) = try DiskTestSupport.loadMatches(tier, BlockKey(traceID: id), length: 8000)
+            let (outcome, _) = try DiskTestSupport.loadMatches(
+                tier, BlockKey(traceID: id), length: 8000)
             #expect(outcome == .failed(.checksumMismatch), "block \(id): \(outcome)")
             #expect(!tier.contains(BlockKey(traceID: id)))
         }
-        let (outcome, matches) = try DiskTestSupport.loadMatches(tier, BlockKey(traceID: 3), length: 8000)
+        let (outcome, matches) = try DiskTestSupport.loadMatches(
+            tier, BlockKey(traceID: 3), length: 8000)
         #expect(outcome == .loaded(byteCount: 8000) && matches)
         #expect(tier.stats.checksumMismatch == 3)
         tier.checkInvariants()
@@ -112,7 +137,9 @@ struct DiskTierRestartTests {
         // Copy block 2's extent over block 1's: a valid record, wrong key.
         let image = io.contents(ofFileNamed: DiskLayout.dataFileName)!
         for offset in 0..<8192 where image[offset] != image[8192 + offset] {
-            io.corrupt(fileNamed: DiskLayout.dataFileName, offset: offset, xor: image[offset] ^ image[8192 + offset])
+            io.corrupt(
+                fileNamed: DiskLayout.dataFileName, offset: offset,
+                xor: image[offset] ^ image[8192 + offset])
         }
         let (outcome, _) = try DiskTestSupport.loadMatches(tier, BlockKey(traceID: 1), length: 8000)
         #expect(outcome == .failed(.keyMismatch))
@@ -138,7 +165,8 @@ struct DiskTierRestartTests {
             #expect(tier.inspect().checkpointGeneration == 2)
             #expect(tier.contains(BlockKey(traceID: 1)))
             #expect(!tier.contains(BlockKey(traceID: 2)))
-            let (outcome, matches) = try DiskTestSupport.loadMatches(tier, BlockKey(traceID: 1), length: 8000)
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                tier, BlockKey(traceID: 1), length: 8000)
             #expect(outcome == .loaded(byteCount: 8000) && matches)
         }
         io.corrupt(fileNamed: DiskLayout.checkpointFileNames[0], offset: 8, xor: 0x01)  // header of generation 2

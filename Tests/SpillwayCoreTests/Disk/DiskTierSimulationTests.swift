@@ -31,19 +31,29 @@ enum SimulatedBlock {
         var rng = SplitMix64(seed: key &* 0x9E37_79B9 &+ version)
         let length = 1 + rng.below(blockMax)
         let kind = kinds[rng.below(kinds.count)]
-        let payloadKey = BlockKey(bytes: [UInt8](repeating: UInt8(truncatingIfNeeded: key), count: 1) + withUnsafeBytes(of: key.bigEndian, Array.init) + withUnsafeBytes(of: version.bigEndian, Array.init))!
+        let payloadKey = BlockKey(
+            bytes: [UInt8](repeating: UInt8(truncatingIfNeeded: key), count: 1)
+                + withUnsafeBytes(of: key.bigEndian, Array.init)
+                + withUnsafeBytes(of: version.bigEndian, Array.init))!
         return (payloadKey, length, kind)
     }
 
-    static func fill(_ buffer: UnsafeMutableRawBufferPointer, key: UInt64, version: UInt64, blockMax: Int) -> Int {
+    static func fill(
+        _ buffer: UnsafeMutableRawBufferPointer, key: UInt64, version: UInt64, blockMax: Int
+    ) -> Int {
         let (payloadKey, length, kind) = shape(key: key, version: version, blockMax: blockMax)
-        PayloadGenerator.fill(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length]), key: payloadKey, kind: kind)
+        PayloadGenerator.fill(
+            UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length]), key: payloadKey, kind: kind
+        )
         return length
     }
 
-    static func matches(_ buffer: UnsafeRawBufferPointer, key: UInt64, version: UInt64, blockMax: Int) -> Bool {
+    static func matches(
+        _ buffer: UnsafeRawBufferPointer, key: UInt64, version: UInt64, blockMax: Int
+    ) -> Bool {
         let (payloadKey, length, kind) = shape(key: key, version: version, blockMax: blockMax)
-        return buffer.count == length && PayloadGenerator.matches(buffer, key: payloadKey, kind: kind)
+        return buffer.count == length
+            && PayloadGenerator.matches(buffer, key: payloadKey, kind: kind)
     }
 }
 
@@ -59,7 +69,9 @@ final class DiskSimulation {
     var model = DiskReferenceModel()
     var nextVersion: UInt64 = 1
     /// Async loads in flight: token → (key, expected version or nil, buffer).
-    var loads: [UInt64: (key: UInt64, version: UInt64?, pending: UInt64?, buffer: TestBuffer)] = [:]
+    var loads:
+        [UInt64: (key: UInt64, version: UInt64?, pending: UInt64?, mayBeDropped: Bool, stale: Bool, buffer: TestBuffer)] =
+            [:]
     var stores: [UInt64: (key: UInt64, version: UInt64)] = [:]
     var completedTokens: Set<UInt64> = []
     var nextToken: UInt64 = 1
@@ -79,10 +91,12 @@ final class DiskSimulation {
         self.faultRate = faultRate
         rng = SplitMix64(seed: seed)
         faults = .chaos(rate: faultRate)
-        io = SimulatedIO(seed: seed ^ 0xABCDEF, requiredAlignment: alignment, queueDepth: 8, faults: .none)
+        io = SimulatedIO(
+            seed: seed ^ 0xABCDEF, requiredAlignment: alignment, queueDepth: 8, faults: .none)
         let codec = DiskCodec.allCases[Int(seed % 3)]
         // 40 pages: far fewer than the key space needs, so eviction runs constantly.
-        options = DiskTierOptions(capacityBytes: 40 * 4096, blockByteCountMax: blockMax, codec: codec, jobCountMax: 6)
+        options = DiskTierOptions(
+            capacityBytes: 40 * 4096, blockByteCountMax: blockMax, codec: codec, jobCountMax: 6)
         tier = try DiskTier(io: io, options: options)
         io.faults = faults
         attachHandler()
@@ -91,7 +105,9 @@ final class DiskSimulation {
     func attachHandler() {
         tier.evictionHandler = { [unowned self] key in
             let id = key.traceID!
-            #expect(model.version[id] != nil, "seed \(seed): evicted \(id), which the model does not hold")
+            #expect(
+                model.version[id] != nil,
+                "seed \(seed): evicted \(id), which the model does not hold")
             model.forget(id)
             log(id, "evicted")
         }
@@ -117,14 +133,21 @@ final class DiskSimulation {
             let buffer = TestBuffer(count: blockMax)
             let outcome = try tier.load(key: BlockKey(traceID: key), into: buffer.pointer)
             guard case .loaded(let count) = outcome else {
-                note(maybeStale.contains(key) && outcome != .miss, "final: key \(key) v\(version) → \(outcome)")
+                note(
+                    maybeStale.contains(key) && outcome != .miss,
+                    "final: key \(key) v\(version) → \(outcome)")
                 if case .failed = outcome { model.forget(key) }
                 continue
             }
-            note(SimulatedBlock.matches(UnsafeRawBufferPointer(buffer.prefix(count)), key: key, version: version, blockMax: blockMax),
-                 "final: key \(key) served wrong bytes")
+            note(
+                SimulatedBlock.matches(
+                    UnsafeRawBufferPointer(buffer.prefix(count)), key: key, version: version,
+                    blockMax: blockMax),
+                "final: key \(key) served wrong bytes")
         }
-        note(tier.blockCount == model.version.count, "final: tier holds \(tier.blockCount) blocks, model \(model.version.count)")
+        note(
+            tier.blockCount == model.version.count,
+            "final: tier holds \(tier.blockCount) blocks, model \(model.version.count)")
         tier.checkInvariants()
     }
 
@@ -139,13 +162,20 @@ final class DiskSimulation {
             // A store whose completion is not yet taken may already be readable.
             let expected = model.version[key] != nil && model.pending[key] == nil
             let touched = tier.touch(BlockKey(traceID: key))
-            note(touched == expected || model.pending[key] != nil || loadInFlight(key), "touch \(key) disagrees with the model (model \(expected)): \(history[key] ?? [])")
+            note(
+                touched == expected || model.pending[key] != nil || loadInFlight(key),
+                "touch \(key) disagrees with the model (model \(expected)): \(history[key] ?? [])")
         case 77..<82:
             let expected = model.version[key] != nil
             let removed = tier.remove(BlockKey(traceID: key))
-            note(removed == expected || model.pending[key] != nil || loadInFlight(key), "remove \(key) returned \(removed), model holds \(expected): \(history[key] ?? [])")
+            note(
+                removed == expected || model.pending[key] != nil || loadInFlight(key),
+                "remove \(key) returned \(removed), model holds \(expected): \(history[key] ?? [])")
             if removed, let pending = model.pending[key] { droppedVersions.insert(pending) }
-            if removed { model.forget(key); log(key, "removed") }
+            if removed {
+                model.forget(key)
+                log(key, "removed")
+            }
         case 82..<87: try syncRetrying()
         case 87..<90: try crashAndReopen()
         default: try facadeLoad(key)
@@ -155,11 +185,16 @@ final class DiskSimulation {
     func submitStore(_ key: UInt64) {
         guard model.pending[key] == nil else { return }  // `busy` is covered elsewhere
         let version = nextVersion
-        let length = SimulatedBlock.fill(source.pointer, key: key, version: version, blockMax: blockMax)
+        let length = SimulatedBlock.fill(
+            source.pointer, key: key, version: version, blockMax: blockMax)
         let token = nextToken
         // A refusal (every job busy) changes nothing. An accepted store drops the old copy
         // at once; evictions during submission reach the model through the handler.
-        guard tier.submitStore(key: BlockKey(traceID: key), bytes: UnsafeRawBufferPointer(source.prefix(length)), token: token) else { return }
+        guard
+            tier.submitStore(
+                key: BlockKey(traceID: key), bytes: UnsafeRawBufferPointer(source.prefix(length)),
+                token: token)
+        else { return }
         nextVersion += 1
         nextToken += 1
         if model.version[key] != nil { model.forget(key) }
@@ -176,52 +211,88 @@ final class DiskSimulation {
         let buffer = TestBuffer(count: blockMax)
         let token = nextToken
         let expected = model.pending[key] == nil ? model.version[key] : nil
-        guard tier.submitLoad(key: BlockKey(traceID: key), into: buffer.pointer, token: token) else { return }
+        let mayBeDropped = loadInFlight(key)
+        guard tier.submitLoad(key: BlockKey(traceID: key), into: buffer.pointer, token: token)
+        else { return }
         nextToken += 1
-        loads[token] = (key, expected, model.pending[key], buffer)
+        loads[token] = (key, expected, model.pending[key], mayBeDropped, maybeStale.contains(key), buffer)
     }
 
     func facadeLoad(_ key: UInt64) throws {
         let buffer = TestBuffer(count: blockMax)
         let expected = model.pending[key] == nil ? model.version[key] : nil
         let pending = model.pending[key]
+        let mayBeDropped = loadInFlight(key)
         let outcome = try tier.load(key: BlockKey(traceID: key), into: buffer.pointer)
-        checkLoad(key: key, expected: expected, pending: pending, outcome: outcome, buffer: buffer)
+        checkLoad(
+            key: key, expected: expected, pending: pending, mayBeDropped: mayBeDropped,
+            stale: maybeStale.contains(key), outcome: outcome, buffer: buffer)
     }
 
     /// `expected`: the committed version when the load was submitted; `pending`: the
     /// version of a store in flight then, which may already have completed inside the tier
-    /// (its completion not yet taken), so reading it is allowed too.
-    func checkLoad(key: UInt64, expected: UInt64?, pending: UInt64?, outcome: DiskLoadOutcome, buffer: TestBuffer) {
+    /// (its completion not yet taken), so reading it is allowed too. `mayBeDropped`: another
+    /// load of the key was in flight, which may have failed (dropping the block) before its
+    /// completion was taken, so a miss is allowed.
+    /// `stale`: the key was restored from a checkpoint after a crash and not rewritten when
+    /// the load was submitted, so the extent it reads may hold other bytes (a failure, never
+    /// a wrong block).
+    func checkLoad(
+        key: UInt64, expected: UInt64?, pending: UInt64?, mayBeDropped: Bool, stale: Bool,
+        outcome: DiskLoadOutcome,
+        buffer: TestBuffer
+    ) {
         switch outcome {
         case .loaded(let count):
             guard let version = expected ?? pending else {
-                note(false, "load \(key) returned a block the model does not hold: \(history[key] ?? [])")
+                note(
+                    false,
+                    "load \(key) returned a block the model does not hold: \(history[key] ?? [])")
                 return
             }
-            note(SimulatedBlock.matches(UnsafeRawBufferPointer(buffer.prefix(count)), key: key, version: version, blockMax: blockMax),
-                 "load \(key) v\(version) returned WRONG BYTES")
+            note(
+                SimulatedBlock.matches(
+                    UnsafeRawBufferPointer(buffer.prefix(count)), key: key, version: version,
+                    blockMax: blockMax),
+                "load \(key) v\(version) returned WRONG BYTES")
         case .miss:
-            note(expected == nil || pending != nil, "load \(key) missed but the model holds v\(expected ?? 0)")
+            note(
+                expected == nil || pending != nil || mayBeDropped,
+                "load \(key) missed but the model holds v\(expected ?? 0): \(history[key] ?? [])")
         case .failed(let failure):
             if case .bufferTooSmall = failure { note(false, "load \(key): buffer too small") }
-            note(faultRate > 0 || maybeStale.contains(key), "load \(key) failed (\(failure)) without injected faults")
+            note(
+                faultRate > 0 || stale,
+                "load \(key) failed (\(failure)) without injected faults: \(history[key] ?? [])")
             // The tier dropped the block if it was still the same one.
-            if let version = expected, model.version[key] == version, model.pending[key] == nil { model.forget(key) }
-            if expected == nil, let version = pending { droppedVersions.insert(version) }
+            if let version = expected, model.version[key] == version, model.pending[key] == nil {
+                model.forget(key)
+            }
+            if expected == nil, let version = pending {
+                // The store of `version` completed inside the tier before this load read it;
+                // if the simulation already took that completion, forget it now, else when
+                // it is taken.
+                if model.version[key] == version { model.forget(key) } else { droppedVersions.insert(version) }
+            }
             log(key, "load failed \(failure)")
         }
     }
 
     func poll(wait: Bool) throws {
         var completions: [DiskCompletion] = []
-        if wait { try tier.wait(into: &completions, minimum: 1) } else { try tier.poll(into: &completions) }
+        if wait {
+            try tier.wait(into: &completions, minimum: 1)
+        } else {
+            try tier.poll(into: &completions)
+        }
         handle(completions)
     }
 
     func handle(_ completions: [DiskCompletion]) {
         for completion in completions {
-            note(completedTokens.insert(completion.token).inserted, "token \(completion.token) completed twice")
+            note(
+                completedTokens.insert(completion.token).inserted,
+                "token \(completion.token) completed twice")
             switch completion.outcome {
             case .store(let outcome):
                 guard let store = stores.removeValue(forKey: completion.token) else {
@@ -233,13 +304,20 @@ final class DiskSimulation {
                 model.changedSinceSync.insert(store.key)
                 maybeStale.remove(store.key)
                 log(store.key, "stored t\(completion.token) \(outcome)")
-                if outcome == .stored, !droppedVersions.contains(store.version) { model.version[store.key] = store.version } else { model.version[store.key] = nil }
+                if outcome == .stored, !droppedVersions.contains(store.version) {
+                    model.version[store.key] = store.version
+                } else {
+                    model.version[store.key] = nil
+                }
             case .load(let outcome):
                 guard let load = loads.removeValue(forKey: completion.token) else {
                     note(false, "load completion for unknown token \(completion.token)")
                     continue
                 }
-                checkLoad(key: load.key, expected: load.version, pending: load.pending, outcome: outcome, buffer: load.buffer)
+                checkLoad(
+                    key: load.key, expected: load.version, pending: load.pending,
+                    mayBeDropped: load.mayBeDropped, stale: load.stale, outcome: outcome,
+                    buffer: load.buffer)
             }
         }
     }
@@ -248,8 +326,13 @@ final class DiskSimulation {
         var completions: [DiskCompletion] = []
         try tier.waitForAll(into: &completions)
         handle(completions)
-        note(stores.isEmpty && loads.isEmpty, "\(stores.count) stores and \(loads.count) loads never completed")
-        note(tier.inFlightJobCount == 0 && io.outstandingRequestCount == 0, "jobs or requests leaked: \(tier.inFlightJobCount) jobs, \(io.outstandingRequestCount) requests, stores \(stores), loads \(loads.map { ($0.key, $0.value.key) }), crashes \(crashes)")
+        note(
+            stores.isEmpty && loads.isEmpty,
+            "\(stores.count) stores and \(loads.count) loads never completed")
+        note(
+            tier.inFlightJobCount == 0 && io.outstandingRequestCount == 0,
+            "jobs or requests leaked: \(tier.inFlightJobCount) jobs, \(io.outstandingRequestCount) requests, stores \(stores), loads \(loads.map { ($0.key, $0.value.key) }), crashes \(crashes)"
+        )
     }
 
     func syncRetrying() throws {
@@ -281,9 +364,11 @@ final class DiskSimulation {
         attachHandler()
         tier.checkInvariants()
         // The index is exactly the last durable state.
-        note(tier.blockCount == model.durable.count, "after crash: \(tier.blockCount) blocks, durable model \(model.durable.count)")
+        note(
+            tier.blockCount == model.durable.count,
+            "after crash: \(tier.blockCount) blocks, durable model \(model.durable.count)")
         for key in model.durable.keys where !tier.contains(BlockKey(traceID: key)) {
-            note(false, "after crash: durable key \(key) missing from the index")
+            note(false, "after crash: durable key \(key) missing from the index: \(history[key] ?? [])")
         }
         for key in 0..<keySpace { log(key, "crash durable=\(model.durable[key] as Any)") }
         model.version = model.durable
@@ -295,23 +380,52 @@ final class DiskSimulation {
 @Suite("DiskTier seeded simulation")
 struct DiskTierSimulationTests {
     static var seeds: [UInt64] {
-        if let text = ProcessInfo.processInfo.environment["SPILLWAY_SEED"], let seed = UInt64(text) { return [seed] }
+        if let text = ProcessInfo.processInfo.environment["SPILLWAY_SEED"], let seed = UInt64(text)
+        {
+            return [seed]
+        }
         let count = ProcessInfo.processInfo.environment["SPILLWAY_SOAK"] == "1" ? 2000 : 24
         // Hashed, not stepped by SplitMix's increment (that would give shifted copies of
         // one stream).
+        // SPILLWAY_SEED_BASE picks another set of seeds for a soak.
+        let base = UInt64(ProcessInfo.processInfo.environment["SPILLWAY_SEED_BASE"] ?? "") ?? 0
         return (0..<UInt64(count)).map { index in
-            var mixer = SplitMix64(seed: index ^ 0x5EED_5EED)
+            var mixer = SplitMix64(seed: (base &* 1_000_003 &+ index) ^ 0x5EED_5EED)
             return mixer.next()
         }
     }
 
-    @Test("random workloads with faults never serve wrong bytes; every job completes once; no leaks",
-          arguments: [1, 4096])
+    @Test(
+        "random workloads with faults never serve wrong bytes; every job completes once; no leaks",
+        arguments: [1, 4096])
     func faultyWorkloads(alignment: Int) throws {
+        var injected = SimulatedIO.FaultCounts()
+        var handled = DiskTierStats()
         for seed in Self.seeds {
             let simulation = try DiskSimulation(seed: seed, alignment: alignment, faultRate: 0.03)
             try simulation.run(steps: 400)
+            let counts = simulation.io.faultCounts
+            injected.readErrors += counts.readErrors
+            injected.writeErrors += counts.writeErrors
+            injected.writeNoSpace += counts.writeNoSpace
+            injected.shortTransfers += counts.shortTransfers
+            injected.readBitFlips += counts.readBitFlips
+            injected.interruptions += counts.interruptions
+            injected.crashes += counts.crashes
+            injected.crashTornWrites += counts.crashTornWrites
+            let stats = simulation.tier.stats
+            handled.retries += stats.retries
+            handled.resubmissions += stats.resubmissions
+            handled.checksumMismatch += stats.checksumMismatch
+            handled.ioError += stats.ioError
+            handled.storeFailures += stats.storeFailures
         }
+        // The workloads must actually have met every fault, or they prove nothing.
+        #expect(injected.readErrors > 0 && injected.writeErrors > 0 && injected.writeNoSpace > 0)
+        #expect(injected.shortTransfers > 0 && injected.readBitFlips > 0 && injected.interruptions > 0)
+        #expect(injected.crashes > 0 && injected.crashTornWrites > 0)
+        #expect(handled.retries > 0 && handled.resubmissions > 0 && handled.checksumMismatch > 0)
+        #expect(handled.ioError > 0 && handled.storeFailures > 0)
     }
 
     @Test("without data faults, crashes lose exactly the unsynced changes", arguments: [1, 4096])
@@ -320,6 +434,7 @@ struct DiskTierSimulationTests {
             let simulation = try DiskSimulation(seed: seed, alignment: alignment, faultRate: 0)
             try simulation.run(steps: 400)
             #expect(simulation.io.faultCounts.readErrors == 0)
+            #expect(simulation.tier.stats.retries == 0)
         }
     }
 }

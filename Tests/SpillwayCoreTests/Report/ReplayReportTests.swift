@@ -59,25 +59,28 @@ import Testing
             latency.record(nanoseconds: value)
         }
         let data = ReplayDataFigures(
-            bytesWritten: 4 << 20, bytesRead: 2 << 20, verifyFailures: 0, elapsedSeconds: 2,
-            loadLatency: latency.summary)
+            blockBytes: 65536, bytesWritten: 4 << 20, bytesRead: 2 << 20, verifyFailures: 0,
+            elapsedSeconds: 2, loadLatency: latency.summary)
         let report = ReplayReport(
             counters: Self.counters(), primaryOnly: Self.baseline(), data: data,
             skippedLines: [3, 7],
-            extraFields: [("block_bytes", "65536")])
+            extraFields: [("extra_key", "65536")])
         let text = report.jsonObjectText()
         let expected =
             ReplayReport.counterKeys + ["skipped_lines"] + ReplayReport.baselineKeys
-            + ReplayReport.dataKeys + ReplayReport.latencyKeys + ["block_bytes"]
+            + ReplayReport.dataKeys + ["extra_key"]
         #expect(try Self.orderedKeys(text) == expected)
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         #expect(object["skipped_lines"] as? Int == 2)
         #expect("\(object["primary_only_hit_rate"]!)" == "0.12")
         #expect("\(object["disk_added_hit_rate"]!)" == "0.38")
         #expect(object["bytes_per_second"] as? Int == 3 << 20)
-        #expect(object["load_count"] as? Int == 5)
-        #expect((object["load_latency_p50_ns"] as? Int).map { (2990...3010).contains($0) } == true)
-        #expect((object["load_latency_max_ns"] as? Int) == 100_000)
+        let latencyObject = try #require(object["load_latency_ns"] as? [String: Any])
+        #expect(Set(latencyObject.keys) == Set(ReplayReport.latencyKeys))
+        #expect(latencyObject["count"] as? Int == 5)
+        #expect((latencyObject["p50"] as? Int).map { (2990...3010).contains($0) } == true)
+        #expect(latencyObject["max"] as? Int == 100_000)
+        #expect(object["block_bytes"] as? Int == 65536)
     }
 
     /// Setup: a baseline above the disk run (the disk tier lost hits). Check: the added hit
@@ -107,8 +110,8 @@ import Testing
         let report = ReplayReport(
             counters: withDisk.counters, primaryOnly: primaryOnly.counters,
             data: ReplayDataFigures(
-                bytesWritten: 3 << 30, bytesRead: 1 << 30, verifyFailures: 0, elapsedSeconds: 4,
-                loadLatency: latency.summary))
+                blockBytes: 1 << 20, bytesWritten: 3 << 30, bytesRead: 1 << 30, verifyFailures: 0,
+                elapsedSeconds: 4, loadLatency: latency.summary))
         let table = report.tableText()
         for figure in [
             "43.39%", "0.433855", "10247", "42630", "69000", "8.34%", "disk tier added",

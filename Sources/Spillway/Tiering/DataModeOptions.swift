@@ -1,0 +1,43 @@
+// Settings of a data-mode replay: capacities, row size, where the disk tier lives, codec.
+import SpillwayCore
+
+/// How `DataModeReplay` builds its store.
+public struct DataModeOptions: Sendable {
+    public var primaryBlocks: Int
+    public var diskBlocks: Int
+    public var policy: TieringPolicy
+    /// Bytes of a row (the region's `cpuPageSize`, one worker): the block size.
+    public var blockBytes: Int
+    /// The disk tier directory; nil: a fresh temporary directory under `/tmp`. A given
+    /// directory must not hold a tier already (it is created 0700 when missing).
+    public var diskDirectory: String?
+    /// Keep the disk tier (closed and synced, so `spillway disk verify --pattern` can check
+    /// it) and its directory; otherwise both are removed.
+    public var keep: Bool
+    public var codec: DiskCodec
+    public var payload: PayloadKind
+    /// io_uring queue depth = disk jobs in flight.
+    public var queueDepth: Int
+    public var directIO: DirectIOMode
+    /// Where the region file goes (`/dev/shm`).
+    public var regionDirectory: String
+
+    public init(
+        primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, blockBytes: Int = 256 << 10,
+        diskDirectory: String? = nil, keep: Bool = false, codec: DiskCodec = .none,
+        payload: PayloadKind = .random, queueDepth: Int = 64, directIO: DirectIOMode = .auto,
+        regionDirectory: String = "/dev/shm"
+    ) {
+        self.primaryBlocks = primaryBlocks
+        self.diskBlocks = diskBlocks
+        self.policy = policy
+        self.blockBytes = blockBytes
+        self.diskDirectory = diskDirectory
+        self.keep = keep
+        self.codec = codec
+        self.payload = payload
+        self.queueDepth = queueDepth
+        self.directIO = directIO
+        self.regionDirectory = regionDirectory
+    }
+}

@@ -1,0 +1,171 @@
+// Data-mode replay: a real shared region and disk tier behind the design §4 engine, the
+// deterministic payload written on every store and checked on every promotion.
+import Foundation
+import SpillwayCore
+import SpillwaySystem
+
+/// Builds a region (unranked manager mapping, one worker, `cpuPageSize = blockBytes`, unique
+/// instance id in `/dev/shm`) and a disk tier sized never to evict by itself, replays a trace
+/// through a `TieringEngine` over a `RegionDiskDataPath`, and cleans both up.
+public enum DataModeReplay {
+    /// Replays `requests` in data mode. `progress` is called after each request.
+    /// - Throws: `DataModeError` for setup problems (directory, region, disk tier) and when
+    ///   the I/O backend itself failed mid-replay.
+    public static func run(
+        _ requests: [TraceRequest], options: DataModeOptions,
+        progress: ((Int, TieringCounters) -> Void)? = nil
+    ) throws -> DataModeReport {
+        try validate(options)
+        let (directory, created) = try prepareDirectory(options.diskDirectory)
+        var keepDirectory = options.keep
+        defer { if !keepDirectory { removeTier(directory, created: created) } }
+        let region = try makeRegion(options)
+        defer { region.cleanup() }
+        let disk: DiskTier<URingIO>
+        do {
+            disk = try DiskTierFactory.open(
+                directory: directory, options: diskOptions(options), queueDepth: options.queueDepth,
+                directIO: options.directIO)
+        } catch {
+            throw DataModeError("cannot create the disk tier in \(directory): \(error)")
+        }
+        let report = try replay(
+            requests, region: region, disk: disk, options: options, directory: directory,
+            progress: progress)
+        if options.keep {
+            do { try disk.close() } catch {
+                throw DataModeError("closing the kept disk tier in \(directory) failed: \(error)")
+            }
+        }
+        keepDirectory = options.keep
+        return report
+    }
+
+    /// Replays through an already built region and disk tier (any backend): the core of
+    /// `run`, used directly by tests with a simulated backend.
+    public static func replay<IO: IOBackend>(
+        _ requests: [TraceRequest], region: SharedOffloadRegion, disk: DiskTier<IO>,
+        options: DataModeOptions, directory: String = "",
+        progress: ((Int, TieringCounters) -> Void)? = nil
+    ) throws -> DataModeReport {
+        let dataPath = RegionDiskDataPath(
+            region: region, disk: disk, diskRecords: options.diskBlocks, payload: options.payload)
+        let replay = ReplayEngine(
+            primaryBlocks: options.primaryBlocks, diskBlocks: options.diskBlocks,
+            policy: options.policy, dataPath: dataPath)
+        let bytesWrittenBefore = disk.stats.bytesWritten
+        let bytesReadBefore = disk.stats.bytesRead
+        let clock = ContinuousClock()
+        let start = clock.now
+        for (index, request) in requests.enumerated() {
+            replay.replay(request)
+            progress?(index + 1, replay.engine.counters)
+        }
+        dataPath.drain()
+        let elapsed = clock.now - start
+        if let error = dataPath.backendError {
+            throw DataModeError(
+                "the disk tier's I/O backend failed mid-replay: \(error); counters are incomplete")
+        }
+        let parts = elapsed.components
+        return DataModeReport(
+            counters: replay.counters, stats: dataPath.stats,
+            diskBytesWritten: disk.stats.bytesWritten - bytesWrittenBefore,
+            diskBytesRead: disk.stats.bytesRead - bytesReadBefore,
+            elapsedSeconds: Double(parts.seconds) + Double(parts.attoseconds) / 1e18,
+            loadLatency: dataPath.loadLatency.summary, diskDirectory: directory, kept: options.keep,
+            blockBytes: dataPath.blockBytes)
+    }
+
+    /// Disk tier options for `options`: capacity from `DiskTierSizing`, jobs = queue depth.
+    public static func diskOptions(_ options: DataModeOptions) -> DiskTierOptions {
+        DiskTierOptions(
+            capacityBytes: DiskTierSizing.capacityBytes(
+                blocks: options.diskBlocks, blockBytes: options.blockBytes, codec: options.codec),
+            blockByteCountMax: options.blockBytes, codec: options.codec,
+            jobCountMax: options.queueDepth,
+            reservedBlockCount: options.diskBlocks + options.queueDepth)
+    }
+
+    /// The region of a data-mode store: unranked, one worker, seed layout, unique id.
+    public static func makeRegion(_ options: DataModeOptions) throws -> SharedOffloadRegion {
+        let id =
+            "spillway-data-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            return try SharedOffloadRegion(
+                instanceID: id, numBlocks: max(1, options.primaryBlocks), rank: nil, numWorkers: 1,
+                cpuPageSize: options.blockBytes, layout: .seed, directory: options.regionDirectory)
+        } catch {
+            throw DataModeError(
+                "cannot create the shared region (\(max(1, options.primaryBlocks)) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)"
+            )
+        }
+    }
+
+    static func validate(_ options: DataModeOptions) throws {
+        guard options.blockBytes >= 1, options.blockBytes <= 64 << 20 else {
+            throw DataModeError("--block-bytes must be in 1...67108864 (got \(options.blockBytes))")
+        }
+        guard (1...4096).contains(options.queueDepth) else {
+            throw DataModeError("--queue-depth must be in 1...4096 (got \(options.queueDepth))")
+        }
+    }
+
+    /// The tier directory: a fresh one under /tmp, or the given one (created when missing,
+    /// refused when it already holds a tier). Returns whether it was created here.
+    static func prepareDirectory(_ given: String?) throws -> (String, Bool) {
+        let manager = FileManager.default
+        guard let given else {
+            let path = NSTemporaryDirectory().appending("spillway-replay-\(UUID().uuidString)")
+            do {
+                try manager.createDirectory(
+                    atPath: path, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw DataModeError(
+                    "cannot create a temporary disk directory \(path): \(error.localizedDescription); pass --disk-dir"
+                )
+            }
+            return (path, true)
+        }
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: given, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DataModeError("--disk-dir \(given) is not a directory")
+            }
+            let names = (try? manager.contentsOfDirectory(atPath: given)) ?? []
+            if names.contains(where: { $0.hasPrefix("spillway-") }) {
+                throw DataModeError(
+                    "--disk-dir \(given) already holds a disk tier (spillway-* files): remove them or choose an empty directory"
+                )
+            }
+            return (given, false)
+        }
+        do {
+            try manager.createDirectory(
+                atPath: given, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DataModeError("cannot create --disk-dir \(given): \(error.localizedDescription)")
+        }
+        return (given, true)
+    }
+
+    /// Removes the tier: the whole directory when created here, else only its tier files.
+    static func removeTier(_ directory: String, created: Bool) {
+        let manager = FileManager.default
+        if created {
+            try? manager.removeItem(atPath: directory)
+            return
+        }
+        for name in [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames {
+            try? manager.removeItem(atPath: directory + "/" + name)
+        }
+    }
+}
+
+/// A data-mode setup or backend failure, with what to do.
+public struct DataModeError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,50 @@
+// The result of a data-mode replay: the design §4 counters plus bytes, verification and time.
+import SpillwayCore
+
+/// Counters of a data-mode replay and what its data path measured.
+public struct DataModeReport: Sendable {
+    /// The engine's counters (equal to the simulation's when nothing failed).
+    public var counters: ReplayCounters
+    public var stats: DataPathStats
+    /// Bytes the disk tier itself moved (headers, page rounding, compression included).
+    public var diskBytesWritten: Int
+    public var diskBytesRead: Int
+    /// Seconds from the first request to the last spill settled (setup excluded).
+    public var elapsedSeconds: Double
+    /// Promotion load latency (submit to reaped completion).
+    public var loadLatency: SpillwayCore.LatencySummary
+    /// Where the disk tier was, and whether it was kept.
+    public var diskDirectory: String
+    public var kept: Bool
+
+    /// The extra JSON fields data mode adds to the counters object, in order.
+    public var jsonFields: [(String, String)] {
+        let l = loadLatency
+        return [
+            ("block_bytes", "\(blockBytes)"),
+            ("bytes_written", "\(stats.bytesWritten)"), ("bytes_read", "\(stats.bytesRead)"),
+            ("disk_bytes_written", "\(diskBytesWritten)"), ("disk_bytes_read", "\(diskBytesRead)"),
+            ("verify_failures", "\(stats.verifyFailures)"),
+            ("spill_failures", "\(stats.spillFailures)"),
+            ("disk_self_evictions", "\(stats.diskSelfEvictions)"),
+            ("elapsed_seconds", String(format6: elapsedSeconds)),
+            (
+                "load_latency_ns",
+                "{\"count\": \(l.count), \"p50\": \(l.p50Nanoseconds), \"p90\": \(l.p90Nanoseconds), \"p99\": \(l.p99Nanoseconds), \"p999\": \(l.p999Nanoseconds), \"max\": \(l.maxNanoseconds)}"
+            ),
+        ]
+    }
+
+    /// Bytes of a block.
+    public var blockBytes: Int
+}
+
+extension String {
+    /// `value` with six decimals, without Foundation formatting.
+    init(format6 value: Double) {
+        let micros = Int((value * 1_000_000).rounded())
+        let fraction = String(micros % 1_000_000)
+        self =
+            "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+}

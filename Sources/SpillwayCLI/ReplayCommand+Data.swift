@@ -1,0 +1,51 @@
+// `spillway replay --data`: the replay through a real region + disk tier, printing the
+// counters plus bytes moved, verification failures, time and load latency.
+import Foundation
+import Spillway
+
+extension ReplayCommand {
+    /// Runs the replay in data mode (see `ReplayDataOptions`).
+    func runDataMode() throws {
+        let options = dataOptions
+        let parsed = try loadTrace()
+        let settings = DataModeOptions(
+            primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
+            blockBytes: options.blockBytes, diskDirectory: options.diskDir, keep: options.keep,
+            codec: DiskCodec(parsing: options.compression)!,
+            payload: PayloadKind(parsing: options.payload)!,
+            queueDepth: options.queueDepth, directIO: DirectIOMode(rawValue: options.directIO)!)
+        let progress =
+            quiet || !Terminal.standardErrorIsTerminal
+            ? nil : ProgressLine(total: parsed.requests.count)
+        let report: DataModeReport
+        do {
+            report = try DataModeReplay.run(parsed.requests, options: settings) { done, counters in
+                progress?.update(done: done, counters: counters)
+            }
+        } catch let error as DataModeError {
+            progress?.finish()
+            throw ReplayCommandError(error.description)
+        }
+        progress?.finish()
+        let wantsBaseline = diskBlocks > 0 && (baseline ?? !json)
+        let figures = ReplayDataFigures(
+            blockBytes: report.blockBytes, bytesWritten: report.stats.bytesWritten,
+            bytesRead: report.stats.bytesRead, diskBytesWritten: report.diskBytesWritten,
+            diskBytesRead: report.diskBytesRead, verifyFailures: report.stats.verifyFailures,
+            spillFailures: report.stats.spillFailures,
+            diskSelfEvictions: report.stats.diskSelfEvictions,
+            elapsedSeconds: report.elapsedSeconds, loadLatency: report.loadLatency,
+            diskDirectory: report.kept ? "\(report.diskDirectory) (kept)" : "(removed)")
+        let full = ReplayReport(
+            counters: report.counters,
+            primaryOnly: wantsBaseline
+                ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
+            data: figures, skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil)
+        print(json ? full.jsonObjectText() : full.tableText())
+        if report.stats.verifyFailures > 0 || report.stats.diskSelfEvictions > 0 {
+            throw ReplayCommandError(
+                "data mode found \(report.stats.verifyFailures) verify failures and \(report.stats.diskSelfEvictions) disk self-evictions: this is a bug, please report it with the command line"
+            )
+        }
+    }
+}

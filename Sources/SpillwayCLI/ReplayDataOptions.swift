@@ -1,0 +1,72 @@
+// The `--data` options of `spillway replay`: a real shared region and disk tier move bytes.
+import ArgumentParser
+import Spillway
+
+/// Data-mode options of `spillway replay` (an option group, so the command keeps one line
+/// for them).
+struct ReplayDataOptions: ParsableArguments {
+    @Flag(
+        name: .long,
+        help:
+            "Move real bytes: a shared region in /dev/shm and a disk tier, payload checked on every promotion."
+    )
+    var data = false
+
+    @Option(
+        name: .long,
+        help: "With --data: bytes per block (row). Multiples of 4096 keep rows O_DIRECT aligned.")
+    var blockBytes: Int = 256 << 10
+
+    @Option(
+        name: .long,
+        help: "With --data: disk tier directory (default: a fresh temp dir under /tmp).")
+    var diskDir: String?
+
+    @Flag(name: .long, help: "With --data: keep the disk tier (synced) and its directory.")
+    var keep = false
+
+    @Option(name: .long, help: "With --data: codec of spilled blocks: none, lz4, lz4-shuffle.")
+    var compression: String = "none"
+
+    @Option(
+        name: .long,
+        help: "With --data: payload written per block: random, bf16, zeros, mixed, mixed:F.")
+    var payload: String = "random"
+
+    @Option(name: .long, help: "With --data: io_uring queue depth (disk jobs in flight).")
+    var queueDepth: Int = 64
+
+    @Option(name: .long, help: "With --data: O_DIRECT: required, auto, off.")
+    var directIO: String = "auto"
+
+    func validate() throws {
+        guard data else {
+            let given =
+                blockBytes != 256 << 10 || diskDir != nil || keep || compression != "none"
+                || payload != "random" || queueDepth != 64 || directIO != "auto"
+            if given {
+                throw ValidationError(
+                    "--block-bytes, --disk-dir, --keep, --compression, --payload, --queue-depth and --direct-io need --data"
+                )
+            }
+            return
+        }
+        guard blockBytes >= 1, blockBytes <= 64 << 20 else {
+            throw ValidationError("--block-bytes must be in 1...67108864 (got \(blockBytes))")
+        }
+        guard (1...4096).contains(queueDepth) else {
+            throw ValidationError("--queue-depth must be in 1...4096 (got \(queueDepth))")
+        }
+        guard DiskCodec(parsing: compression) != nil else {
+            throw ValidationError(
+                "unknown --compression \(compression): use none, lz4 or lz4-shuffle")
+        }
+        guard PayloadKind(parsing: payload) != nil else {
+            throw ValidationError(
+                "unknown --payload \(payload): use random, bf16, zeros, mixed or mixed:F")
+        }
+        guard DirectIOMode(rawValue: directIO) != nil else {
+            throw ValidationError("unknown --direct-io \(directIO): use required, auto or off")
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// One slot of the disk tier's index: a block's extent, lengths, checksum, state and LRU links.
+
+/// One slot of the index.
+struct DiskEntry {
+    enum State: UInt8 {
+        /// On the free-slot list.
+        case free
+        /// Its extent is being written; in the key map, not readable, not evictable.
+        case writing
+        /// Readable; in the key map and on the LRU list.
+        case live
+        /// Removed from the key map and the LRU list while loads still read its extent; the
+        /// extent is freed when the last load completes.
+        case doomed
+    }
+
+    var key = BlockKey(traceID: 0)
+    var sequence: UInt64 = 0
+    var pageIndex: Int32 = 0
+    var pageCount: Int32 = 0
+    var rawLength: UInt32 = 0
+    var storedLength: UInt32 = 0
+    var payloadCRC: UInt32 = 0
+    var codec: DiskCodec = .none
+    var state: State = .free
+    /// Loads in flight reading this extent.
+    var pinCount: UInt16 = 0
+    /// LRU neighbours (toward most recent / least recent); for free slots `next` links the
+    /// free-slot list. -1 is none.
+    var moreRecent: Int32 = -1
+    var lessRecent: Int32 = -1
+}

@@ -1,0 +1,262 @@
+// Data mode: the real region + disk tier behind the §4 engine reproduces the simulation's
+// counters exactly, never serves wrong bytes, and turns failed disk reads into misses.
+import Foundation
+import Spillway
+import SpillwayTesting
+import Testing
+
+@Suite struct DataModeReplayTests {
+    /// Rows of 3968 bytes: with the 128-byte record header a block is exactly one 4 KiB page
+    /// on disk, so the largest configuration (40000 disk blocks) stays small.
+    static let rowBytes = 4096 - 128
+
+    static func sharedTrace() throws -> (MooncakeTrace, [ReplayCounters]) {
+        let directory = try #require(
+            SharedTraces.directory(testFile: #filePath),
+            "shared/traces not found above \(#filePath)")
+        let trace = try MooncakeTrace.parse(
+            [UInt8](Data(contentsOf: directory.appendingPathComponent("mooncake-synthetic.jsonl"))))
+        let expected = try JSONDecoder().decode(
+            [ReplayCounters].self,
+            from: Data(
+                contentsOf: directory.appendingPathComponent("mooncake-synthetic.expected.json")))
+        return (trace, expected)
+    }
+
+    /// Every row resident in primary holds its key's payload (checked after a replay).
+    static func residentRowsMatch(
+        _ dir: BlockDirectory, region: SharedOffloadRegion, payload: PayloadKind
+    ) -> Int {
+        let view = region.createKVMemoryView()
+        var wrong = 0
+        var slot = dir.primaryHead
+        while slot >= 0 {
+            let row = view[Int(dir.row(slot))]
+            if !PayloadGenerator.matches(
+                UnsafeRawBufferPointer(row), key: dir.key(slot), kind: payload)
+            {
+                wrong += 1
+            }
+            slot = dir.primaryMoreRecent(slot)
+        }
+        return wrong
+    }
+
+    /// Setup: the shared trace, each of the six expected configurations, data mode over
+    /// io_uring with the tier in /dev/shm (buffered), 3968-byte rows, random payload.
+    /// Checks: counters equal the expected file exactly, zero verify failures, zero spill
+    /// failures, zero disk self-evictions, rows moved = disk writes / reads.
+    @Test func allSixConfigurationsMatchInDataMode() throws {
+        let (trace, expected) = try Self.sharedTrace()
+        #expect(expected.count == 6)
+        for (index, want) in expected.enumerated() {
+            let scratch = ScratchDirectory(under: "/dev/shm")
+            let options = DataModeOptions(
+                primaryBlocks: want.primaryBlocks, diskBlocks: want.diskBlocks, policy: want.policy,
+                blockBytes: Self.rowBytes, diskDirectory: scratch.sub("tier"), queueDepth: 32)
+            let report = try DataModeReplay.run(trace.requests, options: options)
+            #expect(report.counters == want, "configuration \(index): got \(report.counters)")
+            #expect(report.stats.verifyFailures == 0, "configuration \(index)")
+            #expect(report.stats.spillFailures == 0, "configuration \(index)")
+            #expect(report.stats.diskSelfEvictions == 0, "configuration \(index)")
+            #expect(report.stats.rowsWritten == want.diskWrites, "configuration \(index)")
+            #expect(report.stats.rowsRead == want.diskReads, "configuration \(index)")
+            #expect(report.stats.bytesRead == want.diskReads * Self.rowBytes)
+            #expect(
+                !FileManager.default.fileExists(atPath: scratch.sub("tier")),
+                "tier directory not removed")
+        }
+    }
+
+    /// Setup: a generated trace (seeds 7 and 8), 40 rows / 300 disk records, both policies,
+    /// lz4-shuffle codec with bf16 payload, rows of 8 KiB. Checks: data-mode counters equal
+    /// the simulation's, zero verify failures, every resident row holds its payload.
+    @Test(arguments: [TieringPolicy.spill, .writeThrough])
+    func generatedTraceAgreesWithSimulation(policy: TieringPolicy) throws {
+        for seed: UInt64 in [7, 8] {
+            var parameters = TraceGenerator.Parameters()
+            parameters.requests = 400
+            parameters.seed = seed
+            let requests = TraceGenerator.requests(parameters: parameters)
+            let simulation = ReplayEngine(primaryBlocks: 40, diskBlocks: 300, policy: policy)
+            simulation.replay(requests)
+            let scratch = ScratchDirectory(under: "/dev/shm")
+            let options = DataModeOptions(
+                primaryBlocks: 40, diskBlocks: 300, policy: policy, blockBytes: 8192,
+                codec: .lz4Shuffle2, payload: .bf16, queueDepth: 8)
+            let region = try DataModeReplay.makeRegion(options)
+            defer { region.cleanup() }
+            let disk = try DiskTierFactory.open(
+                directory: scratch.sub("tier"), options: DataModeReplay.diskOptions(options),
+                queueDepth: 8)
+            let report = try DataModeReplay.replay(
+                requests, region: region, disk: disk, options: options)
+            #expect(report.counters == simulation.counters, "seed \(seed) \(policy)")
+            #expect(report.stats.verifyFailures == 0, "seed \(seed)")
+            #expect(report.stats.diskSelfEvictions == 0, "seed \(seed)")
+            #expect(
+                report.counters.diskReads > 0 && report.counters.diskWrites > 0,
+                "seed \(seed): trace too easy")
+            #expect(
+                report.diskBytesWritten < report.stats.bytesWritten + report.stats.rowsWritten
+                    * 4096, "seed \(seed)")
+        }
+    }
+
+    /// Setup: the same engine and data path over DiskTier<SimulatedIO> with seeded read
+    /// errors and bit flips (seeds 1...3), and a RecordingDataPath engine failing exactly the
+    /// same promotion reads (by read number). Checks: the data path turned failures into
+    /// misses (disk_read_failures > 0) with zero verify failures (every corrupt read was
+    /// caught before reaching the row's reader), the counters equal the reference run's
+    /// (batched prefetch path == one-at-a-time path under failures), no protocol violation,
+    /// and every resident row holds its payload.
+    @Test func failedDiskReadsBecomeMisses() throws {
+        var parameters = TraceGenerator.Parameters()
+        parameters.requests = 500
+        for seed: UInt64 in 1...3 {
+            parameters.seed = seed
+            let requests = TraceGenerator.requests(parameters: parameters)
+            let io = SimulatedIO(
+                seed: seed, queueDepth: 16,
+                faults: .init(readError: 0.04, readBitFlip: 0.04, reorder: 0.5))
+            let options = DataModeOptions(
+                primaryBlocks: 30, diskBlocks: 200, policy: .spill, blockBytes: 2048, queueDepth: 16
+            )
+            let disk = try DiskTier(io: io, options: DataModeReplay.diskOptions(options))
+            let region = try DataModeReplay.makeRegion(options)
+            defer { region.cleanup() }
+            let log = OutcomeLog(
+                RegionDiskDataPath(region: region, disk: disk, diskRecords: 200, payload: .random))
+            let engine = TieringEngine(
+                primaryBlocks: 30, diskBlocks: 200, policy: .spill, dataPath: log)
+            for request in requests { engine.process(traceIDs: request.hashIDs) }
+            log.inner.drain()
+            let failedReads = Set(log.failedReadNumbers)
+            let reference = RecordingDataPath(primaryBlocks: 30, diskBlocks: 200) {
+                failedReads.contains($0)
+            }
+            let model = TieringEngine(
+                primaryBlocks: 30, diskBlocks: 200, policy: .spill, dataPath: reference)
+            for request in requests { model.process(traceIDs: request.hashIDs) }
+            let c = engine.counters
+            #expect(
+                c.diskReadFailures > 0, "seed \(seed): no read failed (faults \(io.faultCounts))")
+            #expect(c.diskReadFailures == failedReads.count, "seed \(seed)")
+            #expect(log.inner.stats.verifyFailures == 0, "seed \(seed)")
+            #expect(log.inner.stats.spillFailures == 0, "seed \(seed)")
+            #expect(c == model.counters, "seed \(seed): data \(c) reference \(model.counters)")
+            #expect(reference.violations.isEmpty, "seed \(seed): \(reference.violations)")
+            #expect(c.hitPrimary + c.hitDisk + c.miss == c.blocks)
+            #expect(
+                Self.residentRowsMatch(engine.directory, region: region, payload: .random) == 0,
+                "seed \(seed)")
+            engine.directory.checkInvariants()
+        }
+    }
+}
+
+/// Forwards to a data path and numbers every `loadFromDisk`, keeping the numbers that failed.
+final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
+    let inner: Inner
+    private(set) var readCount = 0
+    private(set) var failedReadNumbers: [Int] = []
+    init(_ inner: Inner) { self.inner = inner }
+    static var prefetchesLoads: Bool { Inner.prefetchesLoads }
+    func prefetchLoad(_ key: BlockKey, record: Int32, row: Int32) {
+        inner.prefetchLoad(key, record: record, row: row)
+    }
+    func writeRow(_ key: BlockKey, row: Int32) { inner.writeRow(key, row: row) }
+    func copyToDisk(_ key: BlockKey, row: Int32, record: Int32) -> TierIOOutcome {
+        inner.copyToDisk(key, row: row, record: record)
+    }
+    func loadFromDisk(_ key: BlockKey, record: Int32, row: Int32) -> TierIOOutcome {
+        let outcome = inner.loadFromDisk(key, record: record, row: row)
+        if outcome == .failed { failedReadNumbers.append(readCount) }
+        readCount += 1
+        return outcome
+    }
+    func removeFromDisk(_ key: BlockKey, record: Int32) {
+        inner.removeFromDisk(key, record: record)
+    }
+    func rowFreed(_ key: BlockKey, row: Int32) { inner.rowFreed(key, row: row) }
+}
+
+/// `spillway replay --data --json` as a child process on a real file system.
+@Suite struct ReplayDataCommandTests {
+    /// Setup: the first 600 requests of the shared trace, 200 rows / 2000 disk records,
+    /// spill, 4 KiB rows, the tier in a fresh /tmp directory (O_DIRECT on ext4). Checks:
+    /// exit 0; every simulation counter equal to `replay --json` without --data on the same
+    /// file; verify_failures 0; bytes_read = disk_reads * 4096; elapsed and latency
+    /// present; the tier directory removed (no --keep).
+    @Test(.enabled(if: ReplayCommandTests.binary != nil, "spillway binary not built"))
+    func dataModeJsonMatchesSimulation() throws {
+        let traces = try #require(SharedTraces.directory(testFile: #filePath))
+        let full = try String(
+            contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
+        let scratch = ScratchDirectory(under: "/tmp")
+        let tracePath = scratch.sub("head.jsonl")
+        try (full.split(separator: "\n").prefix(600).joined(separator: "\n") + "\n").write(
+            toFile: tracePath, atomically: true, encoding: .utf8)
+        let common = [
+            "replay", "--trace", tracePath, "--primary-blocks", "200", "--disk-blocks", "2000",
+            "--json",
+        ]
+        let simulated = try ReplayCommandTests.run(common)
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let tier = scratch.sub("tier")
+        let data = try ReplayCommandTests.run(
+            common + ["--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16"])
+        #expect(data.status == 0, "\(data.stderr)")
+        let sim = try #require(
+            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
+        let got = try #require(
+            try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
+        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
+        #expect(got["verify_failures"] as? Int == 0)
+        #expect(got["disk_self_evictions"] as? Int == 0)
+        let reads = try #require(sim["disk_reads"] as? Int)
+        #expect(reads > 0)
+        #expect(got["bytes_read"] as? Int == reads * 4096)
+        #expect(got["elapsed_seconds"] is Double)
+        #expect((got["load_latency_ns"] as? [String: Any])?["count"] as? Int == reads)
+        #expect(!FileManager.default.fileExists(atPath: tier + "/spillway-data.0"))
+        let bad = try ReplayCommandTests.run(common + ["--block-bytes", "4096"])
+        #expect(bad.status != 0 && bad.stderr.contains("--data"))
+    }
+
+    /// Setup: the first 300 requests of the shared trace, 50 rows / 400 disk records, spill,
+    /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory. Checks:
+    /// exit 0 with zero verify failures; the kept tier opens with `disk verify --pattern
+    /// bf16`, which finds every resident disk block verified and none mismatching.
+    @Test(.enabled(if: ReplayCommandTests.binary != nil, "spillway binary not built"))
+    func keptTierVerifiesWithItsPayload() throws {
+        let traces = try #require(SharedTraces.directory(testFile: #filePath))
+        let full = try String(
+            contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
+        let scratch = ScratchDirectory(under: "/tmp")
+        let tracePath = scratch.sub("head.jsonl")
+        try (full.split(separator: "\n").prefix(300).joined(separator: "\n") + "\n").write(
+            toFile: tracePath, atomically: true, encoding: .utf8)
+        let tier = scratch.sub("tier")
+        let replay = try ReplayCommandTests.run([
+            "replay", "--trace", tracePath, "--primary-blocks", "50", "--disk-blocks", "400",
+            "--json",
+            "--data", "--block-bytes", "8192", "--payload", "bf16", "--compression", "lz4-shuffle",
+            "--disk-dir", tier, "--keep",
+        ])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let counters = try #require(
+            try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any])
+        #expect(counters["verify_failures"] as? Int == 0)
+        let resident = try #require(counters["resident_disk"] as? Int)
+        #expect(resident > 0)
+        let verify = try ReplayCommandTests.run([
+            "disk", "verify", "--dir", tier, "--pattern", "bf16", "--json",
+        ])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+        #expect(report["verified"] as? Int == resident)
+        #expect(report["pattern_mismatch"] as? Int == 0)
+    }
+}
