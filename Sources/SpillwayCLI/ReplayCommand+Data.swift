@@ -28,24 +28,11 @@ extension ReplayCommand {
         }
         progress?.finish()
         let wantsBaseline = diskBlocks > 0 && (baseline ?? !json)
-        let figures = ReplayDataFigures(
-            blockBytes: report.blockBytes, bytesWritten: report.stats.bytesWritten,
-            bytesRead: report.stats.bytesRead, diskBytesWritten: report.diskBytesWritten,
-            diskBytesRead: report.diskBytesRead, verifyFailures: report.stats.verifyFailures,
-            spillFailures: report.stats.spillFailures,
-            diskSelfEvictions: report.stats.diskSelfEvictions,
-            elapsedSeconds: report.elapsedSeconds, loadLatency: report.loadLatency,
-            diskDirectory: report.kept ? "\(report.diskDirectory) (kept)" : "(removed)")
-        let full = ReplayReport(
-            counters: report.counters,
+        let full = report.replayReport(
             primaryOnly: wantsBaseline
                 ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
-            data: figures, skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil)
+            skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil)
         print(json ? full.jsonObjectText() : full.tableText())
-        if report.stats.verifyFailures > 0 || report.stats.diskSelfEvictions > 0 {
-            throw ReplayCommandError(
-                "data mode found \(report.stats.verifyFailures) verify failures and \(report.stats.diskSelfEvictions) disk self-evictions: this is a bug, please report it with the command line"
-            )
-        }
+        if report.foundDataPathBug { throw ReplayCommandError(report.dataPathBugMessage) }
     }
 }

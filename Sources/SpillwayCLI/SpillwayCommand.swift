@@ -8,6 +8,7 @@ struct SpillwayCommand: ParsableCommand {
         commandName: "spillway",
         abstract: "Tiered KV-cache offload store: shared /dev/shm region + io_uring disk tier.",
         subcommands: [
+            RunCommand.self,
             VersionCommand.self,
             RegionCommand.self,
             ConfigCommand.self,

@@ -2,7 +2,7 @@
 import SpillwayCore
 
 /// How `DataModeReplay` builds its store.
-public struct DataModeOptions: Sendable {
+public struct DataModeOptions: @unchecked Sendable {
     public var primaryBlocks: Int
     public var diskBlocks: Int
     public var policy: TieringPolicy
@@ -21,6 +21,18 @@ public struct DataModeOptions: Sendable {
     public var directIO: DirectIOMode
     /// Where the region file goes (`/dev/shm`).
     public var regionDirectory: String
+    /// The region's geometry: worker slots per row and slot bytes. nil: one worker whose
+    /// slot is the whole block (`cpuPageSize = blockBytes`). When set, the row stride the
+    /// layout gives must equal `blockBytes` (the disk tier moves whole rows).
+    public var regionGeometry: (numWorkers: Int, cpuPageSize: Int, layout: SharedOffloadRegion.Layout)?
+    /// The region's instance id; nil: a unique one. A named region must be created by this
+    /// replay (a file already at the path is refused, never joined and overwritten).
+    public var regionInstanceID: String?
+    /// A block is stored compressed only when it shrinks to this fraction of its raw size.
+    public var compressionThreshold: Double = 0.9
+    /// Make the disk tier durable (`DiskTier.sync()`) after every this many block stores;
+    /// 0: only when the kept tier is closed at the end.
+    public var syncIntervalBlocks = 0
 
     public init(
         primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, blockBytes: Int = 256 << 10,

@@ -57,8 +57,17 @@ public enum DataModeReplay {
         let bytesReadBefore = disk.stats.bytesRead
         let clock = ContinuousClock()
         let start = clock.now
+        var storesAtLastSync = disk.stats.stores
         for (index, request) in requests.enumerated() {
             replay.replay(request)
+            if options.syncIntervalBlocks > 0,
+                disk.stats.stores - storesAtLastSync >= options.syncIntervalBlocks
+            {
+                do { try disk.sync() } catch {
+                    throw DataModeError("the disk tier could not make its blocks durable: \(error)")
+                }
+                storesAtLastSync = disk.stats.stores
+            }
             progress?(index + 1, replay.engine.counters)
         }
         dataPath.drain()
@@ -83,23 +92,40 @@ public enum DataModeReplay {
             capacityBytes: DiskTierSizing.capacityBytes(
                 blocks: options.diskBlocks, blockBytes: options.blockBytes, codec: options.codec),
             blockByteCountMax: options.blockBytes, codec: options.codec,
-            jobCountMax: options.queueDepth,
+            compressionThreshold: options.compressionThreshold, jobCountMax: options.queueDepth,
             reservedBlockCount: options.diskBlocks + options.queueDepth)
     }
 
-    /// The region of a data-mode store: unranked, one worker, seed layout, unique id.
+    /// The region of a data-mode store: unranked (the manager's mapping), with the options'
+    /// geometry (default: one worker, seed layout) and instance id (default: unique).
     public static func makeRegion(_ options: DataModeOptions) throws -> SharedOffloadRegion {
         let id =
-            "spillway-data-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+            options.regionInstanceID
+            ?? "spillway-data-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        let geometry = options.regionGeometry ?? (1, options.blockBytes, .seed)
+        let rows = max(1, options.primaryBlocks)
+        let region: SharedOffloadRegion
         do {
-            return try SharedOffloadRegion(
-                instanceID: id, numBlocks: max(1, options.primaryBlocks), rank: nil, numWorkers: 1,
-                cpuPageSize: options.blockBytes, layout: .seed, directory: options.regionDirectory)
+            region = try SharedOffloadRegion(
+                instanceID: id, numBlocks: rows, rank: nil, numWorkers: geometry.numWorkers,
+                cpuPageSize: geometry.cpuPageSize, layout: geometry.layout,
+                directory: options.regionDirectory)
         } catch {
             throw DataModeError(
-                "cannot create the shared region (\(max(1, options.primaryBlocks)) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)"
+                "cannot create the shared region (\(rows) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)"
             )
         }
+        guard region.isCreator else {
+            let path = region.path
+            region.cleanup()
+            throw DataModeError(
+                "the shared region \(path) already exists (another process's, or left by a crash): it is never reused for a replay; check `spillway region list --dir \(options.regionDirectory)` and remove it with `spillway region clean`, or choose another instance id"
+            )
+        }
+        precondition(
+            region.rowStride == options.blockBytes,
+            "region row stride \(region.rowStride) != block bytes \(options.blockBytes)")
+        return region
     }
 
     static func validate(_ options: DataModeOptions) throws {

@@ -17,24 +17,6 @@ public struct DataModeReport: Sendable {
     public var diskDirectory: String
     public var kept: Bool
 
-    /// The extra JSON fields data mode adds to the counters object, in order.
-    public var jsonFields: [(String, String)] {
-        let l = loadLatency
-        return [
-            ("block_bytes", "\(blockBytes)"),
-            ("bytes_written", "\(stats.bytesWritten)"), ("bytes_read", "\(stats.bytesRead)"),
-            ("disk_bytes_written", "\(diskBytesWritten)"), ("disk_bytes_read", "\(diskBytesRead)"),
-            ("verify_failures", "\(stats.verifyFailures)"),
-            ("spill_failures", "\(stats.spillFailures)"),
-            ("disk_self_evictions", "\(stats.diskSelfEvictions)"),
-            ("elapsed_seconds", String(format6: elapsedSeconds)),
-            (
-                "load_latency_ns",
-                "{\"count\": \(l.count), \"p50\": \(l.p50Nanoseconds), \"p90\": \(l.p90Nanoseconds), \"p99\": \(l.p99Nanoseconds), \"p999\": \(l.p999Nanoseconds), \"max\": \(l.maxNanoseconds)}"
-            ),
-        ]
-    }
-
     /// Bytes of a block.
     public var blockBytes: Int
 }
