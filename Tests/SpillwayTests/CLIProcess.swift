@@ -1,5 +1,6 @@
 // Spawning the built `spillway` binary as a real child process and reading its JSON lines.
 import Foundation
+import SpillwayTesting
 import Glibc
 import Spillway
 
@@ -106,17 +107,8 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A private 0700 directory in /dev/shm, removed on deinit.
-final class CLIScratchDirectory {
-    let path: String
-    init() {
-        var template = Array("/dev/shm/spillway-clitest-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed: errno \(errno)")
-        path = String(cString: template)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
+/// Region-test conveniences on the shared scratch directory (in /dev/shm by default).
+extension ScratchDirectory {
     func touch(_ name: String) {
         _ = FileManager.default.createFile(atPath: path + "/" + name, contents: Data())
     }

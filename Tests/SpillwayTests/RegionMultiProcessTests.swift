@@ -3,6 +3,7 @@
 import Foundation
 import Glibc
 import Spillway
+import SpillwayTesting
 import Testing
 
 @Suite("Region with real processes")
@@ -10,7 +11,7 @@ struct RegionMultiProcessTests {
     static let blocks = 16, workers = 4, slot = 3000, tensors = [1000, 1500]
 
     static func createArguments(
-        _ dir: CLIScratchDirectory, id: String, rank: Int?, layout: String, seed: UInt64,
+        _ dir: ScratchDirectory, id: String, rank: Int?, layout: String, seed: UInt64,
         extra: [String] = []
     ) -> [String] {
         var args = [
@@ -52,7 +53,7 @@ struct RegionMultiProcessTests {
     @Test(arguments: ["seed", "page-aligned"])
     func concurrentCreateJoinAndFill(layout: String) throws {
         for round in 0..<3 {
-            let dir = CLIScratchDirectory()
+            let dir = ScratchDirectory()
             let id = "race-\(round)-\(UInt32.random(in: 0...UInt32.max))"
             let seed = UInt64.random(in: 1...UInt64.max)
             let context = "layout=\(layout) round=\(round) seed=\(seed)"
@@ -113,7 +114,7 @@ struct RegionMultiProcessTests {
     /// while the survivors still map it; the survivors still see every rank's bytes (also the
     /// dead creator's); after they exit nothing is left.
     @Test func rendezvousUnlinksDespiteSIGKILLedWorker() throws {
-        let dir = CLIScratchDirectory()
+        let dir = ScratchDirectory()
         let id = "rdv-\(UInt32.random(in: 0...UInt32.max))"
         let seed = UInt64.random(in: 1...UInt64.max)
         let extra = ["--rendezvous", "--checksum-after", dir.path + "/check", "--verify"]
@@ -166,7 +167,7 @@ struct RegionMultiProcessTests {
     /// removes only the stale file and its sidecar; the holder exits 0 on SIGTERM and its
     /// region is gone.
     @Test func listInspectAndClean() throws {
-        let dir = CLIScratchDirectory()
+        let dir = ScratchDirectory()
         let id = "live-\(UInt32.random(in: 0...UInt32.max))"
         let holder = try CLIProcess([
             "region", "create", "--instance-id", id, "--num-blocks", "4", "--num-workers", "2",
@@ -221,7 +222,7 @@ struct RegionMultiProcessTests {
 
     /// Operating errors exit nonzero with the message on stderr and nothing on stdout.
     @Test func invalidIDFailsCleanly() throws {
-        let dir = CLIScratchDirectory()
+        let dir = ScratchDirectory()
         let result = try CLIProcess.run([
             "region", "create", "--instance-id", "../x", "--num-blocks", "1", "--num-workers", "1",
             "--cpu-page-size", "4096", "--dir", dir.path, "--hold-seconds", "0",

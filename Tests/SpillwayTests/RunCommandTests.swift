@@ -1,0 +1,83 @@
+// `spillway run`, the main job, as a real child process: it replays the configured trace in
+// data mode with zero verify failures, its counters equal a simulated replay of the same
+// generated trace, and it refuses to reuse a region file that already exists.
+import Foundation
+import Spillway
+import SpillwayTesting
+import Testing
+
+@Suite("spillway run (the main job)")
+struct RunCommandTests {
+    /// A tiny configuration: 16 KiB rows (2 workers x 8 KiB), 24 primary rows, 96 disk
+    /// rows, 120 generated requests; region and disk tier in private scratch directories.
+    static func arguments(_ scratch: ScratchDirectory, instanceID: String) -> [String] {
+        [
+            "run", "--config", defaultConfig, "--quiet", "--json",
+            "--set", "region.directory=\(scratch.path)",
+            "--set", "region.instance_id=\(instanceID)",
+            "--set", "region.cpu_page_size=8KiB",
+            "--primary-bytes", "384KiB", "--disk-bytes", "1536KiB",
+            "--disk-directory", scratch.sub("disk"),
+            "--set", "trace.requests=120",
+            "--set", "disk.sync_interval_blocks=16",
+        ]
+    }
+
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static var defaultConfig: String { packageRoot + "/Config/default.json" }
+
+    @Test func mainJobMatchesSimulationWithZeroVerifyFailures() throws {
+        let scratch = ScratchDirectory()
+        let result = try CLIProcess.run(Self.arguments(scratch, instanceID: "run-test-\(getpid())"))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "stdout: \(result.stdout)")
+        #expect(object["verify_failures"] as? Int == 0)
+        #expect(object["primary_blocks"] as? Int == 24)
+        #expect(object["disk_blocks"] as? Int == 96)
+        #expect(object["requests"] as? Int == 120)
+        #expect((object["disk_reads"] as? Int ?? 0) > 0, "the tiny config must exercise promotions")
+        #expect(object["primary_only_hit_rate"] != nil)
+
+        // The same generated trace, replayed in simulation, gives the same counters.
+        var parameters = TraceGenerator.Parameters()
+        parameters.requests = 120
+        let simulated = ReplayEngine(primaryBlocks: 24, diskBlocks: 96, policy: .spill)
+        simulated.replay(TraceGenerator.requests(parameters: parameters), progress: nil)
+        let expected = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(simulated.counters.jsonObjectText().utf8)) as? [String: Any])
+        for key in ReplayReport.counterKeys {
+            #expect("\(object[key] ?? "nil")" == "\(expected[key] ?? "nil")", "key \(key)")
+        }
+        // Nothing left behind: the region is unlinked and the disk tier removed.
+        #expect(scratch.regionFiles.isEmpty)
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: scratch.sub("disk"))) ?? []
+        #expect(leftovers.isEmpty, "disk directory still holds \(leftovers)")
+    }
+
+    @Test func existingRegionFileIsRefusedNotJoined() throws {
+        let scratch = ScratchDirectory()
+        let id = "run-stale-\(getpid())"
+        // A stale file of exactly the right size (24 rows x 16 KiB): joinable, but a run
+        // must never write into a region it did not create.
+        scratch.makeFile("vllm_offload_\(id).mmap", size: 24 * 16384)
+        let result = try CLIProcess.run(Self.arguments(scratch, instanceID: id))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("already exists"), "stderr: \(result.stderr)")
+        #expect(scratch.regionFiles == ["vllm_offload_\(id).mmap"], "the stale file is not ours to remove")
+    }
+
+    @Test func badConfigurationValueExitsOneNamingTheKey() throws {
+        let result = try CLIProcess.run([
+            "run", "--config", Self.defaultConfig, "--set", "disk.queue_depth=0",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("disk.queue_depth"), "stderr: \(result.stderr)")
+    }
+}
