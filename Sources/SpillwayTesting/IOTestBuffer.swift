@@ -1,4 +1,5 @@
 // Page-aligned heap buffers for tests and benchmarks that drive an IOBackend directly.
+import SpillwayCore
 
 /// An owned, 4096-byte-aligned buffer (valid for O_DIRECT), freed on deinit.
 public final class IOTestBuffer {
@@ -22,7 +23,7 @@ public final class IOTestBuffer {
 
     /// Fills the buffer with a deterministic byte stream derived from `seed`.
     public func fillPattern(seed: UInt64) {
-        var generator = PatternGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         var index = 0
         while index + 8 <= byteCount {
             pointer.storeBytes(of: generator.next(), toByteOffset: index, as: UInt64.self)
@@ -58,14 +59,3 @@ private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: 
         UnsafeRawBufferPointer(start: b, count: count))
 }
 
-/// SplitMix64: a tiny seeded generator for test patterns (not for anything secret).
-private struct PatternGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import SpillwayTesting
+import SpillwayCore
 import Testing
 
 @testable import SpillwaySystem
@@ -25,7 +26,7 @@ struct RegionLayoutTests {
     @Test(arguments: 0..<24)
     func bytesLandWhereTheFormulasSay(caseIndex: Int) throws {
         let seed = 0x5EED_0000 &+ UInt64(caseIndex) &* 0x1_0001
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let m = Int.random(in: 1...5, using: &rng)
         let p: Int
