@@ -1,7 +1,60 @@
-// Adversarial tests of the disk tier; each pins down a bug found in review.
+// Adversarial tests of the disk tier: futile evictions, transient read errors at open,
+// hostile checkpoints; each pins down a bug found in review.
 import SpillwayCore
 import SpillwayTesting
 import Testing
+
+/// Wraps a SimulatedIO and fails chosen reads of one file with -EIO (a transient device
+/// error: the same read succeeds when retried later).
+final class FlakyReadIO: IOBackend {
+    let inner: SimulatedIO
+    let failingFile: String
+    /// Indices (0-based, counted per file) of the reads of `failingFile` that fail.
+    let failingReads: Set<Int>
+    private var names: [Int32: String] = [:]
+    private var readsOfFile = 0
+    private var injected: [IOCompletion] = []
+    private(set) var injectedCount = 0
+
+    init(inner: SimulatedIO, failingFile: String, failingReads: Set<Int>) {
+        self.inner = inner
+        self.failingFile = failingFile
+        self.failingReads = failingReads
+    }
+
+    var requiredAlignment: Int { inner.requiredAlignment }
+    var queueDepth: Int { inner.queueDepth }
+    func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
+        let id = try inner.openFile(name, options: options)
+        names[id.rawValue] = name
+        return id
+    }
+    func listFiles() throws -> [String] { try inner.listFiles() }
+    func removeFile(_ name: String) throws { try inner.removeFile(name) }
+    func fileSize(_ file: IOFileID) throws -> UInt64 { try inner.fileSize(file) }
+    func reserve(_ file: IOFileID, size: UInt64) throws { try inner.reserve(file, size: size) }
+    func closeFile(_ file: IOFileID) { inner.closeFile(file) }
+    func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool { false }
+    func prepare(_ request: IORequest) -> Bool {
+        if request.kind == .read, names[request.file.rawValue] == failingFile {
+            let index = readsOfFile
+            readsOfFile += 1
+            if failingReads.contains(index) {
+                injected.append(IOCompletion(userData: request.userData, result: -5))
+                injectedCount += 1
+                return true
+            }
+        }
+        return inner.prepare(request)
+    }
+    func submit() throws -> Int { try inner.submit() }
+    func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
+        let own = injected.count
+        completions.append(contentsOf: injected)
+        injected.removeAll()
+        return own + (try inner.reap(into: &completions, minimum: max(0, minimum - own)))
+    }
+}
 
 @Suite("DiskTier adversarial")
 struct DiskTierAdversarialTests {
@@ -28,5 +81,38 @@ struct DiskTierAdversarialTests {
             #expect(loaded == .loaded(byteCount: 2000) && matches)
         }
         tier.checkInvariants()
+    }
+
+    /// Generation 1 (created, empty) is in slot b; generation 2 (block 7) in slot a.
+    static func tierWithBlockInNewestCheckpoint() throws -> SimulatedIO {
+        let io = SimulatedIO(seed: 42, requiredAlignment: 4096)
+        let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 1 << 20))
+        #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 7), length: 9000) == .stored)
+        try tier.close()  // sync: generation 2, the durability point for block 7
+        return io
+    }
+
+    @Test(
+        "a transient read error on the newest checkpoint never rolls the tier back to an older one",
+        arguments: [0, 1])  // 0: the header read fails, 1: the entries read fails
+    func transientCheckpointReadError(failingRead: Int) throws {
+        let io = try Self.tierWithBlockInNewestCheckpoint()
+        let flaky = FlakyReadIO(
+            inner: io, failingFile: DiskLayout.checkpointFileNames[0], failingReads: [failingRead])
+        do {
+            let tier = try DiskTier(io: flaky, options: DiskTierOptions())
+            #expect(
+                tier.contains(BlockKey(traceID: 7)),
+                "open fell back to the older checkpoint after a read error: block 7 was synced")
+            try tier.close()
+        } catch let error as DiskTierError {
+            #expect(error.code == .backend, "\(error)")
+        }
+        #expect(flaky.injectedCount == 1)
+        // Whatever the failed open did, the next clean open must still have the block.
+        let tier = try DiskTier(io: io, options: DiskTierOptions())
+        let (outcome, matches) = try DiskTestSupport.loadMatches(
+            tier, BlockKey(traceID: 7), length: 9000)
+        #expect(outcome == .loaded(byteCount: 9000) && matches, "a synced block was lost")
     }
 }
