@@ -32,8 +32,18 @@ extension DiskTier {
                 throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")
             }
         }
+        // Every file opened here is closed again when the open fails before the tier owns
+        // them (a caller retrying open must not leak a descriptor per attempt).
+        var openedFiles: [IOFileID] = []
+        var filesOwnedByTier = false
+        defer { if !filesOwnedByTier { for file in openedFiles { io.closeFile(file) } } }
         let dataFile = try open(DiskLayout.dataFileName)
-        let checkpointFiles = try DiskLayout.checkpointFileNames.map(open)
+        openedFiles.append(dataFile)
+        var checkpointFiles: [IOFileID] = []
+        for name in DiskLayout.checkpointFileNames {
+            checkpointFiles.append(try open(name))
+            openedFiles.append(checkpointFiles[checkpointFiles.count - 1])
+        }
         // Headers first (one page each), then the entries of the newest valid one only; its
         // entries failing their CRC (a torn write) falls back to the other slot.
         // Only invalid content (magic, version, CRC: a torn write) falls back to the older
@@ -75,6 +85,7 @@ extension DiskTier {
                     )
                 }
             }
+            filesOwnedByTier = true
             self.init(
                 io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
                 capacityBytes: header.dataFileBytes,
@@ -102,6 +113,7 @@ extension DiskTier {
                 "cannot reserve \(capacityBytes) bytes for the data file: \(error); free space or lower the capacity"
             )
         }
+        filesOwnedByTier = true
         self.init(
             io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
             capacityBytes: capacityBytes, blockByteCountMax: options.blockByteCountMax,

@@ -15,6 +15,8 @@ final class FlakyReadIO: IOBackend {
     private var readsOfFile = 0
     private var injected: [IOCompletion] = []
     private(set) var injectedCount = 0
+    /// Files opened through this backend and not closed yet.
+    private(set) var openFileCount = 0
 
     init(inner: SimulatedIO, failingFile: String, failingReads: Set<Int>) {
         self.inner = inner
@@ -27,13 +29,17 @@ final class FlakyReadIO: IOBackend {
     func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
         let id = try inner.openFile(name, options: options)
         names[id.rawValue] = name
+        openFileCount += 1
         return id
     }
     func listFiles() throws -> [String] { try inner.listFiles() }
     func removeFile(_ name: String) throws { try inner.removeFile(name) }
     func fileSize(_ file: IOFileID) throws -> UInt64 { try inner.fileSize(file) }
     func reserve(_ file: IOFileID, size: UInt64) throws { try inner.reserve(file, size: size) }
-    func closeFile(_ file: IOFileID) { inner.closeFile(file) }
+    func closeFile(_ file: IOFileID) {
+        if names.removeValue(forKey: file.rawValue) != nil { openFileCount -= 1 }
+        inner.closeFile(file)
+    }
     func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool { false }
     func prepare(_ request: IORequest) -> Bool {
         if request.kind == .read, names[request.file.rawValue] == failingFile {
@@ -114,5 +120,24 @@ struct DiskTierAdversarialTests {
         let (outcome, matches) = try DiskTestSupport.loadMatches(
             tier, BlockKey(traceID: 7), length: 9000)
         #expect(outcome == .loaded(byteCount: 9000) && matches, "a synced block was lost")
+    }
+
+    @Test("an open that fails closes every file it opened")
+    func failedOpenClosesItsFiles() throws {
+        let io = try Self.tierWithBlockInNewestCheckpoint()
+        // A read error: .backend.
+        let flaky = FlakyReadIO(
+            inner: io, failingFile: DiskLayout.checkpointFileNames[0], failingReads: [0])
+        #expect(throws: DiskTierError.self) { try DiskTier(io: flaky, options: DiskTierOptions()) }
+        #expect(flaky.openFileCount == 0, "\(flaky.openFileCount) files left open")
+        // Both checkpoints corrupt: .indexCorrupt.
+        for name in DiskLayout.checkpointFileNames { io.corrupt(fileNamed: name, offset: 8, xor: 1) }
+        let wrapped = FlakyReadIO(inner: io, failingFile: "", failingReads: [])
+        #expect {
+            try DiskTier(io: wrapped, options: DiskTierOptions())
+        } throws: { error in
+            (error as? DiskTierError)?.code == .indexCorrupt
+        }
+        #expect(wrapped.openFileCount == 0, "\(wrapped.openFileCount) files left open")
     }
 }
