@@ -1,5 +1,6 @@
 // Adversarial tests of the disk tier: futile evictions, transient read errors at open,
 // hostile checkpoints; each pins down a bug found in review.
+import Glibc
 import SpillwayCore
 import SpillwayTesting
 import Testing
@@ -139,5 +140,37 @@ struct DiskTierAdversarialTests {
             (error as? DiskTierError)?.code == .indexCorrupt
         }
         #expect(wrapped.openFileCount == 0, "\(wrapped.openFileCount) files left open")
+    }
+}
+
+@Suite("DiskTier verify with caller jobs")
+struct DiskTierVerifyJobsTests {
+    @Test("verify while a caller's async store is in flight keeps its completion and its own lanes")
+    func verifyKeepsCallerCompletions() async {
+        // In a child: before the fix verify took the caller's completion as one of its own
+        // (token 7 read as a lane), ended one load early, freed its buffers under that load
+        // and swallowed the completion. Exit 0 only when everything is right.
+        await #expect(processExitsWith: .success) {
+            let io = SimulatedIO(seed: 43, requiredAlignment: 4096)
+            guard
+                let tier = try? DiskTier(
+                    io: io, options: DiskTestSupport.options(capacity: 1 << 20, jobs: 4))
+            else { exit(2) }
+            for id in 0..<6 as Range<UInt64> {
+                guard (try? DiskTestSupport.store(tier, BlockKey(traceID: id), length: 5000))
+                    == .stored
+                else { exit(2) }
+            }
+            let bytes = [UInt8](repeating: 1, count: 3000)
+            let accepted = bytes.withUnsafeBytes {
+                tier.submitStore(key: BlockKey(traceID: 100), bytes: $0, token: 1)
+            }
+            guard accepted, let report = try? tier.verify() else { exit(3) }
+            var completions: [DiskCompletion] = []
+            _ = try? tier.poll(into: &completions)
+            let kept = completions.contains { $0.token == 1 && $0.outcome == .store(.stored) }
+            // The caller's store finished first, so its block is verified too.
+            exit(report.blocks == 7 && report.verified == 7 && kept ? 0 : 4)
+        }
     }
 }
