@@ -174,3 +174,26 @@ struct DiskTierVerifyJobsTests {
         }
     }
 }
+
+@Suite("DiskTier block size bound")
+struct DiskTierBlockSizeBoundTests {
+    @Test("a block size beyond 32-bit LZ4 lengths is refused at open, not trapped on at store")
+    func blockByteCountMaxFitsLZ4() async {
+        // In a child: before the fix a 2 GiB block max was accepted, and storing a 2 GiB
+        // block with LZ4 trapped converting its length to Int32. Exit 0 when the open refuses
+        // the option; no byte of the buffers below is touched (virtual memory only).
+        await #expect(processExitsWith: .success) {
+            let io = SimulatedIO(seed: 44)
+            let length = 1 << 31
+            let options = DiskTierOptions(
+                capacityBytes: 1 << 20, blockByteCountMax: length, codec: .lz4, jobCountMax: 1)
+            let tier: DiskTier<SimulatedIO>
+            do { tier = try DiskTier(io: io, options: options) } catch let error as DiskTierError {
+                exit(error.code == .invalidOptions ? 0 : 3)
+            } catch { exit(3) }
+            let source = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 4096)
+            _ = try? tier.store(key: BlockKey(traceID: 1), bytes: UnsafeRawBufferPointer(start: source, count: length))
+            exit(4)
+        }
+    }
+}
