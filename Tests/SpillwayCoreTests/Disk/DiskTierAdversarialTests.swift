@@ -54,7 +54,17 @@ final class FlakyReadIO: IOBackend {
         }
         return inner.prepare(request)
     }
-    func submit() throws -> Int { try inner.submit() }
+    /// Submits that throw (the kernel refusing the batch) before they work again; the
+    /// requests stay prepared, as the IOBackend contract says.
+    var submitFailures = 0
+    func submit() throws -> Int {
+        if submitFailures > 0 {
+            submitFailures -= 1
+            throw IOBackendError(
+                operation: "io_uring_submit", path: "sim", errno: 11, message: "try again")
+        }
+        return try inner.submit()
+    }
     func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
         let own = injected.count
         completions.append(contentsOf: injected)
@@ -197,3 +207,30 @@ struct DiskTierBlockSizeBoundTests {
         }
     }
 }
+
+@Suite("DiskTier backend submit failure")
+struct DiskTierSubmitFailureTests {
+    @Test("after a submit that throws, the next wait submits the still-prepared requests")
+    func submitIsRetried() async {
+        // In a child: before the fix the tier forgot that requests were prepared, so the
+        // next wait reaped with nothing submitted and trapped (or would wait forever).
+        await #expect(processExitsWith: .success) {
+            let io = SimulatedIO(seed: 45, requiredAlignment: 4096)
+            let flaky = FlakyReadIO(inner: io, failingFile: "", failingReads: [])
+            guard
+                let tier = try? DiskTier(
+                    io: flaky, options: DiskTestSupport.options(capacity: 1 << 20, jobs: 4))
+            else { exit(2) }
+            let bytes = [UInt8](repeating: 3, count: 5000)
+            flaky.submitFailures = 1
+            let accepted = bytes.withUnsafeBytes {
+                tier.submitStore(key: BlockKey(traceID: 1), bytes: $0, token: 9)
+            }
+            var completions: [DiskCompletion] = []
+            guard accepted, (try? tier.poll(into: &completions)) == nil else { exit(3) }
+            guard (try? tier.wait(into: &completions)) != nil else { exit(4) }
+            exit(completions.map(\.token) == [9] && tier.contains(BlockKey(traceID: 1)) ? 0 : 5)
+        }
+    }
+}
+
