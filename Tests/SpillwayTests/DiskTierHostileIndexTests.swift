@@ -9,7 +9,9 @@ import Testing
 func hostileCheckpointHeader(generation: UInt64, capacity: Int, entryCount: UInt64) -> [UInt8] {
     var header = [UInt8](repeating: 0, count: 4096)
     func put(_ value: UInt64, _ offset: Int, _ width: Int) {
-        for index in 0..<width { header[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index)) }
+        for index in 0..<width {
+            header[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index))
+        }
     }
     put(UInt64(DiskCheckpoint.magic), 0, 4)
     put(UInt64(DiskCheckpoint.version), 4, 2)
@@ -32,7 +34,8 @@ func hostileCheckpointHeader(generation: UInt64, capacity: Int, entryCount: UInt
     .enabled(
         if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
 struct DiskTierHostileIndexTests {
-    @Test("a checkpoint claiming more entries than the data file has pages is corrupt, not allocated")
+    @Test(
+        "a checkpoint claiming more entries than the data file has pages is corrupt, not allocated")
     func hugeEntryCountIsCorrupt() async throws {
         // In a child: before the fix the open allocated entryCount * 96 bytes (206 GB) for a
         // 4 KiB header plus a sparse file, and crashed. The child exits 0 when the open used
@@ -67,7 +70,8 @@ struct DiskTierHostileIndexTests {
             else { exit(2) }
             close(fd)
             do {
-                let tier = try DiskTierFactory.open(directory: directory, options: DiskTierOptions())
+                let tier = try DiskTierFactory.open(
+                    directory: directory, options: DiskTierOptions())
                 let generation = tier.inspect().checkpointGeneration
                 let has = tier.contains(BlockKey(traceID: 1))
                 try? tier.close()

@@ -142,7 +142,9 @@ struct DiskTierAdversarialTests {
         #expect(throws: DiskTierError.self) { try DiskTier(io: flaky, options: DiskTierOptions()) }
         #expect(flaky.openFileCount == 0, "\(flaky.openFileCount) files left open")
         // Both checkpoints corrupt: .indexCorrupt.
-        for name in DiskLayout.checkpointFileNames { io.corrupt(fileNamed: name, offset: 8, xor: 1) }
+        for name in DiskLayout.checkpointFileNames {
+            io.corrupt(fileNamed: name, offset: 8, xor: 1)
+        }
         let wrapped = FlakyReadIO(inner: io, failingFile: "", failingReads: [])
         #expect {
             try DiskTier(io: wrapped, options: DiskTierOptions())
@@ -167,8 +169,9 @@ struct DiskTierVerifyJobsTests {
                     io: io, options: DiskTestSupport.options(capacity: 1 << 20, jobs: 4))
             else { exit(2) }
             for id in 0..<6 as Range<UInt64> {
-                guard (try? DiskTestSupport.store(tier, BlockKey(traceID: id), length: 5000))
-                    == .stored
+                guard
+                    (try? DiskTestSupport.store(tier, BlockKey(traceID: id), length: 5000))
+                        == .stored
                 else { exit(2) }
             }
             let bytes = [UInt8](repeating: 1, count: 3000)
@@ -202,7 +205,9 @@ struct DiskTierBlockSizeBoundTests {
                 exit(error.code == .invalidOptions ? 0 : 3)
             } catch { exit(3) }
             let source = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 4096)
-            _ = try? tier.store(key: BlockKey(traceID: 1), bytes: UnsafeRawBufferPointer(start: source, count: length))
+            _ = try? tier.store(
+                key: BlockKey(traceID: 1),
+                bytes: UnsafeRawBufferPointer(start: source, count: length))
             exit(4)
         }
     }
@@ -233,4 +238,3 @@ struct DiskTierSubmitFailureTests {
         }
     }
 }
-
