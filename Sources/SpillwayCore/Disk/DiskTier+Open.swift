@@ -252,12 +252,19 @@ extension DiskTier {
                 length: length - done, userData: UInt64.max)
             guard io.prepare(request) else { return -16 }
             completions.removeAll(keepingCapacity: true)
-            do {
-                try io.submit()
-                try io.reap(into: &completions, minimum: 1)
-            } catch {
-                return -5
+            // A refused submit leaves the request prepared (IOBackend contract), pointing at
+            // the caller's buffer: returning would let the caller free that buffer under it
+            // and leave it to run with the next blocking transfer (which then traps on two
+            // completions). Retry the submit, bounded, before giving up.
+            var submitted = false
+            for _ in 0..<64 where !submitted {
+                do {
+                    try io.submit()
+                    submitted = true
+                } catch {}
             }
+            guard submitted else { return -5 }
+            do { try io.reap(into: &completions, minimum: 1) } catch { return -5 }
             precondition(
                 completions.count == 1 && completions[0].userData == UInt64.max,
                 "blocking transfer with other requests in flight")

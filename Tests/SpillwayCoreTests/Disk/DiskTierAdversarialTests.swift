@@ -238,3 +238,30 @@ struct DiskTierSubmitFailureTests {
         }
     }
 }
+
+@Suite("DiskTier blocking transfer submit failure")
+struct DiskTierBlockingSubmitTests {
+    @Test("a sync whose submit is refused once retries it; later syncs and reopen work")
+    func syncRetriesRefusedSubmit() async {
+        // In a child: before the fix the sync threw with its checkpoint write still
+        // prepared (pointing at a freed buffer), and the retried sync trapped on two
+        // completions. Exit 0 when both syncs succeed and the block survives a reopen.
+        await #expect(processExitsWith: .success) {
+            let io = SimulatedIO(seed: 46, requiredAlignment: 4096)
+            let flaky = FlakyReadIO(inner: io, failingFile: "", failingReads: [])
+            guard
+                let tier = try? DiskTier(
+                    io: flaky, options: DiskTestSupport.options(capacity: 1 << 20, jobs: 4)),
+                (try? DiskTestSupport.store(tier, BlockKey(traceID: 1), length: 5000)) == .stored
+            else { exit(2) }
+            flaky.submitFailures = 1
+            do { try tier.sync() } catch { exit(3) }
+            do { try tier.close() } catch { exit(4) }
+            guard let reopened = try? DiskTier(io: io, options: DiskTierOptions()),
+                let (outcome, matches) = try? DiskTestSupport.loadMatches(
+                    reopened, BlockKey(traceID: 1), length: 5000)
+            else { exit(5) }
+            exit(outcome == .loaded(byteCount: 5000) && matches ? 0 : 6)
+        }
+    }
+}
