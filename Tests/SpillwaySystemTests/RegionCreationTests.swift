@@ -104,6 +104,29 @@ struct RegionCreationTests {
         joiner.cleanup()
     }
 
+    /// A creator that fails unlinks its size-0 file; a joiner that had already opened it must
+    /// notice (the inode has no name any more: it can never be sized) and run the election
+    /// again, becoming the creator, instead of waiting out its timeout on an orphan.
+    @Test func joinerRerunsTheElectionWhenTheCreatorUnlinks() throws {
+        let dir = ScratchDirectory()
+        let id = dir.instanceID()
+        dir.makeFile(InstanceID.fileName(for: id), size: 0)
+        let path = dir.regionPath(id)
+        let unlinker = Thread {
+            usleep(50_000)
+            _ = unlink(path)
+        }
+        unlinker.start()
+        do {
+            let region = try open(dir, id, rank: 0, timeout: .seconds(3))
+            #expect(region.isCreator, "the path was free: the joiner should have created it")
+            #expect(region.pathNamesMappedFile())
+            region.cleanup()
+        } catch {
+            Issue.record("the joiner waited on the unlinked file: \(error)")
+        }
+    }
+
     /// Stale files of the wrong size, smaller and larger, are refused at once with a message
     /// naming both sizes and how to remove the file; nothing is deleted.
     @Test(arguments: [100, 4 * 2 * 4096 - 1, 4 * 2 * 4096 + 4096])

@@ -54,6 +54,21 @@ struct RegionInventoryTests {
         live.cleanup()
     }
 
+    /// The race of `region clean` with a creator: the process scan is taken, then a region
+    /// is created and mapped, then the directory is listed. The region must survive.
+    @Test func cleanKeepsARegionCreatedAfterTheScan() throws {
+        let dir = ScratchDirectory()
+        let earlyScan = ProcessFileUsage.scan()
+        let id = dir.instanceID("new")
+        let region = try SharedOffloadRegion(
+            instanceID: id, numBlocks: 2, rank: nil, numWorkers: 1, cpuPageSize: 4096,
+            directory: dir.path)
+        defer { region.cleanup() }
+        let report = try RegionInventory.clean(directory: dir.path, dryRun: false, usage: earlyScan)
+        #expect(!report.removed.contains(region.path), "clean removed a live region: \(report)")
+        #expect(region.pathNamesMappedFile(), "the live region's file was unlinked")
+    }
+
     /// /proc/<pid>/maps device numbers (major:minor hex) map to st_dev like glibc's makedev:
     /// checked on the test executable, which this process maps from a real block device
     /// (major != 0), and on encodings with bits above the classic 8/8 split.

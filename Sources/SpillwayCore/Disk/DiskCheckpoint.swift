@@ -97,7 +97,11 @@ public enum DiskCheckpoint {
         base.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
     }
 
-    /// Decodes and checks the header in page 0 at `base`; nil when it is not valid.
+    /// Decodes and checks the header in page 0 at `base`; nil when it is not valid. Besides
+    /// the CRC, the counts must be ones a tier can write: whole pages, at most 2^31 - 1
+    /// pages (a page index is 32-bit signed in memory), and at most one entry per page
+    /// (every extent holds a page), and a block size the options accept. A header with valid
+    /// CRCs but impossible counts is a corrupt slot, never a size to allocate by.
     public static func decodeHeader(from base: UnsafeRawPointer) -> Header? {
         func u32(_ offset: Int) -> UInt32 {
             UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
@@ -109,7 +113,10 @@ public enum DiskCheckpoint {
             u32(0) == magic,
             UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == version,
             u32(16) == UInt32(DiskLayout.pageBytes), u32(20) == UInt32(entryBytes),
-            u64(24) < UInt64(Int.max), u64(40) < UInt64(Int32.max), u64(48) < UInt64(UInt32.max)
+            u64(24) % UInt64(DiskLayout.pageBytes) == 0,
+            u64(24) / UInt64(DiskLayout.pageBytes) <= UInt64(Int32.max),
+            u64(40) <= u64(24) / UInt64(DiskLayout.pageBytes),
+            u64(48) <= UInt64(DiskTierOptions.blockByteCountLimit)
         else { return nil }
         return Header(
             generation: u64(8), dataFileBytes: Int(u64(24)), nextSequence: u64(32),

@@ -56,7 +56,14 @@ extension DiskTier {
     /// flight) and classifies it. Blocks that fail are removed like any failed load (until
     /// the next `sync()` this changes only memory). With `expected`, a block that passes
     /// its checks is also compared with the deterministic payload of its key and length.
+    /// Async jobs of the caller still in flight are finished first; their completions stay
+    /// queued for `poll`/`wait`.
     public func verify(expected: PayloadKind? = nil) throws -> DiskVerifyReport {
+        // The caller's completions must neither be mistaken for verify's own (their tokens
+        // are not lanes) nor be lost: set them aside and put them back at the end.
+        var callerCompletions: [DiskCompletion] = []
+        try waitForAll(into: &callerCompletions)
+        defer { ready.insert(contentsOf: callerCompletions, at: 0) }
         var report = DiskVerifyReport()
         let keys = keysLeastRecentFirst()
         report.blocks = keys.count

@@ -196,18 +196,20 @@ extension DiskTier {
     }
 
     /// Submits what is prepared, reaps at least `minimum` completions and handles them.
+    /// A submit that throws leaves its requests prepared (IOBackend contract), so
+    /// `needsSubmit` is cleared only after a submit succeeded: the next pump retries it.
     func pump(minimum: Int) throws {
         do {
             if needsSubmit {
-                needsSubmit = false
                 try io.submit()
+                needsSubmit = false
             }
             reaped.removeAll(keepingCapacity: true)
             try io.reap(into: &reaped, minimum: minimum)
             for completion in reaped { handle(completion) }
             if needsSubmit {
-                needsSubmit = false
                 try io.submit()
+                needsSubmit = false
             }
         } catch let error as IOBackendError {
             throw DiskTierError(.backend, "disk tier I/O backend failed: \(error)")

@@ -32,25 +32,44 @@ extension DiskTier {
                 throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")
             }
         }
+        // Every file opened here is closed again when the open fails before the tier owns
+        // them (a caller retrying open must not leak a descriptor per attempt).
+        var openedFiles: [IOFileID] = []
+        var filesOwnedByTier = false
+        defer { if !filesOwnedByTier { for file in openedFiles { io.closeFile(file) } } }
         let dataFile = try open(DiskLayout.dataFileName)
-        let checkpointFiles = try DiskLayout.checkpointFileNames.map(open)
+        openedFiles.append(dataFile)
+        var checkpointFiles: [IOFileID] = []
+        for name in DiskLayout.checkpointFileNames {
+            checkpointFiles.append(try open(name))
+            openedFiles.append(checkpointFiles[checkpointFiles.count - 1])
+        }
         // Headers first (one page each), then the entries of the newest valid one only; its
         // entries failing their CRC (a torn write) falls back to the other slot.
+        // Only invalid content (magic, version, CRC: a torn write) falls back to the older
+        // slot. A read that fails throws instead: falling back would roll the tier back to
+        // an older durability point, and the next sync would overwrite the newest
+        // checkpoint with it, losing every block synced in between for good.
         var sizes: [UInt64] = []
-        var candidates: [(header: DiskCheckpoint.Header, file: IOFileID)] = []
-        for file in checkpointFiles {
-            let size = (try? io.fileSize(file)) ?? 0
+        var candidates: [(header: DiskCheckpoint.Header, file: IOFileID, name: String)] = []
+        for (file, name) in zip(checkpointFiles, DiskLayout.checkpointFileNames) {
+            let size: UInt64
+            do { size = try io.fileSize(file) } catch {
+                throw DiskTierError(.backend, "cannot stat \(name) in the tier directory: \(error)")
+            }
             sizes.append(size)
-            if let header = Self.readCheckpointHeader(io: io, file: file, fileSize: size) {
-                candidates.append((header, file))
+            if let header = try Self.readCheckpointHeader(
+                io: io, file: file, fileSize: size, name: name)
+            {
+                candidates.append((header, file, name))
             }
         }
         candidates.sort { $0.header.generation > $1.header.generation }
         var newest: (header: DiskCheckpoint.Header, buffer: UnsafeMutableRawPointer)?
         defer { newest?.buffer.deallocate() }
         for candidate in candidates {
-            if let buffer = Self.readCheckpointEntries(
-                io: io, file: candidate.file, header: candidate.header)
+            if let buffer = try Self.readCheckpointEntries(
+                io: io, file: candidate.file, header: candidate.header, name: candidate.name)
             {
                 newest = (candidate.header, buffer)
                 break
@@ -66,6 +85,7 @@ extension DiskTier {
                     )
                 }
             }
+            filesOwnedByTier = true
             self.init(
                 io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
                 capacityBytes: header.dataFileBytes,
@@ -93,6 +113,7 @@ extension DiskTier {
                 "cannot reserve \(capacityBytes) bytes for the data file: \(error); free space or lower the capacity"
             )
         }
+        filesOwnedByTier = true
         self.init(
             io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
             capacityBytes: capacityBytes, blockByteCountMax: options.blockByteCountMax,
@@ -101,40 +122,49 @@ extension DiskTier {
         try sync()
     }
 
-    /// Reads and checks the header page of one checkpoint slot.
-    static func readCheckpointHeader(io: IO, file: IOFileID, fileSize: UInt64) -> DiskCheckpoint
-        .Header?
+    /// Reads and checks the header page of one checkpoint slot: nil when it is not a valid
+    /// checkpoint header.
+    /// - Throws: `DiskTierError.backend` when the read itself fails.
+    static func readCheckpointHeader(io: IO, file: IOFileID, fileSize: UInt64, name: String)
+        throws -> DiskCheckpoint.Header?
     {
         let headerBytes = DiskCheckpoint.headerBytes
         guard fileSize >= UInt64(headerBytes) else { return nil }
         let page = UnsafeMutableRawPointer.allocate(
             byteCount: headerBytes, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
         defer { page.deallocate() }
-        guard
-            blockingTransfer(
-                io: io, kind: .read, file: file, offset: 0, buffer: page, length: headerBytes)
-                == headerBytes,
-            let header = DiskCheckpoint.decodeHeader(from: page),
+        let moved = blockingTransfer(
+            io: io, kind: .read, file: file, offset: 0, buffer: page, length: headerBytes)
+        guard moved == headerBytes else {
+            throw Self.checkpointReadError(name: name, result: moved, wanted: headerBytes)
+        }
+        guard let header = DiskCheckpoint.decodeHeader(from: page),
             UInt64(DiskCheckpoint.byteCount(entryCount: header.entryCount)) <= fileSize
         else { return nil }
         return header
     }
 
     /// Reads a checkpoint's entries with one request and checks their CRC. The returned
-    /// buffer is laid out like the file (entries from byte 4096; page 0 unused).
-    static func readCheckpointEntries(io: IO, file: IOFileID, header: DiskCheckpoint.Header)
-        -> UnsafeMutableRawPointer?
-    {
+    /// buffer is laid out like the file (entries from byte 4096; page 0 unused); nil when
+    /// the CRC fails (a torn checkpoint).
+    /// - Throws: `DiskTierError.backend` when the read itself fails.
+    static func readCheckpointEntries(
+        io: IO, file: IOFileID, header: DiskCheckpoint.Header, name: String
+    ) throws -> UnsafeMutableRawPointer? {
         let headerBytes = DiskCheckpoint.headerBytes
         let total = DiskCheckpoint.byteCount(entryCount: header.entryCount)
         let buffer = UnsafeMutableRawPointer.allocate(
             byteCount: total, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
         let rest = total - headerBytes
         if rest > 0 {
+            let moved = blockingTransfer(
+                io: io, kind: .read, file: file, offset: UInt64(headerBytes),
+                buffer: buffer + headerBytes, length: rest)
+            guard moved == rest else {
+                buffer.deallocate()
+                throw Self.checkpointReadError(name: name, result: moved, wanted: rest)
+            }
             guard
-                blockingTransfer(
-                    io: io, kind: .read, file: file, offset: UInt64(headerBytes),
-                    buffer: buffer + headerBytes, length: rest) == rest,
                 CRC32C.checksum(
                     UnsafeRawBufferPointer(
                         start: buffer + headerBytes,
@@ -148,6 +178,13 @@ extension DiskTier {
             return nil
         }
         return buffer
+    }
+
+    static func checkpointReadError(name: String, result: Int, wanted: Int) -> DiskTierError {
+        DiskTierError(
+            .backend,
+            "reading the checkpoint \(name) failed (\(result < 0 ? "errno \(-result)" : "\(result) of \(wanted) bytes")): the tier was not opened, so no older checkpoint replaced it; check the device and retry"
+        )
     }
 
     /// Inserts every valid checkpoint entry, least recently used first, so recency survives.
@@ -215,12 +252,19 @@ extension DiskTier {
                 length: length - done, userData: UInt64.max)
             guard io.prepare(request) else { return -16 }
             completions.removeAll(keepingCapacity: true)
-            do {
-                try io.submit()
-                try io.reap(into: &completions, minimum: 1)
-            } catch {
-                return -5
+            // A refused submit leaves the request prepared (IOBackend contract), pointing at
+            // the caller's buffer: returning would let the caller free that buffer under it
+            // and leave it to run with the next blocking transfer (which then traps on two
+            // completions). Retry the submit, bounded, before giving up.
+            var submitted = false
+            for _ in 0..<64 where !submitted {
+                do {
+                    try io.submit()
+                    submitted = true
+                } catch {}
             }
+            guard submitted else { return -5 }
+            do { try io.reap(into: &completions, minimum: 1) } catch { return -5 }
             precondition(
                 completions.count == 1 && completions[0].userData == UInt64.max,
                 "blocking transfer with other requests in flight")

@@ -237,8 +237,11 @@ public final class DiskTier<IO: IOBackend> {
     }
 
     /// A contiguous run of `pageCount` pages, evicting least-recently-used blocks that no
-    /// load is reading until one opens; nil when nothing more can be evicted.
+    /// load is reading until one opens; nil when nothing more can be evicted. An extent
+    /// longer than the whole data file fails at once: evicting could never make room, and
+    /// emptying the tier for a store that cannot succeed would lose every block for nothing.
     func allocatePages(_ pageCount: Int) -> Int? {
+        guard pageCount <= allocator.pageCount else { return nil }
         if let start = allocator.findRun(count: pageCount) {
             allocator.markUsed(start: start, count: pageCount)
             return start

@@ -37,6 +37,9 @@ public struct DiskTierOptions: Sendable {
         self.reservedBlockCount = reservedBlockCount
     }
 
+    /// The largest `blockByteCountMax`: lengths must fit the 32-bit signed sizes of LZ4.
+    public static let blockByteCountLimit = Int(Int32.max) - DiskRecordHeader.byteCount
+
     func validate() throws {
         if let capacity = capacityBytes, capacity < DiskLayout.pageBytes {
             throw DiskTierError(
@@ -49,11 +52,13 @@ public struct DiskTierOptions: Sendable {
                 "capacity \(capacity) bytes is above the 8 TiB a data file can address: lower --capacity-bytes"
             )
         }
-        guard blockByteCountMax > 0,
-            blockByteCountMax <= Int(UInt32.max) - DiskRecordHeader.byteCount
-        else {
+        // LZ4 and the codec path take 32-bit signed lengths: a larger block would trap when
+        // compressed or decompressed.
+        guard blockByteCountMax > 0, blockByteCountMax <= Self.blockByteCountLimit else {
             throw DiskTierError(
-                .invalidOptions, "blockByteCountMax \(blockByteCountMax) must be in 1...4 GiB")
+                .invalidOptions,
+                "blockByteCountMax \(blockByteCountMax) must be in 1...\(Self.blockByteCountLimit) (2 GiB less the 128-byte record header)"
+            )
         }
         guard compressionThreshold > 0, compressionThreshold <= 1 else {
             throw DiskTierError(

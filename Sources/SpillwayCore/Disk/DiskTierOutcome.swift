@@ -5,7 +5,8 @@
 public enum DiskStoreFailure: Equatable, Sendable {
     /// Larger than the tier's `blockByteCountMax`.
     case tooLarge
-    /// No room could be made: every block that could be evicted was being read or written.
+    /// No room could be made: every block that could be evicted was being read or written,
+    /// or the block is larger than the whole data file (then nothing is evicted).
     case noRoom
     /// A store of the same key is already in flight.
     case busy

@@ -89,6 +89,15 @@ enum RegionSyscalls {
         return unlink(path) == 0
     }
 
+    /// The number of names (hard links) of the open file `fd`; nil when fstat fails.
+    static func linkCount(of fd: Int32) -> Int? {
+        var st = stat()
+        while fstat(fd, &st) != 0 {
+            if errno != EINTR { return nil }
+        }
+        return Int(st.st_nlink)
+    }
+
     /// close(2), ignoring EINTR (on Linux the descriptor is released even then).
     static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

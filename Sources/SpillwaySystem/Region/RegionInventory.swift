@@ -114,8 +114,28 @@ public enum RegionInventory {
     /// root, and symlinks or special files (reported, never followed).
     /// A region is removed only if the path still names the inode that was found unused.
     public static func clean(directory: String, dryRun: Bool) throws -> RegionCleanReport {
-        let usage = ProcessFileUsage.scan()
+        try clean(directory: directory, dryRun: dryRun, usage: ProcessFileUsage.scan())
+    }
+
+    /// `clean` with the first process scan given (tests pass an old one to replay the race
+    /// of a region created between the scan and the listing).
+    ///
+    /// The scan precedes the listing, so a region created (or joined) in between looks
+    /// unused in it. Before unlinking, each candidate's inode is therefore taken from the
+    /// path and checked against a second scan made after that: its creator or joiner had
+    /// the file open or mapped before the inode could be seen at the path.
+    static func clean(directory: String, dryRun: Bool, usage: ProcessFileUsage) throws
+        -> RegionCleanReport
+    {
         let listings = try list(directory: directory, usage: usage)
+        // Inodes of the stale candidates, taken before the second scan.
+        var candidates: [String: FileStatus] = [:]
+        for entry in listings where !entry.isLive && entry.problem == nil {
+            if let status = (try? FileStatus.ofLink(atPath: entry.path)) ?? nil {
+                candidates[entry.path] = status
+            }
+        }
+        let recheck = dryRun || candidates.isEmpty ? usage : ProcessFileUsage.scan()
         var report = RegionCleanReport(
             directory: directory, dryRun: dryRun, removed: [], kept: [:], freedBytes: 0)
         let root = geteuid() == 0
@@ -144,10 +164,14 @@ public enum RegionInventory {
                 }
                 continue
             }
-            guard let status = try? FileStatus.ofLink(atPath: entry.path),
-                status.size == entry.sizeBytes,
-                RegionSyscalls.unlinkIfSameInode(entry.path, expected: status)
-            else { continue }
+            guard let status = candidates[entry.path], status.size == entry.sizeBytes else {
+                continue
+            }
+            if !recheck.users(of: status).isEmpty {
+                report.kept[entry.path] = "in use since the first scan"
+                continue
+            }
+            guard RegionSyscalls.unlinkIfSameInode(entry.path, expected: status) else { continue }
             report.removed.append(entry.path)
             report.freedBytes += entry.sizeBytes
             if unlink(sidecar) == 0 { report.removed.append(sidecar) }

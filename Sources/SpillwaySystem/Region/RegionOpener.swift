@@ -41,7 +41,9 @@ struct RegionOpener {
             // on regular files.
             let joinFD = Glibc.open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
             if joinFD >= 0 {
-                return try join(fd: joinFD, deadline: deadline)
+                do { return try join(fd: joinFD, deadline: deadline) } catch is CreatorVanished {
+                    continue  // Its creator failed and unlinked it: run the election again.
+                }
             }
             let joinErrno = errno
             switch joinErrno {
@@ -145,6 +147,9 @@ struct RegionOpener {
 
     // MARK: Joiner
 
+    /// The file a joiner waits on was unlinked while still unsized (its creator failed).
+    struct CreatorVanished: Error {}
+
     private func join(fd: Int32, deadline: ContinuousClock.Instant) throws -> Opened {
         do {
             var status = try fstatOrThrow(fd)
@@ -161,6 +166,9 @@ struct RegionOpener {
             // The creator's ftruncate takes the size from 0 to B*S in one step, so 0 means
             // "not sized yet" and any other wrong size is a stale or foreign file.
             while status.size == 0 {
+                // A failed creator unlinks its file before closing it: an inode without a
+                // name can never be sized, so waiting on it would only run into the timeout.
+                if RegionSyscalls.linkCount(of: fd) == 0 { throw CreatorVanished() }
                 if ContinuousClock.now >= deadline {
                     throw SharedOffloadRegionError.joinTimeout(
                         path: path, expectedBytes: geometry.fileSize, observedBytes: 0,
