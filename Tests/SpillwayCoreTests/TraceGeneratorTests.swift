@@ -90,15 +90,23 @@ struct TraceGeneratorTests {
         #expect(stats.prefixCeilingHitRate > 0.6, "prefix ceiling \(stats.prefixCeilingHitRate)")
 
         // Sessions grow: many requests extend an earlier request's whole key list.
-        var seenPrefixes: Set<[UInt64]> = []
+        // Earlier requests indexed by (length, last key), so each candidate prefix costs a
+        // dictionary probe and a comparison only on a match (cheap enough for debug builds).
+        struct Tail: Hashable { var length: Int; var last: UInt64 }
+        var earlier: [Tail: [[UInt64]]] = [:]
         var extensions = 0
         for request in requests {
-            for length in stride(from: request.hashIDs.count - 1, through: 1, by: -1)
-            where seenPrefixes.contains(Array(request.hashIDs.prefix(length))) {
-                extensions += 1
-                break
+            let ids = request.hashIDs
+            #expect(!ids.isEmpty, "the generator never emits an empty request")
+            guard !ids.isEmpty else { continue }
+            for length in stride(from: ids.count - 1, through: 1, by: -1) {
+                let candidates = earlier[Tail(length: length, last: ids[length - 1])] ?? []
+                if candidates.contains(where: { $0.elementsEqual(ids[..<length]) }) {
+                    extensions += 1
+                    break
+                }
             }
-            seenPrefixes.insert(request.hashIDs)
+            earlier[Tail(length: ids.count, last: ids[ids.count - 1]), default: []].append(ids)
         }
         #expect(
             extensions > requests.count / 2,
