@@ -10,16 +10,26 @@ extension DiskTier {
     /// any step leaves the previous checkpoint valid: the new one is either complete with
     /// valid CRCs or rejected on open.
     /// - Throws: `DiskTierError.syncFailed` when a step fails; nothing new is durable then
-    ///   (the previous durability point still holds) and a later `sync()` may succeed.
+    ///   (the previous durability point still holds). A failed checkpoint write may be
+    ///   retried by a later `sync()`; a failed fdatasync of the data file may not (Linux can
+    ///   drop the dirty pages and report success on the retry), so after one every later
+    ///   `sync()` throws until the tier is reopened, which recovers the last good checkpoint.
     public func sync() throws {
         precondition(!isClosed, "sync on a closed disk tier")
+        if let errno = dataSyncErrno {
+            throw DiskTierError(
+                .syncFailed,
+                "an earlier fdatasync of the data file failed (errno \(errno)): blocks stored since the last durable checkpoint may be lost, so no later sync can promise them; reopen the tier to recover that checkpoint"
+            )
+        }
         while inFlightJobCount > 0 { try pump(minimum: 1) }
         let synced = Self.blockingTransfer(
             io: io, kind: .sync, file: dataFile, offset: 0, buffer: nil, length: 0)
         guard synced == 0 else {
+            dataSyncErrno = Int32(truncatingIfNeeded: -synced)
             throw DiskTierError(
                 .syncFailed,
-                "fdatasync of the data file failed (errno \(-synced)): blocks stored since the last sync are not durable; check the device and retry"
+                "fdatasync of the data file failed (errno \(-synced)): blocks stored since the last sync are not durable and later syncs will refuse; check the device, then reopen the tier"
             )
         }
         let entryCount = table.liveCount

@@ -74,6 +74,16 @@ public final class DiskTier<IO: IOBackend> {
     var needsSubmit = false
     var facadeOutcome: DiskJobOutcome?
     var isClosed = false
+    /// The errno of a failed data-file fdatasync, once one failed. After such a failure the
+    /// kernel may have dropped the dirty pages and a retried fdatasync can succeed without
+    /// them ("fsyncgate"), so no later `sync()` may claim durability until the tier is
+    /// reopened from its last good checkpoint.
+    var dataSyncErrno: Int32?
+
+    /// True after a data-file fdatasync failed: `sync()` refuses from then on, and the
+    /// owner should drop this tier and open the directory again (recovering the last good
+    /// checkpoint; blocks stored since then are verified on load like any other).
+    public var needsReopen: Bool { dataSyncErrno != nil }
     /// Whether the staging buffers are registered (job i's buffer is registered index i).
     var buffersRegistered = false
 

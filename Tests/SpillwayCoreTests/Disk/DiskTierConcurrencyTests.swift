@@ -116,4 +116,33 @@ struct DiskTierConcurrencyTests {
         let again = try DiskTier(io: io, options: DiskTierOptions())
         #expect(again.contains(BlockKey(traceID: 1)) && again.contains(BlockKey(traceID: 2)))
     }
+
+    @Test(
+        "after a failed data fdatasync no later sync on the same tier claims durability (fsyncgate); reopening recovers the last good checkpoint"
+    )
+    func failedDataSyncPoisonsLaterSyncs() throws {
+        let io = SimulatedIO(seed: 36)
+        let tier = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 1 << 20))
+        #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 1), length: 5000) == .stored)
+        try tier.sync()
+        #expect(try DiskTestSupport.store(tier, BlockKey(traceID: 2), length: 5000) == .stored)
+        io.faults = .init(syncError: 1)
+        #expect(throws: DiskTierError.self) { try tier.sync() }
+        // The device now reports success, as Linux may after dropping the dirty pages: the
+        // retry must still refuse, or block 2 would be promised durable without its bytes.
+        io.faults = .none
+        #expect {
+            try tier.sync()
+        } throws: { error in
+            (error as? DiskTierError)?.message.contains("reopen the tier") == true
+        }
+        // Blocks stay readable (checksummed) until the tier is reopened.
+        let sink = TestBuffer(count: 5000)
+        #expect(try tier.load(key: BlockKey(traceID: 2), into: sink.pointer) == .loaded(byteCount: 5000))
+        io.crash()
+        let reopened = try DiskTier(io: io, options: DiskTierOptions())
+        #expect(reopened.contains(BlockKey(traceID: 1)))
+        #expect(!reopened.contains(BlockKey(traceID: 2)))
+        try reopened.sync()
+    }
 }

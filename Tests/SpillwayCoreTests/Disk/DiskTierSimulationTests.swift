@@ -341,6 +341,13 @@ final class DiskSimulation {
                 try tier.sync()
                 break
             } catch let error as DiskTierError where error.code == .syncFailed {
+                if tier.needsReopen {
+                    // A failed data fdatasync: no later sync may promise durability, the
+                    // owner reopens from the last good checkpoint (a crash is the harshest
+                    // form of that: unsynced writes may also be torn or lost).
+                    try crashAndReopen()
+                    return
+                }
                 note(attempt < 49, "sync kept failing")
             }
         }
