@@ -22,7 +22,11 @@ struct BenchDiskCommand: ParsableCommand {
         discussion: """
             Reports bytes per second for each phase and per-request latency percentiles (from \
             submission to reaped completion). Every read block is checked to be the block \
-            asked for. The benchmark file is removed afterwards unless --keep-file.
+            asked for. The benchmark file is removed afterwards unless --keep-file. \
+            --layer tier stores and loads the rows through the disk tier (record headers, \
+            CRC32C, staging, --compression) in --dir/spillway-bench-tier, compares every \
+            loaded row with its payload, and also reports stored and on-disk bytes and the \
+            compression ratio; rates count raw row bytes.
             """
     )
 
@@ -135,4 +139,3 @@ struct BenchDiskCommand: ParsableCommand {
         }
     }
 }
-

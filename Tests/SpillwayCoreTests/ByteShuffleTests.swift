@@ -31,7 +31,8 @@ import Testing
                 spw_unshuffle(src.baseAddress!, out.baseAddress! + 1, length, 2)
             }
         }
-        #expect(Array(restored[1..<(1 + length)]) == Array(source[1..<(1 + length)]),
+        #expect(
+            Array(restored[1..<(1 + length)]) == Array(source[1..<(1 + length)]),
             "round trip, length \(length) seed \(seed)")
         #expect(restored[0] == 0, "unshuffle wrote before its destination")
     }

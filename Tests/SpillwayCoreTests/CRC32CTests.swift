@@ -1,6 +1,6 @@
+import SpillwayCore
 // CRC32C against the published check value and a bitwise reference.
 import Testing
-import SpillwayCore
 
 @Suite struct CRC32CTests {
     @Test func checkValue() {
@@ -55,7 +55,9 @@ import SpillwayCore
             source.withUnsafeBytes { all in
                 let bytes = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
                 let expected = Self.reference(bytes)
-                #expect(CRC32C.checksum(bytes) == expected, "length \(length) offset \(offset) seed \(seed)")
+                #expect(
+                    CRC32C.checksum(bytes) == expected,
+                    "length \(length) offset \(offset) seed \(seed)")
                 let chainSeed = Self.reference(UnsafeRawBufferPointer(rebasing: all[0..<1]))
                 #expect(
                     CRC32C.checksum(bytes, seed: chainSeed)
@@ -63,9 +65,11 @@ import SpillwayCore
                     "chained, length \(length) offset \(offset) seed \(seed)")
                 destination.withUnsafeMutableBytes { out in
                     let copied = CRC32C.copyAndChecksum(from: bytes, to: out.baseAddress! + 1)
-                    #expect(copied == expected, "copy, length \(length) offset \(offset) seed \(seed)")
                     #expect(
-                        UnsafeRawBufferPointer(rebasing: out[1..<(1 + length)]).elementsEqual(bytes),
+                        copied == expected, "copy, length \(length) offset \(offset) seed \(seed)")
+                    #expect(
+                        UnsafeRawBufferPointer(rebasing: out[1..<(1 + length)]).elementsEqual(
+                            bytes),
                         "copied bytes, length \(length) offset \(offset) seed \(seed)")
                     #expect(out[0] == 0xA5 && out[length + 1] == 0xA5, "wrote outside the copy")
                 }

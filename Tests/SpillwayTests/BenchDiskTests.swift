@@ -137,9 +137,10 @@ struct BenchDiskTests {
             #expect(ratio > 1.1 && ratio < 1.5, "ratio \(ratio)")
             #expect(disk < 64 * 17 * 4096)
         }
-        for key in ["write_bytes_per_second", "write_bytes_per_second_including_sync",
-            "read_bytes_per_second"]
-        {
+        for key in [
+            "write_bytes_per_second", "write_bytes_per_second_including_sync",
+            "read_bytes_per_second",
+        ] {
             #expect((report[key] as? Double ?? 0) > 0, "\(key)")
         }
         for phase in ["write_latency", "read_latency"] {

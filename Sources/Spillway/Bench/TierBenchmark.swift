@@ -76,7 +76,8 @@ public enum TierBenchmark {
         defer { payloads.deallocate() }
         for index in 0..<pool {
             PayloadGenerator.fill(
-                UnsafeMutableRawBufferPointer(start: payloads + index * blockBytes, count: blockBytes),
+                UnsafeMutableRawBufferPointer(
+                    start: payloads + index * blockBytes, count: blockBytes),
                 key: BlockKey(traceID: UInt64(index)), kind: payload)
         }
         let depth = tier.jobCapacity
@@ -114,7 +115,8 @@ public enum TierBenchmark {
             for completion in completions {
                 guard case .store(.stored) = completion.outcome else {
                     throw DiskBenchmarkError(
-                        description: "store of row \(completion.token) failed: \(completion.outcome)")
+                        description:
+                            "store of row \(completion.token) failed: \(completion.outcome)")
                 }
                 writeLatencies.append(now - startTimes[Int(completion.token)])
                 done += 1
