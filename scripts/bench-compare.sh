@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Disk throughput of `spillway bench disk --layer io` as a ratio of fio's, both run here on
-# the same file system with the same block size, queue depth, io_uring, O_DIRECT and total
+# Disk throughput of `spillway bench disk --layer io|tier` as a ratio of fio's, both run here
+# on the same file system with the same block size, queue depth, io_uring, O_DIRECT and total
 # bytes: sequential write (+ closing fdatasync), then random read of every block once.
+# --layer tier goes through the disk tier (records, CRC32C, staging, --compression codec on
+# --payload rows) and counts raw row bytes; fio always moves the raw block size.
 # Runs alternate (fio, spillway, fio, spillway, ...) so machine noise hits both alike; it
 # reports the ratio of medians and the geometric mean of the per-run (back-to-back) ratios.
 # Prints one JSON object on stdout.
 #
 # Usage: scripts/bench-compare.sh --dir D [--block-bytes N] [--queue-depth Q] [--bytes TOTAL]
-#                                 [--runs R] [--spillway PATH]
+#                                 [--runs R] [--spillway PATH] [--layer io|tier]
+#                                 [--compression none|lz4|lz4-shuffle]
+#                                 [--payload random|bf16|zeros|mixed]
 # Example: scripts/bench-compare.sh --dir /tmp/spillway-bench --block-bytes 262144 \
-#              --queue-depth 32 --bytes 2147483648 --runs 3
+#              --queue-depth 32 --bytes 2147483648 --runs 3 --layer tier
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +23,9 @@ queue_depth=32
 total_bytes=$((1 << 30))
 runs=3
 spillway=".build/release/spillway"
+layer=io
+compression=none
+payload=random
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) dir="$2"; shift 2 ;;
@@ -27,11 +34,21 @@ while [ $# -gt 0 ]; do
         --bytes) total_bytes="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --spillway) spillway="$2"; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --layer) layer="$2"; shift 2 ;;
+        --compression) compression="$2"; shift 2 ;;
+        --payload) payload="$2"; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "bench-compare: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
 done
 if [ -z "$dir" ]; then echo "bench-compare: --dir is required" >&2; exit 64; fi
+layer_args=(--layer "$layer")
+if [ "$layer" = tier ]; then
+    layer_args+=(--compression "$compression" --payload "$payload")
+elif [ "$layer" != io ] || [ "$compression" != none ] || [ "$payload" != random ]; then
+    echo "bench-compare: --layer must be io or tier; --compression/--payload need --layer tier" >&2
+    exit 64
+fi
 command -v fio >/dev/null || { echo "bench-compare: fio is not installed (scripts/setup.sh)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench-compare: python3 is needed to read the JSON" >&2; exit 1; }
 if [ ! -x "$spillway" ]; then
@@ -56,16 +73,17 @@ for run in $(seq 1 "$runs"); do
     # Random read of every block once (fio's default random map), same file.
     fio --name=randread --rw=randread "${fio_common[@]}" > "$work/fio-read-$run.json"
     rm -f "$dir/fio-bench.dat"
-    "$spillway" bench disk --layer io --dir "$dir" --block-bytes "$block_bytes" \
+    "$spillway" bench disk "${layer_args[@]}" --dir "$dir" --block-bytes "$block_bytes" \
         --queue-depth "$queue_depth" --bytes "$total_bytes" --direct-io required --seed "$run" \
         --json > "$work/spillway-$run.json"
 done
 
 filesystem="$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || stat -f -c %T "$dir")"
-python3 - "$work" "$runs" "$dir" "$filesystem" "$block_bytes" "$queue_depth" "$total_bytes" <<'PY'
+python3 - "$work" "$runs" "$dir" "$filesystem" "$block_bytes" "$queue_depth" "$total_bytes" "$layer" <<'PY'
 import json, math, statistics, sys
 work, runs, directory, filesystem = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 block_bytes, queue_depth, total_bytes = map(int, sys.argv[5:8])
+layer = sys.argv[8]
 
 def fio_side(path, key):
     job = json.load(open(path))["jobs"][0][key]
@@ -106,6 +124,10 @@ spillway = summary([ours_side(o, "write", "write_bytes_per_second_including_sync
 spillway["write_bytes_per_second_excluding_sync"] = median([o["write_bytes_per_second"] for o in ours])
 spillway["registered_buffers"] = all(o["registered_buffers"] for o in ours)
 spillway["direct_io"] = all(o["direct_io"] for o in ours)
+if layer == "tier":
+    for key in ("compression", "payload", "raw_bytes", "stored_bytes", "disk_bytes",
+                "compression_ratio", "verified_rows"):
+        spillway[key] = ours[-1][key]
 def paired(phase):
     # Run i of each tool ran back to back, so their ratio cancels most of the machine's
     # drift; the geometric mean of those ratios is steadier than a ratio of medians.
@@ -116,7 +138,7 @@ def paired(phase):
 write_pairs, write_geomean = paired("write")
 read_pairs, read_geomean = paired("read")
 print(json.dumps({
-    "layer": "io", "directory": directory, "filesystem": filesystem,
+    "layer": layer, "directory": directory, "filesystem": filesystem,
     "block_bytes": block_bytes, "queue_depth": queue_depth, "total_bytes": total_bytes,
     "runs": runs, "fio": fio, "spillway": spillway,
     "write_ratio": spillway["write_bytes_per_second"] / fio["write_bytes_per_second"],

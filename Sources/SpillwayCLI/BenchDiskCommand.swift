@@ -9,7 +9,9 @@ enum BenchDiskLayer: String, ExpressibleByArgument, CaseIterable {
     /// Raw I/O backend requests (URingIO): no checksums, no records. The fio-comparable
     /// floor.
     case io
-    // `tier` (through the disk tier: records, checksums, codec) is added by the disk tier.
+    /// Through `DiskTier<URingIO>`: record headers, CRC32C, staging copies, the codec of
+    /// --compression; every loaded row is compared with its payload.
+    case tier
 }
 
 struct BenchDiskCommand: ParsableCommand {
@@ -20,7 +22,11 @@ struct BenchDiskCommand: ParsableCommand {
         discussion: """
             Reports bytes per second for each phase and per-request latency percentiles (from \
             submission to reaped completion). Every read block is checked to be the block \
-            asked for. The benchmark file is removed afterwards unless --keep-file.
+            asked for. The benchmark file is removed afterwards unless --keep-file. \
+            --layer tier stores and loads the rows through the disk tier (record headers, \
+            CRC32C, staging, --compression) in --dir/spillway-bench-tier, compares every \
+            loaded row with its payload, and also reports stored and on-disk bytes and the \
+            compression ratio; rates count raw row bytes.
             """
     )
 
@@ -39,6 +45,13 @@ struct BenchDiskCommand: ParsableCommand {
     @Option(
         help: "What to time: \(BenchDiskLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
     var layer: BenchDiskLayer = .io
+
+    @Option(help: "Codec of --layer tier: none, lz4, lz4-shuffle.")
+    var compression: String = "none"
+
+    @Option(
+        help: "Row content of --layer tier (made before timing): random, bf16, zeros, mixed[:F].")
+    var payload: String = "random"
 
     @Option(
         name: .customLong("direct-io"),
@@ -62,6 +75,17 @@ struct BenchDiskCommand: ParsableCommand {
     func validate() throws {
         let options = makeOptions()
         if let problem = options.problem() { throw ValidationError(problem) }
+        guard DiskCodec(parsing: compression) != nil else {
+            throw ValidationError(
+                "unknown --compression \(compression): use none, lz4 or lz4-shuffle")
+        }
+        guard PayloadKind(parsing: payload) != nil else {
+            throw ValidationError(
+                "unknown --payload \(payload): use random, bf16, zeros, mixed or mixed:F")
+        }
+        if layer == .io, compression != "none" || payload != "random" {
+            throw ValidationError("--compression and --payload apply to --layer tier only")
+        }
     }
 
     func makeOptions() -> DiskBenchmarkOptions {
@@ -75,6 +99,10 @@ struct BenchDiskCommand: ParsableCommand {
         let report: DiskBenchmarkReport
         switch layer {
         case .io: report = try RawIOBenchmark.run(makeOptions())
+        case .tier:
+            report = try TierBenchmark.run(
+                makeOptions(), codec: DiskCodec(parsing: compression)!,
+                payload: PayloadKind(parsing: payload)!)
         }
         if json {
             let encoder = JSONEncoder()
@@ -103,6 +131,11 @@ struct BenchDiskCommand: ParsableCommand {
                 + "\(micros(report.readLatency.p50Nanoseconds))  p99 "
                 + "\(micros(report.readLatency.p99Nanoseconds))  p999 "
                 + "\(micros(report.readLatency.p999Nanoseconds))")
+        if let ratio = report.compressionRatio, let disk = report.diskBytes {
+            print(
+                "tier   compression \(report.compression ?? "none")  payload "
+                    + "\(report.payload ?? "?")  ratio \(String(format: "%.3f", ratio))  "
+                    + "on disk \(disk) B  verified rows \(report.verifiedRows ?? 0)")
+        }
     }
 }
-

@@ -1,6 +1,6 @@
+import SpillwayCore
 // CRC32C against the published check value and a bitwise reference.
 import Testing
-import SpillwayCore
 
 @Suite struct CRC32CTests {
     @Test func checkValue() {
@@ -29,6 +29,51 @@ import SpillwayCore
                     seed: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[..<split])))
             }
             #expect(chained == ref, "chained, length \(length)")
+        }
+    }
+
+    /// Bitwise CRC32C, the plain reference.
+    static func reference(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        var crc = ~seed
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test(
+        "three-stream CRC and fused copy + CRC match the reference around the stream split",
+        arguments: [3071, 3072, 3073, 3 * 1024 + 64, 3 * 1024 + 65, 9000, 65536, 262_144 + 7])
+    func threeStreamsAndCopy(length: Int) {
+        let seed: UInt64 = 0x5EED_0000 ^ UInt64(length)
+        var rng = SplitMix64(seed: seed)
+        // Unaligned source and destination offsets, a guard byte after the destination.
+        let source = (0..<(length + 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var destination = [UInt8](repeating: 0xA5, count: length + 2)
+        for offset in 0..<3 {
+            source.withUnsafeBytes { all in
+                let bytes = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
+                let expected = Self.reference(bytes)
+                #expect(
+                    CRC32C.checksum(bytes) == expected,
+                    "length \(length) offset \(offset) seed \(seed)")
+                let chainSeed = Self.reference(UnsafeRawBufferPointer(rebasing: all[0..<1]))
+                #expect(
+                    CRC32C.checksum(bytes, seed: chainSeed)
+                        == Self.reference(bytes, seed: chainSeed),
+                    "chained, length \(length) offset \(offset) seed \(seed)")
+                destination.withUnsafeMutableBytes { out in
+                    let copied = CRC32C.copyAndChecksum(from: bytes, to: out.baseAddress! + 1)
+                    #expect(
+                        copied == expected, "copy, length \(length) offset \(offset) seed \(seed)")
+                    #expect(
+                        UnsafeRawBufferPointer(rebasing: out[1..<(1 + length)]).elementsEqual(
+                            bytes),
+                        "copied bytes, length \(length) offset \(offset) seed \(seed)")
+                    #expect(out[0] == 0xA5 && out[length + 1] == 0xA5, "wrote outside the copy")
+                }
+            }
         }
     }
 }

@@ -81,6 +81,80 @@ struct BenchDiskTests {
     }
 
     @Test(
+        "spillway bench disk --layer tier --json: rows through the disk tier, ratio reported",
+        .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"),
+        arguments: [("none", "random"), ("lz4-shuffle", "bf16"), ("lz4", "zeros")])
+    func cliTierJSON(compression: String, payload: String) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("spillway")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path),
+            "\(binary.path) missing: run `swift build` before `swift test` (scripts/test.sh does)")
+        var template = Array("/tmp/spillway-bench-test-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = [
+            "bench", "disk", "--layer", "tier", "--dir", directory, "--block-bytes", "65536",
+            "--queue-depth", "4", "--bytes", "4194304", "--seed", "5", "--compression",
+            compression, "--payload", payload, "--json",
+        ]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = String(
+            decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "stderr: \(message)")
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["layer"] as? String == "tier")
+        #expect(report["compression"] as? String == compression)
+        #expect(report["payload"] as? String == payload)
+        #expect(report["block_count"] as? Int == 64)
+        #expect(report["verified_rows"] as? Int == 64)
+        #expect(report["direct_io"] as? Bool == true)
+        #expect(report["raw_bytes"] as? Int == 4_194_304)
+        let stored = report["stored_bytes"] as? Int ?? 0
+        let disk = report["disk_bytes"] as? Int ?? 0
+        let ratio = report["compression_ratio"] as? Double ?? 0
+        #expect(abs(ratio - 4_194_304.0 / Double(stored)) < 1e-9)
+        switch compression {
+        case "none":
+            // Raw rows: 128-byte header + 64 KiB payload = 17 pages each.
+            #expect(stored == 4_194_304)
+            #expect(disk == 64 * 17 * 4096)
+        case "lz4":
+            // Zeros compress to almost nothing: one page per row.
+            #expect(ratio > 50)
+            #expect(disk == 64 * 4096)
+        default:
+            // Shuffled bf16 normals shrink by ~15-20% (design §2); never grow.
+            #expect(ratio > 1.1 && ratio < 1.5, "ratio \(ratio)")
+            #expect(disk < 64 * 17 * 4096)
+        }
+        for key in [
+            "write_bytes_per_second", "write_bytes_per_second_including_sync",
+            "read_bytes_per_second",
+        ] {
+            #expect((report[key] as? Double ?? 0) > 0, "\(key)")
+        }
+        for phase in ["write_latency", "read_latency"] {
+            let latency = try #require(report[phase] as? [String: Any])
+            let p50 = latency["p50_nanoseconds"] as? Int ?? 0
+            let p99 = latency["p99_nanoseconds"] as? Int ?? 0
+            let p999 = latency["p999_nanoseconds"] as? Int ?? 0
+            #expect(p50 > 0 && p50 <= p99 && p99 <= p999, "\(phase): \(latency)")
+        }
+        // The tier directory is removed afterwards.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
+    @Test(
         "spillway bench disk refuses tmpfs under the default --direct-io required",
         .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
     func cliRefusesTmpfs() throws {

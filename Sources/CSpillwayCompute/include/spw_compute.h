@@ -11,8 +11,14 @@ extern "C" {
 #endif
 
 /// CRC32C (Castagnoli) of `length` bytes, continuing from `crc` (pass 0 to start).
-/// Uses the SSE4.2 crc32 instruction when the CPU has it, a table otherwise.
+/// Uses the SSE4.2 crc32 instruction when the CPU has it (three interleaved streams,
+/// combined), a table otherwise.
 uint32_t spw_crc32c(uint32_t crc, const void *data, size_t length);
+
+/// Copies `length` bytes from `src` to `dst` (not overlapping) and returns their CRC32C,
+/// continuing from `crc`, in one pass over the bytes (the hardware path checksums three
+/// interleaved streams as it copies).
+uint32_t spw_copy_crc32c(uint32_t crc, void *dst, const void *src, size_t length);
 
 /// 1 when the hardware CRC32C path is in use.
 int spw_crc32c_is_hardware(void);

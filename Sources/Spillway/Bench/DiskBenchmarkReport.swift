@@ -21,6 +21,21 @@ public struct DiskBenchmarkReport: Codable, Sendable {
     public var syncNanoseconds: UInt64
     public var writeLatency: LatencySummary
     public var readLatency: LatencySummary
+    /// Layer "tier" only (absent for "io"): the codec asked for, the payload kind, and what
+    /// the rows took on disk. Throughputs above count raw row bytes.
+    public var compression: String?
+    public var payload: String?
+    /// Raw row bytes stored (what the rates count).
+    public var rawBytes: UInt64?
+    /// Payload bytes after the codec (blocks that did not shrink count raw).
+    public var storedBytes: UInt64?
+    /// Bytes of the data file held by the rows' extents (header + payload, whole pages).
+    public var diskBytes: UInt64?
+    /// rawBytes / storedBytes.
+    public var compressionRatio: Double?
+    /// Rows whose loaded bytes were compared with their payload and matched (all of them,
+    /// or the run fails).
+    public var verifiedRows: Int?
 
     public init(
         layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
@@ -61,5 +76,11 @@ public struct DiskBenchmarkReport: Codable, Sendable {
         case syncNanoseconds = "sync_nanoseconds"
         case writeLatency = "write_latency"
         case readLatency = "read_latency"
+        case compression, payload
+        case rawBytes = "raw_bytes"
+        case storedBytes = "stored_bytes"
+        case diskBytes = "disk_bytes"
+        case compressionRatio = "compression_ratio"
+        case verifiedRows = "verified_rows"
     }
 }

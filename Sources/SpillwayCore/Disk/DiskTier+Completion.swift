@@ -141,13 +141,22 @@ extension DiskTier {
         else { return .staleRecord }
         let payload = record + DiskRecordHeader.byteCount
         let storedLength = header.storedLength
+        let rawLength = header.rawLength
+        if header.codec == .none {
+            // One pass: copy and checksum together. On a mismatch the caller's buffer holds
+            // unverified bytes but the load fails, so they are never reported as data.
+            guard storedLength == rawLength else { return .checksumMismatch }
+            let crc = CRC32C.copyAndChecksum(
+                from: UnsafeRawBufferPointer(start: payload, count: storedLength),
+                to: destination)
+            return crc == header.payloadCRC ? nil : .checksumMismatch
+        }
         guard
             CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength))
                 == header.payloadCRC
         else {
             return .checksumMismatch
         }
-        let rawLength = header.rawLength
         if header.codec == .lz4Shuffle2, rawLength > blockByteCountMax { return .checksumMismatch }
         guard header.codec.decodePayload(
             payload, storedLength: storedLength, into: destination, rawLength: rawLength,

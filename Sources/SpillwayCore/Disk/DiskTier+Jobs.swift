@@ -135,14 +135,14 @@ extension DiskTier {
                 storedLength = compressed
             }
         }
-        if storedCodec == .none, rawLength > 0 {
-            payload.copyMemory(from: bytes.baseAddress!, byteCount: rawLength)
-        }
+        // A raw payload is copied and checksummed in one pass over the row.
+        let payloadCRC =
+            storedCodec == .none
+            ? CRC32C.copyAndChecksum(from: bytes, to: payload)
+            : CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength))
         let header = DiskRecordHeader(
             key: key, codec: storedCodec, rawLength: rawLength, storedLength: storedLength,
-            payloadCRC: CRC32C.checksum(
-                UnsafeRawBufferPointer(start: payload, count: storedLength)),
-            sequence: nextSequence)
+            payloadCRC: payloadCRC, sequence: nextSequence)
         nextSequence += 1
         header.encode(into: buffer)
         return header

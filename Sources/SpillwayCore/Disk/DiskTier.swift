@@ -98,6 +98,9 @@ public final class DiskTier<IO: IOBackend> {
         set { allocator.scanPageCountMax = max(1, newValue) }
     }
 
+    /// Jobs that can be in flight at once (each holds a staging buffer).
+    public var jobCapacity: Int { jobs.count }
+
     /// Jobs submitted and not yet completed.
     public var inFlightJobCount: Int { jobs.count - freeJobs.count }
 
