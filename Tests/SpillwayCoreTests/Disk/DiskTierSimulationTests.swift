@@ -342,10 +342,16 @@ final class DiskSimulation {
                 break
             } catch let error as DiskTierError where error.code == .syncFailed {
                 if tier.needsReopen {
-                    // A failed data fdatasync: no later sync may promise durability, the
-                    // owner reopens from the last good checkpoint (a crash is the harshest
-                    // form of that: unsynced writes may also be torn or lost).
-                    try crashAndReopen()
+                    // A failed data fdatasync: no later sync may promise durability, so the
+                    // owner reopens (a crash is the harshest form: unsynced writes may be
+                    // torn or lost). An earlier attempt of this sync may have failed only
+                    // at its checkpoint fdatasync, leaving a complete checkpoint of the
+                    // current state that the crash can make durable, so the reopened tier
+                    // holds either the last durable state or the current one.
+                    var completions: [DiskCompletion] = []
+                    try tier.poll(into: &completions)
+                    handle(completions)
+                    try crashAndReopen(orMaybe: model.version)
                     return
                 }
                 note(attempt < 49, "sync kept failing")
@@ -359,7 +365,9 @@ final class DiskSimulation {
         for key in 0..<keySpace { log(key, "sync v=\(model.version[key] as Any)") }
     }
 
-    func crashAndReopen() throws {
+    /// - Parameter alternative: a second state the reopened index may rightly hold instead of
+    ///   the last durable one (see `syncRetrying`).
+    func crashAndReopen(orMaybe alternative: [UInt64: UInt64]? = nil) throws {
         crashes += 1
         io.crash()
         stores.removeAll()
@@ -370,6 +378,11 @@ final class DiskSimulation {
         io.faults = faults
         attachHandler()
         tier.checkInvariants()
+        if let alternative, tier.blockCount == alternative.count,
+            alternative.keys.allSatisfy({ tier.contains(BlockKey(traceID: $0)) })
+        {
+            model.durable = alternative
+        }
         // The index is exactly the last durable state.
         note(
             tier.blockCount == model.durable.count,
