@@ -1,7 +1,8 @@
 // spillway-alloc-probe: counts heap allocations (real malloc calls, via the executable's own
 // malloc) on the hot path of the §4 tiering engine replay and the vLLM-semantics manager.
 //
-// Usage: spillway-alloc-probe [TRACE.jsonl ...]
+// Usage: spillway-alloc-probe [--generated-requests N] [TRACE.jsonl ...]
+// (N requests per generated trace, default 2000; the tests use fewer to stay fast.)
 // (SPILLWAY_ALLOC_BACKTRACES=N prints the stacks of the first N counted mallocs to stderr.)
 // Replays each trace file (and a generated trace) once to warm up, then counts mallocs while
 // replaying it again on the same engine; likewise for a loop of PrimaryTierManager
@@ -141,14 +142,32 @@ let arrayMallocs = selfCheck()
 if let value = ProcessInfo.processInfo.environment["SPILLWAY_ALLOC_BACKTRACES"], let count = Int32(value) {
     spw_malloc_count_print_backtraces(count)
 }
-var traces: [(String, [TraceRequest])] = CommandLine.arguments.dropFirst().map { ($0, load($0)) }
+var paths: [String] = []
+var generatedRequests = 2000
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    if argument == "--generated-requests" {
+        guard let value = arguments.popFirst().flatMap(Int.init), value >= 1 else {
+            fail("--generated-requests needs a count >= 1")
+        }
+        generatedRequests = value
+    } else if argument.hasPrefix("-") {
+        fail("unknown option \(argument); usage: spillway-alloc-probe [--generated-requests N] [TRACE.jsonl ...]")
+    } else {
+        paths.append(argument)
+    }
+}
+var traces: [(String, [TraceRequest])] = paths.map { ($0, load($0)) }
 var generated = TraceGenerator.Parameters()
-traces.append(("generated(seed 1, 2000 requests)", TraceGenerator.requests(parameters: generated)))
+generated.requests = generatedRequests
+traces.append(("generated(seed 1, \(generatedRequests) requests)", TraceGenerator.requests(parameters: generated)))
+// Long requests: grows the engines' scratch past its initial 256 keys during warm-up.
 generated.seed = 7
 generated.maxContextBlocks = 400
 generated.systemPromptBlocksMax = 100
 generated.turnBlocksMax = 60
-traces.append(("generated(seed 7, 2000 requests, long contexts)", TraceGenerator.requests(parameters: generated)))
+traces.append(
+    ("generated(seed 7, \(generatedRequests) requests, long contexts)", TraceGenerator.requests(parameters: generated)))
 
 var measurements: [Measurement] = []
 for (name, requests) in traces {
