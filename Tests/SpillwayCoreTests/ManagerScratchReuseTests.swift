@@ -40,7 +40,9 @@ import Testing
                     b.completeStore(stored, success: success)
                 }
             case 5:
-                if case .hit(let count, 0) = a.lookup(keys), count == keys.count {
+                let readable = a.lookup(keys)
+                #expect(readable == b.lookup(keys), "\(context): lookup before load")
+                if case .hit(let count, 0) = readable, count == keys.count {
                     let plain = a.prepareLoad(keys)
                     b.prepareLoad(keys, into: &rows)
                     #expect(plain == rows, "\(context): prepareLoad \(keys)")
