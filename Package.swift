@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .library(name: "Spillway", targets: ["Spillway"]),
         .executable(name: "spillway", targets: ["SpillwayCLI"]),
+        .executable(name: "spillway-alloc-probe", targets: ["SpillwayAllocProbe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,6 +73,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Counting malloc interposer: linked ONLY into spillway-alloc-probe (never into the
+        // library, the CLI or test bundles), where its malloc & co. replace glibc's.
+        .target(name: "CSpillwayMallocCount"),
+        .executableTarget(
+            name: "SpillwayAllocProbe",
+            dependencies: ["SpillwayCore", "CSpillwayMallocCount"]
         ),
         .testTarget(
             name: "SpillwayCoreTests",

@@ -45,6 +45,15 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     public let blockSize: Int
     public private(set) var stats = ManagerStats()
     private var events: [OffloadingEvent]?
+    // Scratch reused by every operation (emptied keeping capacity), so that after warm-up the
+    // operations allocate nothing per block (spillway-alloc-probe counts it).
+    private var scratchSeen = Set<BlockKey>()
+    private var scratchVictims: [BlockDirectory.Slot] = []
+    private var scratchStored: [BlockKey] = []
+    private var scratchDiskStored: [BlockKey] = []
+    private var scratchDiskRemoved: [BlockKey] = []
+    // Loops over arrays go by index: in a debug build `for x in array` runs the unspecialized
+    // IndexingIterator, which mallocs per element of a large type such as BlockKey.
 
     /// A manager over a fresh directory of `primaryBlocks` rows and `diskBlocks` disk records.
     public init(
@@ -68,21 +77,54 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         var count = 0
         var pending = 0
         for key in keys {
-            let slot = directory.find(key)
-            if slot < 0 { break }
-            if directory.row(slot) >= 0 {
-                if directory.refCount(slot) < 0 {
-                    if isPromoting(slot) {
-                        stats.lookupRetries += 1
-                        return .retry
-                    }
-                    break  // being stored: not ready (vLLM `not block.is_ready`)
-                }
-            } else {
-                pending += 1
+            switch lookupStep(key, pending: &pending) {
+            case .counted: count += 1
+            case .stop: return lookupHit(count: count, pending: pending)
+            case .retry: return .retry
             }
-            count += 1
         }
+        return lookupHit(count: count, pending: pending)
+    }
+
+    /// `lookup` for an Array, walked by index: the generic version's iterator costs a heap
+    /// allocation per call when not specialized (debug builds, callers in other modules).
+    public func lookup(_ keys: [BlockKey]) -> ManagerLookup {
+        stats.lookups += 1
+        var count = 0
+        var pending = 0
+        for index in 0..<keys.count {
+            switch lookupStep(keys[index], pending: &pending) {
+            case .counted: count += 1
+            case .stop: return lookupHit(count: count, pending: pending)
+            case .retry: return .retry
+            }
+        }
+        return lookupHit(count: count, pending: pending)
+    }
+
+    private enum LookupStep { case counted, stop, retry }
+
+    /// One key of `lookup`: counted (stored; `pending` + 1 when disk-only), stop (absent or
+    /// being stored: not ready, vLLM `not block.is_ready`) or retry (being promoted).
+    @inline(__always)
+    private func lookupStep(_ key: BlockKey, pending: inout Int) -> LookupStep {
+        let slot = directory.find(key)
+        if slot < 0 { return .stop }
+        if directory.row(slot) >= 0 {
+            if directory.refCount(slot) < 0 {
+                if isPromoting(slot) {
+                    stats.lookupRetries += 1
+                    return .retry
+                }
+                return .stop
+            }
+        } else {
+            pending += 1
+        }
+        return .counted
+    }
+
+    private func lookupHit(count: Int, pending: Int) -> ManagerLookup {
         stats.lookupHitBlocks += count
         return .hit(count: count, pending: pending)
     }
@@ -97,19 +139,30 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     /// Pins the blocks for reading (ref count + 1) and returns their rows. Every key must be
     /// readable in primary (a lookup hit); anything else is a caller bug and traps.
     public func prepareLoad(_ keys: [BlockKey]) -> [Int32] {
-        keys.map { key in
+        var rows: [Int32] = []
+        prepareLoad(keys, into: &rows)
+        return rows
+    }
+
+    /// `prepareLoad` writing the rows into `rows` (emptied first, capacity kept): no
+    /// allocation once `rows` has grown to the largest batch.
+    public func prepareLoad(_ keys: [BlockKey], into rows: inout [Int32]) {
+        rows.removeAll(keepingCapacity: true)
+        for position in 0..<keys.count {
+            let key = keys[position]
             let slot = directory.find(key)
             precondition(slot >= 0 && directory.row(slot) >= 0, "block \(key) not in primary")
             precondition(directory.refCount(slot) >= 0, "block \(key) is not ready for reading")
             directory.setRefCount(slot, directory.refCount(slot) + 1)
             stats.loadedBlocks += 1
-            return directory.row(slot)
+            rows.append(directory.row(slot))
         }
     }
 
     /// Unpins blocks pinned by `prepareLoad`.
     public func completeLoad(_ keys: [BlockKey]) {
-        for key in keys {
+        for position in 0..<keys.count {
+            let key = keys[position]
             let slot = directory.find(key)
             precondition(slot >= 0 && directory.row(slot) >= 0, "block \(key) not found")
             precondition(directory.refCount(slot) > 0, "block \(key) ref count is already 0")
@@ -122,8 +175,11 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     /// Marks the blocks recently used in both tiers, walking `keys` in reverse so the first
     /// key ends most recent. Absent keys are ignored.
     public func touch(_ keys: [BlockKey]) {
-        for key in keys.reversed() {
-            let slot = directory.find(key)
+        // An index loop, not `keys.reversed()`: unspecialized, that iterator allocates.
+        var index = keys.count - 1
+        while index >= 0 {
+            let slot = directory.find(keys[index])
+            index -= 1
             guard slot >= 0 else { continue }
             directory.touchPrimary(slot)
             directory.touchDisk(slot)
@@ -135,51 +191,64 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     /// Allocates rows for the keys not already in primary, evicting if needed; nil (and no
     /// change at all) when not enough unpinned, unprotected blocks can be evicted.
     public func prepareStore(_ keys: [BlockKey]) -> PrepareStoreResult? {
+        var result = PrepareStoreResult(keysToStore: [], rows: [], evicted: [])
+        return prepareStore(keys, into: &result) ? result : nil
+    }
+
+    /// `prepareStore` filling `result` (its arrays emptied first, capacity kept); false (and
+    /// no change to the manager) where `prepareStore` returns nil. No allocation once the
+    /// arrays have grown to the largest batch.
+    public func prepareStore(_ keys: [BlockKey], into result: inout PrepareStoreResult) -> Bool {
+        result.keysToStore.removeAll(keepingCapacity: true)
+        result.rows.removeAll(keepingCapacity: true)
+        result.evicted.removeAll(keepingCapacity: true)
         directory.beginProtection()
-        var toStore: [BlockKey] = []
-        var seen = Set<BlockKey>()
-        for key in keys {
+        scratchSeen.removeAll(keepingCapacity: true)
+        for position in 0..<keys.count {
+            let key = keys[position]
             let slot = directory.find(key)
             if slot >= 0 {
                 directory.protect(slot)
                 if directory.row(slot) >= 0 { continue }
             }
-            if seen.insert(key).inserted { toStore.append(key) }
+            if scratchSeen.insert(key).inserted { result.keysToStore.append(key) }
         }
-        if toStore.isEmpty { return PrepareStoreResult(keysToStore: [], rows: [], evicted: []) }
-        guard let evicted = makeRoom(toStore.count) else {
+        if result.keysToStore.isEmpty { return true }
+        guard makeRoom(result.keysToStore.count, evicted: &result.evicted) else {
             stats.storeRejected += 1
-            return nil
+            result.keysToStore.removeAll(keepingCapacity: true)
+            return false
         }
-        var rows: [Int32] = []
-        rows.reserveCapacity(toStore.count)
-        for key in toStore {
+        for position in 0..<result.keysToStore.count {
+            let key = result.keysToStore[position]
             var slot = directory.find(key)
             if slot < 0 { slot = directory.insert(key) }
-            rows.append(directory.attachPrimary(slot, refCount: -1))
+            result.rows.append(directory.attachPrimary(slot, refCount: -1))
         }
-        stats.storePreparedBlocks += toStore.count
-        return PrepareStoreResult(keysToStore: toStore, rows: rows, evicted: evicted)
+        stats.storePreparedBlocks += result.keysToStore.count
+        return true
     }
 
     /// Finishes a store: on success the blocks still being written become readable (one
     /// `stored`/CPU event) and, under write-through, are written to disk; on failure the
     /// blocks still being written are freed and blocks already readable stay.
     public func completeStore(_ keys: [BlockKey], success: Bool = true) {
-        var stored: [BlockKey] = []
+        scratchStored.removeAll(keepingCapacity: true)
         directory.beginProtection()
-        for key in keys {
+        for position in 0..<keys.count {
+            let key = keys[position]
             let slot = directory.find(key)
             if slot >= 0 { directory.protect(slot) }
         }
-        for key in keys {
+        for position in 0..<keys.count {
+            let key = keys[position]
             let slot = directory.find(key)
             guard slot >= 0, directory.row(slot) >= 0, directory.refCount(slot) < 0, !isPromoting(slot) else {
                 continue
             }
             if success {
                 directory.setRefCount(slot, 0)
-                stored.append(key)
+                scratchStored.append(key)
             } else {
                 let row = directory.detachPrimary(slot)
                 dataPath.rowFreed(key, row: row)
@@ -187,16 +256,17 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
                 stats.storeFailedBlocks += 1
             }
         }
-        stats.storedBlocks += stored.count
-        if !stored.isEmpty { emit(stored, .cpu, removed: false) }
+        stats.storedBlocks += scratchStored.count
+        if !scratchStored.isEmpty { emit(scratchStored, .cpu, removed: false) }
         if success && policy == .writeThrough && directory.diskCapacity > 0 {
-            var diskStored: [BlockKey] = []
-            var diskRemoved: [BlockKey] = []
-            for key in stored {
+            scratchDiskStored.removeAll(keepingCapacity: true)
+            scratchDiskRemoved.removeAll(keepingCapacity: true)
+            for position in 0..<scratchStored.count {
+                let key = scratchStored[position]
                 let slot = directory.find(key)
-                writeToDisk(slot, row: directory.row(slot), stored: &diskStored, removed: &diskRemoved)
+                writeToDisk(slot, row: directory.row(slot), stored: &scratchDiskStored, removed: &scratchDiskRemoved)
             }
-            emitDisk(stored: diskStored, removed: diskRemoved)
+            emitDisk(stored: scratchDiskStored, removed: scratchDiskRemoved)
         }
     }
 
@@ -215,11 +285,11 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
             if directory.row(slot) < 0 && !toPromote.contains(slot) { toPromote.append(slot) }
         }
         if toPromote.isEmpty { return PreparePromotionResult(keys: [], rows: [], records: [], evicted: []) }
-        guard let evicted = makeRoom(toPromote.count) else {
+        var result = PreparePromotionResult(keys: [], rows: [], records: [], evicted: [])
+        guard makeRoom(toPromote.count, evicted: &result.evicted) else {
             stats.promotionRejected += 1
             return nil
         }
-        var result = PreparePromotionResult(keys: [], rows: [], records: [], evicted: evicted)
         for slot in toPromote {
             result.keys.append(directory.key(slot))
             result.rows.append(directory.attachPrimary(slot, refCount: -1))
@@ -295,35 +365,35 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
 
     /// Frees rows for `count` blocks: free rows first, then the least recent blocks with ref
     /// count 0 that are not protected, all or nothing. Returns the evicted keys (least recent
-    /// first), or nil with nothing changed.
-    private func makeRoom(_ count: Int) -> [BlockKey]? {
+    /// first) appended to `evicted` (expected empty), or false with nothing changed.
+    private func makeRoom(_ count: Int, evicted: inout [BlockKey]) -> Bool {
         let need = count - directory.freeRowCount
-        if need <= 0 { return [] }
-        var victims: [BlockDirectory.Slot] = []
+        if need <= 0 { return true }
+        scratchVictims.removeAll(keepingCapacity: true)
         var slot = directory.primaryHead
-        while slot >= 0 && victims.count < need {
-            if directory.refCount(slot) == 0 && !directory.isProtected(slot) { victims.append(slot) }
+        while slot >= 0 && scratchVictims.count < need {
+            if directory.refCount(slot) == 0 && !directory.isProtected(slot) { scratchVictims.append(slot) }
             slot = directory.primaryMoreRecent(slot)
         }
-        guard victims.count == need else { return nil }
-        var evicted: [BlockKey] = []
-        var diskStored: [BlockKey] = []
-        var diskRemoved: [BlockKey] = []
-        for victim in victims {
+        guard scratchVictims.count == need else { return false }
+        scratchDiskStored.removeAll(keepingCapacity: true)
+        scratchDiskRemoved.removeAll(keepingCapacity: true)
+        for position in 0..<scratchVictims.count {
+            let victim = scratchVictims[position]
             let key = directory.key(victim)
             let row = directory.row(victim)
             if policy == .spill && directory.diskRecord(victim) < 0 {
-                writeToDisk(victim, row: row, stored: &diskStored, removed: &diskRemoved)
+                writeToDisk(victim, row: row, stored: &scratchDiskStored, removed: &scratchDiskRemoved)
             }
             directory.detachPrimary(victim)
             dataPath.rowFreed(key, row: row)
             if directory.diskRecord(victim) < 0 { directory.remove(victim) }
             evicted.append(key)
         }
-        stats.primaryEvictions += evicted.count
-        emitDisk(stored: diskStored, removed: diskRemoved)
+        stats.primaryEvictions += need
+        emitDisk(stored: scratchDiskStored, removed: scratchDiskRemoved)
         emit(evicted, .cpu, removed: true)
-        return evicted
+        return true
     }
 
     /// Writes the block (in primary `row`) to disk: LRU disk eviction of an unprotected,
