@@ -375,13 +375,36 @@ final class DiskSimulation {
         model.pending.removeAll()
         io.faults = .none
         tier = try DiskTier(io: io, options: options)
-        io.faults = faults
+        defer { io.faults = faults }
         attachHandler()
         tier.checkInvariants()
         if let alternative, tier.blockCount == alternative.count,
             alternative.keys.allSatisfy({ tier.contains(BlockKey(traceID: $0)) })
         {
-            model.durable = alternative
+            // The index lists the alternative's keys; a key stored in both states with
+            // different versions is settled by reading it (no faults injected yet): it must
+            // be one of the two versions, or fail (a torn extent), never other bytes.
+            var recovered = alternative
+            let probe = TestBuffer(count: blockMax)
+            for (key, version) in alternative where model.durable[key] != version {
+                let outcome = try tier.load(key: BlockKey(traceID: key), into: probe.pointer)
+                guard case .loaded(let count) = outcome else {
+                    recovered[key] = nil
+                    continue
+                }
+                let bytes = UnsafeRawBufferPointer(probe.prefix(count))
+                if SimulatedBlock.matches(bytes, key: key, version: version, blockMax: blockMax) {
+                    continue
+                }
+                if let old = model.durable[key],
+                    SimulatedBlock.matches(bytes, key: key, version: old, blockMax: blockMax)
+                {
+                    recovered[key] = old
+                    continue
+                }
+                note(false, "after reopen: key \(key) holds neither v\(version) nor its durable version")
+            }
+            model.durable = recovered
         }
         // The index is exactly the last durable state.
         note(
