@@ -1,6 +1,7 @@
 // Runs the built spillway-alloc-probe (real malloc counting in its own process) and asserts
 // the replay and manager hot paths allocate nothing per block operation (design §5).
 import Foundation
+import SpillwayTesting
 import Testing
 
 @Suite("Hot-path allocations (spillway-alloc-probe)")
@@ -49,8 +50,9 @@ struct AllocationProbeTests {
     func zeroMallocsPerBlockOperation() throws {
         var arguments = ["--generated-requests", "300"]
         // The shared trace when this machine has it (the generated traces always run).
-        let shared = "/work/shared/traces/mooncake-synthetic.jsonl"
-        if FileManager.default.fileExists(atPath: shared) { arguments.append(shared) }
+        if let traces = SharedTraces.directory(testFile: #filePath) {
+            arguments.append(traces.appendingPathComponent("mooncake-synthetic.jsonl").path)
+        }
         let result = try Self.runProbe(arguments)
 
         // The counter works: the probe's own Array allocation was seen.
