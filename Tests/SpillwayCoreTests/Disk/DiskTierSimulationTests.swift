@@ -67,6 +67,8 @@ final class DiskSimulation {
     var tier: DiskTier<SimulatedIO>
     let options: DiskTierOptions
     var model = DiskReferenceModel()
+    /// Checkpoint generation of the last successful sync (or of the state a reopen recovered).
+    var durableGeneration: UInt64 = 0
     var nextVersion: UInt64 = 1
     /// Async loads in flight: token → (key, expected version or nil, buffer).
     var loads:
@@ -98,6 +100,7 @@ final class DiskSimulation {
         options = DiskTierOptions(
             capacityBytes: 40 * 4096, blockByteCountMax: blockMax, codec: codec, jobCountMax: 6)
         tier = try DiskTier(io: io, options: options)
+        durableGeneration = tier.inspect().checkpointGeneration
         io.faults = faults
         attachHandler()
     }
@@ -361,6 +364,7 @@ final class DiskSimulation {
         try tier.poll(into: &completions)
         handle(completions)
         model.durable = model.version
+        durableGeneration = tier.inspect().checkpointGeneration
         model.changedSinceSync = []
         for key in 0..<keySpace { log(key, "sync v=\(model.version[key] as Any)") }
     }
@@ -378,38 +382,16 @@ final class DiskSimulation {
         defer { io.faults = faults }
         attachHandler()
         tier.checkInvariants()
-        if let alternative, tier.blockCount == alternative.count,
-            alternative.keys.allSatisfy({ tier.contains(BlockKey(traceID: $0)) })
-        {
-            // The index lists the alternative's keys; a key stored in both states with
-            // different versions is settled by reading it (no faults injected yet): it must
-            // be one of the two versions, or fail (a torn extent), never other bytes.
-            var recovered = alternative
-            let probe = TestBuffer(count: blockMax)
-            for (key, version) in alternative where model.durable[key] != version {
-                let outcome = try tier.load(key: BlockKey(traceID: key), into: probe.pointer)
-                guard case .loaded(let count) = outcome else {
-                    recovered[key] = nil
-                    continue
-                }
-                let bytes = UnsafeRawBufferPointer(probe.prefix(count))
-                if SimulatedBlock.matches(bytes, key: key, version: version, blockMax: blockMax) {
-                    continue
-                }
-                if let old = model.durable[key],
-                    SimulatedBlock.matches(bytes, key: key, version: old, blockMax: blockMax)
-                {
-                    recovered[key] = old
-                    continue
-                }
-                note(false, "after reopen: key \(key) holds neither v\(version) nor its durable version")
-            }
-            model.durable = recovered
-        }
+        // The checkpoint generation says which state the index holds: the last durable one,
+        // or the one an attempt of the poisoned sync wrote (one generation later) and the
+        // crash happened to keep.
+        let recovered = tier.inspect().checkpointGeneration
+        if let alternative, recovered == durableGeneration + 1 { model.durable = alternative }
+        durableGeneration = recovered
         // The index is exactly the last durable state.
         note(
             tier.blockCount == model.durable.count,
-            "after crash: \(tier.blockCount) blocks, durable model \(model.durable.count)")
+            "after crash: \(tier.blockCount) blocks, durable model \(model.durable.count); extra: \(tier.keysLeastRecentFirst().compactMap(\.traceID).filter { model.durable[$0] == nil }.map { ($0, history[$0] ?? []) })")
         for key in model.durable.keys where !tier.contains(BlockKey(traceID: key)) {
             note(false, "after crash: durable key \(key) missing from the index: \(history[key] ?? [])")
         }
