@@ -9,15 +9,15 @@ struct BenchDiskTests {
     @Test("nearest-rank percentiles over 1...1000 and edge cases")
     func latencySummary() {
         var samples = (1...1000).map { UInt64($0) }.shuffled()
-        let summary = LatencySummary(sorting: &samples)
+        let summary = ExactLatencyPercentiles(sorting: &samples)
         #expect(summary.p50Nanoseconds == 500)
         #expect(summary.p99Nanoseconds == 990)
         #expect(summary.p999Nanoseconds == 999)
         #expect(summary.maxNanoseconds == 1000)
         var one: [UInt64] = [7]
-        #expect(LatencySummary(sorting: &one).p999Nanoseconds == 7)
+        #expect(ExactLatencyPercentiles(sorting: &one).p999Nanoseconds == 7)
         var none: [UInt64] = []
-        #expect(LatencySummary(sorting: &none).p50Nanoseconds == 0)
+        #expect(ExactLatencyPercentiles(sorting: &none).p50Nanoseconds == 0)
     }
 
     @Test("options validation names the flag to change")

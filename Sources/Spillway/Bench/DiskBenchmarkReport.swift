@@ -19,8 +19,8 @@ public struct DiskBenchmarkReport: Codable, Sendable {
     /// Bytes read per second over the random-read phase.
     public var readBytesPerSecond: Double
     public var syncNanoseconds: UInt64
-    public var writeLatency: LatencySummary
-    public var readLatency: LatencySummary
+    public var writeLatency: ExactLatencyPercentiles
+    public var readLatency: ExactLatencyPercentiles
     /// Layer "tier" only (absent for "io"): the codec asked for, the payload kind, and what
     /// the rows took on disk. Throughputs above count raw row bytes.
     public var compression: String?
@@ -40,8 +40,8 @@ public struct DiskBenchmarkReport: Codable, Sendable {
     public init(
         layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
         blockCount: Int, directIO: Bool, registeredBuffers: Bool, writeNanoseconds: UInt64,
-        syncNanoseconds: UInt64, readNanoseconds: UInt64, writeLatency: LatencySummary,
-        readLatency: LatencySummary
+        syncNanoseconds: UInt64, readNanoseconds: UInt64, writeLatency: ExactLatencyPercentiles,
+        readLatency: ExactLatencyPercentiles
     ) {
         func rate(_ nanoseconds: UInt64) -> Double {
             nanoseconds == 0 ? 0 : Double(totalBytes) * 1e9 / Double(nanoseconds)

@@ -138,8 +138,8 @@ public enum RawIOBenchmark {
             totalBytes: options.totalBytes, blockCount: blockCount, directIO: directIO,
             registeredBuffers: registered, writeNanoseconds: phase.elapsed[.write] ?? 0,
             syncNanoseconds: syncNanoseconds, readNanoseconds: phase.elapsed[.read] ?? 0,
-            writeLatency: LatencySummary(sorting: &writeLatencies),
-            readLatency: LatencySummary(sorting: &readLatencies))
+            writeLatency: ExactLatencyPercentiles(sorting: &writeLatencies),
+            readLatency: ExactLatencyPercentiles(sorting: &readLatencies))
     }
 
     /// The queue-depth loop both phases share: keep every slot busy, submit refills as one

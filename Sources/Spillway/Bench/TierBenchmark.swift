@@ -197,8 +197,8 @@ public enum TierBenchmark {
             directIO: tier.io.usesDirectIO, registeredBuffers: tier.usesRegisteredBuffers,
             writeNanoseconds: writeNanoseconds, syncNanoseconds: syncNanoseconds,
             readNanoseconds: readNanoseconds,
-            writeLatency: LatencySummary(sorting: &writeLatencies),
-            readLatency: LatencySummary(sorting: &readLatencies))
+            writeLatency: ExactLatencyPercentiles(sorting: &writeLatencies),
+            readLatency: ExactLatencyPercentiles(sorting: &readLatencies))
         report.compression = codec.description
         report.payload = payload.description
         report.rawBytes = UInt64(inspection.rawBytes)

@@ -12,7 +12,7 @@ public struct DataModeReport: Sendable {
     /// Seconds from the first request to the last spill settled (setup excluded).
     public var elapsedSeconds: Double
     /// Promotion load latency (submit to reaped completion).
-    public var loadLatency: SpillwayCore.LatencySummary
+    public var loadLatency: LatencySummary
     /// Where the disk tier was, and whether it was kept.
     public var diskDirectory: String
     public var kept: Bool

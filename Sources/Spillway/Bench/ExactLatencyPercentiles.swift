@@ -1,7 +1,9 @@
-// Percentiles of per-operation latencies, for benchmark reports.
+// Exact percentiles of per-operation latencies, for the disk benchmarks' reports.
 
-/// p50 / p99 / p99.9 of a set of latencies, in nanoseconds (nearest-rank).
-public struct LatencySummary: Codable, Sendable, Equatable {
+/// p50 / p99 / p99.9 of a set of latencies, in nanoseconds (nearest rank over every sample;
+/// the benchmarks keep all samples and compare with fio's exact percentiles, where the
+/// replay reports use the bounded-memory `LatencyHistogram`).
+public struct ExactLatencyPercentiles: Codable, Sendable, Equatable {
     public var p50Nanoseconds: UInt64
     public var p99Nanoseconds: UInt64
     public var p999Nanoseconds: UInt64
