@@ -6,28 +6,10 @@ import Testing
 
 @Suite("Hot-path allocations (spillway-alloc-probe)")
 struct AllocationProbeTests {
-    /// The probe next to the test bundle (built by `swift build`), like `CLIProcess` finds
-    /// `spillway`.
-    static func probeURL() throws -> URL {
-        var candidates: [URL] = []
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<4 {
-            url = url.deletingLastPathComponent()
-            candidates.append(url.appendingPathComponent("spillway-alloc-probe"))
-        }
-        candidates.append(
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway-alloc-probe"))
-        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
-            return found
-        }
-        throw CLIError(
-            "no spillway-alloc-probe next to the tests (looked at \(candidates.map(\.path))): run `swift build` first")
-    }
-
     /// Runs the probe; returns its JSON object, failing with its stderr on a nonzero exit.
     static func runProbe(_ arguments: [String]) throws -> [String: Any] {
         let process = Process()
-        process.executableURL = try probeURL()
+        process.executableURL = try CLIProcess.builtExecutable(named: "spillway-alloc-probe")
         process.arguments = arguments
         let stdout = Pipe()
         let stderr = Pipe()

@@ -39,11 +39,7 @@ struct BenchDiskTests {
         "spillway bench disk --json on /tmp reports the fields bench-compare.sh reads",
         .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
     func cliJSON() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("spillway")
-        try #require(
-            FileManager.default.isExecutableFile(atPath: binary.path),
-            "\(binary.path) missing: run `swift build` before `swift test` (scripts/test.sh does)")
+        let binary = try CLIProcess.executableURL()
         var template = Array("/tmp/spillway-bench-test-XXXXXX".utf8CString)
         let directory = String(cString: try #require(mkdtemp(&template)))
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -69,13 +65,7 @@ struct BenchDiskTests {
         #expect((report["write_bytes_per_second"] as? Double ?? 0) > 0)
         #expect((report["write_bytes_per_second_including_sync"] as? Double ?? 0) > 0)
         #expect((report["read_bytes_per_second"] as? Double ?? 0) > 0)
-        for phase in ["write_latency", "read_latency"] {
-            let latency = try #require(report[phase] as? [String: Any])
-            let p50 = latency["p50_nanoseconds"] as? Int ?? 0
-            let p99 = latency["p99_nanoseconds"] as? Int ?? 0
-            let p999 = latency["p999_nanoseconds"] as? Int ?? 0
-            #expect(p50 > 0 && p50 <= p99 && p99 <= p999, "\(phase): \(latency)")
-        }
+        try expectOrderedLatencies(report)
         // The benchmark file is removed afterwards.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
@@ -85,11 +75,7 @@ struct BenchDiskTests {
         .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"),
         arguments: [("none", "random"), ("lz4-shuffle", "bf16"), ("lz4", "zeros")])
     func cliTierJSON(compression: String, payload: String) throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("spillway")
-        try #require(
-            FileManager.default.isExecutableFile(atPath: binary.path),
-            "\(binary.path) missing: run `swift build` before `swift test` (scripts/test.sh does)")
+        let binary = try CLIProcess.executableURL()
         var template = Array("/tmp/spillway-bench-test-XXXXXX".utf8CString)
         let directory = String(cString: try #require(mkdtemp(&template)))
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -143,13 +129,7 @@ struct BenchDiskTests {
         ] {
             #expect((report[key] as? Double ?? 0) > 0, "\(key)")
         }
-        for phase in ["write_latency", "read_latency"] {
-            let latency = try #require(report[phase] as? [String: Any])
-            let p50 = latency["p50_nanoseconds"] as? Int ?? 0
-            let p99 = latency["p99_nanoseconds"] as? Int ?? 0
-            let p999 = latency["p999_nanoseconds"] as? Int ?? 0
-            #expect(p50 > 0 && p50 <= p99 && p99 <= p999, "\(phase): \(latency)")
-        }
+        try expectOrderedLatencies(report)
         // The tier directory is removed afterwards.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
@@ -158,9 +138,7 @@ struct BenchDiskTests {
         "spillway bench disk refuses tmpfs under the default --direct-io required",
         .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
     func cliRefusesTmpfs() throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("spillway")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path))
+        let binary = try CLIProcess.executableURL()
         var template = Array("/dev/shm/spillway-bench-test-XXXXXX".utf8CString)
         let directory = String(cString: try #require(mkdtemp(&template)))
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -176,5 +154,16 @@ struct BenchDiskTests {
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
         #expect(message.contains("direct I/O"), "stderr: \(message)")
+    }
+
+    /// Both phases report positive, ordered percentiles (p50 <= p99 <= p99.9).
+    func expectOrderedLatencies(_ report: [String: Any]) throws {
+        for phase in ["write_latency", "read_latency"] {
+            let latency = try #require(report[phase] as? [String: Any])
+            let p50 = latency["p50_nanoseconds"] as? Int ?? 0
+            let p99 = latency["p99_nanoseconds"] as? Int ?? 0
+            let p999 = latency["p999_nanoseconds"] as? Int ?? 0
+            #expect(p50 > 0 && p50 <= p99 && p99 <= p999, "\(phase): \(latency)")
+        }
     }
 }

@@ -10,40 +10,9 @@ struct CLIExitCodeTests {
         var stderr: String
     }
 
-    /// The `spillway` executable next to the test bundle (built by `swift build`).
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        for start in [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL] {
-            var directory = start.deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent("spillway"))
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/spillway"))
-        guard
-            let found = candidates.first(where: {
-                FileManager.default.isExecutableFile(atPath: $0.path)
-            })
-        else {
-            throw CLIError(
-                "spillway binary not found (run `swift build` before `swift test`); looked in \(candidates.map(\.path))"
-            )
-        }
-        return found
-    }
-
-    struct CLIError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
-
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
-        process.executableURL = try binary()
+        process.executableURL = try CLIProcess.executableURL()
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPILLWAY_") }
         env.merge(environment) { $1 }

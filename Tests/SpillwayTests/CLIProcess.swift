@@ -18,21 +18,27 @@ final class CLIProcess {
         if let explicit = ProcessInfo.processInfo.environment["SPILLWAY_BIN"] {
             return URL(fileURLWithPath: explicit)
         }
+        return try builtExecutable(named: "spillway")
+    }
+
+    /// A product of this package built next to the test bundle (`spillway`,
+    /// `spillway-alloc-probe`), looked up in the bundle's directory and a few parents.
+    static func builtExecutable(named name: String) throws -> URL {
         var candidates: [URL] = []
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         for _ in 0..<4 {
             url = url.deletingLastPathComponent()
-            candidates.append(url.appendingPathComponent("spillway"))
+            candidates.append(url.appendingPathComponent(name))
         }
         candidates.append(
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway"))
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
         if let found = candidates.first(where: {
             FileManager.default.isExecutableFile(atPath: $0.path)
         }) {
             return found
         }
         throw CLIError(
-            "no spillway binary next to the tests (looked at \(candidates.map(\.path))): run `swift build` first"
+            "no \(name) next to the tests (looked at \(candidates.map(\.path))): run `swift build` first"
         )
     }
 

@@ -24,20 +24,8 @@ final class TierDirectory {
 
 let kernelTierUnavailable = IOURingSupport.unavailableReason()
 
-/// The built `spillway` binary: next to the test bundle in the products directory.
-func spillwayBinary() -> String? {
-    var candidates: [String] = []
-    let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    candidates.append(argument0.deletingLastPathComponent().appendingPathComponent("spillway").path)
-    candidates.append(
-        argument0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-            "spillway"
-        ).path)
-    candidates.append(Bundle.main.bundleURL.appendingPathComponent("spillway").path)
-    candidates.append(
-        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spillway").path)
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
+/// The built `spillway` binary, or nil when `swift build` has not run.
+func spillwayBinary() -> String? { try? CLIProcess.executableURL().path }
 
 @Suite(
     "DiskTier on the kernel",
