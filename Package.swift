@@ -9,6 +9,7 @@
 //   SpillwaySystem    Swift: the only Swift that touches Glibc or the uring shim (files,
 //                     the shared mmap region, the io_uring backend).
 //   Spillway          Swift: wires Core and System; the library users import.
+//   SpillwayCABI      Swift: the C ABI (include/spillway.h), product libspillway_c.so.
 //   SpillwayTesting   Swift: simulated I/O with a seeded fault plan, reference models.
 //   spillway          The CLI.
 import PackageDescription
@@ -20,6 +21,8 @@ let package = Package(
         .library(name: "Spillway", targets: ["Spillway"]),
         .executable(name: "spillway", targets: ["SpillwayCLI"]),
         .executable(name: "spillway-alloc-probe", targets: ["SpillwayAllocProbe"]),
+        // The C ABI (include/spillway.h) as libspillway_c.so, what the Python package loads.
+        .library(name: "spillway_c", type: .dynamic, targets: ["SpillwayCABI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +64,10 @@ let package = Package(
                 "SpillwaySystem",
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
+        ),
+        .target(
+            name: "SpillwayCABI",
+            dependencies: ["Spillway", "SpillwayCore", "SpillwaySystem"]
         ),
         .target(
             name: "SpillwayTesting",

@@ -1,0 +1,88 @@
+// How an offload tier is opened: its directory, capacity, codec, queue depth, O_DIRECT
+// policy and sync interval, validated once with messages that name the setting.
+import SpillwayCore
+import SpillwaySystem
+
+/// Settings of an offload tier (the C ABI's `spw_tier_options`, the Python tier's dict).
+public struct OffloadTierConfiguration: Sendable {
+    /// The tier's directory (created 0700 when missing; one tier per directory).
+    public var directory: String
+    /// Bytes of the data file when the tier is created; an existing tier keeps its own.
+    /// nil: open an existing tier only.
+    public var capacityBytes: Int?
+    public var codec: DiskCodec = .none
+    /// A compressed block is kept only when it shrinks to this fraction of its raw size.
+    public var compressionThreshold: Double = 0.9
+    /// io_uring queue depth = blocks in flight.
+    public var queueDepth: Int = 64
+    public var directIO: DirectIOMode = .auto
+    /// Sync (write a durable checkpoint) after every this many stored blocks; 0: only on
+    /// `sync()` and `close()`.
+    public var syncIntervalBlocks: Int = 4096
+
+    public init(directory: String, capacityBytes: Int?) {
+        self.directory = directory
+        self.capacityBytes = capacityBytes
+    }
+
+    /// The allowed queue depths (io_uring ring entries).
+    public static let queueDepthRange = 1...4096
+
+    func validate() throws {
+        guard !directory.isEmpty else {
+            throw OffloadTierError(.invalidArgument, "directory is empty: name the tier's directory")
+        }
+        guard Self.queueDepthRange.contains(queueDepth) else {
+            throw OffloadTierError(
+                .invalidArgument,
+                "queue depth \(queueDepth) is outside \(Self.queueDepthRange.lowerBound)...\(Self.queueDepthRange.upperBound)"
+            )
+        }
+        guard compressionThreshold > 0, compressionThreshold <= 1 else {
+            throw OffloadTierError(
+                .invalidArgument,
+                "compression threshold \(compressionThreshold) is outside (0, 1]")
+        }
+        guard syncIntervalBlocks >= 0 else {
+            throw OffloadTierError(
+                .invalidArgument, "sync interval \(syncIntervalBlocks) blocks is negative")
+        }
+    }
+}
+
+extension OffloadTier where IO == URingIO {
+    /// Opens (or creates) the disk tier in `configuration.directory` over io_uring and starts
+    /// the I/O thread over `memory`.
+    /// - Throws: `OffloadTierError` `.invalidArgument` (a setting out of range, rows larger
+    ///   than an existing tier's blocks) or `.openFailed` (directory, io_uring, a corrupt
+    ///   index), with the cause in the message.
+    public static func open(
+        _ configuration: OffloadTierConfiguration, memory: RowMemory
+    ) throws -> OffloadTier<URingIO> {
+        try configuration.validate()
+        var options = DiskTierOptions(
+            capacityBytes: configuration.capacityBytes, blockByteCountMax: memory.rowStride,
+            codec: configuration.codec, compressionThreshold: configuration.compressionThreshold,
+            jobCountMax: configuration.queueDepth,
+            reservedBlockCount: max(
+                1024, min((configuration.capacityBytes ?? 0) / max(memory.rowStride, 1), 1 << 20)))
+        options.registersBuffers = true
+        let tier: DiskTier<URingIO>
+        do {
+            tier = try DiskTierFactory.open(
+                directory: configuration.directory, options: options,
+                queueDepth: configuration.queueDepth, directIO: configuration.directIO)
+        } catch {
+            throw OffloadTierError(
+                .openFailed, "cannot open the disk tier in \(configuration.directory): \(error)")
+        }
+        do {
+            let worker = try OffloadWorker(
+                tier: tier, memory: memory, syncIntervalBlocks: configuration.syncIntervalBlocks)
+            return try OffloadTier(worker: worker)
+        } catch {
+            try? tier.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/* spillway.h: the C ABI of Spillway's disk tier (libspillway_c.so).
+ *
+ * A tier stores and loads whole rows of caller-owned memory (base address, row stride,
+ * row count: vLLM's primary view, row b = chunk b) to and from a persistent, capacity-
+ * bounded, checksummed disk tier in one directory, through io_uring. Lookups answer from
+ * memory at once; stores and loads are jobs that a native I/O thread moves while the
+ * caller does other work; finished jobs are polled.
+ *
+ * Ownership:
+ *  - The caller owns the row memory. It must stay mapped until spw_tier_close returns, and
+ *    a row named by a job must stay untouched until that job's result has been polled
+ *    (or spw_tier_drain returned).
+ *  - Key, length and row arrays passed to a call are read during the call only.
+ *  - A tier handle is created by spw_tier_open and released by spw_tier_free (after which
+ *    it must not be used; calls with an unknown handle return SPW_E_INVALID_ARGUMENT).
+ * Threads: every function may be called from any thread, concurrently, except that
+ * spw_tier_free must not race other calls on the same handle. Only spw_tier_drain,
+ * spw_tier_sync and spw_tier_close block on I/O.
+ * Errors: functions return SPW_OK (0) or a negative SPW_E_* code; when `error` is not NULL
+ * it receives the code and a NUL-terminated message that says what went wrong and what to
+ * do. Bad arguments are errors, never crashes.
+ */
+#ifndef SPILLWAY_H
+#define SPILLWAY_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI this header describes; compare with spw_abi_version() at load time. */
+#define SPW_ABI_VERSION 1u
+uint32_t spw_abi_version(void);
+
+#define SPW_OK 0
+#define SPW_E_INVALID_ARGUMENT (-1)
+#define SPW_E_DUPLICATE_JOB (-2)
+#define SPW_E_CLOSED (-3)
+#define SPW_E_OPEN_FAILED (-4)
+#define SPW_E_IO (-5)
+#define SPW_E_SYNC (-6)
+
+#define SPW_KEY_BYTES_MAX 64u
+
+typedef struct spw_error {
+    int32_t code;
+    char message[508];
+} spw_error;
+
+typedef struct spw_tier spw_tier;
+
+enum { SPW_CODEC_NONE = 0, SPW_CODEC_LZ4 = 1, SPW_CODEC_LZ4_SHUFFLE2 = 2 };
+enum { SPW_DIRECT_IO_AUTO = 0, SPW_DIRECT_IO_REQUIRED = 1, SPW_DIRECT_IO_OFF = 2 };
+enum { SPW_JOB_STORE = 0, SPW_JOB_LOAD = 1 };
+enum { SPW_MISS = 0, SPW_HIT = 1, SPW_PENDING = 2 };
+
+typedef struct spw_tier_options {
+    /* sizeof(spw_tier_options): lets later ABI versions grow the struct. */
+    uint32_t struct_size;
+    uint32_t codec;                /* SPW_CODEC_* */
+    uint32_t direct_io;            /* SPW_DIRECT_IO_* */
+    uint32_t queue_depth;          /* blocks in flight, 1..4096; 0 = 64 */
+    uint64_t capacity_bytes;       /* data file size for a new tier; 0 = open existing only */
+    uint64_t sync_interval_blocks; /* durable checkpoint every N stored blocks; 0 = only on sync/close */
+    double compression_threshold;  /* keep compressed only if <= this x raw; 0 = 0.9 */
+} spw_tier_options;
+
+/* Opens (creating when capacity_bytes > 0 and none exists) the tier in `directory` over
+ * `row_count` rows of `row_stride` bytes at `base`. */
+int32_t spw_tier_open(const char *directory, const spw_tier_options *options, void *base,
+                      uint64_t row_stride, uint64_t row_count, spw_tier **tier_out,
+                      spw_error *error);
+
+/* Returns SPW_MISS, SPW_HIT or SPW_PENDING (a store of the key is in flight), or < 0. */
+int32_t spw_tier_lookup(spw_tier *tier, const uint8_t *key, uint32_t key_length,
+                        spw_error *error);
+
+/* Keys as one byte array plus lengths: key i is the key_lengths[i] bytes after keys
+ * 0..i-1. Each key is 1..SPW_KEY_BYTES_MAX bytes. */
+int32_t spw_tier_submit(spw_tier *tier, uint64_t job_id, int32_t kind,
+                        const uint8_t *key_bytes, const uint32_t *key_lengths,
+                        const int64_t *rows, uint64_t count, spw_error *error);
+
+typedef struct spw_job_result {
+    uint64_t job_id;
+    int32_t kind;             /* SPW_JOB_* */
+    int32_t success;          /* 1 when every key succeeded */
+    uint64_t key_count;
+    uint64_t succeeded_count;
+    uint64_t bytes;           /* bytes moved to or from disk */
+    uint64_t transfer_ns;     /* first transfer start to last completion */
+} spw_job_result;
+
+/* Takes up to `result_capacity` finished jobs, oldest first, into `results`, and their
+ * per-key success flags (1/0, in each job's key order, job after job) into `key_success`,
+ * as many whole jobs as fit in `key_success_capacity`. The rest stay for the next call. */
+int32_t spw_tier_poll(spw_tier *tier, spw_job_result *results, uint64_t result_capacity,
+                      uint8_t *key_success, uint64_t key_success_capacity,
+                      uint64_t *result_count_out, spw_error *error);
+
+/* Jobs whose transfers are running, and jobs submitted but not yet polled. */
+int32_t spw_tier_pending(spw_tier *tier, uint64_t *running_out, uint64_t *unpolled_out,
+                         spw_error *error);
+
+/* Blocks until no transfer touches caller rows (finished jobs wait to be polled). */
+int32_t spw_tier_drain(spw_tier *tier, spw_error *error);
+
+/* Makes every block stored so far durable. */
+int32_t spw_tier_sync(spw_tier *tier, spw_error *error);
+
+typedef struct spw_tier_stats {
+    uint64_t lookup_hits, lookup_misses, lookup_pending;
+    uint64_t blocks_stored, blocks_store_skipped, blocks_store_failed;
+    uint64_t blocks_loaded, blocks_load_failed, blocks_corrupt, blocks_evicted;
+    uint64_t bytes_written, bytes_read, jobs_store, jobs_load, syncs;
+    uint64_t blocks_held, bytes_used, capacity_bytes;
+    uint64_t direct_io;       /* 1 when the data file uses O_DIRECT */
+} spw_tier_stats;
+
+int32_t spw_tier_get_stats(spw_tier *tier, spw_tier_stats *stats_out, spw_error *error);
+
+/* Finishes every job, syncs and closes the tier; later calls return SPW_E_CLOSED. */
+int32_t spw_tier_close(spw_tier *tier, spw_error *error);
+
+/* Closes if needed and releases the handle. NULL is allowed. */
+void spw_tier_free(spw_tier *tier);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SPILLWAY_H */
