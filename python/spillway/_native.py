@@ -107,6 +107,9 @@ def _load() -> ctypes.CDLL:
         "spw_tier_drain": (ctypes.c_int32, [ctypes.c_void_p, err]),
         "spw_tier_sync": (ctypes.c_int32, [ctypes.c_void_p, err]),
         "spw_tier_get_stats": (ctypes.c_int32, [ctypes.c_void_p, p(TierStats), err]),
+        "spw_tier_set_removal_events": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32, err]),
+        "spw_tier_take_removed": (ctypes.c_int32, [ctypes.c_void_p, u8p, u32p, ctypes.c_uint64,
+                                                   u64p, err]),
         "spw_tier_close": (ctypes.c_int32, [ctypes.c_void_p, err]),
         "spw_tier_free": (None, [ctypes.c_void_p]),
     }

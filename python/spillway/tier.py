@@ -232,6 +232,28 @@ class Tier:
         error = _native.Error()
         _check(lib.spw_tier_sync(self._live(), ctypes.byref(error)), error)
 
+    def record_removals(self, enabled: bool = True) -> None:
+        """Keep the keys that leave the tier (evicted, dropped after a failed load) for
+        `take_removed()`."""
+        _check(lib.spw_tier_set_removal_events(self._live(), 1 if enabled else 0, self._error),
+               self._error)
+
+    def take_removed(self) -> list[bytes]:
+        """Keys that left the tier since the last call, oldest first."""
+        capacity = 1024
+        key_bytes = (ctypes.c_uint8 * (capacity * _native.KEY_BYTES_MAX))()
+        lengths = (ctypes.c_uint32 * capacity)()
+        removed: list[bytes] = []
+        while True:
+            _check(lib.spw_tier_take_removed(self._live(), key_bytes, lengths, capacity,
+                                             ctypes.byref(self._count), self._error), self._error)
+            raw = bytes(key_bytes)
+            for index in range(self._count.value):
+                start = index * _native.KEY_BYTES_MAX
+                removed.append(raw[start:start + lengths[index]])
+            if self._count.value < capacity:
+                return removed
+
     def stats(self) -> dict[str, int]:
         stats = _native.TierStats()
         _check(lib.spw_tier_get_stats(self._live(), ctypes.byref(stats), self._error), self._error)
