@@ -3,7 +3,7 @@
 # references (fio, lz4). As root it installs what is missing; otherwise it says what to run.
 set -euo pipefail
 need=()
-for pkg in liburing-dev liblz4-dev fio lz4 python3; do
+for pkg in liburing-dev liblz4-dev fio lz4 python3 python3-venv; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

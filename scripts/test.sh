@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
 # The test command: install system packages, build everything (the tests spawn the built
-# `spillway` binary as real child processes), then run the whole test suite.
+# `spillway` binary as real child processes), run the Swift test suite, then build the
+# Python wheel as users get it (native library with the Swift runtime linked in), install
+# it into the pinned vLLM 0.33.0 environment (scripts/vllm-env.sh, created once outside the
+# clone) and run the Python suite against vLLM's own classes.
+# Extra arguments go to `swift test` and skip the Python suite (e.g. --filter Region).
 # Long soaks run only with SPILLWAY_SOAK=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 bash scripts/setup.sh
 swift build
 swift test "$@"
+if [ $# -gt 0 ]; then exit 0; fi
+
+python=$(bash scripts/vllm-env.sh)
+bash scripts/build-python.sh
+wheels=$(mktemp -d)
+trap 'rm -rf "$wheels"' EXIT
+"$python" -m pip wheel --quiet --no-deps --no-build-isolation -w "$wheels" ./python
+rm -rf python/build
+"$python" -m pip install --quiet --force-reinstall --no-deps "$wheels"/spillway-*.whl
+# From outside the checkout, so the installed package (not python/spillway) is tested.
+cd /tmp
+"$python" -m pytest -q -p no:cacheprovider "$repo/python/tests"
