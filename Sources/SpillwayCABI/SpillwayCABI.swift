@@ -311,6 +311,39 @@ public func spwTierGetStats(
     return clear(errorOut)
 }
 
+@_cdecl("spw_tier_set_removal_events")
+public func spwTierSetRemovalEvents(
+    _ handle: UnsafeMutableRawPointer?, _ enabled: Int32, _ errorOut: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let tier = registry.lookup(handle)?.tier else { return unknownHandle(errorOut) }
+    tier.recordsRemovedKeys = enabled != 0
+    return clear(errorOut)
+}
+
+@_cdecl("spw_tier_take_removed")
+public func spwTierTakeRemoved(
+    _ handle: UnsafeMutableRawPointer?, _ keyBytes: UnsafeMutablePointer<UInt8>?,
+    _ keyLengths: UnsafeMutablePointer<UInt32>?, _ keyCapacity: UInt64,
+    _ countOut: UnsafeMutablePointer<UInt64>?, _ errorOut: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let tier = registry.lookup(handle)?.tier else { return unknownHandle(errorOut) }
+    guard let countOut, keyCapacity == 0 || (keyBytes != nil && keyLengths != nil) else {
+        return report(
+            errorOut, .invalidArgument,
+            "count_out must not be NULL, nor key_bytes / key_lengths with a capacity")
+    }
+    let keys = tier.takeRemovedKeys(limit: Int(min(keyCapacity, UInt64(Int.max))))
+    for (index, key) in keys.enumerated() {
+        key.withUnsafeBytes { bytes in
+            (keyBytes! + index * BlockKey.maxByteCount).update(
+                from: bytes.bindMemory(to: UInt8.self).baseAddress!, count: bytes.count)
+        }
+        keyLengths![index] = UInt32(key.count)
+    }
+    countOut.pointee = UInt64(keys.count)
+    return clear(errorOut)
+}
+
 @_cdecl("spw_tier_close")
 public func spwTierClose(_ handle: UnsafeMutableRawPointer?, _ errorOut: UnsafeMutableRawPointer?)
     -> Int32

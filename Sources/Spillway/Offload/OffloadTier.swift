@@ -36,6 +36,8 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
     private var syncsRequested = 0
     private var syncsDone = 0
     private var syncError: OffloadTierError?
+    private var recordsRemovals = false
+    private var removedKeys: [BlockKey] = []
 
     private enum Command {
         case start(OffloadJob, writes: [Bool])
@@ -141,6 +143,30 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
         }
     }
 
+    /// Whether keys that leave the tier (evicted, or dropped after a failed load) are kept
+    /// for `takeRemovedKeys` (for an engine's KV events). Off by default: nobody would
+    /// take them.
+    public var recordsRemovedKeys: Bool {
+        get { lock.withLock { recordsRemovals } }
+        set {
+            lock.withLock {
+                recordsRemovals = newValue
+                if !newValue { removedKeys.removeAll() }
+            }
+        }
+    }
+
+    /// Keys that left the tier since the last call (at most `limit`, oldest first), while
+    /// `recordsRemovedKeys` is on.
+    public func takeRemovedKeys(limit: Int = .max) -> [BlockKey] {
+        lock.withLock {
+            let count = min(limit, removedKeys.count)
+            let taken = Array(removedKeys.prefix(count))
+            removedKeys.removeFirst(count)
+            return taken
+        }
+    }
+
     /// Counters since open and the current gauges.
     public func stats() -> OffloadTierStats {
         lock.withLock {
@@ -217,9 +243,14 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
             } catch {}
             worker.takeOutput(events: &events, finished: &finished)
             lock.withLock {
-                for event in events { directory.apply(event) }
+                for event in events {
+                    let wasHeld = directory.apply(event)
+                    if recordsRemovals, wasHeld, case .removed(let key) = event {
+                        removedKeys.append(key)
+                    }
+                }
                 for done in finished {
-                    directory.finish(done.job, writes: done.writes, result: done.result)
+                    directory.finish(done.job, writes: done.writes)
                     results.append(done.result)
                 }
                 workerStats = worker.stats

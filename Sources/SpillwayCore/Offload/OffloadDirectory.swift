@@ -64,25 +64,23 @@ public struct OffloadDirectory: Sendable {
     }
 
     /// Applies what the I/O side reported, in order.
-    public mutating func apply(_ event: OffloadKeyEvent) {
+    /// - Returns: for a removal, whether the key was held (false: it never became readable).
+    @discardableResult
+    public mutating func apply(_ event: OffloadKeyEvent) -> Bool {
         switch event {
-        case .stored(let key): held.insert(key)
-        case .removed(let key): held.remove(key)
+        case .stored(let key): return held.insert(key).inserted
+        case .removed(let key): return held.remove(key) != nil
         }
     }
 
-    /// Ends a job: its stores are no longer pending, its failed loads are misses from now on.
-    public mutating func finish(_ job: OffloadJob, writes: [Bool], result: OffloadJobResult) {
+    /// Ends a job: its stores are no longer pending. (A failed load's keys already left
+    /// `held` through the `.removed` event the I/O side reported in order; removing them
+    /// here again would undo a store of the same key that completed after the failure.)
+    public mutating func finish(_ job: OffloadJob, writes: [Bool]) {
         inFlight.remove(job.id)
-        switch job.kind {
-        case .store:
-            for (index, key) in job.keys.enumerated() where writes[index] {
-                storing[key] = nil
-            }
-        case .load:
-            for (index, key) in job.keys.enumerated() where !result.keySucceeded[index] {
-                held.remove(key)
-            }
+        guard job.kind == .store else { return }
+        for (index, key) in job.keys.enumerated() where writes[index] {
+            storing[key] = nil
         }
     }
 }
