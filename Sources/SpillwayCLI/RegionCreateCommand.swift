@@ -61,7 +61,8 @@ struct RegionCreateCommand: ParsableCommand {
             "Arrive at the rendezvous after mapping: once all ranks and the manager have, the file is unlinked."
     )
     var rendezvous = false
-    @Option(help: "Fill this rank's slots (or the canonical tensors) with the pattern of this seed.")
+    @Option(
+        help: "Fill this rank's slots (or the canonical tensors) with the pattern of this seed.")
     var fillPattern: UInt64?
     @Option(
         help:
@@ -80,7 +81,8 @@ struct RegionCreateCommand: ParsableCommand {
     @Option(help: "Wait until this path exists before opening (a start barrier for races).")
     var startAfter: String?
     @Option(
-        help: "Wait until this path exists, then print the CRC32C of the mapping (of --fill-rows only, when given)."
+        help:
+            "Wait until this path exists, then print the CRC32C of the mapping (of --fill-rows only, when given)."
     )
     var checksumAfter: String?
     @Flag(

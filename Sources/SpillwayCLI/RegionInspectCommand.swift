@@ -19,14 +19,17 @@ struct RegionInspectCommand: ParsableCommand {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let name = url.lastPathComponent
-        guard InstanceID.parse(fileName: name) != nil || InstanceID.parseSegment(fileName: name) != nil
+        guard
+            InstanceID.parse(fileName: name) != nil
+                || InstanceID.parseSegment(fileName: name) != nil
         else {
             throw ValidationError("\(path) is not named vllm_offload_<id>.mmap[.<segment>]")
         }
         // A segment file shows the region it belongs to.
         guard
             let entry = try RegionInventory.list(directory: directory).first(where: {
-                $0.path.hasSuffix("/" + name) || $0.segments.contains { $0.path.hasSuffix("/" + name) }
+                $0.path.hasSuffix("/" + name)
+                    || $0.segments.contains { $0.path.hasSuffix("/" + name) }
             })
         else {
             throw ValidationError("\(path) does not exist")

@@ -21,7 +21,8 @@ struct RegionPatternRows {
             for block in rows {
                 RegionFillPattern.fill(
                     view[block],
-                    key: RegionFillPattern.key(seed: seed, rank: rank, tensor: tensor, block: block))
+                    key: RegionFillPattern.key(seed: seed, rank: rank, tensor: tensor, block: block)
+                )
             }
         }
     }
@@ -32,7 +33,8 @@ struct RegionPatternRows {
         for writer in canonical ? [0] : Array(0..<region.numWorkers) {
             var offset = canonical ? 0 : writer * region.cpuPageSize
             for (tensor, size) in tensors.enumerated() {
-                let key = RegionFillPattern.key(seed: seed, rank: writer, tensor: tensor, block: block)
+                let key = RegionFillPattern.key(
+                    seed: seed, rank: writer, tensor: tensor, block: block)
                 for i in 0..<size { expected[offset + i] = RegionFillPattern.byte(key: key, at: i) }
                 offset += size
             }

@@ -19,7 +19,8 @@ public final class RegionFileBarrier: @unchecked Sendable {
     public let timeoutSeconds: Double
     private var generation = 0
 
-    public init(directory: String, parties: Int, party: String? = nil, timeoutSeconds: Double = 60) {
+    public init(directory: String, parties: Int, party: String? = nil, timeoutSeconds: Double = 60)
+    {
         self.directory = directory
         self.parties = parties
         self.party = party ?? String(getpid())

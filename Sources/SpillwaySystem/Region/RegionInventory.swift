@@ -100,7 +100,8 @@ public enum RegionInventory {
             var openers = problem == nil ? usage.users(of: status).subtracting(mappers) : []
             var size = status.size
             var segmentFiles: [RegionSegmentFile] = []
-            for (index, segmentName) in (segmentsOf[name] ?? []).sorted(by: { $0.index < $1.index }) {
+            for (index, segmentName) in (segmentsOf[name] ?? []).sorted(by: { $0.index < $1.index })
+            {
                 let segmentPath = directory + "/" + segmentName
                 guard let segment = try? FileStatus.ofLink(atPath: segmentPath) else { continue }
                 let usable = segment.isRegularFile && !segment.isSymbolicLink
@@ -171,7 +172,8 @@ public enum RegionInventory {
         var candidates: [String: [(path: String, status: FileStatus)]] = [:]
         for entry in listings where !entry.isLive && entry.problem == nil {
             var files: [(path: String, status: FileStatus)] = []
-            for (path, size) in [(entry.path, nil)] + entry.segments.map({ ($0.path, $0.sizeBytes) })
+            for (path, size) in [(entry.path, nil)]
+                + entry.segments.map({ ($0.path, $0.sizeBytes) })
             {
                 guard let status = (try? FileStatus.ofLink(atPath: path)) ?? nil,
                     status.isRegularFile, size == nil || status.size == size

@@ -48,7 +48,8 @@ struct RegionOpener {
                 barriersLeft -= 1
                 try barrier()
                 if opened!.isCreator {
-                    Self.unlinkFiles(segments: segments, statuses: opened!.statuses, sidecar: sidecarPath)
+                    Self.unlinkFiles(
+                        segments: segments, statuses: opened!.statuses, sidecar: sidecarPath)
                     opened!.unlinked = true
                 }
             }
@@ -75,7 +76,8 @@ struct RegionOpener {
         } catch {
             if let opened {
                 if opened.isCreator && !opened.unlinked {
-                    Self.unlinkFiles(segments: segments, statuses: opened.statuses, sidecar: sidecarPath)
+                    Self.unlinkFiles(
+                        segments: segments, statuses: opened.statuses, sidecar: sidecarPath)
                 }
                 munmap(opened.base, geometry.fileSize)
             }

@@ -105,7 +105,7 @@ public enum SharedOffloadRegionError: Error, Equatable, CustomStringConvertible,
         case .geometryMismatch(let path, let expected, let found):
             return "\(path) was created with geometry \(found), this opener expects \(expected). "
                 + "Start every worker and the manager with the same numBlocks, numWorkers, "
-                + "cpuPageSize and layout, or use another instance id."
+                + "cpuPageSize, layout and numSegments, or use another instance id."
         case .symlinkAtPath(let path):
             return "\(path) is a symbolic link; refusing to follow it. Remove the link "
                 + "(`rm \(path)`) or use another directory."
