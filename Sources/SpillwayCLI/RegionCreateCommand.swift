@@ -43,6 +43,11 @@ struct RegionCreateCommand: ParsableCommand {
     var barrierDir: String?
     @Option(help: "Processes meeting at --barrier-dir.")
     var barrierParties: Int = 1
+    @Option(
+        help:
+            "Creator memory check: refuse to create a region larger than this many bytes (joiners are not affected)."
+    )
+    var memoryLimitBytes: Int?
     @Option(help: "INDEX/COUNT: pre-fault only this share of the region (vLLM's populate_shard).")
     var populateShard: String?
     @Option(
@@ -109,7 +114,16 @@ struct RegionCreateCommand: ParsableCommand {
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
             cpuPageSize: cpuPageSize, layout: layout, directory: directory,
             timeout: timeoutSeconds, numSegments: numSegments, populateShard: shard,
-            barrier: barrier.map { b in { try b.wait() } })
+            barrier: barrier.map { b in { try b.wait() } },
+            creatorMemoryCheck: memoryLimitBytes.map { limit in
+                { [instanceID, directory] bytes in
+                    guard bytes <= limit else {
+                        throw SharedOffloadRegionError.memoryLimit(
+                            path: directory + "/" + InstanceID.fileName(for: instanceID),
+                            requiredBytes: bytes, limitBytes: limit)
+                    }
+                }
+            })
         let rows = try parseRows(numBlocks: region.numBlocks)
         // Arrive first: the rendezvous is about mapping, and a crash while filling must not
         // keep the file from being unlinked.

@@ -111,7 +111,7 @@ class Process:
                     f"{self.name} exited ({self.proc.returncode}) before {event!r}: "
                     + "".join(self.stderr[-20:])
                 )
-            if got.get("event") == "error":
+            if got.get("event") == "error" and event != "error":
                 raise AssertionError(f"{self.name}: {got['type']}: {got['message']}\n{got['trace']}")
             if got.get("event") == event:
                 return got
@@ -428,3 +428,64 @@ def test_canonical_views_replicated_layout(vllm, scenario, writer):
     v.expect("ready")
     assert region_files(s.engine_id) == []
     finish(s, [sp], [v])
+
+
+def test_vllm_creator_failure_fails_spillway_joiner_at_once(vllm, scenario):
+    """vLLM's creator refuses in its creator_memory_check (after 1.5 s) while a Spillway
+    joiner waits on the unsized file: the joiner fails at once with creator-failed (not
+    after its 30 s timeout), both still meet at the barrier so neither hangs, and no file
+    remains."""
+    s = scenario
+    v = vllm[0]
+    v.run(
+        vllm_command(
+            s, rank=0, num_chunks=4, num_workers=2, cpu_page_size=4096, tensors=[4096],
+            barrier_dir=s.barrier, barrier_parties=2, memory_check_fail_after=1.5,
+        )
+    )
+    deadline = time.monotonic() + 30
+    while not region_files(s.engine_id) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    started = time.monotonic()
+    sp = s.spillway(
+        "--num-blocks", 4, "--num-workers", 2, "--cpu-page-size", 4096, "--rank", 1,
+        "--barrier-dir", s.barrier, "--barrier-parties", 2, "--timeout-seconds", 30,
+    )
+    assert sp.proc.wait(timeout=20) == 1
+    elapsed = time.monotonic() - started
+    stderr = "".join(sp.stderr)
+    assert "creator failed" in stderr, stderr
+    assert elapsed < 10, f"the joiner took {elapsed:.1f} s"
+    error = v.expect("error")
+    assert error["type"] == "MemoryError", error
+    assert region_files(s.engine_id) == []
+
+
+def test_spillway_creator_failure_still_joins_the_barrier(vllm, scenario):
+    """A Spillway creator refused by its memory check (--memory-limit-bytes) does not just
+    exit: it waits at the barrier until its vLLM peer arrives, so the peer never hangs, then
+    fails with memory-limit. The peer, arriving after the files were removed, creates the
+    region itself and gets through its barrier; nothing is left afterwards."""
+    s = scenario
+    sp = s.spillway(
+        "--num-blocks", 4, "--num-workers", 2, "--cpu-page-size", 4096, "--rank", 0,
+        "--barrier-dir", s.barrier, "--barrier-parties", 2, "--memory-limit-bytes", 1,
+    )
+    time.sleep(1.0)
+    assert sp.proc.poll() is None, "the failed creator must wait for its peer at the barrier"
+    assert region_files(s.engine_id) == []
+    v = vllm[1]
+    v.run(
+        vllm_command(
+            s, rank=1, num_chunks=4, num_workers=2, cpu_page_size=4096, tensors=[4096],
+            barrier_dir=s.barrier, barrier_parties=2, checksum_after=None,
+        )
+    )
+    assert sp.proc.wait(timeout=30) == 1
+    stderr = "".join(sp.stderr)
+    assert "memory limit" in stderr, stderr
+    v.expect("ready")
+    assert region_files(s.engine_id) == [], "the vLLM creator unlinks after its barrier"
+    open(s.release, "w").close()
+    v.expect("exit")
+    assert region_files(s.engine_id) == []

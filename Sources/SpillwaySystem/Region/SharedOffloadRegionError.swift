@@ -9,6 +9,8 @@ public enum SharedOffloadRegionError: Error, Equatable, CustomStringConvertible,
     case invalidGeometry(String)
     /// The file system holding the region has less free space than the region needs.
     case insufficientSpace(path: String, requiredBytes: Int, freeBytes: Int)
+    /// A creator memory check refused the region (`spillway region create --memory-limit-bytes`).
+    case memoryLimit(path: String, requiredBytes: Int, limitBytes: Int)
     /// A joiner waited `timeoutSeconds` and the file never reached the expected size.
     case joinTimeout(path: String, expectedBytes: Int, observedBytes: Int, timeoutSeconds: Double)
     /// An existing file has a different size than this geometry needs (stale or foreign).
@@ -44,6 +46,7 @@ public enum SharedOffloadRegionError: Error, Equatable, CustomStringConvertible,
         case .invalidInstanceID: return "invalid-instance-id"
         case .invalidGeometry: return "invalid-geometry"
         case .insufficientSpace: return "insufficient-space"
+        case .memoryLimit: return "memory-limit"
         case .joinTimeout: return "join-timeout"
         case .sizeMismatch: return "size-mismatch"
         case .creatorFailed: return "creator-failed"
@@ -73,6 +76,11 @@ public enum SharedOffloadRegionError: Error, Equatable, CustomStringConvertible,
                 "\(path): the file system has \(free) bytes (\(Self.human(free))) free, the region "
                 + "needs \(required) bytes (\(Self.human(required))). Free space there (see "
                 + "`spillway region clean`), raise the tmpfs size, or lower numBlocks."
+        case .memoryLimit(let path, let required, let limit):
+            return
+                "\(path): the region needs \(required) bytes (\(Self.human(required))), the creator's "
+                + "memory limit is \(limit) bytes (\(Self.human(limit))). Lower numBlocks or the "
+                + "slot size, or raise the limit."
         case .joinTimeout(let path, let expected, let observed, let seconds):
             return
                 "\(path): waited \(seconds) s for the creator to size the file to \(expected) bytes, "

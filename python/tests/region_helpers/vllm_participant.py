@@ -40,6 +40,13 @@ def session(cmd: dict) -> None:
     if cmd.get("barrier_dir"):
         barrier = FileBarrier(cmd["barrier_dir"], cmd["barrier_parties"])
     shard = cmd.get("populate_shard")
+    memory_check = None
+    if cmd.get("memory_check_fail_after") is not None:
+
+        def memory_check(size: int) -> None:
+            time.sleep(cmd["memory_check_fail_after"])
+            raise MemoryError(f"test memory check refuses {size} bytes")
+
     wait_for(cmd.get("start_after"))
     started = time.monotonic()
     region = SharedOffloadRegion(
@@ -49,6 +56,7 @@ def session(cmd: dict) -> None:
         cmd["kv_bytes_per_chunk"],
         cmd["cpu_page_size"],
         barrier,
+        creator_memory_check=memory_check,
         populate_shard=tuple(shard) if shard else None,
         num_segments=cmd.get("num_segments", 1),
     )
