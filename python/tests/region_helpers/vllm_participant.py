@@ -26,8 +26,11 @@ from region_pattern import FileBarrier, expected_row, key, page  # noqa: E402
 from vllm.v1.kv_offload.cpu.shared_offload_region import SharedOffloadRegion  # noqa: E402
 
 
+SESSION: str | None = None  # the engine id of the command being served
+
+
 def emit(event: str, **fields) -> None:
-    print("@@ " + json.dumps({"event": event, **fields}), flush=True)
+    print("@@ " + json.dumps({"event": event, "session": SESSION, **fields}), flush=True)
 
 
 def wait_for(path: str | None) -> None:
@@ -36,6 +39,8 @@ def wait_for(path: str | None) -> None:
 
 
 def session(cmd: dict) -> None:
+    global SESSION
+    SESSION = cmd["engine_id"]
     barrier = None
     if cmd.get("barrier_dir"):
         barrier = FileBarrier(cmd["barrier_dir"], cmd["barrier_parties"])
