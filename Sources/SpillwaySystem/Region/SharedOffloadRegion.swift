@@ -238,19 +238,10 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     public func createNextView(tensorPageSize: Int) throws -> TensorView {
         checkMapped()
         guard let rank else { throw SharedOffloadRegionError.notRanked }
-        guard tensorPageSize > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry(
-                "tensorPageSize must be at least 1, got \(tensorPageSize)")
-        }
-        let offset: Int = try lock.withLock { _ in
-            let remaining = cpuPageSize - cursor
-            guard tensorPageSize <= remaining else {
-                throw SharedOffloadRegionError.slotOverflow(
-                    rank: rank, requestedBytes: tensorPageSize, remainingBytes: remaining,
-                    overflowBytes: tensorPageSize - remaining)
-            }
-            defer { cursor += tensorPageSize }
-            return cursor
+        let offset = try advance(\.cursor, by: tensorPageSize, limit: cpuPageSize) {
+            .slotOverflow(
+                rank: rank, requestedBytes: tensorPageSize, remainingBytes: $0,
+                overflowBytes: tensorPageSize - $0)
         }
         return TensorView(
             region: self, offsetInRow: rank * cpuPageSize + offset, tensorPageSize: tensorPageSize)
@@ -266,20 +257,29 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     ///   rest of the row; `.invalidGeometry` for a size below 1.
     public func createNextCanonicalView(tensorPageSize: Int) throws -> TensorView {
         checkMapped()
-        guard tensorPageSize > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry(
-                "tensorPageSize must be at least 1, got \(tensorPageSize)")
-        }
-        let offset: Int = try lock.withLock { _ in
-            let remaining = rowStride - canonicalCursor
-            guard tensorPageSize <= remaining else {
-                throw SharedOffloadRegionError.canonicalOverflow(
-                    requestedBytes: tensorPageSize, remainingBytes: remaining)
-            }
-            defer { canonicalCursor += tensorPageSize }
-            return canonicalCursor
+        let offset = try advance(\.canonicalCursor, by: tensorPageSize, limit: rowStride) {
+            .canonicalOverflow(requestedBytes: tensorPageSize, remainingBytes: $0)
         }
         return TensorView(region: self, offsetInRow: offset, tensorPageSize: tensorPageSize)
+    }
+
+    /// Hands out `size` bytes at the view cursor `cursor` (slot or canonical) if they fit
+    /// below `limit`, and returns where they start; otherwise throws `overflow(remaining)`
+    /// and leaves the cursor as it was.
+    private func advance(
+        _ cursor: ReferenceWritableKeyPath<SharedOffloadRegion, Int>, by size: Int, limit: Int,
+        overflow: (Int) -> SharedOffloadRegionError
+    ) throws -> Int {
+        guard size > 0 else {
+            throw SharedOffloadRegionError.invalidGeometry(
+                "tensorPageSize must be at least 1, got \(size)")
+        }
+        return try lock.withLock { _ in
+            let start = self[keyPath: cursor]
+            guard size <= limit - start else { throw overflow(limit - start) }
+            self[keyPath: cursor] = start + size
+            return start
+        }
     }
 
     /// Bytes of this worker's slot not yet handed out by `createNextView`.
