@@ -325,6 +325,7 @@ def test_segmented_2gib_vllm_creates_spillway_joins(vllm, scenario):
     assert files == [name, name + ".1"]
     for f in files:
         st = os.stat(os.path.join(SHM, f))
+        print(f"\n{f}: {st.st_size} bytes, {st.st_blocks * 512} allocated")
         assert st.st_size == GIB and st.st_blocks * 512 < 64 << 20, "region is not sparse"
     want = lambda row: expected_row(
         seed=13, block=row, row_stride=1 << 20, num_workers=2,
