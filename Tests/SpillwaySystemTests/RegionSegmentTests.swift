@@ -46,6 +46,22 @@ struct RegionSegmentTests {
         #expect(try files(3, stride: gib, 32).map(\.firstRow) == [0, 1, 2])
     }
 
+    /// Segment file names: `<region name>.<i>` with i >= 1 in plain decimal; anything else
+    /// (the region itself, its sidecar, `.0`, leading zeros, signs) is not a segment.
+    @Test func segmentFileNames() {
+        #expect(InstanceID.parseSegment(fileName: "vllm_offload_e.mmap.1")! == ("e", 1))
+        #expect(InstanceID.parseSegment(fileName: "vllm_offload_a.mmap.mmap.31")! == ("a.mmap", 31))
+        for name in [
+            "vllm_offload_e.mmap", "vllm_offload_e.mmap.meta", "vllm_offload_e.mmap.0",
+            "vllm_offload_e.mmap.01", "vllm_offload_e.mmap.+1", "vllm_offload_e.mmap.",
+            "other_e.mmap.1", "vllm_offload_.mmap.1",
+        ] {
+            #expect(InstanceID.parseSegment(fileName: name) == nil, "\(name)")
+        }
+        #expect(RegionSegment.path(index: 0, regionPath: "/d/r") == "/d/r")
+        #expect(RegionSegment.path(index: 7, regionPath: "/d/r") == "/d/r.7")
+    }
+
     /// A 2 GiB region over two files: a creator and a joiner (rank 1) write rows on both
     /// sides of the file boundary through their views; each reads the other's bytes through
     /// its mapping, and the files hold each row at `(row - firstRow) * S` of the right file.

@@ -340,6 +340,12 @@ def test_segmented_2gib_vllm_creates_spillway_joins(vllm, scenario):
     entry = next(r for r in listing["regions"] if r["instanceID"] == s.engine_id)
     assert entry["sizeBytes"] == 2 * GIB and [g["index"] for g in entry["segments"]] == [1]
     assert entry["state"] == "live" and ready["pid"] in entry["mappingPIDs"]
+    inspected = json.loads(
+        subprocess.run([SPILLWAY, "region", "inspect", os.path.join(SHM, name + ".1"), "--json"],
+                       capture_output=True, text=True, check=True).stdout
+    )
+    assert inspected["path"] == os.path.join(SHM, name) and inspected["sizeBytes"] == 2 * GIB
+    assert ready["pid"] in inspected["segments"][0]["mappingPIDs"]
 
     one_file = subprocess.run(
         [SPILLWAY, "region", "create", "--instance-id", s.engine_id, "--num-blocks", "2048",

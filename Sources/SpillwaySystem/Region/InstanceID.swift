@@ -30,7 +30,8 @@ public enum InstanceID {
     public static func parseSegment(fileName: String) -> (id: String, index: Int)? {
         guard let dot = fileName.lastIndex(of: ".") else { return nil }
         let digits = fileName[fileName.index(after: dot)...]
-        guard !digits.isEmpty, digits.first != "0", digits.allSatisfy(\.isASCII),
+        guard !digits.isEmpty, digits.first != "0",
+            digits.allSatisfy({ $0.isASCII && $0.isNumber }),
             let index = Int(digits), index >= 1,
             let id = parse(fileName: String(fileName[..<dot]))
         else { return nil }
