@@ -446,7 +446,7 @@ def test_canonical_views_replicated_layout(vllm, scenario, writer):
 
 
 def test_vllm_creator_failure_fails_spillway_joiner_at_once(vllm, scenario):
-    """vLLM's creator refuses in its creator_memory_check (after 1.5 s) while a Spillway
+    """vLLM's creator refuses in its creator_memory_check (after 3 s) while a Spillway
     joiner waits on the unsized file: the joiner fails at once with creator-failed (not
     after its 30 s timeout), both still meet at the barrier so neither hangs, and no file
     remains."""
@@ -455,7 +455,7 @@ def test_vllm_creator_failure_fails_spillway_joiner_at_once(vllm, scenario):
     v.run(
         vllm_command(
             s, rank=0, num_chunks=4, num_workers=2, cpu_page_size=4096, tensors=[4096],
-            barrier_dir=s.barrier, barrier_parties=2, memory_check_fail_after=1.5,
+            barrier_dir=s.barrier, barrier_parties=2, memory_check_fail_after=3.0,
         )
     )
     deadline = time.monotonic() + 30
@@ -465,8 +465,9 @@ def test_vllm_creator_failure_fails_spillway_joiner_at_once(vllm, scenario):
     sp = s.spillway(
         "--num-blocks", 4, "--num-workers", 2, "--cpu-page-size", 4096, "--rank", 1,
         "--barrier-dir", s.barrier, "--barrier-parties", 2, "--timeout-seconds", 30,
+        "--hold-seconds", 0,
     )
-    assert sp.proc.wait(timeout=20) == 1
+    assert sp.proc.wait(timeout=20) == 1, "".join(sp.stderr)
     elapsed = time.monotonic() - started
     stderr = "".join(sp.stderr)
     assert "creator failed" in stderr, stderr
