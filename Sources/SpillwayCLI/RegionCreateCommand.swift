@@ -26,8 +26,35 @@ struct RegionCreateCommand: ParsableCommand {
     var cpuPageSize: Int
     @Option(help: "This worker's slot; omit to open as the manager (whole region).")
     var rank: Int?
-    @Option(help: "seed (S = P*M) or page-aligned (S rounded up to the page size).")
-    var layout: String = "seed"
+    @Option(
+        help:
+            "page-aligned (S = P*M rounded up to the page size; current vLLM) or seed (S = P*M; vLLM 0.22)."
+    )
+    var layout: String = "page-aligned"
+    @Option(
+        help:
+            "Upper bound on backing files (vLLM 0.33's num_segments; its CPU offloading uses 32): one per full GiB at most."
+    )
+    var numSegments: Int = 1
+    @Option(
+        help:
+            "A barrier through this directory (see docs/CLI.md): wait for --barrier-parties processes after mapping; the creator then unlinks the files."
+    )
+    var barrierDir: String?
+    @Option(help: "Processes meeting at --barrier-dir.")
+    var barrierParties: Int = 1
+    @Option(
+        help:
+            "Creator memory check: refuse to create a region larger than this many bytes (joiners are not affected)."
+    )
+    var memoryLimitBytes: Int?
+    @Option(help: "INDEX/COUNT: pre-fault only this share of the region (vLLM's populate_shard).")
+    var populateShard: String?
+    @Option(
+        help:
+            "worker (createNextView, this rank's slot) or canonical (createNextCanonicalView, shared by all workers)."
+    )
+    var view: String = "worker"
     @Option(name: .customLong("dir"), help: "Directory of the region file.")
     var directory: String = "/dev/shm"
     @Option(help: "Seconds to hold the mapping; default: until SIGINT/SIGTERM.")
@@ -39,19 +66,33 @@ struct RegionCreateCommand: ParsableCommand {
             "Arrive at the rendezvous after mapping: once all ranks and the manager have, the file is unlinked."
     )
     var rendezvous = false
-    @Option(help: "Fill this rank's slots through createNextView with the pattern of this seed.")
+    @Option(
+        help: "Fill this rank's slots (or the canonical tensors) with the pattern of this seed.")
     var fillPattern: UInt64?
+    @Option(
+        help:
+            "With --verify: the seed every filled byte must show, when this process does not fill (default: --fill-pattern)."
+    )
+    var expectPattern: UInt64?
+    @Option(
+        help:
+            "Comma-separated rows to fill, checksum and verify (default: all); keeps a large sparse region sparse."
+    )
+    var fillRows: String?
     @Option(
         help: "Comma-separated tensor page sizes inside each slot (default: one tensor of P bytes)."
     )
     var tensorPageSizes: String?
     @Option(help: "Wait until this path exists before opening (a start barrier for races).")
     var startAfter: String?
-    @Option(help: "Wait until this path exists, then print the CRC32C of the whole mapping.")
+    @Option(
+        help:
+            "Wait until this path exists, then print the CRC32C of the mapping (of --fill-rows only, when given)."
+    )
     var checksumAfter: String?
     @Flag(
         help:
-            "With --checksum-after and --fill-pattern: also check every rank's slots hold the pattern and padding is zero."
+            "With --checksum-after: also check every rank's slots (or the canonical tensors) hold the pattern and the rest of each row is zero."
     )
     var verify = false
     @Flag(help: "Print events as JSON lines.")
@@ -60,14 +101,30 @@ struct RegionCreateCommand: ParsableCommand {
     func run() throws {
         TerminationSignals.block()
         guard let layout = SharedOffloadRegion.Layout(argument: layout) else {
-            throw ValidationError("--layout must be seed or page-aligned, got \(layout)")
+            throw ValidationError("--layout must be page-aligned or seed, got \(layout)")
+        }
+        guard view == "worker" || view == "canonical" else {
+            throw ValidationError("--view must be worker or canonical, got \(view)")
         }
         let tensors = try parseTensorSizes()
+        let shard = try parseShard()
         if let startAfter { waitForPath(startAfter) }
+        let barrier = barrierDir.map { RegionFileBarrier(directory: $0, parties: barrierParties) }
         let region = try SharedOffloadRegion(
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
             cpuPageSize: cpuPageSize, layout: layout, directory: directory,
-            timeout: timeoutSeconds)
+            timeout: timeoutSeconds, numSegments: numSegments, populateShard: shard,
+            barrier: barrier.map { b in { try b.wait() } },
+            creatorMemoryCheck: memoryLimitBytes.map { limit in
+                { [instanceID, directory] bytes in
+                    guard bytes <= limit else {
+                        throw SharedOffloadRegionError.memoryLimit(
+                            path: directory + "/" + InstanceID.fileName(for: instanceID),
+                            requiredBytes: bytes, limitBytes: limit)
+                    }
+                }
+            })
+        let rows = try parseRows(numBlocks: region.numBlocks)
         // Arrive first: the rendezvous is about mapping, and a crash while filling must not
         // keep the file from being unlinked.
         var rendezvousState = "off"
@@ -79,14 +136,16 @@ struct RegionCreateCommand: ParsableCommand {
             case .alreadyUnlinked: rendezvousState = "already-unlinked"
             }
         }
-        if let seed = fillPattern, let rank {
-            for (tensor, size) in tensors.enumerated() {
-                let view = try region.createNextView(tensorPageSize: size)
-                for block in 0..<view.count {
-                    RegionFillPattern.fill(
-                        view[block],
-                        key: RegionFillPattern.key(
-                            seed: seed, rank: rank, tensor: tensor, block: block))
+        let pattern = RegionPatternRows(
+            canonical: view == "canonical", tensors: tensors, rows: rows)
+        if let seed = fillPattern {
+            if pattern.canonical {
+                try pattern.fill(region: region, seed: seed, rank: 0) {
+                    try region.createNextCanonicalView(tensorPageSize: $0)
+                }
+            } else if let rank {
+                try pattern.fill(region: region, seed: seed, rank: rank) {
+                    try region.createNextView(tensorPageSize: $0)
                 }
             }
         }
@@ -98,19 +157,20 @@ struct RegionCreateCommand: ParsableCommand {
                 "rowStride": region.rowStride,
                 "numBlocks": region.numBlocks, "fileSize": region.byteCount,
                 "layout": layout.argument, "rendezvous": rendezvousState,
+                "segments": region.segments.map(\.path),
             ],
             human:
-                "\(region.isCreator ? "created" : "joined") \(region.path) \(region.geometry.summary) rank=\(rank.map(String.init) ?? "manager") rendezvous=\(rendezvousState)"
+                "\(region.isCreator ? "created" : "joined") \(region.path) \(region.geometry.summary) segments=\(region.segments.count) rank=\(rank.map(String.init) ?? "manager") rendezvous=\(rendezvousState)"
         )
 
         var failed = false
         if let checksumAfter {
             waitForPath(checksumAfter)
-            let crc = region.withUnsafeMutableBytes { CRC32C.checksum(UnsafeRawBufferPointer($0)) }
+            let crc = pattern.checksum(region)
             var event: [String: Any] = ["event": "checksum", "crc32c": Int(crc)]
             var human = "crc32c=\(crc)"
-            if verify, let seed = fillPattern {
-                let mismatches = verifyAllSlots(region, seed: seed, tensors: tensors)
+            if verify, let seed = expectPattern ?? fillPattern {
+                let mismatches = pattern.mismatchedBytes(region, seed: seed)
                 event["mismatchedBytes"] = mismatches
                 human += " mismatchedBytes=\(mismatches)"
                 failed = mismatches != 0
@@ -125,6 +185,26 @@ struct RegionCreateCommand: ParsableCommand {
         if failed { throw ExitCode(2) }
     }
 
+    private func parseShard() throws -> SharedOffloadRegion.PopulateShard? {
+        guard let text = populateShard else { return nil }
+        let parts = text.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let index = parts[0], let count = parts[1] else {
+            throw ValidationError("--populate-shard must be INDEX/COUNT, e.g. 1/4, got \(text)")
+        }
+        return try SharedOffloadRegion.PopulateShard(index: index, count: count)
+    }
+
+    private func parseRows(numBlocks: Int) throws -> [Int] {
+        guard let text = fillRows else { return Array(0..<numBlocks) }
+        let rows = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !rows.isEmpty, rows.allSatisfy({ $0.map { (0..<numBlocks).contains($0) } ?? false })
+        else {
+            throw ValidationError(
+                "--fill-rows must be row numbers in 0..<\(numBlocks) separated by commas")
+        }
+        return rows.map { $0! }
+    }
+
     private func parseTensorSizes() throws -> [Int] {
         guard let text = tensorPageSizes else { return [cpuPageSize] }
         let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -133,31 +213,6 @@ struct RegionCreateCommand: ParsableCommand {
                 "--tensor-page-sizes must be positive integers separated by commas")
         }
         return sizes.map { $0! }
-    }
-
-    /// Counts bytes that differ from what every rank wrote: pattern bytes in the tensor
-    /// pages, zero in the rest of each slot and in the row padding.
-    private func verifyAllSlots(_ region: SharedOffloadRegion, seed: UInt64, tensors: [Int]) -> Int
-    {
-        let view = region.createKVMemoryView()
-        var mismatches = 0
-        for block in 0..<view.count {
-            let row = view[block]
-            var expected = [UInt8](repeating: 0, count: row.count)
-            for worker in 0..<region.numWorkers {
-                var offset = worker * region.cpuPageSize
-                for (tensor, size) in tensors.enumerated() {
-                    let key = RegionFillPattern.key(
-                        seed: seed, rank: worker, tensor: tensor, block: block)
-                    for i in 0..<size {
-                        expected[offset + i] = RegionFillPattern.byte(key: key, at: i)
-                    }
-                    offset += size
-                }
-            }
-            for i in 0..<row.count where row[i] != expected[i] { mismatches += 1 }
-        }
-        return mismatches
     }
 
     private func waitForPath(_ path: String) {

@@ -1,4 +1,5 @@
-// `spillway region list`: every vllm_offload_*.mmap in a directory, live or stale, from /proc.
+// `spillway region list`: every vllm_offload_*.mmap (with its segment files .mmap.<i>) in a
+// directory, live or stale, from /proc.
 import ArgumentParser
 import Foundation
 import Spillway
@@ -33,16 +34,18 @@ struct RegionListCommand: ParsableCommand {
             print("no regions in \(directory)")
             return
         }
-        print("STATE  SIZE        OWNER  AGE      PIDS  INSTANCE")
+        print("STATE  SIZE        FILES OWNER  AGE      PIDS  INSTANCE")
         for r in regions {
             let pids = r.mappingPIDs.count + r.openPIDs.count
             let state = r.problem == nil ? r.state : "odd"
             print(
                 "\(state.padding(toLength: 6, withPad: " ", startingAt: 0)) "
                     + "\(String(r.sizeBytes).padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                    + "\(String(r.segments.count + 1).padding(toLength: 5, withPad: " ", startingAt: 0)) "
                     + "\(String(r.ownerUID).padding(toLength: 6, withPad: " ", startingAt: 0)) "
                     + "\((String(r.ageSeconds) + "s").padding(toLength: 8, withPad: " ", startingAt: 0)) "
                     + "\(String(pids).padding(toLength: 5, withPad: " ", startingAt: 0)) \(r.instanceID)"
+                    + (r.segmentIndex > 0 ? "  (orphaned segment \(r.segmentIndex))" : "")
                     + (r.problem.map { "  (\($0))" } ?? ""))
         }
         if usage.unreadableProcessCount > 0 {

@@ -105,9 +105,9 @@ struct RegionCreationTests {
     }
 
     /// A creator that fails unlinks its size-0 file; a joiner that had already opened it must
-    /// notice (the inode has no name any more: it can never be sized) and run the election
-    /// again, becoming the creator, instead of waiting out its timeout on an orphan.
-    @Test func joinerRerunsTheElectionWhenTheCreatorUnlinks() throws {
+    /// notice (the inode has no name any more: it can never be sized) and fail at once with
+    /// `creator-failed`, as vLLM 0.33's joiners do, instead of waiting out its timeout.
+    @Test func joinerFailsAtOnceWhenTheCreatorUnlinks() throws {
         let dir = ScratchDirectory()
         let id = dir.instanceID()
         dir.makeFile(InstanceID.fileName(for: id), size: 0)
@@ -117,14 +117,12 @@ struct RegionCreationTests {
             _ = unlink(path)
         }
         unlinker.start()
-        do {
-            let region = try open(dir, id, rank: 0, timeout: .seconds(3))
-            #expect(region.isCreator, "the path was free: the joiner should have created it")
-            #expect(region.pathNamesMappedFile())
-            region.cleanup()
-        } catch {
-            Issue.record("the joiner waited on the unlinked file: \(error)")
+        let started = ContinuousClock.now
+        #expect(throws: SharedOffloadRegionError.creatorFailed(path: path)) {
+            try open(dir, id, rank: 0, timeout: .seconds(10))
         }
+        #expect(ContinuousClock.now - started < .seconds(5), "the joiner waited on an orphan")
+        #expect(dir.fileNames.isEmpty)
     }
 
     /// Stale files of the wrong size, smaller and larger, are refused at once with a message

@@ -59,7 +59,7 @@ extension RegionContractTests {
                 timeout: .seconds(5)),
             SharedOffloadRegion(
                 instanceID: id, numBlocks: 1, rank: 0, numWorkers: 1, cpuPageSize: 64,
-                layout: .seed, directory: "/dev/shm", timeout: duration),
+                layout: .pageAligned, directory: "/dev/shm", timeout: duration),
         ]
         #expect(regions.map(\.isCreator) == [true, false, false, false, false, false])
         for region in regions.reversed() { region.cleanup() }

@@ -232,3 +232,48 @@ struct RegionMultiProcessTests {
         #expect(dir.regionFiles.isEmpty)
     }
 }
+
+extension RegionMultiProcessTests {
+    /// Setup: a 2 GiB region (2048 rows of 1 MiB, two 512 KiB slots) over two files
+    /// (--num-segments 32), opened by two `region create` processes that share a directory
+    /// barrier, pre-fault 2 MiB shards only and fill six rows on both sides of the file
+    /// boundary. Checks: one creator; both files gone once the barrier passed; each process
+    /// verifies both ranks' bytes in those rows through its mapping; after rank 1 is
+    /// SIGKILLed and rank 0 exits, nothing is left. Without vLLM, this is the vLLM 0.33 worker
+    /// shape: segments, barrier, creator unlink.
+    @Test func segmentedRegionWithBarrierSurvivesSIGKILL() throws {
+        let dir = ScratchDirectory()
+        let id = "seg-\(UInt32.random(in: 0...UInt32.max))"
+        let barrier = dir.path + "/barrier"
+        #expect(mkdir(barrier, 0o700) == 0)
+        let children = try (0..<2).map { rank in
+            try CLIProcess([
+                "region", "create", "--instance-id", id, "--dir", dir.path, "--num-blocks",
+                "2048", "--num-workers", "2", "--cpu-page-size", "\(512 * 1024)", "--rank",
+                "\(rank)", "--num-segments", "32", "--populate-shard", "\(rank)/1024",
+                "--barrier-dir", barrier, "--barrier-parties", "2", "--fill-pattern", "21",
+                "--fill-rows", "0,1,1023,1024,1025,2047", "--checksum-after",
+                dir.path + "/check", "--verify", "--json",
+            ])
+        }
+        defer {
+            for child in children where child.process.isRunning {
+                child.signal(SIGKILL)
+                child.wait()
+            }
+        }
+        let ready = try children.map { try $0.readEvent() }
+        #expect(ready.filter { $0["isCreator"] as? Bool == true }.count == 1, "\(ready)")
+        #expect((ready[0]["segments"] as? [String])?.count == 2)
+        #expect(dir.regionFiles.isEmpty, "the barrier must unlink both files: \(dir.regionFiles)")
+        dir.touch("check")
+        for event in try children.map({ try $0.readEvent() }) {
+            #expect(event["mismatchedBytes"] as? Int == 0, "\(event)")
+        }
+        children[1].signal(SIGKILL)
+        #expect(children[1].wait() != 0)
+        children[0].signal(SIGTERM)
+        #expect(children[0].wait() == 0, "\(children[0].stderrText())")
+        #expect(dir.regionFiles.isEmpty)
+    }
+}

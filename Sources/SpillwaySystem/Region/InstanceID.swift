@@ -25,6 +25,19 @@ public enum InstanceID {
     /// The region file name for `id` (not validated): `vllm_offload_<id>.mmap`.
     public static func fileName(for id: String) -> String { "vllm_offload_\(id).mmap" }
 
+    /// The instance id and segment index of a segment file name `vllm_offload_<id>.mmap.<i>`
+    /// (`i` >= 1, decimal, no leading zero), or nil if the name is not one.
+    public static func parseSegment(fileName: String) -> (id: String, index: Int)? {
+        guard let dot = fileName.lastIndex(of: ".") else { return nil }
+        let digits = fileName[fileName.index(after: dot)...]
+        guard !digits.isEmpty, digits.first != "0",
+            digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let index = Int(digits), index >= 1,
+            let id = parse(fileName: String(fileName[..<dot]))
+        else { return nil }
+        return (id, index)
+    }
+
     /// The instance id encoded in a region file name, or nil if the name is not one.
     public static func parse(fileName: String) -> String? {
         let prefix = "vllm_offload_"

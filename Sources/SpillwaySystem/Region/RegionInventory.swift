@@ -9,11 +9,18 @@ import SystemPackage
     import Foundation
 #endif
 
-/// One region file found in a directory.
+/// One region found in a directory: its first file plus its other segment files, or a segment
+/// file whose first file is gone (`segmentIndex > 0`).
 public struct RegionListing: Codable, Sendable, Equatable {
     public var instanceID: String
+    /// The first file, `vllm_offload_<id>.mmap` (or the orphaned segment file itself).
     public var path: String
+    /// Bytes of all the region's files together.
     public var sizeBytes: Int
+    /// 0 for a region; `i` for an orphaned segment file `<region>.<i>` listed on its own.
+    public var segmentIndex: Int = 0
+    /// The region's other segment files (`<path>.1`, ...), in index order.
+    public var segments: [RegionSegmentFile] = []
     public var ownerUID: UInt32
     public var permissions: String
     /// Seconds since the file was last modified.
@@ -65,9 +72,22 @@ public enum RegionInventory {
         }
         closedir(dir)
         let now = Int(RegionOpener.unixNow())
-        var result: [RegionListing] = []
+        let regionNames = Set(names.filter { InstanceID.parse(fileName: $0) != nil })
+        var segmentsOf: [String: [(index: Int, name: String)]] = [:]
+        var orphans: [(id: String, index: Int, name: String)] = []
         for name in names {
-            guard let id = InstanceID.parse(fileName: name) else { continue }
+            guard let (id, index) = InstanceID.parseSegment(fileName: name) else { continue }
+            let first = InstanceID.fileName(for: id)
+            if regionNames.contains(first) {
+                segmentsOf[first, default: []].append((index, name))
+            } else {
+                orphans.append((id, index, name))
+            }
+        }
+        var result: [RegionListing] = []
+        let entries =
+            regionNames.map { (id: InstanceID.parse(fileName: $0)!, index: 0, name: $0) } + orphans
+        for (id, segmentIndex, name) in entries {
             let path = directory + "/" + name
             guard let status = try? FileStatus.ofLink(atPath: path) else { continue }
             var problem: String? = nil
@@ -76,8 +96,26 @@ public enum RegionInventory {
             } else if !status.isRegularFile {
                 problem = status.kindDescription
             }
-            let mappers = problem == nil ? usage.mappers(of: status) : []
-            let openers = problem == nil ? usage.users(of: status).subtracting(mappers) : []
+            var mappers = problem == nil ? usage.mappers(of: status) : []
+            var openers = problem == nil ? usage.users(of: status).subtracting(mappers) : []
+            var size = status.size
+            var segmentFiles: [RegionSegmentFile] = []
+            for (index, segmentName) in (segmentsOf[name] ?? []).sorted(by: { $0.index < $1.index })
+            {
+                let segmentPath = directory + "/" + segmentName
+                guard let segment = try? FileStatus.ofLink(atPath: segmentPath) else { continue }
+                let usable = segment.isRegularFile && !segment.isSymbolicLink
+                let segmentMappers = usable ? usage.mappers(of: segment) : []
+                mappers.formUnion(segmentMappers)
+                if usable { openers.formUnion(usage.users(of: segment)) }
+                size += segment.size
+                segmentFiles.append(
+                    RegionSegmentFile(
+                        index: index, path: segmentPath, sizeBytes: segment.size,
+                        mappingPIDs: segmentMappers.sorted(),
+                        problem: usable ? nil : segment.kindDescription))
+            }
+            openers.subtract(mappers)
             var metadata: RegionMetadata? = nil
             if problem == nil,
                 let meta = try? RegionMetadata.read(
@@ -88,7 +126,8 @@ public enum RegionInventory {
             }
             result.append(
                 RegionListing(
-                    instanceID: id, path: path, sizeBytes: status.size, ownerUID: status.ownerUID,
+                    instanceID: id, path: path, sizeBytes: size, segmentIndex: segmentIndex,
+                    segments: segmentFiles, ownerUID: status.ownerUID,
                     permissions: String(status.permissions, radix: 8),
                     ageSeconds: max(0, now - status.modificationTimeSeconds),
                     mappingPIDs: mappers.sorted(), openPIDs: openers.sorted(),
@@ -97,7 +136,7 @@ public enum RegionInventory {
                         usage: usage),
                     metadata: metadata, problem: problem))
         }
-        return result.sorted { $0.instanceID < $1.instanceID }
+        return result.sorted { ($0.instanceID, $0.segmentIndex) < ($1.instanceID, $1.segmentIndex) }
     }
 
     /// `live` when a process uses the file; `stale` when none does and we could see every
@@ -128,12 +167,20 @@ public enum RegionInventory {
         -> RegionCleanReport
     {
         let listings = try list(directory: directory, usage: usage)
-        // Inodes of the stale candidates, taken before the second scan.
-        var candidates: [String: FileStatus] = [:]
+        // Inodes of the stale candidates' files (first, then the other segments), taken
+        // before the second scan; a file whose size changed since the listing is skipped.
+        var candidates: [String: [(path: String, status: FileStatus)]] = [:]
         for entry in listings where !entry.isLive && entry.problem == nil {
-            if let status = (try? FileStatus.ofLink(atPath: entry.path)) ?? nil {
-                candidates[entry.path] = status
+            var files: [(path: String, status: FileStatus)] = []
+            for (path, size) in [(entry.path, nil)]
+                + entry.segments.map({ ($0.path, $0.sizeBytes) })
+            {
+                guard let status = (try? FileStatus.ofLink(atPath: path)) ?? nil,
+                    status.isRegularFile, size == nil || status.size == size
+                else { continue }
+                files.append((path, status))
             }
+            if files.first?.path == entry.path { candidates[entry.path] = files }
         }
         let recheck = dryRun || candidates.isEmpty ? usage : ProcessFileUsage.scan()
         var report = RegionCleanReport(
@@ -158,23 +205,26 @@ public enum RegionInventory {
             let sidecar = RegionMetadata.sidecarPath(forRegionPath: entry.path)
             if dryRun {
                 report.removed.append(entry.path)
+                report.removed.append(contentsOf: entry.segments.map(\.path))
                 report.freedBytes += entry.sizeBytes
                 if (try? FileStatus.ofLink(atPath: sidecar)) ?? nil != nil {
                     report.removed.append(sidecar)
                 }
                 continue
             }
-            guard let status = candidates[entry.path], status.size == entry.sizeBytes else {
-                continue
-            }
-            if !recheck.users(of: status).isEmpty {
+            guard let files = candidates[entry.path] else { continue }
+            if files.contains(where: { !recheck.users(of: $0.status).isEmpty }) {
                 report.kept[entry.path] = "in use since the first scan"
                 continue
             }
-            guard RegionSyscalls.unlinkIfSameInode(entry.path, expected: status) else { continue }
-            report.removed.append(entry.path)
-            report.freedBytes += entry.sizeBytes
-            if unlink(sidecar) == 0 { report.removed.append(sidecar) }
+            for file in files
+            where RegionSyscalls.unlinkIfSameInode(file.path, expected: file.status) {
+                report.removed.append(file.path)
+                report.freedBytes += file.status.size
+            }
+            if report.removed.contains(entry.path), unlink(sidecar) == 0 {
+                report.removed.append(sidecar)
+            }
         }
         // Orphaned sidecars and temp files: `vllm_offload_<id>.mmap.meta[.tmp.<pid>]` whose
         // region file is gone.

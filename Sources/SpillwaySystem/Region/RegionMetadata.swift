@@ -34,6 +34,9 @@ public struct RegionMetadata: Codable, Equatable, Sendable {
     public var createdAtUnixSeconds: Double
     /// Rendezvous participants that have mapped and arrived: `rank<N>` or `manager`.
     public var rendezvousArrivals: [String] = []
+    /// Backing files (`<path>`, `<path>.1`, ...); absent in sidecars of older Spillway
+    /// versions, which always wrote one file.
+    public var segmentCount: Int? = nil
 
     /// The sidecar path of a region path.
     public static func sidecarPath(forRegionPath path: String) -> String { path + ".meta" }

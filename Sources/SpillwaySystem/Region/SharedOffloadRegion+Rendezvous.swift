@@ -24,8 +24,8 @@ extension SharedOffloadRegion {
     public var rendezvousParticipant: String { rank.map { "rank\($0)" } ?? "manager" }
 
     /// Records that this opener has mapped the region. When every rank `0..<numWorkers` and
-    /// the manager have arrived, unlinks the region file (only if the path still names the
-    /// mapped inode) and its sidecar. Mappings stay valid.
+    /// the manager have arrived, unlinks every segment file (only paths that still name the
+    /// mapped inodes) and the sidecar. Mappings stay valid.
     /// - Throws: `SharedOffloadRegionError` when the sidecar cannot be read or written.
     public func arriveAtRendezvous() throws -> RendezvousStatus {
         checkMapped()
@@ -72,7 +72,9 @@ extension SharedOffloadRegion {
             arrivals.insert(rendezvousParticipant)
             let expected = Set((0..<numWorkers).map { "rank\($0)" } + ["manager"])
             if expected.isSubset(of: arrivals) {
-                RegionSyscalls.unlinkIfSameInode(path, expected: fileStatus)
+                for (segment, status) in zip(segments, segmentStatuses) {
+                    RegionSyscalls.unlinkIfSameInode(segment.path, expected: status)
+                }
                 _ = unlink(metaPath)  // Still ours: we hold its lock and checked its inode.
                 return .completed
             }
@@ -97,7 +99,7 @@ extension SharedOffloadRegion {
             cpuPageSize: cpuPageSize, layout: layout.argument, pageSize: geometry.pageSize,
             rowStride: rowStride, fileSize: byteCount, generation: generation,
             regionDevice: fileStatus.device, regionInode: fileStatus.inode, creatorPID: 0,
-            createdAtUnixSeconds: RegionOpener.unixNow())
+            createdAtUnixSeconds: RegionOpener.unixNow(), segmentCount: segments.count)
     }
 
     private func sidecarError(_ operation: String, _ code: Int32) -> SharedOffloadRegionError {

@@ -1,9 +1,11 @@
-// The zero-copy per-tensor view of a worker's slot: `view[b]` is one tensor page in row b.
+// The zero-copy per-tensor view of a worker's slot or of the canonical area at the start of
+// every row: `view[b]` is one tensor page in row b.
 
 extension SharedOffloadRegion {
     /// A strided byte view of shape `(numBlocks, tensorPageSize)` with row stride `rowStride`:
     /// `view[b]` is `tensorPageSize` bytes at `b * rowStride + offsetInRow`, where
-    /// `offsetInRow = rank * cpuPageSize + (sum of the earlier tensor page sizes)`.
+    /// `offsetInRow = rank * cpuPageSize + (sum of the earlier tensor page sizes)` for a worker
+    /// view, the sum of the earlier canonical tensor page sizes for a canonical view.
     /// Holds the region alive; using it after `cleanup()` traps.
     public struct TensorView: RandomAccessCollection, @unchecked Sendable {
         /// The region this view maps into.

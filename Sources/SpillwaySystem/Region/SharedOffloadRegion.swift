@@ -1,5 +1,6 @@
-// The primary tier: a shared, mmap-backed file in /dev/shm laid out in rows, byte-compatible
-// with vLLM's SharedOffloadRegion, created and joined with the protocol of design §1.
+// The primary tier: a shared, mmap-backed region in /dev/shm laid out in rows, byte-compatible
+// with vLLM's SharedOffloadRegion (0.33: one or several segment files, one mapping), created
+// and joined with the protocol of design §1.
 import Glibc
 import Synchronization
 import SystemPackage
@@ -8,9 +9,12 @@ import SystemPackage
 /// per worker, then (for `.pageAligned`) padding. Every worker process of one engine instance
 /// and the manager map the same file at `<directory>/vllm_offload_<instanceID>.mmap`.
 ///
-/// The first opener creates the file (`isCreator`), later openers join it. Rows are exposed
-/// zero-copy through `createKVMemoryView()` (whole rows, what the disk tier moves) and
-/// `createNextView(tensorPageSize:)` (one tensor's bytes inside this worker's slot).
+/// The first opener creates the file (`isCreator`), later openers join it. A region of 2 GiB
+/// or more can be split over `numSegments` files (`<path>`, `<path>.1`, ...) mapped back to
+/// back, as vLLM 0.33 does. Rows are exposed zero-copy through `createKVMemoryView()` (whole
+/// rows, what the disk tier moves), `createNextView(tensorPageSize:)` (one tensor's bytes
+/// inside this worker's slot) and `createNextCanonicalView(tensorPageSize:)` (one tensor's
+/// bytes from the start of every row, the same for every worker).
 ///
 /// The mapping lives until `cleanup()` or deinit. Views keep the region object alive but
 /// using one after `cleanup()` traps. `createNextView` is serialized internally; byte access
@@ -29,8 +33,13 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     /// Start of the mapping; page aligned, so a row is page aligned whenever `rowStride` is a
     /// multiple of the page size (always for `.pageAligned`): usable for O_DIRECT I/O.
     public let baseAddress: UnsafeMutableRawPointer
-    /// dev/ino of the mapped file, to unlink only that inode.
+    /// dev/ino of the first (or only) mapped file, to unlink only that inode.
     public let fileStatus: FileStatus
+    /// The backing files, `path` first; more than one only for regions of 2 GiB or more
+    /// opened with `numSegments > 1`.
+    public let segments: [RegionSegment]
+    /// dev/ino of every segment file, in `segments` order.
+    public let segmentStatuses: [FileStatus]
 
     /// `S`: bytes between consecutive rows.
     public var rowStride: Int { geometry.rowStride }
@@ -49,6 +58,8 @@ public final class SharedOffloadRegion: @unchecked Sendable {
 
     /// Offset of the next tensor inside this worker's slot; guarded by `lock`.
     private var cursor = 0
+    /// Offset of the next canonical tensor inside every row; guarded by `lock`.
+    private var canonicalCursor = 0
     private var mapped = true
     private let lock = Mutex(())
     /// Read on every view access (relaxed: a use after cleanup is a bug we want to catch,
@@ -63,20 +74,37 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     ///   - rank: this worker's slot in `0..<numWorkers`, or nil for the manager.
     ///   - numWorkers: `M`, worker slots per row.
     ///   - cpuPageSize: `P`, bytes per worker slot.
-    ///   - layout: `.seed` (`S = P*M`, the default) or `.pageAligned` (`S` rounded up to pages).
+    ///   - layout: `.pageAligned` (`S` rounded up to pages, what vLLM writes today; the
+    ///     default) or `.seed` (`S = P*M`, for vLLM 0.22 peers).
     ///   - directory: where the file lives; `/dev/shm` by default.
     ///   - timeout: seconds a joiner waits for the creator to size the file (30 by default,
     ///     as in vLLM). Pass a `Duration` (`.milliseconds(50)`) to the other initializer.
-    /// - Throws: `SharedOffloadRegionError` naming what is wrong and what to do.
+    ///   - numSegments: upper bound on backing files (vLLM 0.33's `num_segments`; its CPU
+    ///     offloading passes 32). The file count is `RegionSegment.plan`'s: one per full GiB
+    ///     at most, so 1 below 2 GiB. Every participant must pass the same value.
+    ///   - populateShard: pre-fault only this share of the region instead of this rank's
+    ///     slots (every worker maps the same bytes: vLLM's replicated layout).
+    ///   - barrier: called once every participant should have mapped; when it returns, the
+    ///     creator unlinks every file (mappings stay valid, a crash can no longer leak
+    ///     `/dev/shm`). With `populateShard` it is called a second time after pre-faulting.
+    ///     If opening fails first, it is still called as often, then the error is rethrown.
+    ///   - creatorMemoryCheck: called by the creator with the region size before sizing any
+    ///     file; throw to refuse (the error is rethrown as is, after cleanup).
+    /// - Throws: `SharedOffloadRegionError` naming what is wrong and what to do, or what
+    ///   `barrier` / `creatorMemoryCheck` threw.
     public convenience init(
         instanceID: String,
         numBlocks: Int,
         rank: Int?,
         numWorkers: Int,
         cpuPageSize: Int,
-        layout: Layout = .seed,
+        layout: Layout = .pageAligned,
         directory: String = "/dev/shm",
-        timeout: Double = 30
+        timeout: Double = 30,
+        numSegments: Int = 1,
+        populateShard: PopulateShard? = nil,
+        barrier: (() throws -> Void)? = nil,
+        creatorMemoryCheck: ((Int) throws -> Void)? = nil
     ) throws {
         guard timeout >= 0, timeout.isFinite else {
             throw SharedOffloadRegionError.invalidGeometry(
@@ -85,7 +113,9 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         try self.init(
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
             cpuPageSize: cpuPageSize, layout: layout, directory: directory,
-            timeout: .milliseconds(Int64((timeout * 1000).rounded())), prefault: .automatic)
+            timeout: .milliseconds(Int64((timeout * 1000).rounded())), numSegments: numSegments,
+            populateShard: populateShard, barrier: barrier,
+            creatorMemoryCheck: creatorMemoryCheck, prefault: .automatic)
     }
 
     /// Creates or joins the region, with the joiner timeout as a `Duration`
@@ -96,14 +126,19 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         rank: Int?,
         numWorkers: Int,
         cpuPageSize: Int,
-        layout: Layout = .seed,
+        layout: Layout = .pageAligned,
         directory: String = "/dev/shm",
-        timeout: Duration
+        timeout: Duration,
+        numSegments: Int = 1,
+        populateShard: PopulateShard? = nil,
+        barrier: (() throws -> Void)? = nil,
+        creatorMemoryCheck: ((Int) throws -> Void)? = nil
     ) throws {
         try self.init(
             instanceID: instanceID, numBlocks: numBlocks, rank: rank, numWorkers: numWorkers,
             cpuPageSize: cpuPageSize, layout: layout, directory: directory, timeout: timeout,
-            prefault: .automatic)
+            numSegments: numSegments, populateShard: populateShard, barrier: barrier,
+            creatorMemoryCheck: creatorMemoryCheck, prefault: .automatic)
     }
 
     /// How the opener pre-faults its pages (tests force the fallback).
@@ -111,7 +146,9 @@ public final class SharedOffloadRegion: @unchecked Sendable {
 
     init(
         instanceID: String, numBlocks: Int, rank: Int?, numWorkers: Int, cpuPageSize: Int,
-        layout: Layout, directory: String, timeout: Duration, prefault: PrefaultMode
+        layout: Layout, directory: String, timeout: Duration, numSegments: Int = 1,
+        populateShard: PopulateShard? = nil, barrier: (() throws -> Void)? = nil,
+        creatorMemoryCheck: ((Int) throws -> Void)? = nil, prefault: PrefaultMode
     ) throws {
         try InstanceID.validate(instanceID)
         let geometry = try RegionGeometry(
@@ -121,13 +158,21 @@ public final class SharedOffloadRegion: @unchecked Sendable {
             throw SharedOffloadRegionError.invalidGeometry(
                 "rank \(rank) is outside 0..<\(numWorkers) (numWorkers = \(numWorkers))")
         }
+        guard numSegments >= 1 else {
+            throw SharedOffloadRegionError.invalidGeometry(
+                "numSegments must be at least 1, got \(numSegments)")
+        }
         var directory = directory
         while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
         let path =
             (directory.isEmpty ? "." : directory) + "/" + InstanceID.fileName(for: instanceID)
+        let segments = RegionSegment.plan(
+            regionPath: path, geometry: geometry, requested: numSegments)
         let opened = try RegionOpener(
             instanceID: instanceID, path: path, directory: directory.isEmpty ? "." : directory,
-            geometry: geometry, rank: rank, timeout: timeout, prefault: prefault
+            geometry: geometry, segments: segments, rank: rank, timeout: timeout,
+            prefault: prefault, barrier: barrier, creatorMemoryCheck: creatorMemoryCheck,
+            populateShard: populateShard
         ).open()
         self.instanceID = instanceID
         self.path = path
@@ -135,14 +180,16 @@ public final class SharedOffloadRegion: @unchecked Sendable {
         self.rank = rank
         self.isCreator = opened.isCreator
         self.baseAddress = opened.base
-        self.fileStatus = opened.status
+        self.fileStatus = opened.statuses[0]
+        self.segments = segments
+        self.segmentStatuses = opened.statuses
     }
 
     deinit { cleanup() }
 
-    /// Unmaps the region; the creator also unlinks the file and its sidecar, but only if the
-    /// path still names the inode it created (a later generation is never touched). Calling
-    /// it again does nothing.
+    /// Unmaps the region; the creator also unlinks every segment file and the sidecar, but
+    /// only paths that still name the inodes it created (a later generation is never
+    /// touched; after a barrier they are gone already). Calling it again does nothing.
     public func cleanup() {
         lock.withLock { _ in
             guard mapped else { return }
@@ -151,12 +198,8 @@ public final class SharedOffloadRegion: @unchecked Sendable {
             if isCreator {
                 // Unlink while still mapped: the inode cannot be freed and its number reused
                 // between the identity check and the unlink.
-                RegionSyscalls.unlinkIfSameInode(path, expected: fileStatus)
-                if let meta = try? RegionMetadata.read(path: sidecarPath),
-                    meta.describes(fileStatus)
-                {
-                    _ = unlink(sidecarPath)
-                }
+                RegionOpener.unlinkFiles(
+                    segments: segments, statuses: segmentStatuses, sidecar: sidecarPath)
             }
             let rc = munmap(baseAddress, byteCount)
             precondition(rc == 0, "munmap of our own mapping failed: errno \(errno)")
@@ -195,22 +238,48 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     public func createNextView(tensorPageSize: Int) throws -> TensorView {
         checkMapped()
         guard let rank else { throw SharedOffloadRegionError.notRanked }
-        guard tensorPageSize > 0 else {
-            throw SharedOffloadRegionError.invalidGeometry(
-                "tensorPageSize must be at least 1, got \(tensorPageSize)")
-        }
-        let offset: Int = try lock.withLock { _ in
-            let remaining = cpuPageSize - cursor
-            guard tensorPageSize <= remaining else {
-                throw SharedOffloadRegionError.slotOverflow(
-                    rank: rank, requestedBytes: tensorPageSize, remainingBytes: remaining,
-                    overflowBytes: tensorPageSize - remaining)
-            }
-            defer { cursor += tensorPageSize }
-            return cursor
+        let offset = try advance(\.cursor, by: tensorPageSize, limit: cpuPageSize) {
+            .slotOverflow(
+                rank: rank, requestedBytes: tensorPageSize, remainingBytes: $0,
+                overflowBytes: tensorPageSize - $0)
         }
         return TensorView(
             region: self, offsetInRow: rank * cpuPageSize + offset, tensorPageSize: tensorPageSize)
+    }
+
+    /// A zero-copy view of the next `tensorPageSize` bytes from the start of every row,
+    /// shared by all workers (vLLM 0.33's `create_next_canonical_view`, its canonical
+    /// layout): every worker that calls it in the same order gets the same bytes and writes
+    /// only its own part of them. Call once per canonical tensor, instead of `createNextView`;
+    /// the cursor is separate from the slot cursor and runs up to `rowStride`. Works for the
+    /// manager too.
+    /// - Throws: `.canonicalOverflow` (cursor unchanged) when the tensor does not fit in the
+    ///   rest of the row; `.invalidGeometry` for a size below 1.
+    public func createNextCanonicalView(tensorPageSize: Int) throws -> TensorView {
+        checkMapped()
+        let offset = try advance(\.canonicalCursor, by: tensorPageSize, limit: rowStride) {
+            .canonicalOverflow(requestedBytes: tensorPageSize, remainingBytes: $0)
+        }
+        return TensorView(region: self, offsetInRow: offset, tensorPageSize: tensorPageSize)
+    }
+
+    /// Hands out `size` bytes at the view cursor `cursor` (slot or canonical) if they fit
+    /// below `limit`, and returns where they start; otherwise throws `overflow(remaining)`
+    /// and leaves the cursor as it was.
+    private func advance(
+        _ cursor: ReferenceWritableKeyPath<SharedOffloadRegion, Int>, by size: Int, limit: Int,
+        overflow: (Int) -> SharedOffloadRegionError
+    ) throws -> Int {
+        guard size > 0 else {
+            throw SharedOffloadRegionError.invalidGeometry(
+                "tensorPageSize must be at least 1, got \(size)")
+        }
+        return try lock.withLock { _ in
+            let start = self[keyPath: cursor]
+            guard size <= limit - start else { throw overflow(limit - start) }
+            self[keyPath: cursor] = start + size
+            return start
+        }
     }
 
     /// Bytes of this worker's slot not yet handed out by `createNextView`.
