@@ -120,6 +120,15 @@ typedef struct spw_tier_stats {
 
 int32_t spw_tier_get_stats(spw_tier *tier, spw_tier_stats *stats_out, spw_error *error);
 
+/* Keys that leave the tier (evicted to make room, or dropped after a failed load) are
+ * recorded for spw_tier_take_removed while enabled (off by default). */
+int32_t spw_tier_set_removal_events(spw_tier *tier, int32_t enabled, spw_error *error);
+
+/* Takes up to `key_capacity` recorded removed keys, oldest first: key i goes to
+ * key_bytes + i * SPW_KEY_BYTES_MAX, its length to key_lengths[i]. */
+int32_t spw_tier_take_removed(spw_tier *tier, uint8_t *key_bytes, uint32_t *key_lengths,
+                              uint64_t key_capacity, uint64_t *count_out, spw_error *error);
+
 /* Finishes every job, syncs and closes the tier; later calls return SPW_E_CLOSED. */
 int32_t spw_tier_close(spw_tier *tier, spw_error *error);
 
