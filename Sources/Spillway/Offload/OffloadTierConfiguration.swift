@@ -67,6 +67,9 @@ extension OffloadTier where IO == URingIO {
             reservedBlockCount: max(
                 1024, min((configuration.capacityBytes ?? 0) / max(memory.rowStride, 1), 1 << 20)))
         options.registersBuffers = true
+        // Rows stay pinned until their job is reported, so aligned raw rows go to and from
+        // the device in place.
+        options.zeroCopy = true
         let tier: DiskTier<URingIO>
         do {
             tier = try DiskTierFactory.open(

@@ -11,6 +11,8 @@ public struct DiskCheckpointEntry: Equatable, Sendable {
     public var storedLength: Int
     public var payloadCRC: UInt32
     public var sequence: UInt64
+    /// Zero-copy record layout: the payload starts at the extent's second page.
+    public var separateHeaderPage = false
 }
 
 /// Serialisation of a checkpoint.
@@ -28,7 +30,8 @@ public struct DiskCheckpointEntry: Equatable, Sendable {
 /// ```
 ///   0 u64 sequence   12 u32 page count    20 u32 stored length   28 u8 key length
 ///   8 u32 page index 16 u32 raw length    24 u32 payload CRC     29 u8 codec
-///  30 u16 reserved   32 [64] key bytes, zero padded
+///  30 u16 flags (bit 0: zero-copy layout, payload at the extent's second page)
+///  32 [64] key bytes, zero padded
 /// ```
 /// Worked example: 1,000,000 blocks take 4096 + 96,000,000 bytes, read back in one request.
 public enum DiskCheckpoint {
@@ -67,6 +70,9 @@ public enum DiskCheckpoint {
         at.storeBytes(of: entry.payloadCRC.littleEndian, toByteOffset: 24, as: UInt32.self)
         at.storeBytes(of: UInt8(entry.key.count), toByteOffset: 28, as: UInt8.self)
         at.storeBytes(of: entry.codec.rawValue, toByteOffset: 29, as: UInt8.self)
+        at.storeBytes(
+            of: UInt16(entry.separateHeaderPage ? 1 : 0).littleEndian, toByteOffset: 30,
+            as: UInt16.self)
         entry.key.withUnsafeBytes { bytes in
             (at + 32).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
@@ -131,13 +137,15 @@ public enum DiskCheckpoint {
             Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         }
         let keyLength = Int(at.load(fromByteOffset: 28, as: UInt8.self))
-        guard keyLength >= 1, keyLength <= BlockKey.maxByteCount,
+        let flags = UInt16(littleEndian: at.loadUnaligned(fromByteOffset: 30, as: UInt16.self))
+        guard keyLength >= 1, keyLength <= BlockKey.maxByteCount, flags <= 1,
             let codec = DiskCodec(rawValue: at.load(fromByteOffset: 29, as: UInt8.self)),
             let key = BlockKey(bytes: UnsafeRawBufferPointer(start: at + 32, count: keyLength))
         else { return nil }
         return DiskCheckpointEntry(
             key: key, codec: codec, pageIndex: u32(8), pageCount: u32(12), rawLength: u32(16),
             storedLength: u32(20), payloadCRC: UInt32(u32(24)),
-            sequence: UInt64(littleEndian: at.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
+            sequence: UInt64(littleEndian: at.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            separateHeaderPage: flags == 1)
     }
 }

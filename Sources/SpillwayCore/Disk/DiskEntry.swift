@@ -23,6 +23,8 @@ struct DiskEntry {
     var payloadCRC: UInt32 = 0
     var codec: DiskCodec = .none
     var state: State = .free
+    /// Zero-copy layout: header alone in the first page, payload from the second.
+    var separateHeaderPage = false
     /// Loads in flight reading this extent.
     var pinCount: UInt16 = 0
     /// LRU neighbours (toward most recent / least recent); for free slots `next` links the

@@ -14,10 +14,24 @@ struct DiskJob {
     var slot: Int32 = -1
     /// The caller's destination (loads).
     var destination: UnsafeMutableRawPointer?
+    /// The extent's offset in the data file.
     var fileOffset: UInt64 = 0
-    /// Bytes to transfer and bytes transferred so far (short transfers resubmit the rest).
+    /// The current transfer: its memory, its offset in the file, the registered-buffer index
+    /// of that memory (-1 none), bytes to move and bytes moved so far (short transfers
+    /// resubmit the rest). A staged job has one transfer (the whole record from or into its
+    /// staging buffer); a zero-copy job two: the payload straight from or into the caller's
+    /// memory, then the header page (written last, so a torn record never has a valid
+    /// header for the new payload).
+    var buffer: UnsafeMutableRawPointer?
+    var transferOffset: UInt64 = 0
+    var bufferIndex: Int32 = -1
     var length = 0
     var transferred = 0
+    /// A zero-copy job, and whether its transfer under way is the payload (else the header).
+    var isZeroCopy = false
+    var isZeroCopyPayload = false
+    /// Bytes moved by the finished transfers of this job.
+    var bytesMoved = 0
     /// Resubmissions and EINTR/EAGAIN retries so far (bounded).
     var attempts = 0
     /// Submitted by the synchronous facade: the outcome goes to `facadeOutcome`.

@@ -9,6 +9,15 @@ public enum DiskLayout {
     /// The two checkpoint slots; a new checkpoint overwrites the older one.
     public static let checkpointFileNames = ["spillway-index.a", "spillway-index.b"]
 
+    /// Pages of a record: its header then `storedLength` payload bytes, the payload right
+    /// after the 128-byte header, or from the second page (zero-copy layout).
+    /// Worked example: 262144 bytes take 65 pages either way; 1000 bytes take 1 page
+    /// inline and 2 pages with a separate header page.
+    public static func recordPageCount(storedLength: Int, separateHeaderPage: Bool) -> Int {
+        let payloadOffset = separateHeaderPage ? pageBytes : DiskRecordHeader.byteCount
+        return roundUp(payloadOffset + storedLength, to: pageBytes) / pageBytes
+    }
+
     /// `value` rounded up to a multiple of `unit` (a power of two).
     @inlinable
     public static func roundUp(_ value: Int, to unit: Int) -> Int {

@@ -9,13 +9,18 @@
 ///   6  u16 header bytes (128)             96  [28] reserved, zero
 ///   8  u8  key length (1...64)           124  u32 CRC32C of bytes 0..<124
 ///   9  u8  codec of the stored payload
-///  10  u16 reserved, zero
+///  10  u16 flags: bit 0 = the payload starts at byte 4096 (a header page of its own)
 ///  12  u32 raw length (bytes the caller stored)
 ///  16  u32 stored length (payload bytes on disk)
 ///  20  u32 CRC32C of the stored payload
 /// ```
 /// Worked example: a 256 KiB block stored raw takes 128 + 262144 = 262272 bytes, rounded up
 /// to 65 pages (266240 bytes); compressed to 200000 bytes it takes 49 pages.
+///
+/// Zero-copy records (flag bit 0) keep the header alone in the extent's first page and the
+/// payload in the pages after it, so an aligned caller buffer is written and read in place
+/// (no staging copy). The same 256 KiB block then also takes 1 + 64 = 65 pages.
+/// Records written before the flag existed have 0 there (payload at byte 128).
 public struct DiskRecordHeader: Equatable, Sendable {
     public static let byteCount = 128
     public static let magic: UInt32 = 0x4257_5053
@@ -27,11 +32,19 @@ public struct DiskRecordHeader: Equatable, Sendable {
     public var storedLength: Int
     public var payloadCRC: UInt32
     public var sequence: UInt64
+    /// The payload starts at byte 4096 (zero-copy layout) instead of right after the header.
+    public var separateHeaderPage: Bool
+
+    /// Where the payload starts inside the extent.
+    public var payloadOffset: Int {
+        separateHeaderPage ? DiskLayout.pageBytes : Self.byteCount
+    }
 
     public init(
         key: BlockKey, codec: DiskCodec, rawLength: Int, storedLength: Int, payloadCRC: UInt32,
-        sequence: UInt64
+        sequence: UInt64, separateHeaderPage: Bool = false
     ) {
+        self.separateHeaderPage = separateHeaderPage
         self.key = key
         self.codec = codec
         self.rawLength = rawLength
@@ -48,6 +61,8 @@ public struct DiskRecordHeader: Equatable, Sendable {
         base.storeBytes(of: UInt16(Self.byteCount).littleEndian, toByteOffset: 6, as: UInt16.self)
         base.storeBytes(of: UInt8(key.count), toByteOffset: 8, as: UInt8.self)
         base.storeBytes(of: codec.rawValue, toByteOffset: 9, as: UInt8.self)
+        base.storeBytes(
+            of: UInt16(separateHeaderPage ? 1 : 0).littleEndian, toByteOffset: 10, as: UInt16.self)
         base.storeBytes(of: UInt32(rawLength).littleEndian, toByteOffset: 12, as: UInt32.self)
         base.storeBytes(of: UInt32(storedLength).littleEndian, toByteOffset: 16, as: UInt32.self)
         base.storeBytes(of: payloadCRC.littleEndian, toByteOffset: 20, as: UInt32.self)
@@ -76,6 +91,8 @@ public struct DiskRecordHeader: Equatable, Sendable {
                     start: base + 32, count: min(keyLength, BlockKey.maxByteCount)))
         else { return nil }
         guard keyLength <= BlockKey.maxByteCount else { return nil }
+        let flags = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
+        guard flags <= 1 else { return nil }
         return DiskRecordHeader(
             key: key, codec: codec,
             rawLength: Int(
@@ -84,6 +101,7 @@ public struct DiskRecordHeader: Equatable, Sendable {
                 UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self))),
             payloadCRC: UInt32(
                 littleEndian: base.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
-            sequence: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+            sequence: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
+            separateHeaderPage: flags == 1)
     }
 }

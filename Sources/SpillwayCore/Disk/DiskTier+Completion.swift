@@ -41,6 +41,11 @@ extension DiskTier {
             return
         }
         jobs[Int(jobIndex)] = job
+        // A zero-copy job moved its payload: now its header page.
+        if startHeaderTransfer(jobIndex) {
+            prepareTransfer(jobIndex)
+            return
+        }
         if job.kind == .store {
             completeStore(jobIndex)
         } else {
@@ -57,7 +62,7 @@ extension DiskTier {
         let job = jobs[Int(jobIndex)]
         table.entries[Int(job.slot)].state = .live
         table.linkMostRecent(job.slot)
-        stats.bytesWritten += job.length
+        stats.bytesWritten += job.bytesMoved + job.length
         releaseJob(jobIndex)
         finish(token: job.token, key: job.key, outcome: .store(.stored), isFacade: job.isFacade)
     }
@@ -112,8 +117,11 @@ extension DiskTier {
         let job = jobs[Int(jobIndex)]
         let entry = table.entries[Int(job.slot)]
         let buffer = UnsafeRawPointer(stagingBuffer(jobIndex))
-        stats.bytesRead += job.length
-        let verdict = verifyAndDecode(record: buffer, entry: entry, destination: job.destination!)
+        stats.bytesRead += job.bytesMoved + job.length
+        let verdict =
+            job.isZeroCopy
+            ? verifyInPlace(header: buffer, entry: entry, payload: job.destination!)
+            : verifyAndDecode(record: buffer, entry: entry, destination: job.destination!)
         releaseJob(jobIndex)
         if let failure = verdict {
             failLoad(job, failure)
@@ -127,19 +135,43 @@ extension DiskTier {
             isFacade: job.isFacade)
     }
 
+    /// Checks a record's header against the index entry; nil when it is this record.
+    func check(header record: UnsafeRawPointer, entry: DiskEntry) -> (
+        DiskRecordHeader?, DiskLoadFailure?
+    ) {
+        guard let header = DiskRecordHeader.decode(from: record) else {
+            return (nil, .checksumMismatch)
+        }
+        guard header.key == entry.key else { return (nil, .keyMismatch) }
+        guard header.sequence == entry.sequence, header.codec == entry.codec,
+            header.rawLength == Int(entry.rawLength),
+            header.storedLength == Int(entry.storedLength),
+            header.payloadCRC == entry.payloadCRC,
+            header.separateHeaderPage == entry.separateHeaderPage
+        else { return (nil, .staleRecord) }
+        return (header, nil)
+    }
+
+    /// A zero-copy load: the header page is in staging, the raw payload already in the
+    /// caller's memory. Returns the failure cause, or nil when the header is this record's
+    /// and the payload's CRC32C (computed in place) matches.
+    func verifyInPlace(
+        header record: UnsafeRawPointer, entry: DiskEntry, payload: UnsafeMutableRawPointer
+    ) -> DiskLoadFailure? {
+        let (header, failure) = check(header: record, entry: entry)
+        guard let header else { return failure }
+        let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: header.storedLength))
+        return crc == header.payloadCRC ? nil : .checksumMismatch
+    }
+
     /// Checks a record read from disk against the index entry and, when every check
     /// passes, decodes its payload into `destination`. Returns the failure cause, or nil.
     func verifyAndDecode(
         record: UnsafeRawPointer, entry: DiskEntry, destination: UnsafeMutableRawPointer
     ) -> DiskLoadFailure? {
-        guard let header = DiskRecordHeader.decode(from: record) else { return .checksumMismatch }
-        guard header.key == entry.key else { return .keyMismatch }
-        guard header.sequence == entry.sequence, header.codec == entry.codec,
-            header.rawLength == Int(entry.rawLength),
-            header.storedLength == Int(entry.storedLength),
-            header.payloadCRC == entry.payloadCRC
-        else { return .staleRecord }
-        let payload = record + DiskRecordHeader.byteCount
+        let (checked, failure) = check(header: record, entry: entry)
+        guard let header = checked else { return failure }
+        let payload = record + header.payloadOffset
         let storedLength = header.storedLength
         let rawLength = header.rawLength
         if header.codec == .none {

@@ -6,7 +6,9 @@ extension DiskTier {
     /// Submits a store of `bytes` under `key` (replacing any readable block of that key).
     ///
     /// `bytes` is copied (or compressed) into a staging buffer before this returns, so the
-    /// caller may reuse it at once. Failures known at once (too large, no room, busy) are
+    /// caller may reuse it at once, except with `zeroCopy` on, where a page-aligned raw
+    /// block is written straight from `bytes`: then they must stay valid and untouched
+    /// until the job completes. Failures known at once (too large, no room, busy) are
     /// completions too: every accepted job completes exactly once through `poll`/`wait`.
     /// - Returns: false, accepting nothing, when every job slot is in use: poll or wait,
     ///   then submit again.
@@ -85,15 +87,33 @@ extension DiskTier {
         guard let jobIndex = freeJobs.popLast() else { return false }
         stats.stores += 1
         let buffer = stagingBuffer(jobIndex)
-        let header = encode(key: key, bytes: bytes, into: buffer)
-        let recordBytes = DiskRecordHeader.byteCount + header.storedLength
-        let writeLength = DiskLayout.roundUp(recordBytes, to: alignment)
-        if writeLength > recordBytes {
-            (buffer + recordBytes).initializeMemory(
-                as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
+        let isZeroCopy = canMoveInPlace(bytes.baseAddress, count: bytes.count) && codec == .none
+        let header: DiskRecordHeader
+        let writeLength: Int
+        if isZeroCopy {
+            // The header alone in the staging page; the payload goes from the caller's
+            // memory (checksummed in place, never copied).
+            header = DiskRecordHeader(
+                key: key, codec: .none, rawLength: bytes.count, storedLength: bytes.count,
+                payloadCRC: CRC32C.checksum(bytes), sequence: nextSequence,
+                separateHeaderPage: true)
+            nextSequence += 1
+            header.encode(into: buffer)
+            (buffer + DiskRecordHeader.byteCount).initializeMemory(
+                as: UInt8.self, repeating: 0,
+                count: DiskLayout.pageBytes - DiskRecordHeader.byteCount)
+            writeLength = DiskLayout.pageBytes
+        } else {
+            header = encode(key: key, bytes: bytes, into: buffer)
+            let recordBytes = DiskRecordHeader.byteCount + header.storedLength
+            writeLength = DiskLayout.roundUp(recordBytes, to: alignment)
+            if writeLength > recordBytes {
+                (buffer + recordBytes).initializeMemory(
+                    as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
+            }
         }
-        let pageCount =
-            DiskLayout.roundUp(recordBytes, to: DiskLayout.pageBytes) / DiskLayout.pageBytes
+        let pageCount = DiskLayout.recordPageCount(
+            storedLength: header.storedLength, separateHeaderPage: isZeroCopy)
         // A store replaces: the old copy goes first so its pages can hold the new one.
         if let old = table.lookup(key) { drop(old) }
         guard let pageIndex = allocatePages(pageCount) else {
@@ -107,13 +127,51 @@ extension DiskTier {
             key: key, sequence: header.sequence, pageIndex: Int32(pageIndex),
             pageCount: Int32(pageCount),
             rawLength: UInt32(header.rawLength), storedLength: UInt32(header.storedLength),
-            payloadCRC: header.payloadCRC, codec: header.codec, state: .writing)
+            payloadCRC: header.payloadCRC, codec: header.codec, state: .writing,
+            separateHeaderPage: isZeroCopy)
         table.insertKey(slot)
-        jobs[Int(jobIndex)] = DiskJob(
-            kind: .store, token: token, key: key, slot: slot, destination: nil,
-            fileOffset: UInt64(pageIndex) * UInt64(DiskLayout.pageBytes), length: writeLength,
-            transferred: 0, attempts: 0, isFacade: isFacade)
+        var job = DiskJob(
+            kind: .store, token: token, key: key, slot: slot,
+            fileOffset: UInt64(pageIndex) * UInt64(DiskLayout.pageBytes), isFacade: isFacade)
+        if isZeroCopy {
+            // Payload first, header page last: until the header lands, the extent cannot
+            // pass for this record.
+            job.isZeroCopy = true
+            job.isZeroCopyPayload = true
+            job.buffer = UnsafeMutableRawPointer(mutating: bytes.baseAddress!)
+            job.transferOffset = job.fileOffset + UInt64(DiskLayout.pageBytes)
+            job.length = bytes.count
+        } else {
+            job.buffer = buffer
+            job.transferOffset = job.fileOffset
+            job.bufferIndex = buffersRegistered ? jobIndex : -1
+            job.length = writeLength
+        }
+        jobs[Int(jobIndex)] = job
         prepareTransfer(jobIndex)
+        return true
+    }
+
+    /// Whether `count` bytes at `pointer` can go to or from the device in place: zero-copy
+    /// on, whole pages, aligned for the backend (any address with buffered I/O).
+    func canMoveInPlace(_ pointer: UnsafeRawPointer?, count: Int) -> Bool {
+        guard zeroCopy, let pointer, count > 0, count % DiskLayout.pageBytes == 0 else {
+            return false
+        }
+        return Int(bitPattern: pointer) % alignment == 0
+    }
+
+    /// Switches a zero-copy job from its payload to its header page (in its staging
+    /// buffer). Returns false when the job had no header transfer left.
+    func startHeaderTransfer(_ jobIndex: Int32) -> Bool {
+        guard jobs[Int(jobIndex)].isZeroCopyPayload else { return false }
+        jobs[Int(jobIndex)].isZeroCopyPayload = false
+        jobs[Int(jobIndex)].bytesMoved += jobs[Int(jobIndex)].length
+        jobs[Int(jobIndex)].buffer = stagingBuffer(jobIndex)
+        jobs[Int(jobIndex)].transferOffset = jobs[Int(jobIndex)].fileOffset
+        jobs[Int(jobIndex)].bufferIndex = buffersRegistered ? jobIndex : -1
+        jobs[Int(jobIndex)].length = DiskLayout.pageBytes
+        jobs[Int(jobIndex)].transferred = 0
         return true
     }
 
@@ -171,12 +229,29 @@ extension DiskTier {
         guard let jobIndex = freeJobs.popLast() else { return false }
         stats.loads += 1
         table.entries[Int(slot)].pinCount += 1
-        let readLength = DiskLayout.roundUp(
-            DiskRecordHeader.byteCount + Int(entry.storedLength), to: alignment)
-        jobs[Int(jobIndex)] = DiskJob(
+        var job = DiskJob(
             kind: .load, token: token, key: key, slot: slot, destination: buffer.baseAddress,
-            fileOffset: UInt64(entry.pageIndex) * UInt64(DiskLayout.pageBytes), length: readLength,
-            transferred: 0, attempts: 0, isFacade: isFacade)
+            fileOffset: UInt64(entry.pageIndex) * UInt64(DiskLayout.pageBytes),
+            isFacade: isFacade)
+        if entry.separateHeaderPage, entry.codec == .none,
+            canMoveInPlace(buffer.baseAddress, count: Int(entry.storedLength))
+        {
+            // Payload straight into the caller's memory, then the header page into staging;
+            // the payload's CRC is checked in place before the load succeeds.
+            job.isZeroCopy = true
+            job.isZeroCopyPayload = true
+            job.buffer = buffer.baseAddress
+            job.transferOffset = job.fileOffset + UInt64(DiskLayout.pageBytes)
+            job.length = Int(entry.storedLength)
+        } else {
+            let payloadOffset =
+                entry.separateHeaderPage ? DiskLayout.pageBytes : DiskRecordHeader.byteCount
+            job.buffer = stagingBuffer(jobIndex)
+            job.transferOffset = job.fileOffset
+            job.bufferIndex = buffersRegistered ? jobIndex : -1
+            job.length = DiskLayout.roundUp(payloadOffset + Int(entry.storedLength), to: alignment)
+        }
+        jobs[Int(jobIndex)] = job
         prepareTransfer(jobIndex)
         return true
     }
@@ -187,9 +262,9 @@ extension DiskTier {
         let job = jobs[Int(jobIndex)]
         let request = IORequest(
             kind: job.kind == .store ? .write : .read, file: dataFile,
-            offset: job.fileOffset + UInt64(job.transferred),
-            buffer: stagingBuffer(jobIndex) + job.transferred, length: job.length - job.transferred,
-            registeredBufferIndex: buffersRegistered ? jobIndex : -1, userData: UInt64(jobIndex))
+            offset: job.transferOffset + UInt64(job.transferred),
+            buffer: job.buffer! + job.transferred, length: job.length - job.transferred,
+            registeredBufferIndex: job.bufferIndex, userData: UInt64(jobIndex))
         let accepted = io.prepare(request)
         precondition(accepted, "backend refused a request below its queue depth")
         needsSubmit = true

@@ -206,9 +206,9 @@ extension DiskTier {
             guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
                 entry.pageIndex >= 0, entry.pageCount > 0,
                 entry.pageIndex + entry.pageCount <= allocator.pageCount,
-                entry.pageCount == DiskLayout.roundUp(
-                    DiskRecordHeader.byteCount + entry.storedLength, to: DiskLayout.pageBytes)
-                    / DiskLayout.pageBytes,
+                entry.pageCount == DiskLayout.recordPageCount(
+                    storedLength: entry.storedLength, separateHeaderPage: entry.separateHeaderPage),
+                !entry.separateHeaderPage || entry.codec == .none,
                 entry.rawLength <= blockByteCountMax,
                 entry.codec == .none
                     ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength,
@@ -228,7 +228,7 @@ extension DiskTier {
                 key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
                 pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
                 storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
-                codec: entry.codec, state: .live)
+                codec: entry.codec, state: .live, separateHeaderPage: entry.separateHeaderPage)
             table.insertKey(slot)
             table.linkMostRecent(slot)
         }

@@ -46,7 +46,7 @@ extension DiskTier {
                     key: entry.key, codec: entry.codec, pageIndex: Int(entry.pageIndex),
                     pageCount: Int(entry.pageCount), rawLength: Int(entry.rawLength),
                     storedLength: Int(entry.storedLength), payloadCRC: entry.payloadCRC,
-                    sequence: entry.sequence),
+                    sequence: entry.sequence, separateHeaderPage: entry.separateHeaderPage),
                 index: index, into: buffer)
             index += 1
             slot = entry.moreRecent

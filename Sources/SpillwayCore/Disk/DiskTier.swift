@@ -49,6 +49,9 @@ public final class DiskTier<IO: IOBackend> {
     public var codec: DiskCodec
     /// Compressed size must be at most this fraction of raw, else the block is stored raw.
     public var compressionThreshold: Double
+    /// Whether page-aligned raw blocks move straight between the caller's memory and the
+    /// device (`DiskTierOptions.zeroCopy`).
+    public var zeroCopy: Bool
     /// Called with the key of every block the tier evicts by itself to make room.
     public var evictionHandler: ((BlockKey) -> Void)?
     /// Counters since open.
@@ -120,6 +123,7 @@ public final class DiskTier<IO: IOBackend> {
         self.blockByteCountMax = blockByteCountMax
         self.codec = options.codec
         self.compressionThreshold = options.compressionThreshold
+        self.zeroCopy = options.zeroCopy
         self.alignment = max(1, io.requiredAlignment)
         self.dataFile = dataFile
         self.checkpointFiles = checkpointFiles

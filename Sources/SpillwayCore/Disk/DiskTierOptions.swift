@@ -24,6 +24,12 @@ public struct DiskTierOptions: Sendable {
     /// READ_FIXED / WRITE_FIXED: no per-request page pinning). Falls back silently when the
     /// backend refuses (e.g. RLIMIT_MEMLOCK).
     public var registersBuffers: Bool = true
+    /// Store and load page-aligned raw blocks straight from and into the caller's memory
+    /// (a header page of their own, payload after it: no staging copy). Blocks that are
+    /// compressed, unaligned or not whole pages are staged either way. Off by default:
+    /// with it, a store reads the caller's bytes until the job completes, so the caller
+    /// must leave them untouched until then (the offload tier's rows are pinned that long).
+    public var zeroCopy: Bool = false
 
     public init(
         capacityBytes: Int? = nil, blockByteCountMax: Int = 2 << 20, codec: DiskCodec = .none,

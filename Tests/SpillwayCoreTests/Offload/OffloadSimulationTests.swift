@@ -38,11 +38,12 @@ final class OffloadSimulation {
         rng = SplitMix64(seed: seed)
         memory = IOTestBuffer(byteCount: rowStride * rowCount)
         let io = SimulatedIO(seed: seed ^ 0xA5A5, requiredAlignment: 4096, queueDepth: 4)
-        let tier = try DiskTier(
-            io: io,
-            options: DiskTierOptions(
-                capacityBytes: capacityBytes, blockByteCountMax: rowStride,
-                codec: [.none, .lz4, .lz4Shuffle2][Int(seed % 3)], jobCountMax: 4))
+        var options = DiskTierOptions(
+            capacityBytes: capacityBytes, blockByteCountMax: rowStride,
+            codec: [.none, .lz4, .lz4Shuffle2][Int(seed % 3)], jobCountMax: 4)
+        // As the offload tier runs it: raw aligned rows move in place (codec none).
+        options.zeroCopy = true
+        let tier = try DiskTier(io: io, options: options)
         // Faults from here on: creating the tier is not what this simulation tests.
         io.faults = faults
         let rows = try RowMemory(base: memory.pointer, rowStride: rowStride, rowCount: rowCount)
