@@ -135,15 +135,16 @@ def test_capacity_never_exceeded(scratch):
 
 
 def _flip_payload_byte(path: str, key: bytes) -> None:
-    """Flips one payload byte of `key`'s record (its 128-byte header holds the key at +32)."""
+    """Flips one payload byte of `key`'s record (its header holds the key at +32; the
+    payload starts at +128, or at +4096 in the zero-copy layout: +5096 is inside both)."""
     with open(path, "r+b") as f:
         data = f.read()
         at = data.find(key)
         assert at >= 32, "record of the key not found"
         record = at - 32
-        f.seek(record + 128 + 1000)
+        f.seek(record + 4096 + 1000)
         byte = f.read(1)
-        f.seek(record + 128 + 1000)
+        f.seek(record + 4096 + 1000)
         f.write(bytes([byte[0] ^ 0x40]))
 
 
