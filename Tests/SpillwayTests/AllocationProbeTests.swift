@@ -1,5 +1,5 @@
 // Runs the built spillway-alloc-probe (real malloc counting in its own process) and asserts
-// the replay and manager hot paths allocate nothing per block operation (design §5).
+// the replay and manager hot paths allocate nothing per block operation (docs/BENCHMARKS.md).
 import Foundation
 import SpillwayTesting
 import Testing

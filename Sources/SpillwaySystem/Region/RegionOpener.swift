@@ -1,4 +1,4 @@
-// The creation protocol of design §1: O_EXCL election, free-space check, sidecar, ftruncate,
+// The creation protocol of docs/REGION.md: O_EXCL election, free-space check, sidecar, ftruncate,
 // joiner wait, exact-size and ownership checks, MAP_SHARED mapping and pre-faulting.
 import Glibc
 import Synchronization
@@ -20,7 +20,7 @@ struct RegionOpener {
         var status: FileStatus
     }
 
-    /// Joiners poll the file size this often (design §1).
+    /// Joiners poll the file size this often (docs/REGION.md).
     static let pollIntervalMicroseconds: UInt32 = 5_000
 
     var sidecarPath: String { RegionMetadata.sidecarPath(forRegionPath: path) }
@@ -129,7 +129,7 @@ struct RegionOpener {
             RegionSyscalls.close(fd)
             return Opened(isCreator: true, base: base, status: status)
         } catch {
-            // Design §1: on any creator failure unlink the file, then close the descriptor.
+            // docs/REGION.md: on any creator failure unlink the file, then close the descriptor.
             if let status = try? FileStatus.of(descriptor: fd) {
                 RegionSyscalls.unlinkIfSameInode(path, expected: status)
                 if wroteSidecar, let meta = try? RegionMetadata.read(path: sidecarPath),

@@ -1,5 +1,5 @@
 // The primary tier: a shared, mmap-backed file in /dev/shm laid out in rows, byte-compatible
-// with vLLM's SharedOffloadRegion, created and joined with the protocol of design §1.
+// with vLLM's SharedOffloadRegion, created and joined with the protocol of docs/REGION.md.
 import Glibc
 import Synchronization
 import SystemPackage
