@@ -94,7 +94,8 @@ import Testing
             let label = "\(name) configuration \(index)"
             #expect(Set(script[index].keys) == Set(committed[index].keys), "\(label)")
             for (key, value) in committed[index] {
-                #expect("\(script[index][key] ?? "nil")" == "\(value)", "\(label) key \(key): script")
+                #expect(
+                    "\(script[index][key] ?? "nil")" == "\(value)", "\(label) key \(key): script")
             }
             let replay = ReplayEngine(
                 primaryBlocks: want.primaryBlocks, diskBlocks: want.diskBlocks, policy: want.policy)
