@@ -51,24 +51,18 @@ import Testing
         let root = try #require(
             SharedTraces.repositoryRoot(testFile: #filePath), "no Package.swift above \(#filePath)")
         let script = root.appendingPathComponent("scripts/lru_reference.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        let result = try ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
             ["python3", script.path, trace.path, "--expected-for"]
-            + configurations.map { "\($0.primaryBlocks):\($0.diskBlocks):\($0.policy.rawValue)" }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+                + configurations.map {
+                    "\($0.primaryBlocks):\($0.diskBlocks):\($0.policy.rawValue)"
+                })
         try #require(
-            process.terminationStatus == 0,
-            "python3 \(script.path) exited \(process.terminationStatus) (python3 is required; scripts/setup.sh installs it): \(err)"
+            result.status == 0,
+            "python3 \(script.path) exited \(result.status) (python3 is required; scripts/setup.sh installs it): \(result.stderr)"
         )
-        return try #require(try JSONSerialization.jsonObject(with: out) as? [[String: Any]])
+        return try #require(
+            try JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]])
     }
 
     /// Setup: each trace fixture and its expected file (six configurations). Checks: the

@@ -14,24 +14,18 @@ import Testing
             "Tests/Fixtures/traces not found above \(#filePath)")
         let scratch = ScratchDirectory(under: "/tmp")
         let output = scratch.sub("generated-seed7.jsonl")
-        let process = Process()
-        process.executableURL = try CLIProcess.executableURL()
-        process.arguments = [
-            "trace", "generate", "--requests", "2000", "--seed", "7", "--sessions", "150",
-            "--system-prompts", "4", "--system-prompt-blocks", "12", "--turn-blocks", "6",
-            "--output-blocks", "2", "--max-context-blocks", "64", "--zipf-exponent", "1.0",
-            "--block-tokens", "512", "--mean-interarrival-ms", "20", "--out", output,
-        ]
-        process.environment = ProcessInfo.processInfo.environment.filter {
-            !$0.key.hasPrefix("SPILLWAY_")
-        }
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "trace generate failed: \(err)")
+        let result = try ChildProcess.run(
+            try CLIProcess.executableURL(),
+            [
+                "trace", "generate", "--requests", "2000", "--seed", "7", "--sessions", "150",
+                "--system-prompts", "4", "--system-prompt-blocks", "12", "--turn-blocks", "6",
+                "--output-blocks", "2", "--max-context-blocks", "64", "--zipf-exponent", "1.0",
+                "--block-tokens", "512", "--mean-interarrival-ms", "20", "--out", output,
+            ],
+            environment: ProcessInfo.processInfo.environment.filter {
+                !$0.key.hasPrefix("SPILLWAY_")
+            })
+        try #require(result.status == 0, "trace generate failed: \(result.stderr)")
         let generated = try Data(contentsOf: URL(fileURLWithPath: output))
         let committed = try Data(
             contentsOf: directory.appendingPathComponent("generated-seed7.jsonl"))
