@@ -1,5 +1,8 @@
 // swift-tools-version:6.0
 // Spillway: a tiered KV-cache offload store (shared /dev/shm region + io_uring disk tier).
+// Linux only (Glibc, /dev/shm, io_uring): no Apple platform is declared because none builds.
+// No unsafe flags in any target, so other packages can depend on Spillway by URL
+// (scripts/consumer-check.sh checks it).
 //
 // Layers, lowest first (the build enforces the seams; see docs/ARCHITECTURE.md):
 //   CSpillwayCompute  C: pure computation (CRC32C, LZ4, byte shuffle). No syscalls.
@@ -16,7 +19,6 @@ import PackageDescription
 
 let package = Package(
     name: "Spillway",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "Spillway", targets: ["Spillway"]),
         .executable(name: "spillway", targets: ["SpillwayCLI"]),
@@ -34,7 +36,6 @@ let package = Package(
     targets: [
         .target(
             name: "CSpillwayCompute",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("lz4")]
         ),
         .target(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Codec benchmark (design §5): `spillway bench codec` (the disk tier's LZ4 / shuffled LZ4 code
+# Codec benchmark (docs/BENCHMARKS.md): `spillway bench codec` (the disk tier's LZ4 / shuffled LZ4 code
 # path) against `lz4 -b1` on the same bytes: spillway dumps each payload kind to a file, lz4
 # benchmarks that file cut into blocks of the same size (-B<bytes>), level 1, and the same
 # file byte-shuffled block by block (the reference for lz4-shuffle: spillway's number

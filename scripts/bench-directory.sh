@@ -1,23 +1,18 @@
 #!/usr/bin/env bash
-# Directory benchmark (design §5): block operations per second of the simulated §4 replay
+# Directory benchmark (docs/BENCHMARKS.md): block operations per second of the simulated replay
 # in the release build, against scripts/lru_reference.py (plain Python LRU, same trace, same
 # configuration, same unit: one block reference replayed), plus directory memory per block
 # at 10 million blocks. Prints one JSON object; targets: >= 30x Python, >= 10M block ops/s,
 # <= 64 bytes per block beyond the key.
 #
 # Usage: scripts/bench-directory.sh [TRACE] [PRIMARY] [DISK] [POLICY]
-#   defaults: ../shared/traces/mooncake-synthetic.jsonl 1000 10000 spill
+#   defaults: Tests/Fixtures/traces/mooncake-synthetic.jsonl 1000 10000 spill
 #   SPILLWAY_BENCH_REPEATS (default 5), SPILLWAY_BENCH_MEMORY_BLOCKS (default 10000000),
 #   SPILLWAY_SKIP_BUILD=1 to reuse an existing release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-trace=${1:-}
-if [[ -z "$trace" ]]; then
-    for candidate in ../shared/traces ../../shared/traces; do
-        if [[ -f "$candidate/mooncake-synthetic.jsonl" ]]; then trace="$candidate/mooncake-synthetic.jsonl"; break; fi
-    done
-fi
+trace=${1:-Tests/Fixtures/traces/mooncake-synthetic.jsonl}
 [[ -f "$trace" ]] || { echo "bench-directory: trace not found (pass it as the first argument)" >&2; exit 2; }
 primary=${2:-1000}
 disk=${3:-10000}

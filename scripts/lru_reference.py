@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Plain Python LRU implementation of design.md section 4 (trace replay semantics).
+"""Plain Python LRU implementation of the replay semantics (docs/SEMANTICS.md, Replay semantics).
 
 A deliberately simple cross-check for Spillway's Swift directory: two OrderedDicts (primary
-and disk recency, least recent first), no cleverness. It must reproduce
-../shared/traces/mooncake-synthetic.expected.json exactly, and it is the baseline that
+and disk recency, least recent first), no cleverness. It computed the expected counters in
+Tests/Fixtures/traces/*.expected.json (the tests rerun it and compare), and it is the baseline that
 scripts/bench-directory.sh compares the Swift directory against (block operations per second,
 where one block operation = one block reference of the trace replayed).
 
@@ -11,6 +11,9 @@ Usage: lru_reference.py TRACE --primary-blocks N --disk-blocks N --policy spill|
        [--repeat R]   prints one JSON object (the counters plus timing) on stdout.
        lru_reference.py TRACE --check EXPECTED.json   replays every configuration and
        exits nonzero on any mismatch.
+       lru_reference.py TRACE --expected-for P:D:POLICY [P:D:POLICY ...]   prints the counters
+       of each configuration (primary blocks, disk blocks, policy) as one JSON array, the
+       format of the *.expected.json files.
 """
 import argparse
 import json
@@ -149,8 +152,18 @@ def main():
     parser.add_argument("--policy", choices=["spill", "write-through"], default="spill")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--check", metavar="EXPECTED")
+    parser.add_argument("--expected-for", nargs="+", metavar="P:D:POLICY")
     args = parser.parse_args()
     requests = load_trace(args.trace)
+    if args.expected_for:
+        results = []
+        for config in args.expected_for:
+            primary, disk, policy = config.split(":")
+            if policy not in ("spill", "write-through"):
+                sys.exit(f"{config}: policy must be spill or write-through")
+            results.append(replay(requests, int(primary), int(disk), policy))
+        print(json.dumps(results, indent=1))
+        return
     if args.check:
         with open(args.check) as f:
             expected = json.load(f)

@@ -4,7 +4,9 @@
 # Python wheel as users get it (native library with the Swift runtime linked in), install
 # it into the pinned vLLM 0.33.0 environment (scripts/vllm-env.sh, created once outside the
 # clone) and run the Python suite against vLLM's own classes.
-# Extra arguments go to `swift test` and skip the Python suite (e.g. --filter Region).
+# Then (full runs only) a package depending on Spillway by URL must build and run
+# (scripts/consumer-check.sh, ~3 min; SPILLWAY_SKIP_CONSUMER_CHECK=1 skips it).
+# Extra arguments go to `swift test` and skip the rest (e.g. --filter Region).
 # Long soaks run only with SPILLWAY_SOAK=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,9 @@ repo=$PWD
 bash scripts/setup.sh
 swift build
 swift test "$@"
+if [[ $# -eq 0 && "${SPILLWAY_SKIP_CONSUMER_CHECK:-0}" != 1 ]]; then
+    bash scripts/consumer-check.sh
+fi
 if [ $# -gt 0 ]; then exit 0; fi
 
 python=$(bash scripts/vllm-env.sh)

@@ -1,5 +1,5 @@
 // spillway-alloc-probe: counts heap allocations (real malloc calls, via the executable's own
-// malloc) on the hot path of the §4 tiering engine replay and the vLLM-semantics manager.
+// malloc) on the hot path of the tiering engine replay and the vLLM-semantics manager.
 //
 // Usage: spillway-alloc-probe [--generated-requests N] [TRACE.jsonl ...]
 // (N requests per generated trace, default 2000; the tests use fewer to stay fast.)

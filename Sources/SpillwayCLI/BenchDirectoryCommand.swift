@@ -1,4 +1,4 @@
-// `spillway bench directory`: block operations per second of the simulated §4 replay and
+// `spillway bench directory`: block operations per second of the simulated replay and
 // directory memory per block (scripts/bench-directory.sh compares with the Python LRU).
 import ArgumentParser
 import Foundation

@@ -1,5 +1,5 @@
 // `spillway replay`: replays a Mooncake trace through the tiered store and prints the
-// design §4 counters (simulation mode; data mode plugs a real TierDataPath in).
+// replay counters of docs/SEMANTICS.md (simulation mode; data mode plugs a real TierDataPath in).
 import ArgumentParser
 import Foundation
 import Logging
@@ -10,7 +10,7 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Replay a Mooncake JSONL trace through the tiered store and print its counters.",
         discussion: """
-            Per request (design §4): the longest prefix present in primary or on disk hits \
+            Per request (docs/SEMANTICS.md): the longest prefix present in primary or on disk hits \
             (disk-only keys are promoted into primary rows), the rest misses and is stored. \
             Capacities are in blocks. Without --data no bytes move (simulation).
 

@@ -17,7 +17,7 @@ struct TraceStatsCommand: ParsableCommand {
             an LRU cache of that many blocks.
 
             Example:
-              spillway trace stats ../shared/traces/mooncake-synthetic.jsonl --json
+              spillway trace stats Tests/Fixtures/traces/mooncake-synthetic.jsonl --json
             """
     )
 

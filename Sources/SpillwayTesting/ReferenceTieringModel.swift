@@ -1,8 +1,8 @@
-// A plain reference model of design §4 (the same algorithm as scripts/lru_reference.py),
+// A plain reference model of the replay semantics (the same algorithm as scripts/lru_reference.py),
 // including TieringEngine's documented handling of failed disk reads.
 import SpillwayCore
 
-/// Design §4 written the obvious way: arrays for recency (least recent first), sets for
+/// The replay semantics written the obvious way: arrays for recency (least recent first), sets for
 /// membership. `failRead(readNumber)` fails the n-th promotion read, as `RecordingDataPath`
 /// does, so engine and model see the same faults.
 public final class ReferenceTieringModel {

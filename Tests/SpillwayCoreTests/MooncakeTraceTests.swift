@@ -41,12 +41,13 @@ import SpillwayTesting
     }
 
     @Test func readsTheSharedTrace() throws {
-        // SharedTraces finds ../shared/traces from the main checkout and from a worktree.
+        // SharedTraces finds the repository fixture Tests/Fixtures/traces from #filePath.
         let directory = try #require(
-            SharedTraces.directory(testFile: #filePath), "shared/traces not found above \(#filePath)")
+            SharedTraces.directory(testFile: #filePath),
+            "Tests/Fixtures/traces not found above \(#filePath)")
         let url = directory.appendingPathComponent("mooncake-synthetic.jsonl")
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            Issue.record("shared trace not readable at \(url.path)")
+            Issue.record("trace fixture not readable at \(url.path)")
             return
         }
         let trace = try MooncakeTrace.parse(Array(data))

@@ -1,4 +1,4 @@
-// The §4 engine against a plain reference model on random traces, with and without failing
+// The tiering engine against a plain reference model on random traces, with and without failing
 // disk reads, and with the recording data path checking every byte movement.
 import Foundation
 import SpillwayCore

@@ -1,5 +1,6 @@
 // Trace statistics against hand-computed answers and a brute-force reference model.
 import Foundation
+import SpillwayTesting
 import Testing
 
 @testable import SpillwayCore
@@ -114,20 +115,12 @@ struct TraceStatisticsTests {
 
     @Test("the public Mooncake trace: counts match the expected replay with unbounded tiers")
     func mooncake() throws {
-        // shared/ sits beside the repository (CI, /work/main) or beside its parent (worktrees).
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidates = [
-            root.deletingLastPathComponent(),
-            root.deletingLastPathComponent().deletingLastPathComponent(),
-        ]
-        .map { $0.appendingPathComponent("shared/traces/mooncake-synthetic.jsonl") }
-        guard let data = candidates.lazy.compactMap({ try? Data(contentsOf: $0) }).first else {
-            Issue.record(
-                "missing \(candidates[0].path): the shared traces must sit beside the repository")
-            return
-        }
+        // The repository's fixture (Tests/Fixtures/traces/mooncake-synthetic.jsonl).
+        let directory = try #require(
+            SharedTraces.directory(testFile: #filePath),
+            "Tests/Fixtures/traces not found above \(#filePath)")
+        let data = try Data(
+            contentsOf: directory.appendingPathComponent("mooncake-synthetic.jsonl"))
         let stats = TraceStatistics(requests: try MooncakeTrace.parse([UInt8](data)).requests)
         #expect(stats.requestCount == 3993)
         #expect(stats.blockCount == 121_877)

@@ -1,4 +1,4 @@
-// The creation protocol's refusals and cleanup semantics (design §1), one process.
+// The creation protocol's refusals and cleanup semantics (docs/REGION.md), one process.
 import Foundation
 import Glibc
 import SpillwayTesting

@@ -1,4 +1,4 @@
-// Golden layout: bytes written through the views land exactly where design §1's formulas say.
+// Golden layout: bytes written through the views land exactly where docs/REGION.md's formulas say.
 import Foundation
 import Glibc
 import SpillwayTesting
@@ -9,7 +9,7 @@ import Testing
 
 @Suite("Region layout (golden, seeded random geometries)")
 struct RegionLayoutTests {
-    /// Independent restatement of design §1: S = P*M (seed) or roundUp(P*M, page) (page aligned).
+    /// Independent restatement of docs/REGION.md: S = P*M (seed), roundUp(P*M, page) (aligned).
     static func expectedStride(p: Int, m: Int, layout: SharedOffloadRegion.Layout) -> Int {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         return layout == .seed ? p * m : (p * m + page - 1) / page * page

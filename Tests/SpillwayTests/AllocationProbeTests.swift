@@ -1,5 +1,5 @@
 // Runs the built spillway-alloc-probe (real malloc counting in its own process) and asserts
-// the replay and manager hot paths allocate nothing per block operation (design §5).
+// the replay and manager hot paths allocate nothing per block operation (docs/BENCHMARKS.md).
 import Foundation
 import SpillwayTesting
 import Testing
@@ -31,10 +31,11 @@ struct AllocationProbeTests {
     @Test("replay and manager hot paths: zero mallocs per block operation after warm-up")
     func zeroMallocsPerBlockOperation() throws {
         var arguments = ["--generated-requests", "300"]
-        // The shared trace when this machine has it (the generated traces always run).
-        if let traces = SharedTraces.directory(testFile: #filePath) {
-            arguments.append(traces.appendingPathComponent("mooncake-synthetic.jsonl").path)
-        }
+        // The Mooncake fixture in the repository, plus the probe's generated traces.
+        let traces = try #require(
+            SharedTraces.directory(testFile: #filePath),
+            "Tests/Fixtures/traces not found above \(#filePath)")
+        arguments.append(traces.appendingPathComponent("mooncake-synthetic.jsonl").path)
         let result = try Self.runProbe(arguments)
 
         // The counter works: the probe's own Array allocation was seen.

@@ -119,7 +119,7 @@ struct BenchDiskTests {
             #expect(ratio > 50)
             #expect(disk == 64 * 4096)
         default:
-            // Shuffled bf16 normals shrink by ~15-20% (design §2); never grow.
+            // Shuffled bf16 normals shrink by ~15-20% (docs/BENCHMARKS.md, Codec); never grow.
             #expect(ratio > 1.1 && ratio < 1.5, "ratio \(ratio)")
             #expect(disk < 64 * 17 * 4096)
         }

@@ -12,34 +12,79 @@ final class CLIProcess {
     private var buffer = Data()
     let arguments: [String]
 
-    /// The `spillway` executable next to the test bundle (the built products directory),
-    /// or `$SPILLWAY_BIN`. `swift build` must have run first (scripts/test.sh does).
+    /// The `spillway` executable this test build produced (see `builtExecutable`).
+    /// `swift build` must have run first (scripts/test.sh does).
     static func executableURL() throws -> URL {
-        if let explicit = ProcessInfo.processInfo.environment["SPILLWAY_BIN"] {
-            return URL(fileURLWithPath: explicit)
-        }
-        return try builtExecutable(named: "spillway")
+        try builtExecutable(named: "spillway")
     }
 
-    /// A product of this package built next to the test bundle (`spillway`,
-    /// `spillway-alloc-probe`), looked up in the bundle's directory and a few parents.
+    #if DEBUG
+        /// The build configuration of the running test bundle.
+        static let configuration = "debug"
+    #else
+        static let configuration = "release"
+    #endif
+
+    /// The products directory of the running test bundle: the directory of its executable
+    /// (`.build/<triple>/debug` for `swift test`, `.../release` for `swift test -c release`),
+    /// which must be named after the configuration this bundle was compiled in.
+    static func productsDirectory() throws -> URL {
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map {
+                URL(fileURLWithPath: $0)
+            } ?? Bundle.main.executableURL
+        guard let directory = executable?.deletingLastPathComponent() else {
+            throw CLIError("cannot locate the running test bundle (/proc/self/exe, Bundle.main)")
+        }
+        guard directory.lastPathComponent.lowercased().hasPrefix(configuration) else {
+            throw CLIError(
+                "the test bundle runs from \(directory.path), not a \(configuration) products directory: run the tests with `swift test` after `swift build` of the same configuration"
+            )
+        }
+        return directory
+    }
+
+    /// This package's modules linked into each executable product.
+    static let productModules: [String: [String]] = [
+        "spillway": [
+            "SpillwayCLI", "Spillway", "SpillwaySystem", "SpillwayCore", "CSpillwayCompute",
+            "CSpillwayURing",
+        ],
+        "spillway-alloc-probe": [
+            "SpillwayAllocProbe", "SpillwayCore", "CSpillwayCompute", "CSpillwayMallocCount",
+        ],
+    ]
+
+    /// A product of this package (`spillway`, `spillway-alloc-probe`) from the products
+    /// directory of the running test bundle: the same build and configuration, never a binary
+    /// found elsewhere. Fails naming the path when it is missing, or when it is stale: older
+    /// than an object file of its modules (`swift test` recompiles the modules after an edit
+    /// but does not relink the executables; `swift build` does).
     static func builtExecutable(named name: String) throws -> URL {
-        var candidates: [URL] = []
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<4 {
-            url = url.deletingLastPathComponent()
-            candidates.append(url.appendingPathComponent(name))
+        let directory = try productsDirectory()
+        let url = directory.appendingPathComponent(name)
+        let build = "swift build\(configuration == "debug" ? "" : " -c release")"
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw CLIError(
+                "no \(name) at \(url.path) (the \(configuration) products of this test build): run `\(build)` before `swift test` (scripts/test.sh does)"
+            )
         }
-        candidates.append(
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
-        if let found = candidates.first(where: {
-            FileManager.default.isExecutableFile(atPath: $0.path)
-        }) {
-            return found
+        let files = FileManager.default
+        let linked = try files.attributesOfItem(atPath: url.path)[.modificationDate] as? Date
+        for module in productModules[name] ?? [] {
+            let objects = directory.appendingPathComponent("\(module).build")
+            let contents = files.enumerator(atPath: objects.path)?.allObjects ?? []
+            for case let file as String in contents where file.hasSuffix(".o") {
+                let path = objects.appendingPathComponent(file).path
+                let compiled = try? files.attributesOfItem(atPath: path)[.modificationDate] as? Date
+                if let compiled, let linked, compiled > linked {
+                    throw CLIError(
+                        "\(url.path) is stale: \(path) was compiled after it was linked: run `\(build)` before `swift test` (scripts/test.sh does)"
+                    )
+                }
+            }
         }
-        throw CLIError(
-            "no \(name) next to the tests (looked at \(candidates.map(\.path))): run `swift build` first"
-        )
+        return url
     }
 
     init(_ arguments: [String]) throws {

@@ -1,4 +1,4 @@
-// Data mode: the real region + disk tier behind the §4 engine reproduces the simulation's
+// Data mode: the real region + disk tier behind the tiering engine reproduces the simulation's
 // counters exactly, never serves wrong bytes, and turns failed disk reads into misses.
 import Foundation
 import Spillway
@@ -13,7 +13,7 @@ import Testing
     static func sharedTrace() throws -> (MooncakeTrace, [ReplayCounters]) {
         let directory = try #require(
             SharedTraces.directory(testFile: #filePath),
-            "shared/traces not found above \(#filePath)")
+            "Tests/Fixtures/traces not found above \(#filePath)")
         let trace = try MooncakeTrace.parse(
             [UInt8](Data(contentsOf: directory.appendingPathComponent("mooncake-synthetic.jsonl"))))
         let expected = try JSONDecoder().decode(
@@ -188,7 +188,7 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
     /// exit 0; every simulation counter equal to `replay --json` without --data on the same
     /// file; verify_failures 0; bytes_read = disk_reads * 4096; elapsed and latency
     /// present; the tier directory removed (no --keep).
-    @Test(.enabled(if: ReplayCommandTests.binary != nil, "spillway binary not built"))
+    @Test
     func dataModeJsonMatchesSimulation() throws {
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
         let full = try String(
@@ -228,7 +228,7 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
     /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory. Checks:
     /// exit 0 with zero verify failures; the kept tier opens with `disk verify --pattern
     /// bf16`, which finds every resident disk block verified and none mismatching.
-    @Test(.enabled(if: ReplayCommandTests.binary != nil, "spillway binary not built"))
+    @Test
     func keptTierVerifiesWithItsPayload() throws {
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
         let full = try String(

@@ -36,7 +36,7 @@ struct DiskTierKernelTests {
         "store, load, evict, close and reopen through io_uring", arguments: ["/tmp", "/dev/shm"],
         [true, false])
     func roundTripAndReopen(parent: String, registered: Bool) throws {
-        guard FileManager.default.fileExists(atPath: parent) else { return }
+        try #require(FileManager.default.fileExists(atPath: parent), "\(parent) does not exist")
         let directory = try TierDirectory(under: parent)
         let lengths = [1, 4000, 4096, 65536, 100_000, 262_144]
         let kinds: [PayloadKind] = [.random, .bf16, .zeros, .mixed(compressibleFraction: 0.3)]

@@ -25,7 +25,7 @@ struct RegionMultiProcessTests {
         return args + extra
     }
 
-    /// The file every rank should have produced, from design §1's formulas: tensor t of
+    /// The file every rank should have produced, from docs/REGION.md's formulas: tensor t of
     /// worker w in row b at b*S + w*P + (earlier tensor sizes), zero elsewhere.
     static func expectedImage(seed: UInt64, stride: Int) -> [UInt8] {
         var image = [UInt8](repeating: 0, count: blocks * stride)

@@ -5,23 +5,12 @@ import SpillwayTesting
 import Testing
 
 @Suite struct ReplayCommandTests {
-    /// The built `spillway` next to the test bundle (`swift build` builds it first).
-    static var binary: URL? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("spillway")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
+    /// The `spillway` this test build produced (CLIProcess.builtExecutable), or nil.
+    static var binary: URL? { try? CLIProcess.executableURL() }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        guard let executable = binary else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "spillway not built next to the tests (run swift build first)"])
-        }
-        process.executableURL = executable
+        process.executableURL = try CLIProcess.executableURL()
         process.arguments = arguments
         let out = Pipe()
         let err = Pipe()
@@ -37,7 +26,7 @@ import Testing
     /// Setup: replay --json of the trace at 1000 rows / 10000 disk records, spill. Checks:
     /// exit 0, one JSON object on stdout equal (keys and values) to the expected file's
     /// second configuration, and no progress line (stderr is a pipe, not a terminal).
-    @Test(.enabled(if: binary != nil, "spillway binary not built")) func jsonMatchesExpected() throws {
+    @Test func jsonMatchesExpected() throws {
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
         let result = try Self.run([
             "replay", "--trace", traces.appendingPathComponent("mooncake-synthetic.jsonl").path,
@@ -56,7 +45,7 @@ import Testing
 
     /// Setup: a trace whose third line is malformed. Checks: nonzero exit, stderr names line
     /// 3 and suggests --skip-bad-lines; with --skip-bad-lines the replay runs and counts it.
-    @Test(.enabled(if: binary != nil, "spillway binary not built")) func malformedLineNamesItsNumber() throws {
+    @Test func malformedLineNamesItsNumber() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("spillway-bad-\(UUID().uuidString).jsonl")
         try Data("{\"hash_ids\": [1, 2]}\n\n{\"hash_ids\": [3, \"x\"]}\n{\"hash_ids\": [1]}\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }

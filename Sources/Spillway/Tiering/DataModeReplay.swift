@@ -1,4 +1,4 @@
-// Data-mode replay: a real shared region and disk tier behind the design §4 engine, the
+// Data-mode replay: a real shared region and disk tier behind the tiering engine, the
 // deterministic payload written on every store and checked on every promotion.
 import Foundation
 import SpillwayCore

@@ -1,4 +1,4 @@
-// The result of a data-mode replay: the design §4 counters plus bytes, verification and time.
+// The result of a data-mode replay: the replay counters plus bytes, verification and time.
 import SpillwayCore
 
 /// Counters of a data-mode replay and what its data path measured.

@@ -2,7 +2,7 @@
 // compress and decompress speed and ratio, through DiskCodec.encodePayload/decodePayload.
 import CSpillwayCompute
 
-/// Codec benchmark (design §5: compare with `lz4 -b1` on the same bytes; see
+/// Codec benchmark (docs/BENCHMARKS.md: compare with `lz4 -b1` on the same bytes; see
 /// scripts/bench-codec.sh).
 public enum CodecBenchmark {
     /// One (payload kind, codec) measurement.

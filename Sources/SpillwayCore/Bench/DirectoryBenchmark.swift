@@ -1,8 +1,8 @@
-// Measures the directory: block operations per second of the simulated §4 replay, and
+// Measures the directory: block operations per second of the simulated replay, and
 // memory per block of a directory filled to 10 million blocks.
 
-/// Directory benchmarks (design §5). One block operation = one block reference of a trace
-/// replayed through the §4 engine (lookup, promotion or store, touch, evictions included),
+/// Directory benchmarks (docs/BENCHMARKS.md). One block operation = one block reference of a trace
+/// replayed through the tiering engine (lookup, promotion or store, touch, evictions included),
 /// the same unit scripts/lru_reference.py reports, so the two rates compare directly.
 public enum DirectoryBenchmark {
     /// Result of `replay`.

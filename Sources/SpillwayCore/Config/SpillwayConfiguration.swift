@@ -8,7 +8,7 @@
 public struct SpillwayConfiguration: Codable, Sendable, Equatable {
     public var region = Region()
     public var tiers = Tiers()
-    /// When blocks are written to the disk tier (design §3).
+    /// When blocks are written to the disk tier (docs/SEMANTICS.md, Tiering policies).
     public var policy: TieringPolicy = .spill
     public var disk = Disk()
     /// The bytes the main job and benchmarks put in each block.
@@ -25,7 +25,7 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
         public var numWorkers = 2
         /// Bytes of one worker's slot in a row (`P`, vLLM's `cpu_page_size`).
         public var cpuPageSize: UInt64 = 128 << 10
-        /// Row layout (design §1).
+        /// Row layout (docs/REGION.md, Layout).
         public var layout: RegionLayoutKind = .pageAligned
         /// Directory of the region file, a tmpfs such as `/dev/shm`.
         public var directory = "/dev/shm"
@@ -114,7 +114,7 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// Row layout of the shared region (design §1).
+/// Row layout of the shared region (docs/REGION.md, Layout).
 public enum RegionLayoutKind: String, Codable, Sendable, CaseIterable {
     /// vLLM 0.22: stride = cpu_page_size * num_workers.
     case seed

@@ -399,7 +399,7 @@ public final class BlockDirectory {
         nodes[Int(slot)].diskNext = -1
     }
 
-    // MARK: Protection (design §4 `protected`, vLLM prepare_store's input keys)
+    // MARK: Protection (`protected` in docs/SEMANTICS.md, vLLM prepare_store's input keys)
 
     /// Starts a new protected set; every block protected before is unprotected (O(1)).
     @inline(__always)

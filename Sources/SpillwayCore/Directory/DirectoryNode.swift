@@ -24,7 +24,7 @@ struct DirectoryNode {
     var refCount: Int32
     var diskPinCount: Int32
     /// Equal to the directory's current protection stamp when the block is protected from
-    /// eviction for the operation in progress (design §4 `protected`).
+    /// eviction for the operation in progress (`protected` in docs/SEMANTICS.md).
     var protectionStamp: UInt32
 
     static let freeMarker: Int32 = -2

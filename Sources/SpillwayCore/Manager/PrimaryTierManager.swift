@@ -23,7 +23,7 @@
 /// - `prepareLoad` asserts readiness and increments; `completeLoad` asserts > 0 and
 ///   decrements.
 ///
-/// Spillway's additions (disk tier, design §3), all absent when `diskBlocks == 0`:
+/// Spillway's additions (disk tier, docs/SEMANTICS.md), all absent when `diskBlocks == 0`:
 /// - a key present only on disk counts as stored for `lookup` (hit-pending, see
 ///   `ManagerLookup`) but not for `prepareStore` (which gives it a row, so a block recomputed
 ///   by the engine lands in primary; its disk copy stays);

@@ -1,5 +1,5 @@
 // The result of a trace replay, encoded with the JSON keys of
-// shared/traces/mooncake-synthetic.expected.json.
+// Tests/Fixtures/traces/mooncake-synthetic.expected.json.
 
 /// Counters of one replay plus its configuration. JSON keys are exactly those of the
 /// expected-counters file; `disk_read_failures` / `disk_write_failures` are added only when

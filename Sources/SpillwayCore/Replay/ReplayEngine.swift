@@ -1,4 +1,4 @@
-// Replays a Mooncake trace through the tiering engine and reports design §4 counters.
+// Replays a Mooncake trace through the tiering engine and reports its counters (docs/SEMANTICS.md).
 
 /// Replays traces: every request, in file order, through one `TieringEngine`.
 public final class ReplayEngine<DataPath: TierDataPath> {

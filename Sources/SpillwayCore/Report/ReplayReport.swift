@@ -1,4 +1,4 @@
-// The report of one replay: the design §4 counters, what the disk tier added over a
+// The report of one replay: the replay counters, what the disk tier added over a
 // primary-only run of the same primary capacity, and data-mode figures when present;
 // rendered as a readable table or as one JSON object with a stable set of keys.
 import Foundation

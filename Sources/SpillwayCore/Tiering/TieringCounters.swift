@@ -1,6 +1,6 @@
-// The counters of design §4, kept by the tiering engine.
+// The replay counters of docs/SEMANTICS.md, kept by the tiering engine.
 
-/// Counters of a `TieringEngine` run; names follow design §4 (JSON names in
+/// Counters of a `TieringEngine` run; names follow docs/SEMANTICS.md (JSON names in
 /// `ReplayCounters`).
 public struct TieringCounters: Sendable, Equatable, Codable {
     public var requests = 0

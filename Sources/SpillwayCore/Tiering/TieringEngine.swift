@@ -1,8 +1,8 @@
-// The tiered store's policy engine: design §4 request processing (prefix, promotion, hits,
+// The tiered store's policy engine: the replay's request processing (prefix, promotion, hits,
 // touch, store, make-room, spill / write-through, disk LRU) over a BlockDirectory, moving
 // bytes through a TierDataPath.
 
-/// Processes requests exactly as design §4 specifies and keeps its counters.
+/// Processes requests exactly as docs/SEMANTICS.md specifies and keeps its counters.
 ///
 /// Per request (`protected` = all the request's keys):
 /// 1. `prefix` = longest prefix of keys present in primary or on disk;
@@ -22,7 +22,7 @@
 /// unprotected, unpinned disk block (`diskEvictions`), or drop the block when there is none
 /// (or the disk capacity is 0); else insert most recent, `diskWrites`.
 ///
-/// Failures from the data path (never in simulation, so simulation counters are exactly §4):
+/// Failures from the data path (never in simulation, so simulation counters are exact):
 /// - a failed promotion read (`loadFromDisk` returns `.failed`) counts `diskReadFailures`
 ///   (not `diskReads`), drops the block from both tiers (its row is freed, its disk record
 ///   removed), and cuts the prefix at that key: it and every later key of the request count as
@@ -277,7 +277,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         return false
     }
 
-    /// Makes `count` primary rows free (design §4 make-room), all or nothing.
+    /// Makes `count` primary rows free (make room, docs/SEMANTICS.md), all or nothing.
     private func makeRoom(_ count: Int) -> Bool {
         let dir = directory
         let need = count - dir.freeRowCount
@@ -315,7 +315,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         return true
     }
 
-    /// Writes the block in `slot` (held in primary `row`) to disk, design §4.
+    /// Writes the block in `slot` (held in primary `row`) to disk (docs/SEMANTICS.md).
     private func writeToDisk(_ slot: BlockDirectory.Slot, row: Int32) {
         let dir = directory
         if dir.diskRecord(slot) >= 0 {

@@ -1,6 +1,6 @@
 // When blocks are written to the disk tier: on primary eviction (spill) or on store.
 
-/// The tiering policy (design §3).
+/// The tiering policy (docs/SEMANTICS.md, Tiering policies).
 public enum TieringPolicy: String, Sendable, Codable, CaseIterable {
     /// Default. A block evicted from primary is written to disk unless a copy is already
     /// there; nothing is written on store.

@@ -1,6 +1,6 @@
 // One request of a Mooncake-format trace: its block keys in order plus optional metadata.
 
-/// A request as the replay sees it. Only `hashIDs` drives the counters (design §4); the
+/// A request as the replay sees it. Only `hashIDs` drives the counters (docs/SEMANTICS.md); the
 /// other fields are carried for statistics and for writing traces back out.
 public struct TraceRequest: Sendable, Equatable, Codable {
     /// Arrival time in milliseconds, when the trace has it.

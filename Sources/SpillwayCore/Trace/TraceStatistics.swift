@@ -5,7 +5,7 @@
 /// - `ceilingHitRate`: block references whose key was referenced before (anywhere earlier in
 ///   the trace, including earlier in the same request), over all references: the hit rate
 ///   of an infinite cache that counts every repeat.
-/// - `prefixCeilingHitRate`: what the replay of design §4 would hit with unbounded tiers:
+/// - `prefixCeilingHitRate`: what the replay (docs/SEMANTICS.md) would hit with unbounded tiers:
 ///   per request, the longest prefix of keys seen in earlier requests.
 /// - Reuse distance of a repeated reference: the number of distinct other keys referenced
 ///   since the key's previous reference (`a b c a` gives 2 for the second `a`). An LRU
@@ -72,7 +72,7 @@ public struct TraceStatistics: Sendable, Equatable {
         blockCount == 0 ? 0 : Double(repeatCount) / Double(blockCount)
     }
 
-    /// Prefix hits with unbounded tiers over references (design §4 semantics).
+    /// Prefix hits with unbounded tiers over references (docs/SEMANTICS.md semantics).
     public var prefixCeilingHitRate: Double {
         blockCount == 0 ? 0 : Double(prefixHitCount) / Double(blockCount)
     }

@@ -1,6 +1,6 @@
 // The pure offset math of a shared offload region: row stride, file size, slot offsets.
 //
-// Worked example (design §1): M = 3 workers, P = 1000 bytes, page size 4096.
+// Worked example (docs/REGION.md, Layout): M = 3 workers, P = 1000 bytes, page size 4096.
 //   .seed:        S = 3 * 1000 = 3000; worker 2's slot in row 5 is [5*3000 + 2000, 5*3000 + 3000).
 //   .pageAligned: S = roundUp(3000, 4096) = 4096; row 5 starts at 20480, worker 2's slot is
 //                 [22480, 23480), bytes [23480, 24576) are padding.

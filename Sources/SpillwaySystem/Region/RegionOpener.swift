@@ -1,4 +1,4 @@
-// The creation protocol of design §1 as vLLM 0.33 runs it: O_EXCL election, creator memory
+// The creation protocol (docs/REGION.md) as vLLM 0.33 runs it: O_EXCL election, creator memory
 // check, free-space check, sidecar, segment files sized before the first one, joiner wait,
 // exact-size and ownership checks, one contiguous MAP_SHARED mapping over every segment, the
 // caller's barrier (then the creator unlinks), and pre-faulting.
@@ -30,7 +30,7 @@ struct RegionOpener {
         var unlinked: Bool
     }
 
-    /// Joiners poll the file size this often (design §1).
+    /// Joiners poll the file size this often (docs/REGION.md).
     static let pollIntervalMicroseconds: UInt32 = 5_000
 
     var sidecarPath: String { RegionMetadata.sidecarPath(forRegionPath: path) }
@@ -206,7 +206,7 @@ struct RegionOpener {
                 isCreator: true, base: base, statuses: [status] + others.map(\.status),
                 unlinked: false)
         } catch {
-            // Design §1: on any creator failure unlink the files, then close the descriptors.
+            // docs/REGION.md: on any creator failure unlink the files, then close the descriptors.
             for (segment, other) in zip(segments.dropFirst(), others) {
                 RegionSyscalls.unlinkIfSameInode(segment.path, expected: other.status)
                 RegionSyscalls.close(other.fd)

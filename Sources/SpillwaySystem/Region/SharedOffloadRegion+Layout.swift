@@ -1,4 +1,4 @@
-// How a shared offload region's row stride follows from its slot geometry (design §1).
+// How a shared offload region's row stride follows from its slot geometry (docs/REGION.md, Layout).
 
 extension SharedOffloadRegion {
     /// The row layout of a region. Both are byte-compatible with a vLLM version.

@@ -1,6 +1,6 @@
 // The primary tier: a shared, mmap-backed region in /dev/shm laid out in rows, byte-compatible
 // with vLLM's SharedOffloadRegion (0.33: one or several segment files, one mapping), created
-// and joined with the protocol of design §1.
+// and joined with the protocol of docs/REGION.md.
 import Glibc
 import Synchronization
 import SystemPackage
