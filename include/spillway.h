@@ -116,6 +116,7 @@ typedef struct spw_tier_stats {
     uint64_t bytes_written, bytes_read, jobs_store, jobs_load, syncs;
     uint64_t blocks_held, bytes_used, capacity_bytes;
     uint64_t direct_io;       /* 1 when the data file uses O_DIRECT */
+    uint64_t blocks_zero_copy_stored, blocks_zero_copy_loaded; /* moved with no staging copy */
 } spw_tier_stats;
 
 int32_t spw_tier_get_stats(spw_tier *tier, spw_tier_stats *stats_out, spw_error *error);

@@ -306,6 +306,7 @@ public func spwTierGetStats(
         stats.blocksLoaded, stats.blocksLoadFailed, stats.blocksCorrupt, stats.blocksEvicted,
         stats.bytesWritten, stats.bytesRead, stats.jobsStore, stats.jobsLoad, stats.syncs,
         stats.blocksHeld, stats.bytesUsed, stats.capacityBytes, stats.usesDirectIO ? 1 : 0,
+        stats.blocksZeroCopyStored, stats.blocksZeroCopyLoaded,
     ]
     for (index, value) in fields.enumerated() { statsOut[index] = UInt64(value) }
     return clear(errorOut)

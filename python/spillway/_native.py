@@ -63,6 +63,7 @@ STATS_FIELDS = (
     "blocks_loaded", "blocks_load_failed", "blocks_corrupt", "blocks_evicted",
     "bytes_written", "bytes_read", "jobs_store", "jobs_load", "syncs",
     "blocks_held", "bytes_used", "capacity_bytes", "direct_io",
+    "blocks_zero_copy_stored", "blocks_zero_copy_loaded",
 )
 
 

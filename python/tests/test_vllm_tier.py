@@ -61,6 +61,10 @@ def test_store_evict_promote_every_byte(scratch):
     assert stats.hits_secondary + stats.hits_primary == 48
     native = tier.stats()
     assert native["blocks_loaded"] == stats.hits_secondary
+    # vLLM's rows are page aligned: with O_DIRECT every chunk moves in place, no staging.
+    assert native["direct_io"] == 1
+    assert native["blocks_zero_copy_stored"] == 48
+    assert native["blocks_zero_copy_loaded"] == stats.hits_secondary
     assert native["blocks_load_failed"] == 0 and native["blocks_corrupt"] == 0
     # Whole promotions are one batched job per request.
     assert native["jobs_load"] <= 6

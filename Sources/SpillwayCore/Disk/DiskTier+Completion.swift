@@ -63,6 +63,7 @@ extension DiskTier {
         table.entries[Int(job.slot)].state = .live
         table.linkMostRecent(job.slot)
         stats.bytesWritten += job.bytesMoved + job.length
+        if job.isZeroCopy { stats.zeroCopyStores += 1 }
         releaseJob(jobIndex)
         finish(token: job.token, key: job.key, outcome: .store(.stored), isFacade: job.isFacade)
     }
@@ -129,6 +130,7 @@ extension DiskTier {
         }
         unpin(job.slot)
         stats.hits += 1
+        if job.isZeroCopy { stats.zeroCopyLoads += 1 }
         finish(
             token: job.token, key: job.key,
             outcome: .load(.loaded(byteCount: Int(entry.rawLength))),

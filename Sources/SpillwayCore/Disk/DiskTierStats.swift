@@ -25,6 +25,10 @@ public struct DiskTierStats: Equatable, Sendable {
     public var syncs = 0
     public var bytesWritten = 0
     public var bytesRead = 0
+    /// Stores and loads that completed moving their payload in place, straight between the
+    /// caller's memory and the device (zero-copy records).
+    public var zeroCopyStores = 0
+    public var zeroCopyLoads = 0
     /// Checkpoint entries dropped at open because they were invalid or overlapping.
     public var recoveryDroppedEntries = 0
     public init() {}

@@ -27,6 +27,9 @@ public struct OffloadTierStats: Equatable, Sendable {
     public var blocksHeld = 0
     public var bytesUsed = 0
     public var capacityBytes = 0
+    /// Blocks stored / loaded straight between the rows and the device (no staging copy).
+    public var blocksZeroCopyStored = 0
+    public var blocksZeroCopyLoaded = 0
     /// Whether the data file is read and written with O_DIRECT.
     public var usesDirectIO = false
 

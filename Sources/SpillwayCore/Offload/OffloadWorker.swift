@@ -157,6 +157,8 @@ public final class OffloadWorker<IO: IOBackend> {
         stats.bytesUsed = tier.usedBytes
         stats.capacityBytes = tier.capacityBytes
         stats.usesDirectIO = tier.io.requiredAlignment > 1
+        stats.blocksZeroCopyStored = tier.stats.zeroCopyStores
+        stats.blocksZeroCopyLoaded = tier.stats.zeroCopyLoads
     }
 
     private func submitWaiting() {

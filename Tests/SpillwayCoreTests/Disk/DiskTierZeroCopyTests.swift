@@ -49,6 +49,7 @@ struct DiskTierZeroCopyTests {
             let aligned = IOTestBuffer(byteCount: Self.blockBytes)
             #expect(try tier.load(key: Self.key(1), into: aligned.bytes) == .loaded(byteCount: Self.blockBytes))
             #expect(aligned.bytes.elementsEqual(source.bytes))
+            #expect(tier.stats.zeroCopyStores == 1 && tier.stats.zeroCopyLoads == 1)
             // An unaligned destination reads the same record through staging.
             let wide = IOTestBuffer(byteCount: Self.blockBytes + 1)
             let unaligned = UnsafeMutableRawBufferPointer(rebasing: wide.bytes[1...])
