@@ -187,70 +187,6 @@ def fio(directory: str, block: int, size: int) -> dict:
     return out
 
 
-# -- spillway binding workaround -----------------------------------------------------------
-
-POLL_PATCH = {"applied": False, "would_have_grown": 0}
-
-
-def patch_spillway_poll() -> bool:
-    """Works around a runaway in spillway.tier.Tier.poll (python/spillway/tier.py): when a
-    poll returns no job while `spw_tier_pending` reports more unpolled jobs than running
-    ones, the binding assumes a job's keys do not fit its flag buffer and grows it 4x, then
-    polls again, in a loop. Jobs that finish between the two calls (or are submitted and
-    not yet running, if `running` excludes them) make that happen again and again: the
-    buffer grows 4x per pass (a 13 GB RSS after a minute here, then out of memory). This
-    replacement is the same loop without the growth: the flag buffer is sized at submit
-    time to hold the largest job, and the passes that would have grown it are counted
-    (reported as spillway_poll_patch.would_have_grown)."""
-    import ctypes
-    import inspect
-
-    from spillway import tier as tier_module
-
-    original_poll = tier_module.Tier.poll
-    if "len(self._flags) * 4" not in inspect.getsource(original_poll):
-        return False
-    Tier, JobResult, lib, _native, _check = (tier_module.Tier, tier_module.JobResult,
-                                             tier_module.lib, tier_module._native,
-                                             tier_module._check)
-    original_submit = Tier._submit
-
-    def _submit(self, kind, job_id, keys, rows):
-        keys = list(keys)
-        if len(keys) > len(self._flags):
-            self._flags = (ctypes.c_uint8 * len(keys))()
-        return original_submit(self, kind, job_id, keys, rows)
-
-    def poll(self):
-        finished = []
-        handle = self._live()
-        while True:
-            _check(lib.spw_tier_poll(handle, self._results, len(self._results), self._flags,
-                                     len(self._flags), ctypes.byref(self._count), self._error),
-                   self._error)
-            count = self._count.value
-            offset = 0
-            for index in range(count):
-                entry = self._results[index]
-                flags = [bool(f) for f in self._flags[offset:offset + entry.key_count]]
-                offset += entry.key_count
-                finished.append(JobResult(entry.job_id, entry.kind == _native.JOB_STORE,
-                                          bool(entry.success), flags, entry.bytes,
-                                          entry.transfer_ns))
-            if count == len(self._results):
-                continue
-            if count == 0:
-                running, unpolled = self.pending()
-                if unpolled > running:
-                    POLL_PATCH["would_have_grown"] += 1
-            return finished
-
-    Tier._submit = _submit
-    Tier.poll = poll
-    POLL_PATCH["applied"] = True
-    return True
-
-
 # -- one run --------------------------------------------------------------------------------
 
 class MemoryCopyTier:
@@ -671,9 +607,6 @@ def main() -> int:
                              "distinct chunk the run stores, plus 64 MiB)")
     parser.add_argument("--queue-depth", type=int, default=0,
                         help="Spillway queue_depth (default: the tier's default)")
-    parser.add_argument("--spillway-poll-patch", choices=("auto", "off"), default="auto",
-                        help="auto: replace spillway.tier.Tier.poll when it has the flag "
-                             "buffer runaway (see patch_spillway_poll)")
     parser.add_argument("--skip-fio", action="store_true")
     parser.add_argument("--ceiling", action="store_true",
                         help="also run an in-memory copying tier once per chunk size (round "
@@ -683,11 +616,6 @@ def main() -> int:
 
     import harness  # imports vLLM (~10 s)
     import spillway.vllm  # noqa: F401  (fails early when the package is not installed)
-
-    if args.spillway_poll_patch == "auto" and patch_spillway_poll():
-        log("bench-vllm: WARNING: the installed spillway.tier.Tier.poll grows its flag buffer "
-            "4x whenever a poll finds no job while unpolled > running (runaway memory); "
-            "running with a patched poll (--spillway-poll-patch off to disable)")
 
     if args.trace:
         trace = load_trace(args.trace, args.requests)
@@ -718,7 +646,6 @@ def main() -> int:
             "phase_request_chunks": args.phase_request_chunks,
             "concurrency": args.concurrency, "replay_pace": args.replay_pace,
             "cpu_count": os.cpu_count(),
-            "spillway_poll_patch": POLL_PATCH,
             "kernel": os.uname().release,
         },
         "results": {},

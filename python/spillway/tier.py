@@ -174,6 +174,9 @@ class Tier:
         if len(row_array) != len(keys):
             raise ValueError(f"job {job_id}: {len(keys)} keys but {len(row_array)} rows")
         flat, lengths = self._keys(keys)
+        if len(keys) > len(self._flags):
+            # poll() must be able to take this job's per-key flags in one call.
+            self._flags = (ctypes.c_uint8 * max(len(keys), 2 * len(self._flags)))()
         rows_pointer = ctypes.cast(
             row_array.buffer_info()[0], ctypes.POINTER(ctypes.c_int64)) if keys else None
         _check(lib.spw_tier_submit(self._live(), job_id, kind, flat, lengths, rows_pointer,
@@ -192,6 +195,8 @@ class Tier:
         finished: list[JobResult] = []
         handle = self._live()
         while True:
+            # The flag buffer holds at least the largest job ever submitted (see _submit),
+            # so a call that returns nothing means nothing has finished.
             _check(lib.spw_tier_poll(handle, self._results, len(self._results), self._flags,
                                      len(self._flags), ctypes.byref(self._count), self._error),
                    self._error)
@@ -204,16 +209,8 @@ class Tier:
                 finished.append(JobResult(entry.job_id, entry.kind == _native.JOB_STORE,
                                           bool(entry.success), flags, entry.bytes,
                                           entry.transfer_ns))
-            if count == len(self._results):
-                continue
-            running, unpolled = self.pending()
-            if unpolled > running:
-                # Finished jobs are left that did not fit: take them too; when not even
-                # one fitted, its keys outnumber the flag buffer, so grow it.
-                if count == 0:
-                    self._flags = (ctypes.c_uint8 * (len(self._flags) * 4))()
-                continue
-            return finished
+            if count == 0:
+                return finished
 
     def pending(self) -> tuple[int, int]:
         """(jobs whose transfers run, jobs submitted and not yet polled)."""

@@ -208,3 +208,165 @@ class Driver:
         self.settle()
         self.view = None
         self.manager.shutdown()
+
+
+# -- used by scripts/bench-vllm.py ------------------------------------------------------------
+
+@dataclass
+class TransferCounts:
+    """Bytes and jobs each secondary tier reported finished, by direction, counted at the
+    tier boundary (every job's keys times the tier's chunk bytes)."""
+    store_jobs: int = 0
+    store_bytes: int = 0
+    store_failed_jobs: int = 0
+    load_jobs: int = 0
+    load_bytes: int = 0
+    load_failed_jobs: int = 0
+
+    def copy(self) -> "TransferCounts":
+        return TransferCounts(**self.__dict__)
+
+    def minus(self, other: "TransferCounts") -> "TransferCounts":
+        return TransferCounts(**{k: v - getattr(other, k) for k, v in self.__dict__.items()})
+
+
+def count_transfers(driver: Driver) -> list[TransferCounts]:
+    """Wraps every secondary tier of `driver` (instance attributes, the tier's own code
+    unchanged) so the bytes of its finished store and load jobs are counted. Returns one
+    live TransferCounts per tier."""
+    all_counts = []
+    for tier in driver.tiers:
+        counts = TransferCounts()
+        kinds: dict[int, tuple[bool, int]] = {}
+        chunk = tier.block_size_bytes
+
+        def submit_store(job, _orig=tier.submit_store, _kinds=kinds):
+            _kinds[job.job_id] = (False, len(job.keys))
+            return _orig(job)
+
+        def submit_load(job, _orig=tier.submit_load, _kinds=kinds):
+            _kinds[job.job_id] = (True, len(job.keys))
+            return _orig(job)
+
+        def get_finished_jobs(_orig=tier.get_finished_jobs, _kinds=kinds, _c=counts,
+                              _chunk=chunk):
+            results = list(_orig())
+            for result in results:
+                is_load, n = _kinds.pop(result.job_id, (None, 0))
+                if is_load is None:
+                    continue
+                ok = n if result.success else len(result.successful_keys or ())
+                if is_load:
+                    _c.load_jobs += 1
+                    _c.load_bytes += ok * _chunk
+                    _c.load_failed_jobs += 0 if result.success else 1
+                else:
+                    _c.store_jobs += 1
+                    _c.store_bytes += ok * _chunk
+                    _c.store_failed_jobs += 0 if result.success else 1
+            return results
+
+        tier.submit_store = submit_store
+        tier.submit_load = submit_load
+        tier.get_finished_jobs = get_finished_jobs
+        all_counts.append(counts)
+    return all_counts
+
+
+def pinned_for_cascade(driver: Driver) -> int:
+    """Primary chunks pinned by cascades (stores to a secondary tier) still in flight."""
+    return sum(len(m.transfer_job.keys) for m in driver.manager._transfer_jobs.values()
+               if not m.transfer_job.is_promotion)
+
+
+def store_stream(driver: Driver, requests: list[list[bytes]], max_pinned: int,
+                 timeout: float = 600.0) -> None:
+    """Plays requests of fresh chunks back to back, as fast as the tiers drain them: before
+    each request, steps the engine until the cascades in flight pin at most `max_pinned`
+    primary chunks with this request's included (so no store is refused for want of an
+    evictable chunk), then settles."""
+    deadline = time.monotonic() + timeout
+    for keys in requests:
+        while driver.manager.has_pending_work() and \
+                pinned_for_cascade(driver) + len(keys) > max_pinned:
+            driver.step()
+            if time.monotonic() > deadline:
+                raise TimeoutError("cascades did not drain")
+            time.sleep(0.0002)
+        driver.play(keys)
+    driver.settle(timeout=max(1.0, deadline - time.monotonic()))
+
+
+def play_concurrent(driver: Driver, requests: list[list[bytes]], concurrency: int,
+                    timeout: float = 600.0) -> None:
+    """Like Driver.play for each request, but with up to `concurrency` requests waiting on
+    their prefix lookups at once (as a scheduler with several waiting requests does): every
+    step, each waiting request repeats its maximal prefix lookup; a request whose lookup
+    resolved reads its hit chunks back (checking their bytes), stores the rest and
+    finishes. Promotion latency is first HIT_PENDING to resolution, per chunk."""
+    from collections import deque
+
+    stats = driver.stats
+    manager = driver.manager
+    queue = deque(requests)
+    active: list[tuple[ReqContext, list[bytes], dict[bytes, float]]] = []
+    deadline = time.monotonic() + timeout
+    while queue or active:
+        while queue and len(active) < concurrency:
+            keys = queue.popleft()
+            stats.requests += 1
+            stats.chunks += len(keys)
+            active.append((driver.new_context(), keys, {}))
+        waiting = []
+        finished = []
+        for context, keys, started in active:
+            hits = 0
+            deferred = False
+            for key in keys:
+                answer = manager.lookup(key, context)
+                if answer is LookupResult.HIT:
+                    hits += 1
+                elif answer is LookupResult.HIT_PENDING:
+                    started.setdefault(key, time.monotonic())
+                    hits += 1
+                    deferred = True
+                elif answer is LookupResult.RETRY:
+                    deferred = True
+                else:
+                    break
+            if deferred:
+                waiting.append((context, keys, started))
+                continue
+            now = time.monotonic()
+            promoted = [k for k in keys[:hits] if k in started]
+            stats.promotion_latencies.extend(now - started[k] for k in promoted)
+            stats.hits_secondary += len(promoted)
+            stats.hits_primary += hits - len(promoted)
+            stats.misses += len(keys) - hits
+            if hits:
+                spec = manager.prepare_load(keys[:hits], context)
+                if driver.verify:
+                    for key, chunk in zip(keys[:hits], spec.chunk_ids):
+                        if not np.array_equal(driver.view[int(chunk)], driver.pattern(key)):
+                            stats.verify_failures += 1
+                manager.touch(keys[:hits], context)
+                manager.complete_load(keys[:hits], context)
+            rest = keys[hits:]
+            if rest:
+                output = manager.prepare_store(rest, context)
+                if output is None:
+                    stats.store_refused += len(rest)
+                elif output.keys_to_store:
+                    for key, chunk in zip(output.keys_to_store, output.store_spec.chunk_ids):
+                        driver.view[int(chunk)] = driver.pattern(key)
+                    manager.complete_store(output.keys_to_store, context)
+                    stats.stored += len(output.keys_to_store)
+            finished.append(context)
+        active = waiting
+        driver.step()
+        for context in finished:
+            manager.on_request_finished(context)
+        if active:
+            if time.monotonic() > deadline:
+                raise TimeoutError("prefix lookups did not resolve")
+            time.sleep(0.0002)

@@ -234,3 +234,24 @@ def test_c_program_against_the_header(scratch, tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 0, (run.returncode, run.stderr)
     assert run.stdout.strip() == "ok"
+
+
+def test_poll_takes_jobs_larger_than_the_flag_buffer_and_races_cleanly(scratch):
+    """A job with more keys than poll's first flag buffer is returned whole, and polling
+    while jobs keep finishing neither loses a result nor grows memory without bound."""
+    count = 70000
+    memory = mmap.mmap(-1, 4096 * 8)
+    with spillway.Tier(scratch, memory, row_stride=4096, capacity_bytes="64MiB") as tier:
+        keys = [i.to_bytes(8, "big") for i in range(count)]
+        tier.submit_store(1, keys, [i % 8 for i in range(count)])
+        small = [(100 + i, [key(i)], [i % 8]) for i in range(200)]
+        for job_id, job_keys, rows in small:
+            tier.submit_load(job_id, job_keys, rows)
+        seen = []
+        while len(seen) < 201:
+            seen += tier.poll()
+            assert len(tier._flags) <= 2 * count
+        ids = [r.job_id for r in seen]
+        assert sorted(ids) == [1] + [100 + i for i in range(200)]
+        [big] = [r for r in seen if r.job_id == 1]
+        assert len(big.key_success) == count and big.success

@@ -236,8 +236,13 @@ def test_drain_reset_and_shutdown(scratch):
     assert driver.play(stored[:8]) == 8
     driver.settle()
     assert driver.stats.verify_failures == 0
+    region = driver.spec._scheduler_mmap
+    assert region is not None and region.mmap_obj is not None
     driver.shutdown()
     assert tier._tier.closed
+    # The tier let go of every export of the primary memory: vLLM could unmap it (it keeps
+    # a region mapped, and logs "Keeping ... mapped", while a native user still exports it).
+    assert region.mmap_obj is None
     # shutdown synced: a new engine sees all 16.
     again = driver_for(scratch)
     assert again.tiers[0].stats()["blocks_held"] == 16

@@ -15,6 +15,9 @@ import SpillwaySystem
 /// **Rows**: a store reads its rows and a load writes its rows until the job's result has
 /// been returned by `poll`/`drain`; the caller must keep them valid and untouched until then.
 ///
+/// **Lifetime**: call `close()` (the C ABI's `spw_tier_close` / `spw_tier_free`): the I/O
+/// thread holds the tier until then, like an open descriptor.
+///
 /// **Semantics** (vLLM's secondary tier): `lookup` answers hit / miss / pending from the
 /// in-memory directory; a store skips keys already held or being stored; a failed load
 /// makes its keys misses from then on; every submitted job is reported exactly once.
@@ -56,10 +59,6 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
         } catch {
             throw OffloadTierError(.openFailed, "\(error)")
         }
-    }
-
-    deinit {
-        try? close()
     }
 
     /// Hit, miss or pending (a store of the key is in flight), from memory, at once.
