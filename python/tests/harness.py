@@ -137,6 +137,27 @@ class Driver:
         self.manager.on_new_request(context)
         return context
 
+    def prefix_pass(self, context: ReqContext, keys: list[bytes],
+                    started: dict[bytes, float]) -> tuple[int, bool]:
+        """One pass of vLLM's `_maximal_prefix_lookup`: HIT and HIT_PENDING count, RETRY
+        defers, MISS stops. Records when each key was first seen pending in `started`.
+        Returns (keys counted, whether anything was deferred)."""
+        hits = 0
+        deferred = False
+        for key in keys:
+            answer = self.manager.lookup(key, context)
+            if answer is LookupResult.HIT:
+                hits += 1
+            elif answer is LookupResult.HIT_PENDING:
+                started.setdefault(key, time.monotonic())
+                hits += 1
+                deferred = True
+            elif answer is LookupResult.RETRY:
+                deferred = True
+            else:
+                break
+        return hits, deferred
+
     def lookup_prefix(self, context: ReqContext, keys: list[bytes], timeout: float = 60.0) -> int:
         """The scheduler's maximal prefix lookup (vLLM's `_maximal_prefix_lookup`): HIT and
         HIT_PENDING count, RETRY defers, MISS stops; repeated every step until nothing is
@@ -144,20 +165,7 @@ class Driver:
         deadline = time.monotonic() + timeout
         started: dict[bytes, float] = {}
         while True:
-            hits = 0
-            deferred = False
-            for key in keys:
-                answer = self.manager.lookup(key, context)
-                if answer is LookupResult.HIT:
-                    hits += 1
-                elif answer is LookupResult.HIT_PENDING:
-                    started.setdefault(key, time.monotonic())
-                    hits += 1
-                    deferred = True
-                elif answer is LookupResult.RETRY:
-                    deferred = True
-                else:
-                    break
+            hits, deferred = self.prefix_pass(context, keys, started)
             if not deferred:
                 now = time.monotonic()
                 for key in keys[:hits]:
@@ -320,20 +328,7 @@ def play_concurrent(driver: Driver, requests: list[list[bytes]], concurrency: in
         waiting = []
         finished = []
         for context, keys, started in active:
-            hits = 0
-            deferred = False
-            for key in keys:
-                answer = manager.lookup(key, context)
-                if answer is LookupResult.HIT:
-                    hits += 1
-                elif answer is LookupResult.HIT_PENDING:
-                    started.setdefault(key, time.monotonic())
-                    hits += 1
-                    deferred = True
-                elif answer is LookupResult.RETRY:
-                    deferred = True
-                else:
-                    break
+            hits, deferred = driver.prefix_pass(context, keys, started)
             if deferred:
                 waiting.append((context, keys, started))
                 continue
