@@ -36,6 +36,15 @@ struct DiskTierZeroCopyTests {
         return outcome
     }
 
+    /// Loads `key` into `buffer` and expects `source`'s bytes there.
+    static func expectLoad(
+        _ tier: DiskTier<SimulatedIO>, _ key: BlockKey, into buffer: UnsafeMutableRawBufferPointer,
+        equals source: IOTestBuffer
+    ) throws {
+        #expect(try tier.load(key: key, into: buffer) == .loaded(byteCount: source.byteCount))
+        #expect(buffer.elementsEqual(source.bytes))
+    }
+
     @Test("aligned raw blocks round-trip in place and staged, across sync and reopen")
     func roundTrip() throws {
         for alignment in [1, 4096] {
@@ -47,19 +56,16 @@ struct DiskTierZeroCopyTests {
             // 1 header page + 4 payload pages.
             #expect(tier.usedBytes == 5 * 4096)
             let aligned = IOTestBuffer(byteCount: Self.blockBytes)
-            #expect(try tier.load(key: Self.key(1), into: aligned.bytes) == .loaded(byteCount: Self.blockBytes))
-            #expect(aligned.bytes.elementsEqual(source.bytes))
+            try Self.expectLoad(tier, Self.key(1), into: aligned.bytes, equals: source)
             #expect(tier.stats.zeroCopyStores == 1 && tier.stats.zeroCopyLoads == 1)
             // An unaligned destination reads the same record through staging.
             let wide = IOTestBuffer(byteCount: Self.blockBytes + 1)
             let unaligned = UnsafeMutableRawBufferPointer(rebasing: wide.bytes[1...])
-            #expect(try tier.load(key: Self.key(1), into: unaligned) == .loaded(byteCount: Self.blockBytes))
-            #expect(unaligned.elementsEqual(source.bytes))
+            try Self.expectLoad(tier, Self.key(1), into: unaligned, equals: source)
             try tier.close()
             let reopened = try Self.tier(io, zeroCopy: false, create: false)
             let again = IOTestBuffer(byteCount: Self.blockBytes)
-            #expect(try reopened.load(key: Self.key(1), into: again.bytes) == .loaded(byteCount: Self.blockBytes))
-            #expect(again.bytes.elementsEqual(source.bytes))
+            try Self.expectLoad(reopened, Self.key(1), into: again.bytes, equals: source)
             try reopened.close()
         }
     }
@@ -74,8 +80,7 @@ struct DiskTierZeroCopyTests {
         try plain.close()
         let tier = try Self.tier(io, zeroCopy: true, create: false)
         let destination = IOTestBuffer(byteCount: Self.blockBytes)
-        #expect(try tier.load(key: Self.key(2), into: destination.bytes) == .loaded(byteCount: Self.blockBytes))
-        #expect(destination.bytes.elementsEqual(source.bytes))
+        try Self.expectLoad(tier, Self.key(2), into: destination.bytes, equals: source)
         try tier.close()
     }
 
