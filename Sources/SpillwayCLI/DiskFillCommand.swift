@@ -13,7 +13,8 @@ struct DiskFillCommand: ParsableCommand {
             Block i has key i (8 big-endian bytes) and the deterministic payload of \
             (key, --block-bytes, --payload), so `spillway disk verify --pattern KIND` can \
             check it. After every --sync-every blocks (and at the end) the tier is synced and \
-            a line `synced N` is printed on stderr: the first N blocks are then durable.
+            a line `synced N` is printed on stderr: N blocks are then stored and durable (stores \
+            that failed are not counted; their count and reasons follow in parentheses).
             """
     )
 
@@ -77,12 +78,18 @@ struct DiskFillCommand: ParsableCommand {
         let extentBytes =
             (DiskRecordHeader.byteCount + blockBytes + DiskLayout.pageBytes - 1)
             / DiskLayout.pageBytes * DiskLayout.pageBytes
+        let (needed, overflow) = blocks.multipliedReportingOverflow(by: extentBytes)
+        if capacityBytes == nil && overflow {
+            throw CLIError(
+                "--blocks \(blocks) of \(blockBytes) bytes do not fit any disk: lower --blocks or give --capacity-bytes")
+        }
         let options = DiskTierOptions(
-            capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, blocks * extentBytes),
+            capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, needed),
             blockByteCountMax: blockBytes, codec: codec, jobCountMax: queueDepth,
             reservedBlockCount: max(1024, blocks))
         let tier = try DiskTierFactory.open(
             directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
+        DiskCommandSupport.reportRecovery(tier)
         var evictions = 0
         tier.evictionHandler = { _ in evictions += 1 }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 4096)
@@ -91,11 +98,23 @@ struct DiskFillCommand: ParsableCommand {
         completions.reserveCapacity(queueDepth * 2)
         var stored = 0
         var failed = 0
+        var failures: [String: Int] = [:]
         func take() {
             for completion in completions {
-                if case .store(.stored) = completion.outcome { stored += 1 } else { failed += 1 }
+                if case .store(.stored) = completion.outcome {
+                    stored += 1
+                } else {
+                    failed += 1
+                    failures["\(completion.outcome)", default: 0] += 1
+                }
             }
             completions.removeAll(keepingCapacity: true)
+        }
+        /// `synced N`: N blocks are stored and durable (failed stores are not counted).
+        func reportSynced() {
+            let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            let suffix = failed > 0 ? " (\(failed) not stored: \(reasons.joined(separator: ", ")))" : ""
+            FileHandle.standardError.write(Data("synced \(stored)\(suffix)\n".utf8))
         }
         let start = Date()
         var payloadNanoseconds: UInt64 = 0
@@ -114,13 +133,13 @@ struct DiskFillCommand: ParsableCommand {
                 try tier.sync()
                 try tier.poll(into: &completions)
                 take()
-                FileHandle.standardError.write(Data("synced \(index + 1)\n".utf8))
+                reportSynced()
             }
         }
         try tier.waitForAll(into: &completions)
         take()
         try tier.sync()
-        FileHandle.standardError.write(Data("synced \(blocks)\n".utf8))
+        reportSynced()
         let seconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         let directIOUsed = tier.io.usesDirectIO
@@ -130,6 +149,7 @@ struct DiskFillCommand: ParsableCommand {
             var object = DiskCommandSupport.inspectionObject(inspection, directIO: directIOUsed)
             object["stored"] = stored
             object["failed"] = failed
+            object["failures"] = failures
             object["evictions"] = evictions
             object["registered_buffers"] = registered
             object["seconds"] = seconds
