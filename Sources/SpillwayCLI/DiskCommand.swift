@@ -32,6 +32,8 @@ enum DiskCommandSupport {
     {
         var options = DiskTierOptions()
         options.readOnly = true
+        // A reader loads one block at a time at least: never refuse a tier for the budget.
+        options.stagingBytesMax = Int.max
         return try DiskTierFactory.open(
             directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
     }

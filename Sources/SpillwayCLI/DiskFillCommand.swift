@@ -48,6 +48,11 @@ struct DiskFillCommand: ParsableCommand {
     @Option(name: .customLong("queue-depth"), help: "io_uring queue depth (jobs in flight).")
     var queueDepth: Int = 32
 
+    @Option(
+        name: .customLong("staging-bytes-max"),
+        help: "Memory for staging buffers (block + 128-byte header, rounded to 4 KiB, per job in flight); jobs are capped to fit.")
+    var stagingBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
+
     @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
     var directIO: DirectIOMode = .auto
 
@@ -60,6 +65,7 @@ struct DiskFillCommand: ParsableCommand {
             throw ValidationError("--block-bytes must be in 1...1 GiB")
         }
         guard syncEvery >= 0 else { throw ValidationError("--sync-every must be >= 0") }
+        guard stagingBytesMax > 0 else { throw ValidationError("--staging-bytes-max must be > 0") }
         guard (1...4096).contains(queueDepth) else {
             throw ValidationError("--queue-depth must be in 1...4096")
         }
@@ -83,10 +89,11 @@ struct DiskFillCommand: ParsableCommand {
             throw CLIError(
                 "--blocks \(blocks) of \(blockBytes) bytes do not fit any disk: lower --blocks or give --capacity-bytes")
         }
-        let options = DiskTierOptions(
+        var options = DiskTierOptions(
             capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, needed),
             blockByteCountMax: blockBytes, codec: codec, jobCountMax: queueDepth,
-            reservedBlockCount: max(1024, blocks))
+            reservedBlockCount: max(1024, min(blocks, 1 << 20)))
+        options.stagingBytesMax = stagingBytesMax
         let tier = try DiskTierFactory.open(
             directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
         DiskCommandSupport.reportRecovery(tier)
@@ -144,6 +151,7 @@ struct DiskFillCommand: ParsableCommand {
         let inspection = tier.inspect()
         let directIOUsed = tier.io.usesDirectIO
         let registered = tier.usesRegisteredBuffers
+        let jobs = tier.jobCapacity
         try tier.close()
         if json {
             var object = DiskCommandSupport.inspectionObject(inspection, directIO: directIOUsed)
@@ -152,6 +160,7 @@ struct DiskFillCommand: ParsableCommand {
             object["failures"] = failures
             object["evictions"] = evictions
             object["registered_buffers"] = registered
+            object["jobs_in_flight_max"] = jobs
             object["seconds"] = seconds
             object["write_bytes_per_second"] =
                 seconds > 0 ? Double(stored * blockBytes) / seconds : 0

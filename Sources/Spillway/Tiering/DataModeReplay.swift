@@ -21,6 +21,7 @@ public enum DataModeReplay {
         defer { if !keepDirectory { removeTier(directory, created: created) } }
         let region = try makeRegion(options)
         defer { region.cleanup() }
+        unlinkOwnRegion(region)
         let disk: DiskTier<URingIO>
         do {
             disk = try DiskTierFactory.open(
@@ -88,12 +89,14 @@ public enum DataModeReplay {
 
     /// Disk tier options for `options`: capacity from `DiskTierSizing`, jobs = queue depth.
     public static func diskOptions(_ options: DataModeOptions) -> DiskTierOptions {
-        DiskTierOptions(
+        var tierOptions = DiskTierOptions(
             capacityBytes: DiskTierSizing.capacityBytes(
                 blocks: options.diskBlocks, blockBytes: options.blockBytes, codec: options.codec),
             blockByteCountMax: options.blockBytes, codec: options.codec,
             compressionThreshold: options.compressionThreshold, jobCountMax: options.queueDepth,
             reservedBlockCount: options.diskBlocks + options.queueDepth)
+        tierOptions.stagingBytesMax = options.stagingBytesMax
+        return tierOptions
     }
 
     /// The region of a data-mode store: unranked (the manager's mapping), with the options'
@@ -126,6 +129,16 @@ public enum DataModeReplay {
             region.rowStride == options.blockBytes,
             "region row stride \(region.rowStride) != block bytes \(options.blockBytes)")
         return region
+    }
+
+    /// Removes the region's name (and sidecar) from its directory right after it is mapped:
+    /// nobody else joins a data-mode region, so the mapping alone keeps it alive and a
+    /// process killed with SIGKILL leaves nothing in /dev/shm. Only the file this region
+    /// created and still maps is unlinked.
+    static func unlinkOwnRegion(_ region: SharedOffloadRegion) {
+        guard region.isCreator, region.pathNamesMappedFile() else { return }
+        _ = unlink(region.path)
+        _ = unlink(region.sidecarPath)
     }
 
     static func validate(_ options: DataModeOptions) throws {

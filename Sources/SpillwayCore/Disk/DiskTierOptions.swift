@@ -38,8 +38,8 @@ public struct DiskTierOptions: Sendable {
     /// below one buffer is refused at open with the numbers.
     public var stagingBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
 
-    /// The default staging budget: 1 GiB.
-    public static let defaultStagingBytesMax = 1 << 30
+    /// The default staging budget: 256 MiB (64 jobs of 2 MiB blocks take 128 MiB).
+    public static let defaultStagingBytesMax = 256 << 20
 
     public init(
         capacityBytes: Int? = nil, blockByteCountMax: Int = 2 << 20, codec: DiskCodec = .none,

@@ -115,3 +115,28 @@ struct DiskTierScanRecoveryTests {
         try tier.sync()  // must not overflow
     }
 }
+
+@Suite("DiskTier staging budget")
+struct DiskTierStagingBudgetTests {
+    @Test("jobs in flight are capped by the staging budget; a budget below one buffer is refused")
+    func budget() throws {
+        var options = DiskTierOptions(
+            capacityBytes: 1 << 24, blockByteCountMax: 1 << 20, jobCountMax: 4096)
+        options.stagingBytesMax = 8 << 20
+        let io = SimulatedIO(seed: 3, requiredAlignment: 4096, queueDepth: 4096, faults: .none)
+        let tier = try DiskTier(io: io, options: options)
+        // One buffer: 1 MiB + 128 bytes rounded to pages = 1 MiB + 4 KiB; 7 fit in 8 MiB.
+        #expect(tier.jobCapacity == 7)
+        try tier.close()
+        options.stagingBytesMax = 1 << 20
+        #expect {
+            try DiskTier(
+                io: SimulatedIO(seed: 4, requiredAlignment: 4096, queueDepth: 64, faults: .none),
+                options: options)
+        } throws: { error in
+            let text = "\(error)"
+            return (error as? DiskTierError)?.code == .invalidOptions
+                && text.contains("1052672 bytes") && text.contains("1048576 bytes")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+// A data-mode replay killed with SIGKILL leaves nothing in /dev/shm: the region it creates
+// for itself alone is unlinked as soon as it is mapped.
+import Foundation
+import Glibc
+import Spillway
+import SpillwayTesting
+import Testing
+
+@Suite(
+    "Self-owned regions do not leak",
+    .enabled(
+        if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
+struct RegionLeakTests {
+    @Test("replay --data killed with SIGKILL mid-run leaves no region file")
+    func sigkillLeavesNoRegion() throws {
+        let scratch = ScratchDirectory(under: "/tmp")
+        let trace = scratch.sub("trace.jsonl")
+        let generated = try CLIExitCodeTests.run([
+            "trace", "generate", "--requests", "200000", "--seed", "3", "--out", trace,
+        ])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let child = try CLIProcess([
+            "replay", "--trace", trace, "--data", "--primary-blocks", "64", "--disk-blocks", "4096",
+            "--block-bytes", "4096", "--disk-dir", scratch.sub("disk"), "--quiet",
+        ])
+        let marker = "vllm_offload_spillway-data-\(child.pid)-"
+        // Wait until the region is mapped (it shows in the child's maps), then kill it.
+        var mapped = false
+        for _ in 0..<3000 where !mapped {
+            let maps = (try? String(contentsOfFile: "/proc/\(child.pid)/maps", encoding: .utf8)) ?? ""
+            mapped = maps.contains(marker)
+            if !mapped { usleep(2000) }
+        }
+        child.signal(SIGKILL)
+        let status = child.wait()
+        #expect(mapped, "the replay never mapped its region (status \(status))")
+        #expect(status == 128 + SIGKILL, "the replay ended before the kill: \(status)")
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter {
+            $0.hasPrefix(marker)
+        }
+        #expect(left.isEmpty, "left in /dev/shm: \(left)")
+        for name in left { unlink("/dev/shm/" + name) }
+    }
+}
