@@ -19,11 +19,7 @@ struct DiskCorruptCheckpointCLITests {
 
     @Test("both slots flipped: verify exits 1, reports both, and every block verifies")
     func bothSlotsFlipped() throws {
-        let directory = try TierDirectory(under: "/tmp")
-        let filled = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "3000", "--block-bytes", "8192",
-        ])
-        #expect(filled.status == 0, "\(filled.stderr)")
+        let directory = try TierDirectory.filled(blocks: 3000, blockBytes: 8192)
         for name in ["spillway-index.a", "spillway-index.b"] {
             try Self.flipBit(directory.path + "/" + name, at: 4096 + 96 * 777 + 40)
         }

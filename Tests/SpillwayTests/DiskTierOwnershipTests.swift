@@ -7,48 +7,16 @@ import Spillway
 import SpillwayTesting
 import Testing
 
-/// A spawned `spillway` whose stderr is read line by line while it runs.
-final class WatchedChild {
-    let process = Process()
-    private let errors = Pipe()
-    private let output = Pipe()
-    private var pending = Data()
-    private(set) var errorText = ""
-
-    init(_ arguments: [String]) throws {
-        process.executableURL = try CLIProcess.executableURL()
-        process.arguments = arguments
-        process.standardError = errors
-        process.standardOutput = output
-        try process.run()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-
-    /// Reads stderr until a line contains `text`; false when stderr ended first.
-    func waitForErrorLine(containing text: String) -> Bool {
-        while true {
-            if let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                pending.removeSubrange(pending.startIndex...newline)
-                errorText += line + "\n"
-                if line.contains(text) { return true }
-                continue
-            }
-            let chunk = errors.fileHandleForReading.availableData
-            if chunk.isEmpty { return false }
-            pending.append(chunk)
-        }
-    }
-
-    /// Waits for exit and returns the status (128 + signal when killed).
-    func finish() -> Int32 {
-        _ = output.fileHandleForReading.readDataToEndOfFile()
-        errorText += String(decoding: pending, as: UTF8.self)
-        errorText += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+extension TierDirectory {
+    /// A fresh directory under /tmp holding a tier that `spillway disk fill` wrote.
+    static func filled(blocks: Int, blockBytes: Int) throws -> TierDirectory {
+        let directory = try TierDirectory(under: "/tmp")
+        let filled = try CLIExitCodeTests.run([
+            "disk", "fill", "--dir", directory.path, "--blocks", "\(blocks)", "--block-bytes",
+            "\(blockBytes)",
+        ])
+        guard filled.status == 0 else { throw CLIError("disk fill failed: \(filled.stderr)") }
+        return directory
     }
 }
 
@@ -64,12 +32,20 @@ struct DiskTierOwnershipTests {
     @Test("a second writer and a reader are refused while a writer runs, naming its pid")
     func oneWriter() throws {
         let directory = try TierDirectory(under: "/tmp")
-        let writer = try WatchedChild(Self.fill(directory.path))
-        #expect(writer.waitForErrorLine(containing: "synced"), "\(writer.errorText)")
+        let writer = try CLIProcess(Self.fill(directory.path))
+        // Running and holding the tier: its first checkpoint after a store is in slot a.
+        let slot = directory.path + "/spillway-index.a"
+        var running = false
+        for _ in 0..<5000 where !running {
+            let size = ((try? FileManager.default.attributesOfItem(atPath: slot))?[.size] as? Int) ?? 0
+            running = size > 0
+            if !running { usleep(1000) }
+        }
         let second = try CLIExitCodeTests.run(Self.fill(directory.path))
         let reader = try CLIExitCodeTests.run(["disk", "verify", "--dir", directory.path])
-        let writerStatus = writer.finish()
-        #expect(writerStatus == 0, "\(writer.errorText)")
+        let writerStatus = writer.wait()
+        #expect(running, "the writer never synced")
+        #expect(writerStatus == 0, "\(writer.stderrText())")
         #expect(second.status == 1, "second writer: \(second.stderr)")
         #expect(
             second.stderr.contains("is in use by pid \(writer.pid)"), "second writer: \(second.stderr)")
@@ -87,11 +63,7 @@ struct DiskTierOwnershipTests {
 
     @Test("readers share a tier; a writer in this process is refused while they hold it")
     func readersShare() throws {
-        let directory = try TierDirectory(under: "/tmp")
-        let filled = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "50", "--block-bytes", "4096",
-        ])
-        #expect(filled.status == 0, "\(filled.stderr)")
+        let directory = try TierDirectory.filled(blocks: 50, blockBytes: 4096)
         var readOnly = DiskTierOptions()
         readOnly.readOnly = true
         let held = try DiskTierFactory.open(directory: directory.path, options: readOnly)
@@ -111,11 +83,7 @@ struct DiskTierOwnershipTests {
 
     @Test("inspect and verify work on a tier nothing can be written to (chattr +i)")
     func readOnlyDirectory() throws {
-        let directory = try TierDirectory(under: "/tmp")
-        let filled = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "20", "--block-bytes", "8192",
-        ])
-        #expect(filled.status == 0, "\(filled.stderr)")
+        let directory = try TierDirectory.filled(blocks: 20, blockBytes: 8192)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         let paths = names.map { directory.path + "/" + $0 } + [directory.path]
         func chattr(_ flag: String) -> Int32 {

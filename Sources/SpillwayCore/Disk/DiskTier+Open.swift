@@ -329,17 +329,26 @@ extension DiskTier {
                 dropped += 1
                 continue
             }
-            let slot = table.allocateSlot()
-            allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
-            table.entries[Int(slot)] = DiskEntry(
-                key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
-                pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
-                storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
-                codec: entry.codec, state: .live)
-            table.insertKey(slot)
-            table.linkMostRecent(slot)
+            Self.insertLive(entry, table: &table, allocator: &allocator)
         }
         stats.recoveryDroppedEntries += dropped
+    }
+
+    /// Adds a checked entry to the index as the most recently used live block and marks its
+    /// pages used (the key must be absent and the pages free).
+    static func insertLive(
+        _ entry: DiskCheckpointEntry, table: inout DiskEntryTable,
+        allocator: inout DiskPageAllocator
+    ) {
+        let slot = table.allocateSlot()
+        allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
+        table.entries[Int(slot)] = DiskEntry(
+            key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
+            pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
+            storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
+            codec: entry.codec, state: .live)
+        table.insertKey(slot)
+        table.linkMostRecent(slot)
     }
 
     /// One request run to completion outside the job machinery (open, sync, checkpoint):

@@ -153,15 +153,7 @@ extension DiskTier {
             guard entry.rawLength <= blockByteCountMax,
                 allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
             else { continue }
-            let slot = table.allocateSlot()
-            allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
-            table.entries[Int(slot)] = DiskEntry(
-                key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
-                pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
-                storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
-                codec: entry.codec, state: .live)
-            table.insertKey(slot)
-            table.linkMostRecent(slot)
+            Self.insertLive(entry, table: &table, allocator: &allocator)
             if index >= checkpointed { recovery.recoveredByScan += 1 }
         }
     }
