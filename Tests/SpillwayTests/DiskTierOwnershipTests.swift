@@ -61,6 +61,33 @@ struct DiskTierOwnershipTests {
         #expect(object?["blocks"] as? Int == 3000 && object?["verified"] as? Int == 3000)
     }
 
+    @Test("two replay --data --keep on one directory started together: one tier, one refusal")
+    func twoReplays() throws {
+        let directory = try TierDirectory(under: "/tmp")
+        let trace = (directory.path as NSString).deletingLastPathComponent + "/trace.jsonl"
+        let generated = try CLIExitCodeTests.run([
+            "trace", "generate", "--requests", "3000", "--seed", "5", "--out", trace,
+        ])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let arguments = [
+            "replay", "--trace", trace, "--data", "--primary-blocks", "32", "--disk-blocks", "512",
+            "--block-bytes", "4096", "--disk-dir", directory.path, "--keep", "--quiet", "--json",
+        ]
+        let first = try CLIProcess(arguments)
+        let second = try CLIProcess(arguments)
+        let errors = [first.stderrText(), second.stderrText()]
+        let statuses = [first.wait(), second.wait()]
+        #expect(statuses.sorted() == [0, 1], "statuses \(statuses): \(errors)")
+        let refusal = errors[statuses[0] == 1 ? 0 : 1]
+        #expect(
+            refusal.contains("is in use by pid") || refusal.contains("already holds a disk tier"),
+            "\(refusal)")
+        let verify = try CLIExitCodeTests.run([
+            "disk", "verify", "--dir", directory.path, "--strict", "--pattern", "random",
+        ])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+    }
+
     @Test("readers share a tier; a writer in this process is refused while they hold it")
     func readersShare() throws {
         let directory = try TierDirectory.filled(blocks: 50, blockBytes: 4096)

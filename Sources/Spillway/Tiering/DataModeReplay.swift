@@ -17,8 +17,11 @@ public enum DataModeReplay {
     ) throws -> DataModeReport {
         try validate(options)
         let (directory, created) = try prepareDirectory(options.diskDirectory)
-        var keepDirectory = options.keep
-        defer { if !keepDirectory { removeTier(directory, created: created) } }
+        // Only the tier's owner removes it: a replay refused by another process's lock on a
+        // given --disk-dir must not delete that process's files. A fresh temporary
+        // directory is this replay's alone.
+        var ownsTier = options.diskDirectory == nil
+        defer { if ownsTier && !options.keep { removeTier(directory, created: created) } }
         let region = try makeRegion(options)
         defer { region.cleanup() }
         unlinkOwnRegion(region)
@@ -30,6 +33,7 @@ public enum DataModeReplay {
         } catch {
             throw DataModeError("cannot create the disk tier in \(directory): \(error)")
         }
+        ownsTier = true
         let report = try replay(
             requests, region: region, disk: disk, options: options, directory: directory,
             progress: progress)
@@ -38,7 +42,6 @@ public enum DataModeReplay {
                 throw DataModeError("closing the kept disk tier in \(directory) failed: \(error)")
             }
         }
-        keepDirectory = options.keep
         return report
     }
 
