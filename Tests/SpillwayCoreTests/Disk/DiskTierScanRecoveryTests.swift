@@ -7,11 +7,11 @@ import Testing
 
 @Suite("DiskTier recovery by scan")
 struct DiskTierScanRecoveryTests {
-    static let blockCount = 3000
+    static let blockCount = 2000
     static let length = 3000  // 128 + 3000 bytes: one page per block
 
     /// A tier like `replay --data --keep` leaves it: created (generation 1, empty, slot b),
-    /// filled, synced once at close (generation 2, slot a). Keys 0..<3000; keys 0..<100 were
+    /// filled, synced once at close (generation 2, slot a). Keys 0..<2000; keys 0..<100 were
     /// removed and stored again as bf16 (a newer record of the same key).
     static func keptTier() throws -> SimulatedIO {
         let io = SimulatedIO(seed: 91, requiredAlignment: 4096, queueDepth: 32, faults: .none)
@@ -92,6 +92,23 @@ struct DiskTierScanRecoveryTests {
         let io = try Self.keptTier()
         let (tier, present) = try Self.checkAll(io)
         #expect(tier.recovery == nil && present == Self.blockCount)
+    }
+
+    @Test("a crash tearing the very first checkpoint leaves a directory that reopens, empty and reported")
+    func tornFirstCheckpoint() throws {
+        let io = SimulatedIO(seed: 17, requiredAlignment: 4096, queueDepth: 8, faults: .none)
+        _ = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 64 * 4096))
+        // Generation 1 went to slot b; tear its header as a crash mid-write would.
+        #expect(io.corrupt(fileNamed: DiskLayout.checkpointFileNames[1], offset: 20, xor: 0xFF))
+        let reader = try DiskTier(io: io, options: DiskTierOptions())
+        #expect(reader.blockCount == 0)
+        #expect(reader.recovery?.corruptCheckpoints == [DiskLayout.checkpointFileNames[1]])
+        #expect(reader.capacityBytes == 64 * 4096)
+        try reader.close()  // rewrites both slots
+        let writer = try DiskTier(io: io, options: DiskTestSupport.options(capacity: 64 * 4096))
+        #expect(writer.recovery == nil)
+        #expect(try DiskTestSupport.store(writer, BlockKey(traceID: 1), length: 3000) == .stored)
+        try writer.close()
     }
 
     @Test("a checkpoint whose generation is near 2^64 is corrupt, never incremented")
