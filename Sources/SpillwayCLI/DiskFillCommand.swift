@@ -78,6 +78,12 @@ struct DiskFillCommand: ParsableCommand {
         }
     }
 
+    /// A failed store's reason in a word: `tooLarge`, `noRoom`, `ioError(errno: 5)`, ...
+    static func reason(_ outcome: DiskJobOutcome) -> String {
+        if case .store(.failed(let failure)) = outcome { return "\(failure)" }
+        return "\(outcome)"
+    }
+
     func run() throws {
         let kind = PayloadKind(parsing: payload)!
         let codec = DiskCodec(parsing: compression)!
@@ -112,7 +118,7 @@ struct DiskFillCommand: ParsableCommand {
                     stored += 1
                 } else {
                     failed += 1
-                    failures["\(completion.outcome)", default: 0] += 1
+                    failures[Self.reason(completion.outcome), default: 0] += 1
                 }
             }
             completions.removeAll(keepingCapacity: true)

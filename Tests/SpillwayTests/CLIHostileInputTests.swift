@@ -133,6 +133,17 @@ struct CLIHostileInputTests {
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
     }
 
+    @Test("disk fill of blocks the tier cannot hold names the reason and counts only stored blocks")
+    func blocksTooLargeForTheTier() throws {
+        let directory = try TierDirectory.filled(blocks: 4, blockBytes: 4096)
+        let outcome = try CLIExitCodeTests.run([
+            "disk", "fill", "--dir", directory.path, "--blocks", "4", "--block-bytes", "65536",
+            "--first-key", "100",
+        ])
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("synced 0 (4 not stored: 4 noRoom)"), "\(outcome.stderr)")
+    }
+
     @Test("queue depth 4096 with 64 MiB blocks runs within the staging budget instead of aborting")
     func hugeQueueDepth() throws {
         let directory = try TierDirectory(under: "/tmp")
