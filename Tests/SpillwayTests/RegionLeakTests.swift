@@ -29,8 +29,14 @@ struct RegionLeakTests {
         // Parsing the trace comes first and is slow on a busy machine or under a sanitizer.
         let deadline = Date().addingTimeInterval(600)
         while !mapped && Date() < deadline {
-            let maps = (try? String(contentsOfFile: "/proc/\(child.pid)/maps", encoding: .utf8)) ?? ""
-            mapped = maps.contains(marker)
+            // Read to end of file: /proc files report size 0, and a sanitized child's maps are
+            // long.
+            var maps = Data()
+            if let handle = FileHandle(forReadingAtPath: "/proc/\(child.pid)/maps") {
+                maps = handle.readDataToEndOfFile()
+                try? handle.close()
+            }
+            mapped = maps.range(of: Data(marker.utf8)) != nil
             if !mapped { usleep(2000) }
         }
         child.signal(SIGKILL)
