@@ -66,6 +66,11 @@ struct BenchDiskCommand: ParsableCommand {
     @Option(help: "Seed of the random read order.")
     var seed: UInt64 = 1
 
+    @Option(
+        name: .customLong("buffer-bytes-max"),
+        help: "Memory for in-flight buffers (and the tier's staging); the queue depth used is capped to fit.")
+    var bufferBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
+
     @Flag(name: .customLong("keep-file"), help: "Leave the benchmark file in --dir.")
     var keepFile = false
 
@@ -89,10 +94,12 @@ struct BenchDiskCommand: ParsableCommand {
     }
 
     func makeOptions() -> DiskBenchmarkOptions {
-        DiskBenchmarkOptions(
+        var options = DiskBenchmarkOptions(
             directory: dir, blockBytes: blockBytes, queueDepth: queueDepth, totalBytes: totalBytes,
             directIO: directIO, registeredBuffers: registeredBuffers, seed: seed, keepFile: keepFile
         )
+        options.bufferBytesMax = bufferBytesMax
+        return options
     }
 
     func run() throws {

@@ -25,6 +25,34 @@ enum DiskCommandSupport {
         }
     }
 
+    /// Opens an existing tier read-only (shared lock: refused while a writer holds the
+    /// directory; nothing is created or written, so a read-only directory works).
+    static func openReadOnly(_ dir: String, queueDepth: Int, directIO: DirectIOMode) throws
+        -> DiskTier<URingIO>
+    {
+        var options = DiskTierOptions()
+        options.readOnly = true
+        // A reader loads one block at a time at least: never refuse a tier for the budget.
+        options.stagingBytesMax = Int.max
+        return try DiskTierFactory.open(
+            directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
+    }
+
+    /// Prints what the open recovered (a corrupt checkpoint, a scan) on stderr.
+    static func reportRecovery<IO>(_ tier: DiskTier<IO>) {
+        if let recovery = tier.recovery { printError("warning: \(recovery.summary)") }
+    }
+
+    /// The recovery report as JSON keys (empty list / false when the open was clean).
+    static func recoveryObject<IO>(_ tier: DiskTier<IO>) -> [String: Any] {
+        let recovery = tier.recovery
+        return [
+            "corrupt_checkpoints": recovery?.corruptCheckpoints ?? [],
+            "recovered_by_scan": recovery?.recoveredByScan ?? 0,
+            "scanned": recovery?.scanned ?? false,
+        ]
+    }
+
     /// Prints `object` as one JSON object with sorted keys.
     static func printJSON(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

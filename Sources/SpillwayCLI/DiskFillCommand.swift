@@ -13,7 +13,8 @@ struct DiskFillCommand: ParsableCommand {
             Block i has key i (8 big-endian bytes) and the deterministic payload of \
             (key, --block-bytes, --payload), so `spillway disk verify --pattern KIND` can \
             check it. After every --sync-every blocks (and at the end) the tier is synced and \
-            a line `synced N` is printed on stderr: the first N blocks are then durable.
+            a line `synced N` is printed on stderr: N blocks are then stored and durable (stores \
+            that failed are not counted; their count and reasons follow in parentheses).
             """
     )
 
@@ -47,6 +48,11 @@ struct DiskFillCommand: ParsableCommand {
     @Option(name: .customLong("queue-depth"), help: "io_uring queue depth (jobs in flight).")
     var queueDepth: Int = 32
 
+    @Option(
+        name: .customLong("staging-bytes-max"),
+        help: "Memory for staging buffers (block + 128-byte header, rounded to 4 KiB, per job in flight); jobs are capped to fit.")
+    var stagingBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
+
     @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
     var directIO: DirectIOMode = .auto
 
@@ -59,6 +65,7 @@ struct DiskFillCommand: ParsableCommand {
             throw ValidationError("--block-bytes must be in 1...1 GiB")
         }
         guard syncEvery >= 0 else { throw ValidationError("--sync-every must be >= 0") }
+        guard stagingBytesMax > 0 else { throw ValidationError("--staging-bytes-max must be > 0") }
         guard (1...4096).contains(queueDepth) else {
             throw ValidationError("--queue-depth must be in 1...4096")
         }
@@ -71,18 +78,31 @@ struct DiskFillCommand: ParsableCommand {
         }
     }
 
+    /// A failed store's reason in a word: `tooLarge`, `noRoom`, `ioError(errno: 5)`, ...
+    static func reason(_ outcome: DiskJobOutcome) -> String {
+        if case .store(.failed(let failure)) = outcome { return "\(failure)" }
+        return "\(outcome)"
+    }
+
     func run() throws {
         let kind = PayloadKind(parsing: payload)!
         let codec = DiskCodec(parsing: compression)!
         let extentBytes =
             (DiskRecordHeader.byteCount + blockBytes + DiskLayout.pageBytes - 1)
             / DiskLayout.pageBytes * DiskLayout.pageBytes
-        let options = DiskTierOptions(
-            capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, blocks * extentBytes),
+        let (needed, overflow) = blocks.multipliedReportingOverflow(by: extentBytes)
+        if capacityBytes == nil && overflow {
+            throw CLIError(
+                "--blocks \(blocks) of \(blockBytes) bytes do not fit any disk: lower --blocks or give --capacity-bytes")
+        }
+        var options = DiskTierOptions(
+            capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, needed),
             blockByteCountMax: blockBytes, codec: codec, jobCountMax: queueDepth,
-            reservedBlockCount: max(1024, blocks))
+            reservedBlockCount: max(1024, min(blocks, 1 << 20)))
+        options.stagingBytesMax = stagingBytesMax
         let tier = try DiskTierFactory.open(
             directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
+        DiskCommandSupport.reportRecovery(tier)
         var evictions = 0
         tier.evictionHandler = { _ in evictions += 1 }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 4096)
@@ -91,11 +111,23 @@ struct DiskFillCommand: ParsableCommand {
         completions.reserveCapacity(queueDepth * 2)
         var stored = 0
         var failed = 0
+        var failures: [String: Int] = [:]
         func take() {
             for completion in completions {
-                if case .store(.stored) = completion.outcome { stored += 1 } else { failed += 1 }
+                if case .store(.stored) = completion.outcome {
+                    stored += 1
+                } else {
+                    failed += 1
+                    failures[Self.reason(completion.outcome), default: 0] += 1
+                }
             }
             completions.removeAll(keepingCapacity: true)
+        }
+        /// `synced N`: N blocks are stored and durable (failed stores are not counted).
+        func reportSynced() {
+            let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            let suffix = failed > 0 ? " (\(failed) not stored: \(reasons.joined(separator: ", ")))" : ""
+            FileHandle.standardError.write(Data("synced \(stored)\(suffix)\n".utf8))
         }
         let start = Date()
         var payloadNanoseconds: UInt64 = 0
@@ -114,24 +146,27 @@ struct DiskFillCommand: ParsableCommand {
                 try tier.sync()
                 try tier.poll(into: &completions)
                 take()
-                FileHandle.standardError.write(Data("synced \(index + 1)\n".utf8))
+                reportSynced()
             }
         }
         try tier.waitForAll(into: &completions)
         take()
         try tier.sync()
-        FileHandle.standardError.write(Data("synced \(blocks)\n".utf8))
+        reportSynced()
         let seconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         let directIOUsed = tier.io.usesDirectIO
         let registered = tier.usesRegisteredBuffers
+        let jobs = tier.jobCapacity
         try tier.close()
         if json {
             var object = DiskCommandSupport.inspectionObject(inspection, directIO: directIOUsed)
             object["stored"] = stored
             object["failed"] = failed
+            object["failures"] = failures
             object["evictions"] = evictions
             object["registered_buffers"] = registered
+            object["jobs_in_flight_max"] = jobs
             object["seconds"] = seconds
             object["write_bytes_per_second"] =
                 seconds > 0 ? Double(stored * blockBytes) / seconds : 0

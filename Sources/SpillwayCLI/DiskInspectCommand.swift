@@ -9,7 +9,12 @@ struct DiskInspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract:
             "Show a disk tier's capacity, used bytes, blocks, codec mix and compression ratio.",
-        discussion: "Reads only the newest valid checkpoint; changes nothing on disk."
+        discussion: """
+            Reads only the newest valid checkpoint; changes nothing on disk (works on a \
+            read-only directory, alongside other readers; refused while a writer holds the \
+            tier). A corrupt checkpoint is reported on stderr and in corrupt_checkpoints, and \
+            the index is rebuilt by scanning the data file (recovered_by_scan).
+            """
     )
 
     @Option(help: "The disk tier directory.")
@@ -24,13 +29,14 @@ struct DiskInspectCommand: ParsableCommand {
     func run() throws {
         try DiskCommandSupport.requireDirectory(dir)
         let start = Date()
-        let tier = try DiskTierFactory.open(
-            directory: dir, options: DiskTierOptions(), queueDepth: 8, directIO: directIO)
+        let tier = try DiskCommandSupport.openReadOnly(dir, queueDepth: 8, directIO: directIO)
         let openSeconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
+        DiskCommandSupport.reportRecovery(tier)
         if json {
             var object = DiskCommandSupport.inspectionObject(
                 inspection, directIO: tier.io.usesDirectIO)
+            object.merge(DiskCommandSupport.recoveryObject(tier)) { $1 }
             object["open_seconds"] = openSeconds
             try DiskCommandSupport.printJSON(object)
             return

@@ -14,9 +14,11 @@ struct DiskVerifyCommand: ParsableCommand {
             lengths and CRC32C. With --pattern KIND each block that passes is also compared \
             with the deterministic payload `spillway disk fill --payload KIND` wrote: \
             pattern_mismatch counts blocks that passed every check but hold other bytes (a \
-            wrong block; always 0 unless Spillway is broken). Nothing is written to disk. \
-            Exit status 1 when pattern_mismatch > 0, or with --strict when any block is not \
-            verified.
+            wrong block; always 0 unless Spillway is broken). Nothing is written to disk (a \
+            read-only directory works; refused while a writer holds the tier). A corrupt \
+            checkpoint is reported (corrupt_checkpoints) and the index rebuilt by scanning the \
+            data file. Exit status 1 when pattern_mismatch > 0 or a checkpoint was corrupt, or \
+            with --strict when any block is not verified.
             """
     )
 
@@ -45,11 +47,12 @@ struct DiskVerifyCommand: ParsableCommand {
             expected = kind
         }
         try DiskCommandSupport.requireDirectory(dir)
-        let tier = try DiskTierFactory.open(
-            directory: dir, options: DiskTierOptions(), queueDepth: 32, directIO: directIO)
+        let tier = try DiskCommandSupport.openReadOnly(dir, queueDepth: 32, directIO: directIO)
+        DiskCommandSupport.reportRecovery(tier)
         let report = try tier.verify(expected: expected)
         if json {
-            try DiskCommandSupport.printJSON([
+            try DiskCommandSupport.printJSON(DiskCommandSupport.recoveryObject(tier).merging([
+                "checkpoint_generation": tier.inspect().checkpointGeneration,
                 "blocks": report.blocks, "verified": report.verified, "corrupt": report.corrupt,
                 "unreadable": report.unreadable, "pattern_mismatch": report.patternMismatch,
                 "pattern": pattern ?? NSNull(),
@@ -57,13 +60,15 @@ struct DiskVerifyCommand: ParsableCommand {
                 "key_mismatch": tier.stats.keyMismatch,
                 "stale_record": tier.stats.staleRecord, "short_read": tier.stats.shortRead,
                 "io_error": tier.stats.ioError,
-            ])
+            ]) { $1 })
         } else {
             print(
                 "blocks: \(report.blocks)  verified: \(report.verified)  corrupt: \(report.corrupt)  unreadable: \(report.unreadable)  pattern_mismatch: \(report.patternMismatch)"
             )
         }
-        if report.patternMismatch > 0 || (strict && report.verified != report.blocks) {
+        if report.patternMismatch > 0 || tier.recovery != nil
+            || (strict && report.verified != report.blocks)
+        {
             throw ExitCode(1)
         }
     }

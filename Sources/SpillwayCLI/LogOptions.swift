@@ -24,8 +24,19 @@ struct LogOptions: ParsableArguments {
         return .warning
     }
 
+    /// A warning when `$SPILLWAY_LOG_LEVEL` is set to something that is not a level (it is
+    /// then ignored), else nil.
+    var environmentWarning: String? {
+        guard logLevel == nil, let text = ProcessInfo.processInfo.environment["SPILLWAY_LOG_LEVEL"],
+            Logger.Level(rawValue: text.lowercased()) == nil
+        else { return nil }
+        return
+            "warning: SPILLWAY_LOG_LEVEL='\(text)' is not a log level (trace, debug, info, notice, warning, error, critical); using warning"
+    }
+
     /// Bootstraps logging once per process and returns a logger labelled `spillway.<label>`.
     func bootstrap(label: String) -> Logger {
+        if let warning = environmentWarning { printError(warning) }
         let level = effectiveLevel
         LogBootstrap.once(level: level)
         var logger = Logger(label: "spillway." + label)

@@ -98,6 +98,32 @@ struct RegionCreateCommand: ParsableCommand {
     @Flag(help: "Print events as JSON lines.")
     var json = false
 
+    /// The longest --hold-seconds / --timeout-seconds accepted (one year).
+    static let secondsMax = 365.0 * 24 * 3600
+
+    /// Checked before anything is created, so a bad value leaves no region file behind.
+    func validate() throws {
+        for (flag, value) in [("--hold-seconds", holdSeconds), ("--timeout-seconds", timeoutSeconds)] {
+            guard let value else { continue }
+            guard value.isFinite, value >= 0, value <= Self.secondsMax else {
+                throw ValidationError(
+                    "\(flag) must be a number of seconds in 0...\(Int(Self.secondsMax)) (got \(value))")
+            }
+        }
+        guard cpuPageSize > 0 else { throw ValidationError("--cpu-page-size must be positive") }
+        let tensors = try parseTensorSizes()
+        var total = 0
+        for size in tensors {
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            guard !overflow, sum <= cpuPageSize else {
+                throw ValidationError(
+                    "--tensor-page-sizes \(tensorPageSizes ?? "") add up to more than --cpu-page-size \(cpuPageSize): the tensors of a worker slot must fit in it; lower the sizes or raise --cpu-page-size"
+                )
+            }
+            total = sum
+        }
+    }
+
     func run() throws {
         TerminationSignals.block()
         guard let layout = SharedOffloadRegion.Layout(argument: layout) else {

@@ -60,5 +60,5 @@ struct RegionListCommand: ParsableCommand {
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    FileHandle.standardOutput.write(try encoder.encode(value) + Data([0x0A]))
+    try StandardOutput.write(try encoder.encode(value) + Data([0x0A]))
 }

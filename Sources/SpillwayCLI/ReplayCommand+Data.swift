@@ -8,12 +8,14 @@ extension ReplayCommand {
     func runDataMode() throws {
         let options = dataOptions
         let parsed = try loadTrace()
-        let settings = DataModeOptions(
+        var settings = DataModeOptions(
             primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
             blockBytes: options.blockBytes, diskDirectory: options.diskDir, keep: options.keep,
             codec: DiskCodec(parsing: options.compression)!,
             payload: PayloadKind(parsing: options.payload)!,
             queueDepth: options.queueDepth, directIO: DirectIOMode(rawValue: options.directIO)!)
+        // Only a kept tier outlives the replay; a temporary one is removed unsynced.
+        settings.syncIntervalBlocks = options.keep ? options.syncEvery : 0
         let progress =
             quiet || !Terminal.standardErrorIsTerminal
             ? nil : ProgressLine(total: parsed.requests.count)

@@ -64,7 +64,10 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         guard primaryBlocks >= 0 else { throw ValidationError("--primary-blocks must be >= 0 (got \(primaryBlocks))") }
         guard diskBlocks >= 0 else { throw ValidationError("--disk-blocks must be >= 0 (got \(diskBlocks))") }
-        guard primaryBlocks + diskBlocks <= 100_000_000 else {
+        // Each bound on its own first: their sum must not overflow.
+        guard primaryBlocks <= 100_000_000, diskBlocks <= 100_000_000,
+            primaryBlocks + diskBlocks <= 100_000_000
+        else {
             throw ValidationError("--primary-blocks + --disk-blocks must be <= 100000000 (the directory is preallocated)")
         }
     }

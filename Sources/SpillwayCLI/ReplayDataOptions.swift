@@ -39,14 +39,20 @@ struct ReplayDataOptions: ParsableArguments {
     @Option(name: .long, help: "With --data: O_DIRECT: required, auto, off.")
     var directIO: String = "auto"
 
+    @Option(
+        name: .long,
+        help: "With --data --keep: sync the tier after every N block stores (0: only at the end), so both checkpoint slots hold recent state.")
+    var syncEvery: Int = 64
+
     func validate() throws {
         guard data else {
             let given =
                 blockBytes != 256 << 10 || diskDir != nil || keep || compression != "none"
                 || payload != "random" || queueDepth != 64 || directIO != "auto"
+                || syncEvery != 64
             if given {
                 throw ValidationError(
-                    "--block-bytes, --disk-dir, --keep, --compression, --payload, --queue-depth and --direct-io need --data"
+                    "--block-bytes, --disk-dir, --keep, --compression, --payload, --queue-depth, --direct-io and --sync-every need --data"
                 )
             }
             return
@@ -56,6 +62,9 @@ struct ReplayDataOptions: ParsableArguments {
         }
         guard (1...4096).contains(queueDepth) else {
             throw ValidationError("--queue-depth must be in 1...4096 (got \(queueDepth))")
+        }
+        guard (0...1_000_000).contains(syncEvery) else {
+            throw ValidationError("--sync-every must be in 0...1000000 (got \(syncEvery))")
         }
         guard DiskCodec(parsing: compression) != nil else {
             throw ValidationError(

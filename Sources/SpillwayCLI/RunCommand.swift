@@ -122,6 +122,8 @@ struct RunCommand: ParsableCommand {
         settings.regionInstanceID = region.instanceID
         settings.compressionThreshold = configuration.disk.compressionThreshold
         settings.syncIntervalBlocks = configuration.disk.syncIntervalBlocks
+        settings.stagingBytesMax = Int(
+            clamping: configuration.disk.stagingBytesMax)
         return settings
     }
 

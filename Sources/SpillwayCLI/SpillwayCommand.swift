@@ -18,4 +18,11 @@ struct SpillwayCommand: ParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// ArgumentParser's entry point, after arranging that lost standard output (a full
+    /// device, `> /dev/full`) fails the command with exit status 1.
+    static func main() {
+        StandardOutput.failExitOnLostOutput()
+        main(nil)
+    }
 }

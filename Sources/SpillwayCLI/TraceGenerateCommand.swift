@@ -62,7 +62,7 @@ struct TraceGenerateCommand: ParsableCommand {
         for warning in resolved.warnings { printError("warning: \(warning)") }
         let text = TraceGenerator.jsonl(parameters: resolved.configuration.trace.generator)
         guard let out else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try StandardOutput.write(Data(text.utf8))
             return
         }
         do {

@@ -156,6 +156,10 @@ struct ConfigurationValidationTests {
                 "config key 'disk.sync_interval_blocks' has bad value '-1' (from env SPILLWAY_X): out of range; allowed: an integer in 0...1000000"
             ),
             (
+                "disk.staging_bytes_max", .text("1KiB"),
+                "config key 'disk.staging_bytes_max' has bad value '1KiB' (from env SPILLWAY_X): 1 KiB is out of range; allowed: a size in 4 KiB...1 TiB (bytes, or with a unit: 256KiB, 1.5MiB, 64GiB)"
+            ),
+            (
                 "payload", .text("ones"),
                 "config key 'payload' has bad value 'ones' (from env SPILLWAY_X): unknown choice; allowed: one of random, bf16, zeros, mixed"
             ),

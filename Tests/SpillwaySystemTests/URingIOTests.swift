@@ -67,6 +67,9 @@ struct URingIOTests {
         #expect(onTmpfs.requiredAlignment == 1)
         // This kernel (>= 5.5) takes a sparse registered file table.
         #expect(onDisk.usesRegisteredFiles)
+        // One backend per directory: a second is refused until the first lets go.
+        #expect(throws: IOBackendError.self) { try URingIO(directory: disk.path, directIO: .off) }
+        onDisk.releaseDirectory()
         let off = try URingIO(directory: disk.path, directIO: .off)
         #expect(!off.usesDirectIO)
         // The probe leaves nothing behind.

@@ -17,6 +17,9 @@ public struct DiskBenchmarkOptions: Sendable {
     public var seed: UInt64
     /// Leave the benchmark file behind (default: removed at the end).
     public var keepFile: Bool
+    /// Memory for the in-flight buffers (one block each): the queue depth used is capped to
+    /// fit (`DiskTierOptions.stagingBytesMax` for the tier layer).
+    public var bufferBytesMax = DiskTierOptions.defaultStagingBytesMax
 
     public init(
         directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
@@ -35,6 +38,9 @@ public struct DiskBenchmarkOptions: Sendable {
 
     /// Checks the settings; returns a message saying what to change, or nil.
     public func problem(alignment: Int = 4096) -> String? {
+        if directory.isEmpty {
+            return "--dir is empty: give the directory to benchmark (e.g. --dir /var/tmp)"
+        }
         if blockBytes <= 0 || blockBytes % alignment != 0 || blockBytes > 1 << 30 {
             return
                 "--block-bytes \(blockBytes) must be a positive multiple of \(alignment) up to 1 GiB"
@@ -46,8 +52,15 @@ public struct DiskBenchmarkOptions: Sendable {
             return
                 "--bytes \(totalBytes) must be a positive multiple of --block-bytes \(blockBytes)"
         }
+        if blockBytes > bufferBytesMax {
+            return
+                "--block-bytes \(blockBytes) is above the buffer budget of \(bufferBytesMax) bytes: lower --block-bytes"
+        }
         return nil
     }
+
+    /// In-flight requests: the queue depth, capped so their buffers fit `bufferBytesMax`.
+    public var boundedDepth: Int { max(1, min(queueDepth, bufferBytesMax / max(1, blockBytes))) }
 }
 
 /// A failure during a benchmark: a request that did not move its bytes, or read back the
@@ -78,7 +91,7 @@ public enum RawIOBenchmark {
         _ backend: Backend, options: DiskBenchmarkOptions, directIO: Bool
     ) throws -> DiskBenchmarkReport {
         precondition(options.problem(alignment: max(backend.requiredAlignment, 8)) == nil)
-        let depth = min(options.queueDepth, backend.queueDepth)
+        let depth = min(options.boundedDepth, backend.queueDepth)
         let blockBytes = options.blockBytes
         let blockCount = Int(options.totalBytes / UInt64(blockBytes))
         let alignment = max(backend.requiredAlignment, 4096)

@@ -16,7 +16,9 @@ public enum TierBenchmark {
     /// fails the comparison.
     static func poolCount(blockBytes: Int, blockCount: Int, queueDepth: Int) -> Int {
         let budget = 512 << 20
-        return max(1, min(blockCount, max(queueDepth * 2, budget / blockBytes)))
+        let fitting = max(1, budget / blockBytes)
+        // Two per job in flight, but never more than twice the budget.
+        return max(1, min(blockCount, max(min(queueDepth * 2, 2 * fitting), fitting)))
     }
 
     /// Opens a fresh tier under `options.directory` and measures it.
@@ -59,6 +61,7 @@ public enum TierBenchmark {
             capacityBytes: blockCount * extentBytes, blockByteCountMax: blockBytes, codec: codec,
             jobCountMax: options.queueDepth, reservedBlockCount: blockCount)
         tierOptions.registersBuffers = options.registeredBuffers
+        tierOptions.stagingBytesMax = options.bufferBytesMax
         let tier = try DiskTierFactory.open(
             directory: directory, options: tierOptions, queueDepth: options.queueDepth,
             directIO: options.directIO)
@@ -70,7 +73,7 @@ public enum TierBenchmark {
 
         // Payloads, generated before any timing.
         let pool = poolCount(
-            blockBytes: blockBytes, blockCount: blockCount, queueDepth: options.queueDepth)
+            blockBytes: blockBytes, blockCount: blockCount, queueDepth: tier.jobCapacity)
         let payloads = UnsafeMutableRawPointer.allocate(
             byteCount: pool * blockBytes, alignment: 4096)
         defer { payloads.deallocate() }

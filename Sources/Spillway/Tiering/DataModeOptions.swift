@@ -33,6 +33,8 @@ public struct DataModeOptions: @unchecked Sendable {
     /// Make the disk tier durable (`DiskTier.sync()`) after every this many block stores;
     /// 0: only when the kept tier is closed at the end.
     public var syncIntervalBlocks = 0
+    /// Memory budget of the disk tier's staging buffers (`DiskTierOptions.stagingBytesMax`).
+    public var stagingBytesMax = DiskTierOptions.defaultStagingBytesMax
 
     public init(
         primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, blockBytes: Int = 256 << 10,

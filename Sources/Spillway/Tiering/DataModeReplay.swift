@@ -17,10 +17,14 @@ public enum DataModeReplay {
     ) throws -> DataModeReport {
         try validate(options)
         let (directory, created) = try prepareDirectory(options.diskDirectory)
-        var keepDirectory = options.keep
-        defer { if !keepDirectory { removeTier(directory, created: created) } }
+        // Only the tier's owner removes it: a replay refused by another process's lock on a
+        // given --disk-dir must not delete that process's files. A fresh temporary
+        // directory is this replay's alone.
+        var ownsTier = options.diskDirectory == nil
+        defer { if ownsTier && !options.keep { removeTier(directory, created: created) } }
         let region = try makeRegion(options)
         defer { region.cleanup() }
+        unlinkOwnRegion(region)
         let disk: DiskTier<URingIO>
         do {
             disk = try DiskTierFactory.open(
@@ -29,6 +33,7 @@ public enum DataModeReplay {
         } catch {
             throw DataModeError("cannot create the disk tier in \(directory): \(error)")
         }
+        ownsTier = true
         let report = try replay(
             requests, region: region, disk: disk, options: options, directory: directory,
             progress: progress)
@@ -37,7 +42,6 @@ public enum DataModeReplay {
                 throw DataModeError("closing the kept disk tier in \(directory) failed: \(error)")
             }
         }
-        keepDirectory = options.keep
         return report
     }
 
@@ -88,12 +92,14 @@ public enum DataModeReplay {
 
     /// Disk tier options for `options`: capacity from `DiskTierSizing`, jobs = queue depth.
     public static func diskOptions(_ options: DataModeOptions) -> DiskTierOptions {
-        DiskTierOptions(
+        var tierOptions = DiskTierOptions(
             capacityBytes: DiskTierSizing.capacityBytes(
                 blocks: options.diskBlocks, blockBytes: options.blockBytes, codec: options.codec),
             blockByteCountMax: options.blockBytes, codec: options.codec,
             compressionThreshold: options.compressionThreshold, jobCountMax: options.queueDepth,
             reservedBlockCount: options.diskBlocks + options.queueDepth)
+        tierOptions.stagingBytesMax = options.stagingBytesMax
+        return tierOptions
     }
 
     /// The region of a data-mode store: unranked (the manager's mapping), with the options'
@@ -126,6 +132,16 @@ public enum DataModeReplay {
             region.rowStride == options.blockBytes,
             "region row stride \(region.rowStride) != block bytes \(options.blockBytes)")
         return region
+    }
+
+    /// Removes the region's name (and sidecar) from its directory right after it is mapped:
+    /// nobody else joins a data-mode region, so the mapping alone keeps it alive and a
+    /// process killed with SIGKILL leaves nothing in /dev/shm. Only the file this region
+    /// created and still maps is unlinked.
+    static func unlinkOwnRegion(_ region: SharedOffloadRegion) {
+        guard region.isCreator, region.pathNamesMappedFile() else { return }
+        _ = unlink(region.path)
+        _ = unlink(region.sidecarPath)
     }
 
     static func validate(_ options: DataModeOptions) throws {

@@ -59,6 +59,9 @@ public enum ConfigurationKeys {
         .integer(
             "disk.sync_interval_blocks", \.disk.syncIntervalBlocks, range: 0...1_000_000,
             summary: "Flush data files every N block writes; 0 = only at clean shutdown."),
+        .size(
+            "disk.staging_bytes_max", \.disk.stagingBytesMax, range: 4096...(1 << 40),
+            summary: "Memory for staging buffers (block + header per I/O in flight); I/Os in flight are capped to fit."),
         .choice(
             "payload", \.payload,
             summary: "Bytes the main job writes into blocks: random, bf16, zeros or mixed."),

@@ -74,6 +74,9 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
         public var compressionThreshold = 0.9
         /// Flush data files after this many block writes; 0 = only at clean shutdown.
         public var syncIntervalBlocks = 64
+        /// Memory for the disk tier's staging buffers (one block + header per I/O in flight):
+        /// the I/Os in flight are capped to fit; a budget below one buffer is refused.
+        public var stagingBytesMax: UInt64 = 256 << 20
 
         public init() {}
 
@@ -84,6 +87,7 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
             case compression, shuffle
             case compressionThreshold = "compression_threshold"
             case syncIntervalBlocks = "sync_interval_blocks"
+            case stagingBytesMax = "staging_bytes_max"
         }
     }
 

@@ -13,6 +13,11 @@ public struct DiskCheckpointEntry: Equatable, Sendable {
     public var sequence: UInt64
     /// Zero-copy record layout: the payload starts at the extent's second page.
     public var separateHeaderPage = false
+
+    /// Where the payload starts inside the extent.
+    public var payloadOffset: Int {
+        separateHeaderPage ? DiskLayout.pageBytes : DiskRecordHeader.byteCount
+    }
 }
 
 /// Serialisation of a checkpoint.
@@ -108,6 +113,10 @@ public enum DiskCheckpoint {
     /// pages (a page index is 32-bit signed in memory), and at most one entry per page
     /// (every extent holds a page), and a block size the options accept. A header with valid
     /// CRCs but impossible counts is a corrupt slot, never a size to allocate by.
+    /// Generations and sequence numbers at or above this are corrupt (2^62: a tier storing a
+    /// billion blocks a second takes over a century to reach it).
+    public static let sequenceLimit: UInt64 = 1 << 62
+
     public static func decodeHeader(from base: UnsafeRawPointer) -> Header? {
         func u32(_ offset: Int) -> UInt32 {
             UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
@@ -122,7 +131,10 @@ public enum DiskCheckpoint {
             u64(24) % UInt64(DiskLayout.pageBytes) == 0,
             u64(24) / UInt64(DiskLayout.pageBytes) <= UInt64(Int32.max),
             u64(40) <= u64(24) / UInt64(DiskLayout.pageBytes),
-            u64(48) <= UInt64(DiskTierOptions.blockByteCountLimit)
+            u64(48) <= UInt64(DiskTierOptions.blockByteCountLimit),
+            // Generations and sequence numbers count up by one per sync and per store: a
+            // value near 2^64 was never written by a tier (and would overflow the next one).
+            u64(8) >= 1, u64(8) < sequenceLimit, u64(32) < sequenceLimit
         else { return nil }
         return Header(
             generation: u64(8), dataFileBytes: Int(u64(24)), nextSequence: u64(32),

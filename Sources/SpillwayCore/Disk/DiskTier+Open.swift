@@ -18,8 +18,9 @@ extension DiskTier {
             throw DiskTierError(.backend, "cannot list the tier directory: \(error)")
         }
         let hasData = existing.contains(DiskLayout.dataFileName)
+        let tierFileNames = [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames
         // Opening without a capacity must not leave files behind in a directory without a tier.
-        if options.capacityBytes == nil, !hasData,
+        if (options.capacityBytes == nil || options.readOnly), !hasData,
             !DiskLayout.checkpointFileNames.contains(where: existing.contains)
         {
             throw DiskTierError(
@@ -27,8 +28,20 @@ extension DiskTier {
                 "no disk tier in this directory: create one by giving a capacity (e.g. spillway disk fill --capacity-bytes)"
             )
         }
-        func open(_ name: String) throws -> IOFileID {
-            do { return try io.openFile(name, options: IOFileOptions(create: true)) } catch {
+        if options.readOnly && !hasData {
+            throw DiskTierError(
+                .notFound,
+                "the tier has checkpoint files but no data file (\(DiskLayout.dataFileName)): nothing to read"
+            )
+        }
+        // Files this open creates are removed again when it fails: a failed creation leaves
+        // nothing behind.
+        let createdNames = tierFileNames.filter { !existing.contains($0) }
+        func open(_ name: String) throws -> IOFileID? {
+            if options.readOnly && !existing.contains(name) { return nil }
+            do {
+                return try io.openFile(name, options: IOFileOptions(create: !options.readOnly))
+            } catch {
                 throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")
             }
         }
@@ -36,13 +49,26 @@ extension DiskTier {
         // them (a caller retrying open must not leak a descriptor per attempt).
         var openedFiles: [IOFileID] = []
         var filesOwnedByTier = false
-        defer { if !filesOwnedByTier { for file in openedFiles { io.closeFile(file) } } }
-        let dataFile = try open(DiskLayout.dataFileName)
+        var succeeded = false
+        defer {
+            if !filesOwnedByTier { for file in openedFiles { io.closeFile(file) } }
+            if !succeeded && !options.readOnly {
+                for name in createdNames { try? io.removeFile(name) }
+            }
+        }
+        guard let dataFile = try open(DiskLayout.dataFileName) else {
+            throw DiskTierError(.notFound, "no data file in the tier directory")
+        }
         openedFiles.append(dataFile)
+        // A read-only open of a tier missing a slot reads it as empty; the id is never used
+        // for I/O then (read-only tiers write no checkpoint).
         var checkpointFiles: [IOFileID] = []
+        var slotPresent: [Bool] = []
         for name in DiskLayout.checkpointFileNames {
-            checkpointFiles.append(try open(name))
-            openedFiles.append(checkpointFiles[checkpointFiles.count - 1])
+            let file = try open(name)
+            slotPresent.append(file != nil)
+            if let file { openedFiles.append(file) }
+            checkpointFiles.append(file ?? dataFile)
         }
         // Headers first (one page each), then the entries of the newest valid one only; its
         // entries failing their CRC (a torn write) falls back to the other slot.
@@ -50,18 +76,20 @@ extension DiskTier {
         // slot. A read that fails throws instead: falling back would roll the tier back to
         // an older durability point, and the next sync would overwrite the newest
         // checkpoint with it, losing every block synced in between for good.
-        var sizes: [UInt64] = []
+        var recovery = DiskTierRecovery()
         var candidates: [(header: DiskCheckpoint.Header, file: IOFileID, name: String)] = []
-        for (file, name) in zip(checkpointFiles, DiskLayout.checkpointFileNames) {
+        for (index, name) in DiskLayout.checkpointFileNames.enumerated() where slotPresent[index] {
+            let file = checkpointFiles[index]
             let size: UInt64
             do { size = try io.fileSize(file) } catch {
                 throw DiskTierError(.backend, "cannot stat \(name) in the tier directory: \(error)")
             }
-            sizes.append(size)
             if let header = try Self.readCheckpointHeader(
                 io: io, file: file, fileSize: size, name: name)
             {
                 candidates.append((header, file, name))
+            } else if size > 0 {
+                recovery.corruptCheckpoints.append(name)
             }
         }
         candidates.sort { $0.header.generation > $1.header.generation }
@@ -74,10 +102,66 @@ extension DiskTier {
                 newest = (candidate.header, buffer)
                 break
             }
+            recovery.corruptCheckpoints.append(candidate.name)
+        }
+        recovery.corruptCheckpoints.sort()
+        let dataSize: UInt64
+        do { dataSize = try io.fileSize(dataFile) } catch {
+            throw DiskTierError(.backend, "cannot stat the data file: \(error)")
+        }
+        // Index files that are corrupt, or a data file with content and no checkpoint at
+        // all (both slots empty or missing: a crash during the very first checkpoint, or
+        // deleted slots), both need recovery.
+        let damaged =
+            !recovery.corruptCheckpoints.isEmpty
+            || (newest == nil && dataSize >= UInt64(DiskLayout.pageBytes)
+                && options.capacityBytes == nil)
+        if damaged && options.scanRecovery && (newest != nil || dataSize >= UInt64(DiskLayout.pageBytes)) {
+            // A corrupt slot may have been the newest: rebuild from the data file's records
+            // (the valid checkpoint, if any, orders them and bounds which older records count).
+            let capacityBytes =
+                newest?.header.dataFileBytes
+                ?? Int(min(dataSize, UInt64(Int32.max) * UInt64(DiskLayout.pageBytes)))
+                / DiskLayout.pageBytes * DiskLayout.pageBytes
+            let scan = try Self.scanRecords(
+                io: io, file: dataFile, capacityBytes: capacityBytes,
+                dataFileBytes: Int(min(dataSize, UInt64(capacityBytes))))
+            let blockByteCountMax = min(
+                DiskTierOptions.blockByteCountLimit,
+                max(
+                    options.blockByteCountMax, newest?.header.blockByteCountMax ?? 0,
+                    scan.records.map(\.rawLength).max() ?? 0))
+            try Self.checkStaging(options, blockByteCountMax: blockByteCountMax, io: io)
+            filesOwnedByTier = true
+            self.init(
+                io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
+                capacityBytes: capacityBytes, blockByteCountMax: blockByteCountMax,
+                checkpointGeneration: newest?.header.generation ?? 0,
+                nextSequence: max(
+                    newest?.header.nextSequence ?? 1,
+                    (scan.records.map(\.sequence).max() ?? 0) + 1))
+            recovery.checkpointGeneration = newest?.header.generation
+            recovery.checkpointBlocks = newest?.header.entryCount ?? 0
+            recovery.scanned = true
+            recovery.scannedRecords = scan.records.count
+            recovery.rejectedRecords = scan.rejected
+            rebuildIndex(
+                scanned: scan.records,
+                checkpoint: newest.map { (UnsafeRawPointer($0.buffer), $0.header) },
+                recovery: &recovery)
+            recovery.blocks = blockCount
+            self.recovery = recovery
+            // Make the recovered index durable in both slots at once, so the corrupt slot is
+            // replaced and the next open is clean.
+            if !options.readOnly {
+                try sync()
+                try sync()
+            }
+            succeeded = true
+            return
         }
         if let (header, buffer) = newest {
-            let dataSize = (try? io.fileSize(dataFile)) ?? 0
-            if dataSize < UInt64(header.dataFileBytes) {
+            if dataSize < UInt64(header.dataFileBytes) && !options.readOnly {
                 do { try io.reserve(dataFile, size: UInt64(header.dataFileBytes)) } catch {
                     throw DiskTierError(
                         .backend,
@@ -85,28 +169,39 @@ extension DiskTier {
                     )
                 }
             }
+            let blockByteCountMax = max(options.blockByteCountMax, header.blockByteCountMax)
+            try Self.checkStaging(options, blockByteCountMax: blockByteCountMax, io: io)
             filesOwnedByTier = true
             self.init(
                 io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
-                capacityBytes: header.dataFileBytes,
-                blockByteCountMax: max(options.blockByteCountMax, header.blockByteCountMax),
+                capacityBytes: header.dataFileBytes, blockByteCountMax: blockByteCountMax,
                 checkpointGeneration: header.generation, nextSequence: header.nextSequence)
             rebuildIndex(header: header, buffer: UnsafeRawPointer(buffer))
+            if damaged {
+                recovery.checkpointGeneration = header.generation
+                recovery.checkpointBlocks = header.entryCount
+                recovery.blocks = blockCount
+                self.recovery = recovery
+            }
+            succeeded = true
             return
         }
-        if sizes.contains(where: { $0 > 0 }) && hasData {
+        if damaged && hasData && dataSize > 0 {
             throw DiskTierError(
                 .indexCorrupt,
-                "neither checkpoint (\(DiskLayout.checkpointFileNames.joined(separator: ", "))) is valid: the index is corrupt; remove the spillway-* files of this directory to start an empty tier"
+                "neither checkpoint (\(DiskLayout.checkpointFileNames.joined(separator: ", "))) is valid: the index is corrupt; open with scan recovery to rebuild it from the data file, or remove the spillway-* files of this directory to start an empty tier"
             )
         }
-        guard let capacity = options.capacityBytes else {
+        guard let capacity = options.capacityBytes, !options.readOnly else {
             throw DiskTierError(
                 .notFound,
-                "no disk tier in this directory: create one by giving a capacity (e.g. --capacity-bytes)"
+                "no disk tier in this directory (no valid checkpoint and no data): create one by giving a capacity (e.g. --capacity-bytes)"
             )
         }
+        // No checkpoint and an empty data file: a tier that never finished its creation (or
+        // none at all) is created afresh.
         let capacityBytes = capacity / DiskLayout.pageBytes * DiskLayout.pageBytes
+        try Self.checkStaging(options, blockByteCountMax: options.blockByteCountMax, io: io)
         do { try io.reserve(dataFile, size: UInt64(capacityBytes)) } catch {
             throw DiskTierError(
                 .backend,
@@ -119,7 +214,19 @@ extension DiskTier {
             capacityBytes: capacityBytes, blockByteCountMax: options.blockByteCountMax,
             checkpointGeneration: 0, nextSequence: 1)
         // The empty checkpoint records the geometry durably: the tier exists from here on.
-        try sync()
+        do { try sync() } catch {
+            releaseResources()
+            throw error
+        }
+        succeeded = true
+    }
+
+    /// Refuses, with the numbers, options whose staging budget holds no buffer for
+    /// `blockByteCountMax`.
+    static func checkStaging(_ options: DiskTierOptions, blockByteCountMax: Int, io: IO) throws {
+        _ = try options.jobCount(
+            blockByteCountMax: blockByteCountMax, queueDepth: io.queueDepth,
+            alignment: max(1, io.requiredAlignment))
     }
 
     /// Reads and checks the header page of one checkpoint slot: nil when it is not a valid
@@ -222,17 +329,26 @@ extension DiskTier {
                 dropped += 1
                 continue
             }
-            let slot = table.allocateSlot()
-            allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
-            table.entries[Int(slot)] = DiskEntry(
-                key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
-                pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
-                storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
-                codec: entry.codec, state: .live, separateHeaderPage: entry.separateHeaderPage)
-            table.insertKey(slot)
-            table.linkMostRecent(slot)
+            Self.insertLive(entry, table: &table, allocator: &allocator)
         }
         stats.recoveryDroppedEntries += dropped
+    }
+
+    /// Adds a checked entry to the index as the most recently used live block and marks its
+    /// pages used (the key must be absent and the pages free).
+    static func insertLive(
+        _ entry: DiskCheckpointEntry, table: inout DiskEntryTable,
+        allocator: inout DiskPageAllocator
+    ) {
+        let slot = table.allocateSlot()
+        allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
+        table.entries[Int(slot)] = DiskEntry(
+            key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
+            pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
+            storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
+            codec: entry.codec, state: .live, separateHeaderPage: entry.separateHeaderPage)
+        table.insertKey(slot)
+        table.linkMostRecent(slot)
     }
 
     /// One request run to completion outside the job machinery (open, sync, checkpoint):

@@ -16,6 +16,10 @@ extension DiskTier {
     ///   `sync()` throws until the tier is reopened, which recovers the last good checkpoint.
     public func sync() throws {
         precondition(!isClosed, "sync on a closed disk tier")
+        if isReadOnly {
+            throw DiskTierError(
+                .syncFailed, "the tier was opened read-only: nothing can be made durable; open it for writing")
+        }
         if let errno = dataSyncErrno {
             throw DiskTierError(
                 .syncFailed,
@@ -88,7 +92,7 @@ extension DiskTier {
     /// Completions not yet taken are discarded.
     public func close() throws {
         guard !isClosed else { return }
-        try sync()
+        if !isReadOnly { try sync() }
         releaseResources()
     }
 }

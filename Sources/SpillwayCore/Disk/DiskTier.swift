@@ -56,6 +56,12 @@ public final class DiskTier<IO: IOBackend> {
     public var evictionHandler: ((BlockKey) -> Void)?
     /// Counters since open.
     public internal(set) var stats = DiskTierStats()
+    /// What the open found wrong and recovered (a corrupt checkpoint slot, a scan of the
+    /// data file); nil when the open was clean. Owners should report it loudly: it is never
+    /// silent data loss, but it is never normal either.
+    public internal(set) var recovery: DiskTierRecovery?
+    /// True when opened with `DiskTierOptions.readOnly`: nothing is ever written.
+    public let isReadOnly: Bool
 
     let alignment: Int
     let dataFile: IOFileID
@@ -119,6 +125,7 @@ public final class DiskTier<IO: IOBackend> {
         nextSequence: UInt64
     ) {
         self.io = io
+        self.isReadOnly = options.readOnly
         self.capacityBytes = capacityBytes
         self.blockByteCountMax = blockByteCountMax
         self.codec = options.codec
@@ -133,7 +140,11 @@ public final class DiskTier<IO: IOBackend> {
         self.allocator = DiskPageAllocator(pageCount: pageCount)
         self.table = DiskEntryTable(
             reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
-        let jobCount = max(1, min(options.jobCountMax, io.queueDepth))
+        // The convenience init checked that at least one staging buffer fits the budget.
+        let jobCount =
+            (try? options.jobCount(
+                blockByteCountMax: blockByteCountMax, queueDepth: io.queueDepth,
+                alignment: max(1, io.requiredAlignment))) ?? 1
         self.jobs = Array(repeating: DiskJob(), count: jobCount)
         self.freeJobs = (0..<Int32(jobCount)).reversed()
         let pageAlignment = max(DiskLayout.pageBytes, alignment)
@@ -171,8 +182,9 @@ public final class DiskTier<IO: IOBackend> {
             staging.deallocate()
         }
         io.closeFile(dataFile)
-        for file in checkpointFiles { io.closeFile(file) }
+        for file in Set(checkpointFiles) where file != dataFile { io.closeFile(file) }
         scratch.deallocate()
+        if inFlightJobCount == 0 { io.releaseDirectory() }
     }
 
     func stagingBuffer(_ job: Int32) -> UnsafeMutableRawPointer {

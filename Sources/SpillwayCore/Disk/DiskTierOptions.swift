@@ -30,6 +30,22 @@ public struct DiskTierOptions: Sendable {
     /// with it, a store reads the caller's bytes until the job completes, so the caller
     /// must leave them untouched until then (the offload tier's rows are pinned that long).
     public var zeroCopy: Bool = false
+    /// Open read-only: never create, reserve, write or sync anything (`sync()` throws,
+    /// `close()` only releases). The backend must have been opened read-only too
+    /// (`DiskTierFactory` does both); used by `disk inspect` and `disk verify`.
+    public var readOnly: Bool = false
+    /// When a checkpoint slot is corrupt (or none is valid), rebuild the index by scanning
+    /// the data file's record headers (docs/DISK_FORMAT.md, "Recovery by scan") instead of
+    /// trusting only the older checkpoint. Off: the older checkpoint alone, as before (the
+    /// corruption is still reported in `DiskTier.recovery`).
+    public var scanRecovery: Bool = true
+    /// Upper bound on the staging buffers' memory (one buffer of header + largest block,
+    /// rounded to pages, per job in flight). Jobs in flight are capped to fit; a budget
+    /// below one buffer is refused at open with the numbers.
+    public var stagingBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
+
+    /// The default staging budget: 256 MiB (64 jobs of 2 MiB blocks take 128 MiB).
+    public static let defaultStagingBytesMax = 256 << 20
 
     public init(
         capacityBytes: Int? = nil, blockByteCountMax: Int = 2 << 20, codec: DiskCodec = .none,
@@ -73,5 +89,32 @@ public struct DiskTierOptions: Sendable {
         guard jobCountMax > 0 else {
             throw DiskTierError(.invalidOptions, "jobCountMax must be positive")
         }
+        guard stagingBytesMax > 0 else {
+            throw DiskTierError(.invalidOptions, "stagingBytesMax must be positive")
+        }
+    }
+
+    /// Bytes of one job's staging buffer for blocks of up to `blockByteCountMax` bytes.
+    public static func stagingBytes(blockByteCountMax: Int, alignment: Int = 4096) -> Int {
+        DiskLayout.roundUp(
+            DiskRecordHeader.byteCount + blockByteCountMax,
+            to: max(DiskLayout.pageBytes, alignment))
+    }
+
+    /// Jobs in flight for `blockByteCountMax`, capped by `jobCountMax`, the backend's queue
+    /// depth and the staging budget.
+    /// - Throws: `.invalidOptions` with the numbers when not even one staging buffer fits.
+    public func jobCount(blockByteCountMax: Int, queueDepth: Int, alignment: Int = 4096) throws
+        -> Int
+    {
+        let perJob = Self.stagingBytes(blockByteCountMax: blockByteCountMax, alignment: alignment)
+        let fitting = stagingBytesMax / perJob
+        guard fitting >= 1 else {
+            throw DiskTierError(
+                .invalidOptions,
+                "one staging buffer for \(blockByteCountMax)-byte blocks takes \(perJob) bytes, above the staging budget of \(stagingBytesMax) bytes: raise the budget (disk.staging_bytes_max) or lower the block size"
+            )
+        }
+        return max(1, min(jobCountMax, queueDepth, fitting))
     }
 }

@@ -145,4 +145,14 @@ public protocol IOBackend: AnyObject {
     /// not yet reaped requests (waiting for more could never end; backends trap).
     @discardableResult
     func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int
+
+    /// Gives up the directory (see the default implementation); called once, last.
+    func releaseDirectory()
+}
+
+extension IOBackend {
+    /// Called by the owner when it is done with the backend's directory (`DiskTier.close`):
+    /// a backend that locks its directory gives the lock up here, so another opener can
+    /// take it while this object is still referenced. No I/O may follow. Default: nothing.
+    public func releaseDirectory() {}
 }

@@ -13,14 +13,21 @@ struct OwnedDirectory {
     /// O_DIRECTORY|O_NOFOLLOW descriptor of the directory itself.
     let descriptor: Int32
 
-    /// Opens `path`, creating it (and missing parents) with mode 0700 when it does not
-    /// exist.
+    /// Opens `path` and locks it for `access` (see `lock`). The exclusive opener creates it
+    /// (and missing parents) with mode 0700 when it does not exist; a reader never creates.
     ///
-    /// - Throws: `IOBackendError` when `path` is a symlink, not a directory, owned by another
-    ///   user, writable by group or others, or cannot be created or opened.
-    static func open(_ path: String) throws -> OwnedDirectory {
-        precondition(!path.isEmpty, "backend directory path is empty")
-        try createMissing(path)
+    /// - Throws: `IOBackendError` when `path` is empty, a symlink, not a directory, owned by
+    ///   another user, writable by group or others, cannot be created or opened, or is
+    ///   locked by another opener.
+    static func open(_ path: String, access: DirectoryAccess = .exclusive) throws
+        -> OwnedDirectory
+    {
+        if path.isEmpty {
+            throw IOBackendError(
+                operation: "open directory", path: path, errno: EINVAL,
+                message: "the directory path is empty: give a directory (e.g. --dir /var/tmp/spillway)")
+        }
+        if access == .exclusive { try createMissing(path) }
         var info = stat()
         if lstat(path, &info) != 0 {
             throw failure("stat", path, errno, "cannot inspect the directory")
@@ -63,7 +70,12 @@ struct OwnedDirectory {
             close(descriptor)
             throw failure("open directory", path, EAGAIN, "changed while being opened; retry")
         }
-        return OwnedDirectory(path: path, descriptor: descriptor)
+        let owned = OwnedDirectory(path: path, descriptor: descriptor)
+        do { try owned.lock(access) } catch {
+            close(descriptor)
+            throw error
+        }
+        return owned
     }
 
     /// mkdir -p with mode 0700 for every component it creates.
@@ -155,5 +167,23 @@ struct OwnedDirectory {
         let unaligned = SystemCall.retryingInterrupts { pwrite(fd, buffer + 1, 1, 1) }
         if unaligned >= 0 { return false }
         return errno == EINVAL
+    }
+
+    /// The read-only form of `probeDirectIO` (it writes nothing): `name`, an existing file,
+    /// opened O_RDONLY|O_DIRECT must take an aligned 4 KiB read and refuse an unaligned one.
+    /// False when the file is missing or the flag is refused.
+    func probeDirectIOReading(_ name: String) -> Bool {
+        let fd = SystemCall.retryingInterrupts {
+            openat(descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | spw_open_direct_flag())
+        }
+        if fd < 0 { return false }
+        defer { close(fd) }
+        let alignment = 4096
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: 2 * alignment, alignment: alignment)
+        defer { buffer.deallocate() }
+        if SystemCall.retryingInterrupts({ pread(fd, buffer, alignment, 0) }) < 0 { return false }
+        let unaligned = SystemCall.retryingInterrupts { pread(fd, buffer + 1, 1, 1) }
+        return unaligned < 0 && errno == EINVAL
     }
 }

@@ -14,7 +14,13 @@ extension URingIO {
     ///   owned by another user, or any open failure.
     public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
         try owned.validate(name)
-        var flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC
+        let readOnly = access == .readOnly
+        if readOnly && options.create {
+            throw OwnedDirectory.failure(
+                "open", owned.pathOf(name), EROFS,
+                "cannot create a file through a read-only backend; open the directory for writing")
+        }
+        var flags = (readOnly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC
         if options.create { flags |= O_CREAT }
         if options.create && options.exclusive { flags |= O_EXCL }
         if usesDirectIO { flags |= spw_open_direct_flag() }
@@ -46,6 +52,14 @@ extension URingIO {
                 "open", owned.pathOf(name), EPERM,
                 "is not a regular file owned by this user; remove it or use another directory")
         }
+        // A hard link planted under a tier file name would have the tier write through it
+        // into a file elsewhere (as a symlink would; O_NOFOLLOW only stops symlinks).
+        if info.st_nlink > 1 {
+            close(descriptor)
+            throw OwnedDirectory.failure(
+                "open", owned.pathOf(name), EMLINK,
+                "has \(info.st_nlink) hard links: a tier file must have exactly one name; remove it (or the other links) or use another directory")
+        }
         if options.create {
             // Make the directory entry durable too, so a file the tier created (and then
             // synced with `.sync`) survives a power loss with its name.
@@ -75,6 +89,12 @@ extension URingIO {
     /// Names of the regular files in the directory, sorted (symlinks, subdirectories and a
     /// probe file left by a crash during init are not listed).
     public func listFiles() throws -> [String] {
+        try Self.regularFiles(in: owned)
+    }
+
+    /// The regular files of `owned`, sorted, without probe leftovers.
+    static func regularFiles(in owned: OwnedDirectory) throws -> [String] {
+        let directory = owned.path
         let copy = dup(owned.descriptor)
         guard copy >= 0, let stream = fdopendir(copy) else {
             let code = errno
@@ -107,6 +127,7 @@ extension URingIO {
     /// is not an error.
     public func removeFile(_ name: String) throws {
         try owned.validate(name)
+        try refuseWhenReadOnly("remove", name)
         if unlinkat(owned.descriptor, name, 0) != 0 {
             if errno == ENOENT { return }
             throw OwnedDirectory.failure("remove", owned.pathOf(name), errno, "cannot remove")
@@ -139,7 +160,11 @@ extension URingIO {
     ///
     /// - Throws: `IOBackendError` with ENOSPC when the space is not there.
     public func reserve(_ file: IOFileID, size: UInt64) throws {
-        precondition(size <= UInt64(Int64.max), "reserve size \(size) too large")
+        try refuseWhenReadOnly("reserve", "file \(file.rawValue)")
+        guard size <= UInt64(Int64.max) else {
+            throw OwnedDirectory.failure(
+                "fallocate", directory, EFBIG, "cannot reserve \(size) bytes: above the largest file size")
+        }
         let descriptor = self.descriptor(file)
         if size == 0 { return }
         let rc = spw_fallocate(descriptor, 0, Int64(size))
@@ -168,5 +193,20 @@ extension URingIO {
         updateRegisteredFile(Int(file.rawValue), -1)
         close(descriptor)
         descriptors[Int(file.rawValue)] = -1
+    }
+
+    /// Throws EROFS for an operation that would change the directory of a read-only backend.
+    private func refuseWhenReadOnly(_ operation: String, _ what: String) throws {
+        guard access == .readOnly else { return }
+        throw OwnedDirectory.failure(
+            operation, owned.pathOf(what), EROFS,
+            "the backend was opened read-only; open the directory for writing")
+    }
+
+    /// Gives up the directory lock (the owner closed its tier): another process, or another
+    /// backend in this one, may open the directory now. No I/O may follow.
+    public func releaseDirectory() {
+        let descriptor = owned.descriptor
+        _ = SystemCall.retryingInterrupts { flock(descriptor, LOCK_UN) }
     }
 }

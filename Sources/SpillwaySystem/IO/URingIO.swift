@@ -20,6 +20,8 @@ public final class URingIO: IOBackend {
     public let queueDepth: Int
     /// The mode the backend was opened with.
     public let directIOMode: DirectIOMode
+    /// The lock held on the directory: the one writer, or one of its readers.
+    public let access: DirectoryAccess
     /// True when files are opened O_DIRECT (the probe passed and the mode allowed it).
     public let usesDirectIO: Bool
     /// 4096 with O_DIRECT, else 1.
@@ -56,14 +58,29 @@ public final class URingIO: IOBackend {
     ///   - queueDepth: Requests in flight at most (1...4096).
     ///   - directIO: `.auto` probes and falls back to buffered I/O; `.required` throws when
     ///     the file system cannot do direct I/O; `.off` never uses it.
-    /// - Throws: `IOBackendError` for directory problems, a file system without direct I/O
-    ///   under `.required`, or a kernel without io_uring.
-    public init(directory: String, queueDepth: Int = 64, directIO: DirectIOMode = .auto) throws {
-        precondition((1...4096).contains(queueDepth), "queueDepth \(queueDepth) not in 1...4096")
-        let owned = try OwnedDirectory.open(directory)
+    ///   - access: `.exclusive` (default) locks the directory for this backend alone;
+    ///     `.readOnly` shares it with other readers, never creates or writes anything (the
+    ///     direct-I/O probe reads the first file instead of writing a probe file), and opens
+    ///     files O_RDONLY. Either is refused while a conflicting opener holds the lock.
+    /// - Throws: `IOBackendError` for directory problems, a lock held by another opener
+    ///   (naming its pid), a file system without direct I/O under `.required`, or a kernel
+    ///   without io_uring.
+    public init(
+        directory: String, queueDepth: Int = 64, directIO: DirectIOMode = .auto,
+        access: DirectoryAccess = .exclusive
+    ) throws {
+        guard (1...4096).contains(queueDepth) else {
+            throw IOBackendError(
+                operation: "io_uring_queue_init", path: directory, errno: EINVAL,
+                message: "queue depth \(queueDepth) is not in 1...4096: choose a queue depth in range")
+        }
+        let owned = try OwnedDirectory.open(directory, access: access)
         var usesDirectIO = false
         do {
-            if directIO != .off {
+            if directIO != .off && access == .readOnly {
+                let names = try Self.regularFiles(in: owned)
+                usesDirectIO = names.first.map { owned.probeDirectIOReading($0) } ?? false
+            } else if directIO != .off {
                 usesDirectIO = try owned.probeDirectIO()
                 if !usesDirectIO && directIO == .required {
                     throw IOBackendError(
@@ -94,6 +111,7 @@ public final class URingIO: IOBackend {
         self.directory = directory
         self.queueDepth = queueDepth
         self.directIOMode = directIO
+        self.access = access
         self.usesDirectIO = usesDirectIO
         self.owned = owned
         self.ring = ring
@@ -301,12 +319,18 @@ public final class URingIO: IOBackend {
                 return appended
             }
             let rc = spw_ring_wait(ring, UInt32(minimum - appended))
-            if rc == -EINTR || rc == -EAGAIN {
+            // A signal interrupting the wait is not a failure: the requests are still in
+            // flight and will complete, so wait again however many signals arrive (a signal
+            // storm must not stop the store). EAGAIN (no completion yet without waiting) is
+            // bounded, with a short sleep.
+            if rc == -EINTR { continue }
+            if rc == -EAGAIN {
                 interruptions += 1
+                if interruptions > 10 { usleep(100) }
                 if interruptions >= SystemCall.interruptRetryLimit {
                     throw IOBackendError(
                         operation: "io_uring_wait_cqe", path: directory, errno: -rc,
-                        message: "waiting for completions was interrupted \(interruptions) times")
+                        message: "waiting for completions failed with EAGAIN \(interruptions) times in a row; check the kernel's io_uring limits")
                 }
                 continue
             }

@@ -160,20 +160,32 @@ struct DiskTierRestartTests {
         // Generation 3 is in slot b (odd generations go to b). Flip one entry byte.
         let newest = DiskLayout.checkpointFileNames[1]
         io.corrupt(fileNamed: newest, offset: DiskCheckpoint.headerBytes + 40, xor: 0x10)
+        var checkpointOnly = DiskTierOptions()
+        checkpointOnly.scanRecovery = false
         do {
-            let tier = try DiskTier(io: io, options: DiskTierOptions())
+            // Without scan recovery: the older checkpoint alone, and the corruption reported.
+            let tier = try DiskTier(io: io, options: checkpointOnly)
             #expect(tier.inspect().checkpointGeneration == 2)
             #expect(tier.contains(BlockKey(traceID: 1)))
             #expect(!tier.contains(BlockKey(traceID: 2)))
+            #expect(tier.recovery?.corruptCheckpoints == [newest])
             let (outcome, matches) = try DiskTestSupport.loadMatches(
                 tier, BlockKey(traceID: 1), length: 8000)
             #expect(outcome == .loaded(byteCount: 8000) && matches)
         }
         io.corrupt(fileNamed: DiskLayout.checkpointFileNames[0], offset: 8, xor: 0x01)  // header of generation 2
         #expect {
-            try DiskTier(io: io, options: DiskTierOptions())
+            try DiskTier(io: io, options: checkpointOnly)
         } throws: { error in
             (error as? DiskTierError)?.code == .indexCorrupt
+        }
+        // With scan recovery (the default) both blocks come back from the data file.
+        let tier = try DiskTier(io: io, options: DiskTierOptions())
+        #expect(tier.recovery?.scanned == true)
+        for key in [1, 2] as [UInt64] {
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                tier, BlockKey(traceID: key), length: 8000)
+            #expect(outcome == .loaded(byteCount: 8000) && matches, "block \(key)")
         }
     }
 }
