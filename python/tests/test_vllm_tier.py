@@ -313,3 +313,16 @@ def test_compressed_tier_round_trip(scratch):
     assert driver.stats.store_refused == 0
     assert driver.stats.verify_failures == 0 and driver.stats.hits_secondary >= 8
     driver.shutdown()
+
+
+def test_second_engine_on_the_same_tier_is_refused(scratch):
+    """A tier has one writer: a second engine with the same directory and configuration
+    fails at start naming the first one's pid; once the first shut down, it opens."""
+    import spillway
+    first = driver_for(scratch)
+    with pytest.raises(spillway.TierError) as refused:
+        driver_for(scratch)
+    assert f"pid {os.getpid()}" in str(refused.value)
+    first.shutdown()
+    again = driver_for(scratch)
+    again.shutdown()
