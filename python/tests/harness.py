@@ -104,6 +104,7 @@ class Driver:
         self.row_bytes = self.view.shape[1]
         self.verify = verify
         self.stats = DriveStats()
+        self.closed = False
         self._next_req = 0
         self._patterns: dict[bytes, np.ndarray] = {}
 
@@ -213,9 +214,14 @@ class Driver:
         return hits
 
     def shutdown(self) -> None:
-        self.settle()
-        self.view = None
-        self.manager.shutdown()
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.settle()
+        finally:
+            self.view = None
+            self.manager.shutdown()
 
 
 # -- used by scripts/bench-vllm.py ------------------------------------------------------------

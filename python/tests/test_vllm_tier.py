@@ -16,6 +16,22 @@ pytestmark = requires_vllm
 CHUNK = 256 * 1024
 
 
+_drivers: list = []
+
+
+@pytest.fixture(autouse=True)
+def shut_down_drivers():
+    """Shuts down every driver a test made, also when the test failed half-way, so no
+    region file is left in /dev/shm."""
+    yield
+    while _drivers:
+        driver = _drivers.pop()
+        try:
+            driver.shutdown()
+        except Exception:
+            pass
+
+
 def tier_config(root: str, overrides: dict) -> dict:
     config = {"type": "SpillwayTier", "module_path": "spillway.vllm", "locality": "LOCAL",
               "directory": root, "capacity_bytes": "64MiB"}
@@ -29,7 +45,9 @@ def driver_for(root: str, num_chunks: int = 16, chunk_bytes: int = CHUNK, *,
     spec = harness.make_spec([tier_config(root, overrides)], num_chunks=num_chunks,
                              chunk_bytes=chunk_bytes, model=model,
                              enable_kv_cache_events=events)
-    return harness.Driver(spec)
+    driver = harness.Driver(spec)
+    _drivers.append(driver)
+    return driver
 
 
 def keys(start: int, count: int) -> list[bytes]:
