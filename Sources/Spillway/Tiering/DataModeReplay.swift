@@ -112,10 +112,13 @@ public enum DataModeReplay {
         let rows = max(1, options.primaryBlocks)
         let region: SharedOffloadRegion
         do {
+            // A barrier of one participant: the creator unlinks its files as soon as they
+            // are mapped, before pre-faulting (the region protocol's rendezvous), so the
+            // window in which a SIGKILL can leave a file is a few system calls long.
             region = try SharedOffloadRegion(
                 instanceID: id, numBlocks: rows, rank: nil, numWorkers: geometry.numWorkers,
                 cpuPageSize: geometry.cpuPageSize, layout: geometry.layout,
-                directory: options.regionDirectory)
+                directory: options.regionDirectory, barrier: {})
         } catch {
             throw DataModeError(
                 "cannot create the shared region (\(rows) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)"
@@ -134,10 +137,10 @@ public enum DataModeReplay {
         return region
     }
 
-    /// Removes the region's name (and sidecar) from its directory right after it is mapped:
-    /// nobody else joins a data-mode region, so the mapping alone keeps it alive and a
-    /// process killed with SIGKILL leaves nothing in /dev/shm. Only the file this region
-    /// created and still maps is unlinked.
+    /// Removes the region's name (and sidecar) from its directory right after it is mapped
+    /// when the creation's barrier did not already: nobody else joins a data-mode region,
+    /// so the mapping alone keeps it alive and a process killed with SIGKILL leaves nothing
+    /// in /dev/shm. Only the file this region created and still maps is unlinked.
     static func unlinkOwnRegion(_ region: SharedOffloadRegion) {
         guard region.isCreator, region.pathNamesMappedFile() else { return }
         _ = unlink(region.path)
