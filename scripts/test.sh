@@ -17,6 +17,10 @@ swift test "$@"
 if [[ $# -eq 0 && "${SPILLWAY_SKIP_CONSUMER_CHECK:-0}" != 1 ]]; then
     bash scripts/consumer-check.sh
 fi
+# Full runs only: 15 s of libFuzzer per fuzz target (docs/RELIABILITY.md, "Fuzzing").
+if [[ $# -eq 0 && "${SPILLWAY_SKIP_FUZZ:-0}" != 1 ]]; then
+    bash scripts/fuzz.sh all --seconds 15
+fi
 if [ $# -gt 0 ]; then exit 0; fi
 
 python=$(bash scripts/vllm-env.sh)

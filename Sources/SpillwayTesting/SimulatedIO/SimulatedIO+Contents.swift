@@ -1,0 +1,13 @@
+// Seeding a simulated directory with given file bytes, so fuzzers and hostile-input tests
+// open a tier over exactly the bytes they choose.
+extension SimulatedIO {
+    /// Makes `name` hold exactly `bytes` in both images (durable, nothing unsynced), creating
+    /// it when absent. The file is a new object: a backend made by `reopened` that shares
+    /// the old one keeps its bytes.
+    public func replaceContents(ofFileNamed name: String, with bytes: [UInt8]) {
+        let file = File(name: name)
+        file.current = bytes
+        file.durable = bytes
+        files[name] = file
+    }
+}
