@@ -83,17 +83,28 @@ struct DiskTierRestartTests {
                 "seed \(seed): synced block \(id) lost: \(outcome)")
             #expect(matches, "seed \(seed): block \(id) wrong bytes")
         }
-        // Blocks changed after the sync: the synced version, or a detected failure. Never other bytes.
+        // Blocks changed after the sync: the synced version, or a failure that detects an
+        // overwritten extent: another key's record (keyMismatch), the same key's newer record
+        // (staleRecord), or a torn write (checksumMismatch). The file is never shorter than
+        // the synced extents and the simulator injects no I/O errors here, so no other cause.
+        // Never other bytes.
+        let detected: [DiskLoadFailure] = [.keyMismatch, .staleRecord, .checksumMismatch]
+        var failures = 0
         for id in 0..<10 as Range<UInt64> {
             let (outcome, matches) = try DiskTestSupport.loadMatches(
                 reopened, BlockKey(traceID: id), length: 20000)
             switch outcome {
-            case .loaded:
+            case .loaded(let count):
+                #expect(count == 20000, "seed \(seed): block \(id) loaded \(count) bytes")
                 #expect(matches, "seed \(seed): block \(id) served wrong bytes after crash")
-            case .failed(let failure): #expect(failure != .bufferTooSmall(needed: 0))
+            case .failed(let failure):
+                failures += 1
+                #expect(
+                    detected.contains(failure), "seed \(seed): block \(id) failed with \(failure)")
             case .miss: Issue.record("seed \(seed): block \(id) was in the checkpoint but missed")
             }
         }
+        #expect(reopened.stats.loadFailures == failures, "seed \(seed)")
         for id in 100..<130 as Range<UInt64> {
             #expect(
                 !reopened.contains(BlockKey(traceID: id)),
