@@ -184,7 +184,8 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
 /// `spillway replay --data --json` as a child process on a real file system.
 @Suite struct ReplayDataCommandTests {
     /// Setup: the first 600 requests of the shared trace, 200 rows / 2000 disk records,
-    /// spill, 4 KiB rows, the tier in a fresh /tmp directory (O_DIRECT on ext4). Checks:
+    /// spill, 4 KiB rows, the tier in a fresh /tmp directory with O_DIRECT required (ext4
+    /// here: the run fails naming the reason when it is refused). Checks:
     /// exit 0; every simulation counter equal to `replay --json` without --data on the same
     /// file; verify_failures 0; bytes_read = disk_reads * 4096; elapsed and latency
     /// present; the tier directory removed (no --keep).
@@ -205,7 +206,10 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
         #expect(simulated.status == 0, "\(simulated.stderr)")
         let tier = scratch.sub("tier")
         let data = try ReplayCommandTests.run(
-            common + ["--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16"])
+            common + [
+                "--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16",
+                "--direct-io", "required",
+            ])
         #expect(data.status == 0, "\(data.stderr)")
         let sim = try #require(
             try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
@@ -225,7 +229,8 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
     }
 
     /// Setup: the first 300 requests of the shared trace, 50 rows / 400 disk records, spill,
-    /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory. Checks:
+    /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory, O_DIRECT
+    /// required. Checks:
     /// exit 0 with zero verify failures; the kept tier opens with `disk verify --pattern
     /// bf16`, which finds every resident disk block verified and none mismatching.
     @Test
@@ -242,7 +247,7 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
             "replay", "--trace", tracePath, "--primary-blocks", "50", "--disk-blocks", "400",
             "--json",
             "--data", "--block-bytes", "8192", "--payload", "bf16", "--compression", "lz4-shuffle",
-            "--disk-dir", tier, "--keep",
+            "--disk-dir", tier, "--keep", "--direct-io", "required",
         ])
         #expect(replay.status == 0, "\(replay.stderr)")
         let counters = try #require(

@@ -25,7 +25,6 @@ final class TierDirectory {
 let kernelTierUnavailable = IOURingSupport.unavailableReason()
 
 /// The built `spillway` binary, or nil when `swift build` has not run.
-func spillwayBinary() -> String? { try? CLIProcess.executableURL().path }
 
 @Suite(
     "DiskTier on the kernel",
@@ -157,12 +156,8 @@ struct DiskTierKernelTests {
         "spillway disk fill killed with SIGKILL mid-write: every synced block verifies, no wrong block"
     )
     func killNineMidWrite() throws {
-        guard let binary = spillwayBinary() else {
-            Issue.record(
-                "the spillway binary is not next to the test bundle: run `swift build` before `swift test` (scripts/test.sh does)"
-            )
-            return
-        }
+        // The spillway this test build produced; throws naming the path when it is missing.
+        let binary = try CLIProcess.executableURL().path
         let directory = try TierDirectory(under: "/tmp")
         let synced = try fillAndKill(
             binary: binary, directory: directory.path, extra: ["--compression", "lz4"],
@@ -186,12 +181,8 @@ struct DiskTierKernelTests {
         "SIGKILL while evictions reuse extents listed by the last checkpoint: the reopened tier is full and every block verifies"
     )
     func killNineWithEvictions() throws {
-        guard let binary = spillwayBinary() else {
-            Issue.record(
-                "the spillway binary is not next to the test bundle: run `swift build` before `swift test`"
-            )
-            return
-        }
+        // The spillway this test build produced; throws naming the path when it is missing.
+        let binary = try CLIProcess.executableURL().path
         let directory = try TierDirectory(under: "/tmp")
         // Room for about 100 blocks: from block 100 on every store evicts and reuses extents.
         let synced = try fillAndKill(
