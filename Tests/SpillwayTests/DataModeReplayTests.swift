@@ -228,6 +228,69 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
         #expect(bad.status != 0 && bad.stderr.contains("--data"))
     }
 
+    /// Runs `replay --json` on the first `requests` lines of the shared trace at `primary`
+    /// rows / `disk` records, spill, without and with `--data` at 256 KiB rows (random
+    /// payload, no compression) into a fresh /tmp tier with O_DIRECT required, and checks
+    /// the data-mode run's counters: every simulation counter equal, verify_failures and
+    /// disk_self_evictions and spill_failures 0; bytes_read = disk_reads * 256 KiB and
+    /// bytes_written = disk_writes * 256 KiB (raw block bytes loaded / spilled); the tier's
+    /// own disk_bytes_read / disk_bytes_written = the same counts * (256 KiB + the 4 KiB header
+    /// page: no compression, O_DIRECT page rounding); one timed load per disk read.
+    static func check256KiBRows(requests: Int, primary: Int, disk: Int) throws {
+        let rowBytes = 256 << 10
+        let traces = try #require(SharedTraces.directory(testFile: #filePath))
+        let full = try String(
+            contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
+        let scratch = ScratchDirectory(under: "/tmp")
+        let tracePath = scratch.sub("head.jsonl")
+        try (full.split(separator: "\n").prefix(requests).joined(separator: "\n") + "\n").write(
+            toFile: tracePath, atomically: true, encoding: .utf8)
+        let common = [
+            "replay", "--trace", tracePath, "--primary-blocks", String(primary), "--disk-blocks",
+            String(disk), "--policy", "spill", "--json",
+        ]
+        let simulated = try ReplayCommandTests.run(common)
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let data = try ReplayCommandTests.run(
+            common + [
+                "--data", "--block-bytes", String(rowBytes), "--disk-dir", scratch.sub("tier"),
+                "--payload", "random", "--compression", "none", "--direct-io", "required",
+                "--queue-depth", "32",
+            ])
+        #expect(data.status == 0, "\(data.stderr)")
+        let sim = try #require(
+            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
+        let got = try #require(
+            try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
+        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
+        #expect(got["block_bytes"] as? Int == rowBytes)
+        #expect(got["verify_failures"] as? Int == 0)
+        #expect(got["disk_self_evictions"] as? Int == 0)
+        let reads = try #require(sim["disk_reads"] as? Int)
+        let writes = try #require(sim["disk_writes"] as? Int)
+        #expect(reads > 0 && writes > 0, "\(sim)")
+        #expect(got["spill_failures"] as? Int == 0)
+        #expect(got["bytes_read"] as? Int == reads * rowBytes, "\(got)")
+        #expect(got["bytes_written"] as? Int == writes * rowBytes, "\(got)")
+        #expect(got["disk_bytes_read"] as? Int == reads * (rowBytes + 4096), "\(got)")
+        #expect(got["disk_bytes_written"] as? Int == writes * (rowBytes + 4096), "\(got)")
+        #expect((got["load_latency_ns"] as? [String: Any])?["count"] as? Int == reads)
+    }
+
+    /// Setup: the first 200 requests of the shared trace, 40 rows / 600 disk records, 256 KiB
+    /// rows under O_DIRECT (see `check256KiBRows`). Checks: the data-mode counters.
+    @Test func dataModeCountersAt256KiBRows() throws {
+        try Self.check256KiBRows(requests: 200, primary: 40, disk: 600)
+    }
+
+    /// Setup: the whole shared trace at 1000 rows / 10000 disk records, 256 KiB rows under
+    /// O_DIRECT: the docs/BENCHMARKS.md data-mode run (18 GB of spills; SPILLWAY_SOAK=1).
+    /// Checks: the data-mode counters (see `check256KiBRows`).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SPILLWAY_SOAK"] == "1"))
+    func dataModeCountersAt256KiBRowsFullTrace() throws {
+        try Self.check256KiBRows(requests: 1_000_000, primary: 1000, disk: 10000)
+    }
+
     /// Setup: the first 300 requests of the shared trace, 50 rows / 400 disk records, spill,
     /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory, O_DIRECT
     /// required. Checks:
