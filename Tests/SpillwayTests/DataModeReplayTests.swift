@@ -183,6 +183,24 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
 
 /// `spillway replay --data --json` as a child process on a real file system.
 @Suite struct ReplayDataCommandTests {
+    /// Runs `replay` with `common` arguments, then with `common + data`; expects both to exit
+    /// 0 and every counter of the first (simulation) to be equal in the second. Returns both
+    /// JSON objects.
+    static func simulationAndData(_ common: [String], data: [String]) throws -> (
+        sim: [String: Any], got: [String: Any]
+    ) {
+        let simulated = try ReplayCommandTests.run(common)
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let measured = try ReplayCommandTests.run(common + data)
+        #expect(measured.status == 0, "\(measured.stderr)")
+        let sim = try #require(
+            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
+        let got = try #require(
+            try JSONSerialization.jsonObject(with: Data(measured.stdout.utf8)) as? [String: Any])
+        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
+        return (sim, got)
+    }
+
     /// Setup: the first 600 requests of the shared trace, 200 rows / 2000 disk records,
     /// spill, 4 KiB rows, the tier in a fresh /tmp directory with O_DIRECT required (ext4
     /// here: the run fails naming the reason when it is refused). Checks:
@@ -202,20 +220,13 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
             "replay", "--trace", tracePath, "--primary-blocks", "200", "--disk-blocks", "2000",
             "--json",
         ]
-        let simulated = try ReplayCommandTests.run(common)
-        #expect(simulated.status == 0, "\(simulated.stderr)")
         let tier = scratch.sub("tier")
-        let data = try ReplayCommandTests.run(
-            common + [
+        let (sim, got) = try Self.simulationAndData(
+            common,
+            data: [
                 "--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16",
                 "--direct-io", "required",
             ])
-        #expect(data.status == 0, "\(data.stderr)")
-        let sim = try #require(
-            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
-        let got = try #require(
-            try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
-        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
         #expect(got["verify_failures"] as? Int == 0)
         #expect(got["disk_self_evictions"] as? Int == 0)
         let reads = try #require(sim["disk_reads"] as? Int)
@@ -249,20 +260,13 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
             "replay", "--trace", tracePath, "--primary-blocks", String(primary), "--disk-blocks",
             String(disk), "--policy", "spill", "--json",
         ]
-        let simulated = try ReplayCommandTests.run(common)
-        #expect(simulated.status == 0, "\(simulated.stderr)")
-        let data = try ReplayCommandTests.run(
-            common + [
+        let (sim, got) = try Self.simulationAndData(
+            common,
+            data: [
                 "--data", "--block-bytes", String(rowBytes), "--disk-dir", scratch.sub("tier"),
                 "--payload", "random", "--compression", "none", "--direct-io", "required",
                 "--queue-depth", "32",
             ])
-        #expect(data.status == 0, "\(data.stderr)")
-        let sim = try #require(
-            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
-        let got = try #require(
-            try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
-        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
         #expect(got["block_bytes"] as? Int == rowBytes)
         #expect(got["verify_failures"] as? Int == 0)
         #expect(got["disk_self_evictions"] as? Int == 0)

@@ -40,27 +40,30 @@ import Testing
         var encoded = [UInt8](repeating: 0, count: bound)
         var decoded = [UInt8](repeating: 0, count: blockBytes)
         var scratch = [UInt8](repeating: 0, count: blockBytes)
-        for block in 0..<2 {
-            let source = Array(payload[block * blockBytes..<(block + 1) * blockBytes])
-            let length = source.withUnsafeBytes { input in
-                encoded.withUnsafeMutableBytes { output in
-                    scratch.withUnsafeMutableBytes { work in
-                        DiskCodec.lz4Shuffle2.encodePayload(
-                            input.baseAddress!, rawLength: blockBytes, into: output.baseAddress!,
-                            capacity: bound, scratch: work.baseAddress!)
+        /// Runs `body` on the base addresses of `input`, `output` and the scratch buffer.
+        func withBases<R>(
+            _ input: [UInt8], _ output: inout [UInt8],
+            _ body: (UnsafeRawPointer, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> R
+        ) -> R {
+            input.withUnsafeBytes { i in
+                output.withUnsafeMutableBytes { o in
+                    scratch.withUnsafeMutableBytes {
+                        body(i.baseAddress!, o.baseAddress!, $0.baseAddress!)
                     }
                 }
             }
+        }
+        for block in 0..<2 {
+            let source = Array(payload[block * blockBytes..<(block + 1) * blockBytes])
+            let length = withBases(source, &encoded) {
+                DiskCodec.lz4Shuffle2.encodePayload(
+                    $0, rawLength: blockBytes, into: $1, capacity: bound, scratch: $2)
+            }
             #expect(length > 0 && length < blockBytes, "block \(block) stored \(length) bytes")
             decoded = [UInt8](repeating: 0, count: blockBytes)
-            let ok = encoded.withUnsafeBytes { input in
-                decoded.withUnsafeMutableBytes { output in
-                    scratch.withUnsafeMutableBytes { work in
-                        DiskCodec.lz4Shuffle2.decodePayload(
-                            input.baseAddress!, storedLength: length, into: output.baseAddress!,
-                            rawLength: blockBytes, scratch: work.baseAddress!)
-                    }
-                }
+            let ok = withBases(encoded, &decoded) {
+                DiskCodec.lz4Shuffle2.decodePayload(
+                    $0, storedLength: length, into: $1, rawLength: blockBytes, scratch: $2)
             }
             #expect(ok, "block \(block) did not decode")
             #expect(decoded.last == source.last, "block \(block) lost its last byte")
