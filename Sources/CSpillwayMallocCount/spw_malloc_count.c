@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <execinfo.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <unistd.h>
@@ -124,4 +125,9 @@ int64_t spw_malloc_count_frees(void) { return atomic_load_explicit(&frees, memor
 
 int spw_malloc_count_interposed(void) {
     return atomic_load_explicit(&interposed, memory_order_relaxed);
+}
+
+int64_t spw_malloc_heap_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return (int64_t)(info.uordblks + info.hblkhd);
 }

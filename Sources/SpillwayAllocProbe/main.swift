@@ -2,6 +2,7 @@
 // malloc) on the hot path of the tiering engine replay and the vLLM-semantics manager.
 //
 // Usage: spillway-alloc-probe [--generated-requests N] [TRACE.jsonl ...]
+//        spillway-alloc-probe --directory-memory N (heap bytes of a filled N-block directory)
 // (N requests per generated trace, default 2000; the tests use fewer to stay fast.)
 // (SPILLWAY_ALLOC_BACKTRACES=N prints the stacks of the first N counted mallocs to stderr.)
 // Replays each trace file (and a generated trace) once to warm up, then counts mallocs while
@@ -21,7 +22,8 @@ struct Measurement {
 
     var json: String {
         let perOperation = blockOperations > 0 ? Double(mallocs) / Double(blockOperations) : 0
-        return "{\"name\":\"\(name)\",\"trace\":\"\(trace)\",\"block_operations\":\(blockOperations),"
+        return
+            "{\"name\":\"\(name)\",\"trace\":\"\(trace)\",\"block_operations\":\(blockOperations),"
             + "\"mallocs\":\(mallocs),\"frees\":\(frees),\"mallocs_per_block_operation\":\(perOperation)}"
     }
 }
@@ -55,7 +57,9 @@ func selfCheck() -> Int64 {
         fail("malloc is not interposed: the probe's malloc was never called")
     }
     guard mallocs >= 1, sink == 7 else {
-        fail("malloc counting does not work: allocating an Array of \(size) counted \(mallocs) mallocs")
+        fail(
+            "malloc counting does not work: allocating an Array of \(size) counted \(mallocs) mallocs"
+        )
     }
     return mallocs
 }
@@ -139,20 +143,58 @@ func load(_ path: String) -> [TraceRequest] {
 }
 
 let arrayMallocs = selfCheck()
-if let value = ProcessInfo.processInfo.environment["SPILLWAY_ALLOC_BACKTRACES"], let count = Int32(value) {
+if let value = ProcessInfo.processInfo.environment["SPILLWAY_ALLOC_BACKTRACES"],
+    let count = Int32(value)
+{
     spw_malloc_count_print_backtraces(count)
 }
+/// Heap bytes in use: malloc'd chunks (main arena) plus mmap'd chunks (large allocations).
+func heapBytesInUse() -> Int { Int(spw_malloc_heap_bytes_in_use()) }
+
+/// `--directory-memory N`: the heap bytes a block directory of N blocks (N/10 primary, the
+/// rest disk) takes once filled completely, measured by malloc (mallinfo2) around its
+/// creation and fill, next to the directory's own `allocatedBytes` figure. Prints one JSON
+/// object and exits.
+func measureDirectoryMemory(blocks: Int) -> Never {
+    let primary = blocks / 10
+    let before = heapBytesInUse()
+    let directory = BlockDirectory(primaryCapacity: primary, diskCapacity: blocks - primary)
+    for id in 0..<UInt64(blocks) {
+        let slot = directory.insert(BlockKey(traceID: id &* 0x9E37_79B9_7F4A_7C15))
+        if directory.freeRowCount > 0 {
+            directory.attachPrimary(slot, refCount: 0)
+        } else {
+            directory.attachDisk(slot)
+        }
+    }
+    let after = heapBytesInUse()
+    guard directory.count == blocks else { fail("directory holds \(directory.count) of \(blocks)") }
+    print(
+        "{\"blocks\":\(blocks),\"heap_bytes\":\(after - before),"
+            + "\"allocated_bytes\":\(directory.allocatedBytes),"
+            + "\"key_bytes\":\(MemoryLayout<BlockKey>.stride)}")
+    withExtendedLifetime(directory) {}
+    exit(0)
+}
+
 var paths: [String] = []
 var generatedRequests = 2000
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
-    if argument == "--generated-requests" {
+    if argument == "--directory-memory" {
+        guard let value = arguments.popFirst().flatMap(Int.init), value >= 10 else {
+            fail("--directory-memory needs a block count >= 10")
+        }
+        measureDirectoryMemory(blocks: value)
+    } else if argument == "--generated-requests" {
         guard let value = arguments.popFirst().flatMap(Int.init), value >= 1 else {
             fail("--generated-requests needs a count >= 1")
         }
         generatedRequests = value
     } else if argument.hasPrefix("-") {
-        fail("unknown option \(argument); usage: spillway-alloc-probe [--generated-requests N] [TRACE.jsonl ...]")
+        fail(
+            "unknown option \(argument); usage: spillway-alloc-probe [--generated-requests N] [TRACE.jsonl ...]"
+        )
     } else {
         paths.append(argument)
     }
@@ -160,23 +202,34 @@ while let argument = arguments.popFirst() {
 var traces: [(String, [TraceRequest])] = paths.map { ($0, load($0)) }
 var generated = TraceGenerator.Parameters()
 generated.requests = generatedRequests
-traces.append(("generated(seed 1, \(generatedRequests) requests)", TraceGenerator.requests(parameters: generated)))
+traces.append(
+    (
+        "generated(seed 1, \(generatedRequests) requests)",
+        TraceGenerator.requests(parameters: generated)
+    ))
 // Long requests: grows the engines' scratch past its initial 256 keys during warm-up.
 generated.seed = 7
 generated.maxContextBlocks = 400
 generated.systemPromptBlocksMax = 100
 generated.turnBlocksMax = 60
 traces.append(
-    ("generated(seed 7, \(generatedRequests) requests, long contexts)", TraceGenerator.requests(parameters: generated)))
+    (
+        "generated(seed 7, \(generatedRequests) requests, long contexts)",
+        TraceGenerator.requests(parameters: generated)
+    ))
 
 var measurements: [Measurement] = []
 for (name, requests) in traces {
     for (primary, disk) in [(1000, 10000), (1000, 0), (200, 500)] {
         for policy in [TieringPolicy.spill, .writeThrough] {
             measurements.append(
-                measureReplay(requests, trace: name, primaryBlocks: primary, diskBlocks: disk, policy: policy))
+                measureReplay(
+                    requests, trace: name, primaryBlocks: primary, diskBlocks: disk, policy: policy)
+            )
             measurements.append(
-                measureManager(requests, trace: name, primaryBlocks: primary, diskBlocks: disk, policy: policy))
+                measureManager(
+                    requests, trace: name, primaryBlocks: primary, diskBlocks: disk, policy: policy)
+            )
         }
     }
 }

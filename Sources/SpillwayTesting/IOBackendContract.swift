@@ -46,7 +46,8 @@ public enum IOBackendContract {
         case listAndRemove
         /// A second backend on the same directory sees what the first synced.
         case reopenSeesData
-        /// Fixed-buffer I/O round trip when `registerBuffers` accepts the buffers.
+        /// Fixed-buffer I/O round trip when `registerBuffers` accepts the buffers (SimulatedIO
+        /// always does; io_uring may refuse, e.g. over RLIMIT_MEMLOCK).
         case registeredBuffers
 
         public var description: String { rawValue }

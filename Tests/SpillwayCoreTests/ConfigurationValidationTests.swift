@@ -22,12 +22,36 @@ struct ConfigurationValidationTests {
         }
     }
 
+    /// One accepted value per key that differs from the built-in default.
+    static let nonDefaultText: [String: String] = [
+        "region.instance_id": "other-instance", "region.num_workers": "3",
+        "region.cpu_page_size": "64KiB", "region.layout": "seed", "region.directory": "/tmp",
+        "region.join_timeout_ms": "1234", "tiers.primary_bytes": "32MiB",
+        "tiers.disk_bytes": "0", "policy": "write-through", "disk.directory": "/tmp/other",
+        "disk.queue_depth": "7", "disk.direct_io": "off", "disk.compression": "none",
+        "disk.shuffle": "off", "disk.compression_threshold": "0.5",
+        "disk.sync_interval_blocks": "0", "disk.staging_bytes_max": "8MiB", "payload": "zeros",
+        "trace.file": "/tmp/trace.jsonl", "trace.requests": "17", "trace.seed": "99",
+        "trace.sessions": "9", "trace.system_prompts": "2", "trace.system_prompt_blocks": "5",
+        "trace.turn_blocks": "3", "trace.output_blocks": "0", "trace.max_context_blocks": "20",
+        "trace.zipf_exponent": "0.5", "trace.block_tokens": "16",
+        "trace.mean_interarrival_ms": "5",
+    ]
+
+    /// Setup: for every key, the defaults with that key set to another accepted value.
+    /// Check: the value changed the configuration (so `apply` reads its input), and applying
+    /// the key's printed default value brings back exactly the defaults.
     @Test("built-in defaults are valid and every key's printed value parses back to itself")
     func defaultsRoundTrip() throws {
         let defaults = SpillwayConfiguration()
         try defaults.validate()
+        #expect(Set(Self.nonDefaultText.keys) == Set(ConfigurationKeys.all.map(\.name)))
         for key in ConfigurationKeys.all {
+            let other = try #require(Self.nonDefaultText[key.name], "\(key.name)")
             var copy = SpillwayConfiguration()
+            try key.apply(.text(other), to: &copy)
+            #expect(copy != defaults, "\(key.name) = \(other) left the defaults unchanged")
+            #expect(key.render(copy) != key.render(defaults), "\(key.name) = \(other)")
             let text = key.render(defaults).split(separator: " ").first.map(String.init) ?? ""
             try key.apply(.text(text), to: &copy)
             #expect(copy == defaults, "\(key.name) = \(text)")

@@ -20,6 +20,47 @@ struct SimulatedIOContractTests {
         }
     }
 
+    /// Setup: a simulator with two registered 8 KiB buffers. Checks: registering is
+    /// accepted (so the contract's fixed-buffer case runs on the simulator); a fixed write
+    /// inside the buffer it names transfers its length; one that names the other buffer, runs
+    /// past its buffer's end, names no registered buffer, or comes after unregistering
+    /// completes with -EFAULT and writes nothing.
+    @Test("fixed-buffer requests must lie inside the registered buffer they name")
+    func registeredBuffers() throws {
+        let io = SimulatedIO(seed: 5)
+        let file = try io.openFile("f", options: IOFileOptions(create: true))
+        let first = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 4096)
+        let second = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 4096)
+        defer {
+            first.deallocate()
+            second.deallocate()
+        }
+        first.initializeMemory(as: UInt8.self, repeating: 0x11)
+        second.initializeMemory(as: UInt8.self, repeating: 0x22)
+        #expect(io.registerBuffers([first, second]))
+        func write(_ buffer: UnsafeMutableRawPointer, _ length: Int, index: Int32) throws -> Int32 {
+            #expect(
+                io.prepare(
+                    IORequest(
+                        kind: .write, file: file, offset: 0, buffer: buffer, length: length,
+                        registeredBufferIndex: index, userData: 1)))
+            try io.submit()
+            var completions: [IOCompletion] = []
+            try io.reap(into: &completions, minimum: 1)
+            return completions.first?.result ?? 0
+        }
+        #expect(try write(first.baseAddress! + 4096, 4096, index: 0) == 4096)
+        #expect(try write(second.baseAddress!, 8192, index: 1) == 8192)
+        let written = io.writeCount
+        #expect(try write(first.baseAddress!, 4096, index: 1) == -14)
+        #expect(try write(second.baseAddress! + 4096, 8192, index: 1) == -14)
+        #expect(try write(first.baseAddress!, 4096, index: 2) == -14)
+        #expect(io.registerBuffers([]))
+        #expect(try write(first.baseAddress!, 4096, index: 0) == -14)
+        #expect(io.writeCount == written, "a refused fixed write was executed")
+        #expect(try io.fileSize(file) == 8192)
+    }
+
     @Test("the fault plan injects what it says, and the same seed replays the same faults")
     func faultsReplay() throws {
         func run(seed: UInt64) throws -> (SimulatedIO.FaultCounts, [Int32]) {

@@ -64,20 +64,43 @@ struct TraceGeneratorTests {
         let trace = try MooncakeTrace.parse(Array(text.utf8))
         #expect(trace.requests == TraceGenerator.requests(parameters: parameters))
         var lastTimestamp = -1.0
-        var nextFresh: UInt64 = 0
-        for request in trace.requests {
+        // Reference for the key order: the system prompts take the lowest keys; then each
+        // request takes its turn blocks (the keys >= `next`: consecutive from `next`, ending
+        // the request) and then its output blocks (outputLength / blockTokens keys, first
+        // used by the session's next turn, if any). So a key first used below `next` is a
+        // system prompt key (at most request 0's last key) or an earlier output block.
+        var next: UInt64? = nil  // before request 0: the system prompts' total, not known here
+        var systemBound: UInt64 = 0
+        var outputRanges: [Range<UInt64>] = []
+        var seen = Set<UInt64>()
+        for (index, request) in trace.requests.enumerated() {
             #expect(!request.hashIDs.isEmpty)
             #expect(request.hashIDs.count <= parameters.maxContextBlocks)
             #expect(request.inputLength == request.hashIDs.count * parameters.blockTokens)
             #expect((request.timestamp ?? -1) >= lastTimestamp)
             lastTimestamp = request.timestamp ?? -1
-            // Keys are allocated 0, 1, 2, ... in first-use order (output blocks may be
-            // allocated without appearing until the session's next turn).
-            for key in request.hashIDs where key >= nextFresh {
-                nextFresh = key + 1
+            let last = try #require(request.hashIDs.last)
+            if let next {
+                try #require(last >= next, "request \(index) ends in old key \(last) < \(next)")
+                let fresh = request.hashIDs.filter { $0 >= next }
+                #expect(fresh == Array(next...last), "request \(index): fresh keys \(fresh)")
+                #expect(Array(request.hashIDs.suffix(fresh.count)) == fresh, "request \(index)")
+                #expect((1...parameters.turnBlocksMax).contains(fresh.count), "request \(index)")
+                for key in request.hashIDs.dropLast(fresh.count) where !seen.contains(key) {
+                    #expect(
+                        key <= systemBound || outputRanges.contains { $0.contains(key) },
+                        "request \(index): key \(key) first used out of allocation order")
+                }
+            } else {
+                systemBound = last
             }
+            let outputLength = try #require(request.outputLength, "request \(index)")
+            let outputBlocks = UInt64(outputLength / parameters.blockTokens)
+            outputRanges.append((last + 1)..<(last + 1 + outputBlocks))
+            next = last + 1 + outputBlocks
+            seen.formUnion(request.hashIDs)
         }
-        #expect(nextFresh > 0)
+        #expect(outputRanges.count == parameters.requests)
     }
 
     @Test("prefix sharing: shared prompts, growing sessions, ceiling hit rate in a realistic range")

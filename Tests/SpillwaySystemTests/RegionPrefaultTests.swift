@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import SpillwayTesting
+import Synchronization
 import Testing
 
 @testable import SpillwaySystem
@@ -29,10 +30,21 @@ struct RegionPrefaultTests {
         #expect(rawBytes(creator.path) == before)
     }
 
-    /// Setup: a writer thread keeps storing increasing values into the first byte of every
-    /// page while the fallback touches the same bytes. Checks: after the writer stops, each
-    /// byte holds the writer's last value (a read-then-write touch would sometimes put an
-    /// older value back).
+    /// Flags shared by the writer thread and the touching thread.
+    final class RaceFlags: Sendable {
+        /// 1 while a touch round runs.
+        let touching = Atomic<Int>(0)
+        /// Writer stores made while a touch round ran.
+        let concurrentStores = Atomic<Int>(0)
+        /// 1 once the writer made its last store.
+        let done = Atomic<Int>(0)
+    }
+
+    /// Setup: a writer thread waits until the first touch round has begun, then keeps storing
+    /// increasing values into the first byte of every page while the fallback touches the
+    /// same bytes round after round. Checks: the race happened (the writer made stores while
+    /// a touch round ran), and after the writer stops each byte holds the writer's last value
+    /// (a read-then-write touch would sometimes put an older value back).
     @Test func fallbackTouchLosesNoConcurrentStore() throws {
         let dir = ScratchDirectory()
         let id = dir.instanceID()
@@ -41,28 +53,32 @@ struct RegionPrefaultTests {
             instanceID: id, numBlocks: pages, rank: nil, numWorkers: 1, cpuPageSize: 4096,
             directory: dir.path)
         let base = UInt(bitPattern: region.baseAddress)
-        let done = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        done.initialize(to: 0)
-        defer { done.deallocate() }
-        let doneAddress = UInt(bitPattern: done)
+        let flags = RaceFlags()
         let writer = Thread {
-            let done = UnsafeMutablePointer<Int>(bitPattern: doneAddress)!
             let bytes = UnsafeMutablePointer<UInt8>(bitPattern: base)!
+            while flags.touching.load(ordering: .acquiring) == 0 {}
             var value: UInt8 = 1
             for _ in 0..<3000 {
-                for page in 0..<pages { bytes[page * 4096] = value }
+                for page in 0..<pages {
+                    bytes[page * 4096] = value
+                    if flags.touching.load(ordering: .relaxed) == 1 {
+                        flags.concurrentStores.add(1, ordering: .relaxed)
+                    }
+                }
                 value = value == 255 ? 1 : value + 1
             }
             for page in 0..<pages { bytes[page * 4096] = 0xAB }
-            done.pointee = 1
+            flags.done.store(1, ordering: .releasing)
         }
         writer.start()
-        var rounds = 0
-        while done.pointee == 0 || rounds == 0 {
+        while flags.done.load(ordering: .acquiring) == 0 {
+            flags.touching.store(1, ordering: .releasing)
             RegionPrefault.touch(
                 base: region.baseAddress, start: 0, end: pages * 4096, pageSize: 4096)
-            rounds += 1
+            flags.touching.store(0, ordering: .releasing)
         }
+        let concurrent = flags.concurrentStores.load(ordering: .relaxed)
+        #expect(concurrent > 0, "no writer store happened during a touch round: no race")
         let bytes = region.baseAddress.assumingMemoryBound(to: UInt8.self)
         for page in 0..<pages where bytes[page * 4096] != 0xAB {
             Issue.record(

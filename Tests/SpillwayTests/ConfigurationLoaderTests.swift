@@ -94,12 +94,14 @@ struct ConfigurationLoaderTests {
             Self.errorText { _ = try ConfigurationLoader.load(filePath: path, environment: [:]) }
                 == "config key 'disk.queue_depth' has bad value '0' (from file \(path)): out of range; allowed: an integer in 1...4096"
         )
-        // A bad file value is reported even when a higher layer overrides it.
+        // A bad file value is reported (naming the file) even when a higher layer overrides it.
         #expect(
             Self.errorText {
                 _ = try ConfigurationLoader.load(
                     filePath: path, environment: ["SPILLWAY_DISK_QUEUE_DEPTH": "4"])
-            } != nil)
+            }
+                == "config key 'disk.queue_depth' has bad value '0' (from file \(path)): out of range; allowed: an integer in 1...4096"
+        )
         #expect(
             Self.errorText {
                 _ = try ConfigurationLoader.load(environment: [

@@ -183,8 +183,27 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
 
 /// `spillway replay --data --json` as a child process on a real file system.
 @Suite struct ReplayDataCommandTests {
+    /// Runs `replay` with `common` arguments, then with `common + data`; expects both to exit
+    /// 0 and every counter of the first (simulation) to be equal in the second. Returns both
+    /// JSON objects.
+    static func simulationAndData(_ common: [String], data: [String]) throws -> (
+        sim: [String: Any], got: [String: Any]
+    ) {
+        let simulated = try ReplayCommandTests.run(common)
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let measured = try ReplayCommandTests.run(common + data)
+        #expect(measured.status == 0, "\(measured.stderr)")
+        let sim = try #require(
+            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
+        let got = try #require(
+            try JSONSerialization.jsonObject(with: Data(measured.stdout.utf8)) as? [String: Any])
+        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
+        return (sim, got)
+    }
+
     /// Setup: the first 600 requests of the shared trace, 200 rows / 2000 disk records,
-    /// spill, 4 KiB rows, the tier in a fresh /tmp directory (O_DIRECT on ext4). Checks:
+    /// spill, 4 KiB rows, the tier in a fresh /tmp directory with O_DIRECT required (ext4
+    /// here: the run fails naming the reason when it is refused). Checks:
     /// exit 0; every simulation counter equal to `replay --json` without --data on the same
     /// file; verify_failures 0; bytes_read = disk_reads * 4096; elapsed and latency
     /// present; the tier directory removed (no --keep).
@@ -201,17 +220,13 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
             "replay", "--trace", tracePath, "--primary-blocks", "200", "--disk-blocks", "2000",
             "--json",
         ]
-        let simulated = try ReplayCommandTests.run(common)
-        #expect(simulated.status == 0, "\(simulated.stderr)")
         let tier = scratch.sub("tier")
-        let data = try ReplayCommandTests.run(
-            common + ["--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16"])
-        #expect(data.status == 0, "\(data.stderr)")
-        let sim = try #require(
-            try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
-        let got = try #require(
-            try JSONSerialization.jsonObject(with: Data(data.stdout.utf8)) as? [String: Any])
-        for (key, value) in sim { #expect("\(got[key] ?? "nil")" == "\(value)", "\(key)") }
+        let (sim, got) = try Self.simulationAndData(
+            common,
+            data: [
+                "--data", "--block-bytes", "4096", "--disk-dir", tier, "--queue-depth", "16",
+                "--direct-io", "required",
+            ])
         #expect(got["verify_failures"] as? Int == 0)
         #expect(got["disk_self_evictions"] as? Int == 0)
         let reads = try #require(sim["disk_reads"] as? Int)
@@ -224,8 +239,65 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
         #expect(bad.status != 0 && bad.stderr.contains("--data"))
     }
 
+    /// Runs `replay --json` on the first `requests` lines of the shared trace at `primary`
+    /// rows / `disk` records, spill, without and with `--data` at 256 KiB rows (random
+    /// payload, no compression) into a fresh /tmp tier with O_DIRECT required, and checks
+    /// the data-mode run's counters: every simulation counter equal, verify_failures and
+    /// disk_self_evictions and spill_failures 0; bytes_read = disk_reads * 256 KiB and
+    /// bytes_written = disk_writes * 256 KiB (raw block bytes loaded / spilled); the tier's
+    /// own disk_bytes_read / disk_bytes_written = the same counts * (256 KiB + the 4 KiB header
+    /// page: no compression, O_DIRECT page rounding); one timed load per disk read.
+    static func check256KiBRows(requests: Int, primary: Int, disk: Int) throws {
+        let rowBytes = 256 << 10
+        let traces = try #require(SharedTraces.directory(testFile: #filePath))
+        let full = try String(
+            contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
+        let scratch = ScratchDirectory(under: "/tmp")
+        let tracePath = scratch.sub("head.jsonl")
+        try (full.split(separator: "\n").prefix(requests).joined(separator: "\n") + "\n").write(
+            toFile: tracePath, atomically: true, encoding: .utf8)
+        let common = [
+            "replay", "--trace", tracePath, "--primary-blocks", String(primary), "--disk-blocks",
+            String(disk), "--policy", "spill", "--json",
+        ]
+        let (sim, got) = try Self.simulationAndData(
+            common,
+            data: [
+                "--data", "--block-bytes", String(rowBytes), "--disk-dir", scratch.sub("tier"),
+                "--payload", "random", "--compression", "none", "--direct-io", "required",
+                "--queue-depth", "32",
+            ])
+        #expect(got["block_bytes"] as? Int == rowBytes)
+        #expect(got["verify_failures"] as? Int == 0)
+        #expect(got["disk_self_evictions"] as? Int == 0)
+        let reads = try #require(sim["disk_reads"] as? Int)
+        let writes = try #require(sim["disk_writes"] as? Int)
+        #expect(reads > 0 && writes > 0, "\(sim)")
+        #expect(got["spill_failures"] as? Int == 0)
+        #expect(got["bytes_read"] as? Int == reads * rowBytes, "\(got)")
+        #expect(got["bytes_written"] as? Int == writes * rowBytes, "\(got)")
+        #expect(got["disk_bytes_read"] as? Int == reads * (rowBytes + 4096), "\(got)")
+        #expect(got["disk_bytes_written"] as? Int == writes * (rowBytes + 4096), "\(got)")
+        #expect((got["load_latency_ns"] as? [String: Any])?["count"] as? Int == reads)
+    }
+
+    /// Setup: the first 200 requests of the shared trace, 40 rows / 600 disk records, 256 KiB
+    /// rows under O_DIRECT (see `check256KiBRows`). Checks: the data-mode counters.
+    @Test func dataModeCountersAt256KiBRows() throws {
+        try Self.check256KiBRows(requests: 200, primary: 40, disk: 600)
+    }
+
+    /// Setup: the whole shared trace at 1000 rows / 10000 disk records, 256 KiB rows under
+    /// O_DIRECT: the docs/BENCHMARKS.md data-mode run (18 GB of spills; SPILLWAY_SOAK=1).
+    /// Checks: the data-mode counters (see `check256KiBRows`).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SPILLWAY_SOAK"] == "1"))
+    func dataModeCountersAt256KiBRowsFullTrace() throws {
+        try Self.check256KiBRows(requests: 1_000_000, primary: 1000, disk: 10000)
+    }
+
     /// Setup: the first 300 requests of the shared trace, 50 rows / 400 disk records, spill,
-    /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory. Checks:
+    /// 8 KiB rows of bf16 payload with lz4-shuffle, `--keep` into a /tmp directory, O_DIRECT
+    /// required. Checks:
     /// exit 0 with zero verify failures; the kept tier opens with `disk verify --pattern
     /// bf16`, which finds every resident disk block verified and none mismatching.
     @Test
@@ -242,7 +314,7 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
             "replay", "--trace", tracePath, "--primary-blocks", "50", "--disk-blocks", "400",
             "--json",
             "--data", "--block-bytes", "8192", "--payload", "bf16", "--compression", "lz4-shuffle",
-            "--disk-dir", tier, "--keep",
+            "--disk-dir", tier, "--keep", "--direct-io", "required",
         ])
         #expect(replay.status == 0, "\(replay.stderr)")
         let counters = try #require(

@@ -5,9 +5,6 @@ import SpillwayTesting
 import Testing
 
 @Suite struct ReplayCommandTests {
-    /// The `spillway` this test build produced (CLIProcess.builtExecutable), or nil.
-    static var binary: URL? { try? CLIProcess.executableURL() }
-
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = try CLIProcess.executableURL()

@@ -22,4 +22,8 @@ void spw_malloc_count_print_backtraces(int count);
 /// 1 when this interposer's malloc is the one the process uses (set by its first call).
 int spw_malloc_count_interposed(void);
 
+/// Heap bytes in use per glibc's mallinfo2: malloc'd chunks of the main arena (uordblks)
+/// plus mmap'd chunks (hblkhd, where large allocations go).
+int64_t spw_malloc_heap_bytes_in_use(void);
+
 #endif

@@ -122,7 +122,31 @@ public final class SimulatedIO: IOBackend {
         openFiles[file.rawValue] = nil
     }
 
-    public func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool { false }
+    /// Buffers registered for fixed-buffer requests (`registeredBufferIndex >= 0`).
+    public private(set) var registeredBuffers: [UnsafeMutableRawBufferPointer] = []
+
+    /// Registers `buffers` (replacing any earlier set; an empty array unregisters). A request
+    /// with `registeredBufferIndex >= 0` then completes with -EFAULT unless its bytes lie
+    /// inside that registered buffer, as io_uring's fixed reads and writes do.
+    public func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool {
+        registeredBuffers = buffers
+        return true
+    }
+
+    /// Whether `request`'s bytes lie inside the registered buffer it names (true for
+    /// requests that name none).
+    func fixedBufferValid(_ request: IORequest) -> Bool {
+        let index = Int(request.registeredBufferIndex)
+        guard index >= 0 else { return true }
+        guard index < registeredBuffers.count, let base = registeredBuffers[index].baseAddress,
+            let buffer = request.buffer
+        else { return false }
+        let start = UInt(bitPattern: buffer)
+        let low = UInt(bitPattern: base)
+        return start >= low
+            && start + UInt(request.length) <= low
+                + UInt(registeredBuffers[index].count)
+    }
 
     func handle(_ file: IOFileID) throws -> File {
         guard let handle = openFiles[file.rawValue] else {
@@ -188,6 +212,7 @@ public final class SimulatedIO: IOBackend {
 
     func execute(_ request: IORequest) -> Int32 {
         guard let file = openFiles[request.file.rawValue] else { return -9 }
+        if request.kind != .sync, !fixedBufferValid(request) { return -14 }
         if request.kind != .sync, rng.chance(faults.interrupted) {
             faultCounts.interruptions += 1
             return rng.chance(0.5) ? -4 : -11

@@ -26,11 +26,53 @@ import Testing
         }
     }
 
-    /// Odd lengths keep their last byte through the shuffled codec (the tier's tail rule).
+    /// Setup: two bf16 blocks of 4097 bytes (odd: the shuffle transposes 2-byte elements and
+    /// must carry the last byte alone), each with a marker last byte. Checks: the shuffled
+    /// codec compresses each block (so the shuffle path ran, not the raw fallback) and decodes
+    /// it to exactly the input bytes, last byte included; the benchmark over the same payload
+    /// counts both blocks and stores less than it read.
     @Test func oddLengthRoundTrips() {
-        let payload = CodecBenchmark.payload(kind: .bf16, blockBytes: 4097, blocks: 2)
+        let blockBytes = 4097
+        var payload = CodecBenchmark.payload(kind: .bf16, blockBytes: blockBytes, blocks: 2)
+        payload[blockBytes - 1] = 0xA5
+        payload[2 * blockBytes - 1] = 0x5A
+        let bound = DiskCodec.encodedBound(rawLength: blockBytes)
+        var encoded = [UInt8](repeating: 0, count: bound)
+        var decoded = [UInt8](repeating: 0, count: blockBytes)
+        var scratch = [UInt8](repeating: 0, count: blockBytes)
+        /// Runs `body` on the base addresses of `input`, `output` and the scratch buffer.
+        func withBases<R>(
+            _ input: [UInt8], _ output: inout [UInt8],
+            _ body: (UnsafeRawPointer, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> R
+        ) -> R {
+            input.withUnsafeBytes { i in
+                output.withUnsafeMutableBytes { o in
+                    scratch.withUnsafeMutableBytes {
+                        body(i.baseAddress!, o.baseAddress!, $0.baseAddress!)
+                    }
+                }
+            }
+        }
+        for block in 0..<2 {
+            let source = Array(payload[block * blockBytes..<(block + 1) * blockBytes])
+            let length = withBases(source, &encoded) {
+                DiskCodec.lz4Shuffle2.encodePayload(
+                    $0, rawLength: blockBytes, into: $1, capacity: bound, scratch: $2)
+            }
+            #expect(length > 0 && length < blockBytes, "block \(block) stored \(length) bytes")
+            decoded = [UInt8](repeating: 0, count: blockBytes)
+            let ok = withBases(encoded, &decoded) {
+                DiskCodec.lz4Shuffle2.decodePayload(
+                    $0, storedLength: length, into: $1, rawLength: blockBytes, scratch: $2)
+            }
+            #expect(ok, "block \(block) did not decode")
+            #expect(decoded.last == source.last, "block \(block) lost its last byte")
+            #expect(decoded == source, "block \(block) decoded to other bytes")
+        }
         let result = CodecBenchmark.measure(
-            payload: payload, payloadName: "bf16", codec: .lz4Shuffle2, blockBytes: 4097, passes: 1)
+            payload: payload, payloadName: "bf16", codec: .lz4Shuffle2, blockBytes: blockBytes,
+            passes: 1)
         #expect(result.rawBytes == 8194)
+        #expect(result.storedBytes < result.rawBytes)
     }
 }
