@@ -76,7 +76,8 @@ int32_t spw_tier_open(const char *directory, const spw_tier_options *options, vo
 int32_t spw_tier_lookup(spw_tier *tier, const uint8_t *key, uint32_t key_length,
                         spw_error *error);
 
-/* Keys as one byte array plus lengths: key i is the key_lengths[i] bytes after keys
+/* A job id must not be in use: submitted and not yet returned by spw_tier_poll
+ * (SPW_E_DUPLICATE_JOB). Keys as one byte array plus lengths: key i is the key_lengths[i] bytes after keys
  * 0..i-1. Each key is 1..SPW_KEY_BYTES_MAX bytes. */
 int32_t spw_tier_submit(spw_tier *tier, uint64_t job_id, int32_t kind,
                         const uint8_t *key_bytes, const uint32_t *key_lengths,

@@ -90,6 +90,11 @@ struct OffloadTierThreadTests {
         #expect(tier.lookup(Self.key(1)) == .miss)
         try tier.submit(OffloadJob(id: 1, kind: .store, keys: [Self.key(1)], rows: [0]))
         #expect([.pending, .hit].contains(tier.lookup(Self.key(1))))
+        // Job 1 may be running or finished and unpolled: its id is taken either way.
+        #expect(throws: OffloadTierError.self) {
+            try tier.submit(OffloadJob(id: 1, kind: .store, keys: [Self.key(2)], rows: [1]))
+        }
+        tier.drain()
         #expect(throws: OffloadTierError.self) {
             try tier.submit(OffloadJob(id: 1, kind: .store, keys: [Self.key(2)], rows: [1]))
         }

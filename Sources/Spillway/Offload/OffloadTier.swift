@@ -31,6 +31,8 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
     private var directory: OffloadDirectory
     private var commands: [Command] = []
     private var results: [OffloadJobResult] = []
+    /// Ids of the jobs in `results`: an id stays taken until its result was polled.
+    private var unpolledIDs: Set<UInt64> = []
     private var workerStats: OffloadTierStats
     private var lookupHits = 0, lookupMisses = 0, lookupPending = 0
     private var stopping = false
@@ -80,6 +82,11 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
     public func submit(_ job: OffloadJob) throws {
         try lock.withLock {
             try checkOpen()
+            guard !unpolledIDs.contains(job.id) else {
+                throw OffloadTierError(
+                    .duplicateJob,
+                    "job id \(job.id) finished but was not polled yet: use a fresh id per job")
+            }
             let writes = try directory.admit(job, rowCount: rowCount)
             commands.append(.start(job, writes: writes))
             lock.broadcast()
@@ -102,6 +109,7 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
             }
             let taken = Array(results.prefix(count))
             results.removeFirst(count)
+            for result in taken { unpolledIDs.remove(result.id) }
             return taken
         }
     }
@@ -251,6 +259,7 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
                 for done in finished {
                     directory.finish(done.job, writes: done.writes)
                     results.append(done.result)
+                    unpolledIDs.insert(done.result.id)
                 }
                 workerStats = worker.stats
                 syncsDone += syncs
