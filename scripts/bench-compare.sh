@@ -8,11 +8,11 @@
 # reports the ratio of medians and the geometric mean of the per-run (back-to-back) ratios.
 # Prints one JSON object on stdout.
 #
-# Usage: scripts/bench-compare.sh --dir D [--block-bytes N] [--queue-depth Q] [--bytes TOTAL]
+# Usage: scripts/bench-compare.sh --disk-dir D [--block-bytes N] [--queue-depth Q] [--bytes TOTAL]
 #                                 [--runs R] [--spillway PATH] [--layer io|tier]
 #                                 [--compression none|lz4|lz4-shuffle]
 #                                 [--payload random|bf16|zeros|mixed]
-# Example: scripts/bench-compare.sh --dir /tmp/spillway-bench --block-bytes 262144 \
+# Example: scripts/bench-compare.sh --disk-dir /tmp/spillway-bench --block-bytes 262144 \
 #              --queue-depth 32 --bytes 2147483648 --runs 3 --layer tier
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ compression=none
 payload=random
 while [ $# -gt 0 ]; do
     case "$1" in
-        --dir) dir="$2"; shift 2 ;;
+        --disk-dir) dir="$2"; shift 2 ;;
         --block-bytes) block_bytes="$2"; shift 2 ;;
         --queue-depth) queue_depth="$2"; shift 2 ;;
         --bytes) total_bytes="$2"; shift 2 ;;
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
         *) echo "bench-compare: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
 done
-if [ -z "$dir" ]; then echo "bench-compare: --dir is required" >&2; exit 64; fi
+if [ -z "$dir" ]; then echo "bench-compare: --disk-dir is required" >&2; exit 64; fi
 layer_args=(--layer "$layer")
 if [ "$layer" = tier ]; then
     layer_args+=(--compression "$compression" --payload "$payload")
@@ -73,7 +73,7 @@ for run in $(seq 1 "$runs"); do
     # Random read of every block once (fio's default random map), same file.
     fio --name=randread --rw=randread "${fio_common[@]}" > "$work/fio-read-$run.json"
     rm -f "$dir/fio-bench.dat"
-    "$spillway" bench disk "${layer_args[@]}" --dir "$dir" --block-bytes "$block_bytes" \
+    "$spillway" bench disk "${layer_args[@]}" --disk-dir "$dir" --block-bytes "$block_bytes" \
         --queue-depth "$queue_depth" --bytes "$total_bytes" --direct-io required --seed "$run" \
         --json > "$work/spillway-$run.json"
 done

@@ -5,7 +5,7 @@ Replays the same trace through vLLM's TieringOffloadingSpec/TieringOffloadingMan
 real SharedOffloadRegion primary, see python/tests/harness.py) twice per round, once with
 vLLM's `fs` secondary tier and once with Spillway's (`spillway.vllm.SpillwayTier`), with the
 same primary size, the same chunk bytes and the same file system (fresh directories under
---dir), alternating which goes first between rounds. Every promoted chunk is checked byte
+--disk-dir), alternating which goes first between rounds. Every promoted chunk is checked byte
 for byte. Per chunk size and tier it measures:
 
   replay     the trace (Mooncake JSONL `hash_ids`, one chunk per hash id, or a generated
@@ -575,7 +575,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dir", default="/tmp/spillway-bench-vllm",
+    parser.add_argument("--disk-dir", default="/tmp/spillway-bench-vllm",
                         help="scratch directory; every tier and fio run under it (same FS)")
     parser.add_argument("--chunk-bytes", default="262144,2097152", type=parse_sizes,
                         help="comma-separated chunk sizes (default 262144,2097152)")
@@ -639,7 +639,7 @@ def main() -> int:
 
     report = {
         "config": {
-            "dir": args.dir, "trace": trace_source, "requests": len(trace),
+            "dir": args.disk_dir, "trace": trace_source, "requests": len(trace),
             "chunk_lookups": lookups, "distinct_chunks": unique,
             "unbounded_hit_rate": best_hit_rate, "rounds": args.rounds,
             "primary_chunks": args.primary_chunks, "store_bytes": args.store_bytes,
@@ -650,7 +650,7 @@ def main() -> int:
         },
         "results": {},
     }
-    os.makedirs(args.dir, exist_ok=True)
+    os.makedirs(args.disk_dir, exist_ok=True)
     failed = False
     for chunk in args.chunk_bytes:
         store_chunks = max(args.primary_chunks + args.phase_request_chunks,
@@ -664,13 +664,13 @@ def main() -> int:
         for r in range(args.rounds):
             order = TIERS if r % 2 == 0 else tuple(reversed(TIERS))
             if not args.skip_fio:
-                fio_dir = os.path.join(args.dir, f"fio-{chunk}-{r}")
+                fio_dir = os.path.join(args.disk_dir, f"fio-{chunk}-{r}")
                 fio_runs.append(fio(fio_dir, chunk, min(args.store_bytes, 2 << 30)))
                 log(f"chunk {chunk}: round {r}: fio {json.dumps(fio_runs[-1])}")
             if args.ceiling and r == 0:
                 order = order + ("memory",)
             for name in order:
-                directory = os.path.join(args.dir, f"{name}-{chunk}-{r}")
+                directory = os.path.join(args.disk_dir, f"{name}-{chunk}-{r}")
                 t = time.monotonic()
                 result = run_one(name, args, chunk, args.primary_chunks, capacity,
                                  trace_keys, store_keys, directory)

@@ -3,7 +3,7 @@
 # replayed with each tier (alternating), plus a store phase, a promotion phase and fio on the
 # same file system, at 256 KiB and 2 MiB chunks. See scripts/bench-vllm.py for what is
 # measured. Arguments pass through to it, e.g.:
-#   scripts/bench-vllm.sh --dir /tmp/spillway-bench-vllm --rounds 2 --json bench-vllm.json
+#   scripts/bench-vllm.sh --disk-dir /tmp/spillway-bench-vllm --rounds 2 --json bench-vllm.json
 #   scripts/bench-vllm.sh --trace mooncake_trace.jsonl --requests 1000
 # Needs: the vLLM venv (scripts/vllm-env.sh creates it), fio, and the spillway package
 # installed in that venv.

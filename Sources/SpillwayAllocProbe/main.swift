@@ -13,19 +13,35 @@ import Foundation
 import SpillwayCore
 
 /// One measured phase.
-struct Measurement {
+struct Measurement: Encodable {
     var name: String
     var trace: String
     var blockOperations: Int
     var mallocs: Int64
     var frees: Int64
-
-    var json: String {
-        let perOperation = blockOperations > 0 ? Double(mallocs) / Double(blockOperations) : 0
-        return
-            "{\"name\":\"\(name)\",\"trace\":\"\(trace)\",\"block_operations\":\(blockOperations),"
-            + "\"mallocs\":\(mallocs),\"frees\":\(frees),\"mallocs_per_block_operation\":\(perOperation)}"
+    var mallocsPerBlockOperation: Double {
+        blockOperations > 0 ? Double(mallocs) / Double(blockOperations) : 0
     }
+
+    enum CodingKeys: String, CodingKey {
+        case name, trace, mallocs, frees, blockOperations = "block_operations"
+        case mallocsPerBlockOperation = "mallocs_per_block_operation"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(trace, forKey: .trace)
+        try c.encode(blockOperations, forKey: .blockOperations)
+        try c.encode(mallocs, forKey: .mallocs)
+        try c.encode(frees, forKey: .frees)
+        try c.encode(mallocsPerBlockOperation, forKey: .mallocsPerBlockOperation)
+    }
+}
+
+/// Prints `value` as one JSON line (after counting stopped: encoding allocates).
+func printJSON(_ value: some Encodable) {
+    do { print(try JSONText.encode(value)) } catch { fail("cannot encode the result: \(error)") }
 }
 
 func fail(_ message: String) -> Never {
@@ -169,10 +185,10 @@ func measureDirectoryMemory(blocks: Int) -> Never {
     }
     let after = heapBytesInUse()
     guard directory.count == blocks else { fail("directory holds \(directory.count) of \(blocks)") }
-    print(
-        "{\"blocks\":\(blocks),\"heap_bytes\":\(after - before),"
-            + "\"allocated_bytes\":\(directory.allocatedBytes),"
-            + "\"key_bytes\":\(MemoryLayout<BlockKey>.stride)}")
+    printJSON([
+        "blocks": blocks, "heap_bytes": after - before, "allocated_bytes": directory.allocatedBytes,
+        "key_bytes": MemoryLayout<BlockKey>.stride,
+    ])
     withExtendedLifetime(directory) {}
     exit(0)
 }
@@ -235,8 +251,26 @@ for (name, requests) in traces {
 }
 let totalOperations = measurements.reduce(0) { $0 + $1.blockOperations }
 let totalMallocs = measurements.reduce(Int64(0)) { $0 + $1.mallocs }
-print(
-    "{\"self_check\":{\"interposed\":true,\"array_mallocs\":\(arrayMallocs)},"
-        + "\"block_operations\":\(totalOperations),\"mallocs\":\(totalMallocs),"
-        + "\"mallocs_per_block_operation\":\(Double(totalMallocs) / Double(max(totalOperations, 1))),"
-        + "\"runs\":[\(measurements.map(\.json).joined(separator: ","))]}")
+/// The probe's whole result.
+struct ProbeResult: Encodable {
+    struct SelfCheck: Encodable {
+        var interposed = true
+        var arrayMallocs: Int64
+        enum CodingKeys: String, CodingKey { case interposed, arrayMallocs = "array_mallocs" }
+    }
+    var selfCheck: SelfCheck
+    var blockOperations: Int
+    var mallocs: Int64
+    var mallocsPerBlockOperation: Double
+    var runs: [Measurement]
+    enum CodingKeys: String, CodingKey {
+        case selfCheck = "self_check", blockOperations = "block_operations", mallocs, runs
+        case mallocsPerBlockOperation = "mallocs_per_block_operation"
+    }
+}
+printJSON(
+    ProbeResult(
+        selfCheck: .init(arrayMallocs: Int64(arrayMallocs)), blockOperations: totalOperations,
+        mallocs: totalMallocs,
+        mallocsPerBlockOperation: Double(totalMallocs) / Double(max(totalOperations, 1)),
+        runs: measurements))

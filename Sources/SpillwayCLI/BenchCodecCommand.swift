@@ -118,7 +118,7 @@ struct BenchCodecCommand: ParsableCommand {
             blocks: blocks,
             passes: passes)
         if json {
-            print(try BenchJSON.text(report))
+            try JSONOutput.print(report)
             return
         }
         print("payload  codec        ratio  compress MiB/s  decompress MiB/s")

@@ -74,12 +74,11 @@ struct BenchDirectoryCommand: ParsableCommand {
         let result = DirectoryBenchmark.replay(
             parsed.requests, primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
             repeats: repeats)
-        var text = try BenchJSON.text(result)
-        if memoryBlocks > 0 {
-            let memory = try BenchJSON.text(DirectoryBenchmark.memory(blocks: memoryBlocks))
-            text = String(text.dropLast()) + ",\"memory\":" + memory + "}"
-        }
-        print(text)
+        try JSONOutput.print(
+            FlatJSON(
+                result,
+                BenchDirectoryMemory(
+                    memory: memoryBlocks > 0 ? DirectoryBenchmark.memory(blocks: memoryBlocks) : nil)))
     }
 }
 
@@ -100,4 +99,9 @@ enum TraceFile {
             throw CLIError("\(path): \(error)")
         }
     }
+}
+
+/// `bench directory --json`'s `memory` (absent without --memory-blocks).
+struct BenchDirectoryMemory: Encodable {
+    var memory: DirectoryBenchmark.MemoryResult?
 }

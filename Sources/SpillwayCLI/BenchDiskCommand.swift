@@ -24,34 +24,39 @@ struct BenchDiskCommand: ParsableCommand {
             submission to reaped completion). Every read block is checked to be the block \
             asked for. The benchmark file is removed afterwards unless --keep-file. \
             --layer tier stores and loads the rows through the disk tier (record headers, \
-            CRC32C, staging, --compression) in --dir/spillway-bench-tier, compares every \
+            CRC32C, staging, --compression) in --disk-dir/spillway-bench-tier, compares every \
             loaded row with its payload, and also reports stored and on-disk bytes and the \
             compression ratio; rates count raw row bytes.
             """
     )
 
-    @Option(help: "Directory on the file system to measure (created 0700 if missing).")
-    var dir: String
+    @Option(
+        name: .customLong("disk-dir"),
+        help: "Directory on the file system to measure (created 0700 if missing).")
+    var diskDir: String
 
-    @Option(name: .customLong("block-bytes"), help: "Bytes per request (a multiple of 4096).")
-    var blockBytes: Int = 256 << 10
+    @Option(
+        name: .customLong("block-bytes"), help: "Bytes per request (a multiple of 4096).",
+        transform: ByteCount.parse)
+    var blockBytes = ByteCount(256 << 10)
 
     @Option(name: .customLong("queue-depth"), help: "Requests in flight.")
     var queueDepth: Int = 32
 
-    @Option(name: .customLong("bytes"), help: "Total bytes to write, then to read.")
-    var totalBytes: UInt64 = 1 << 30
+    @Option(
+        name: .customLong("bytes"), help: "Total bytes to write, then to read.",
+        transform: ByteCount.parse)
+    var totalBytes = ByteCount(1 << 30)
 
     @Option(
         help: "What to time: \(BenchDiskLayer.allCases.map(\.rawValue).joined(separator: ", ")).")
     var layer: BenchDiskLayer = .io
 
-    @Option(help: "Codec of --layer tier: none, lz4, lz4-shuffle.")
-    var compression: String = "none"
+    @Option(help: "Codec of --layer tier.")
+    var compression: DiskCodec = .none
 
-    @Option(
-        help: "Row content of --layer tier (made before timing): random, bf16, zeros, mixed[:F].")
-    var payload: String = "random"
+    @Option(help: "Row content of --layer tier (made before timing); mixed:F has F in 0...1.")
+    var payload: PayloadKind = .random
 
     @Option(
         name: .customLong("direct-io"),
@@ -68,10 +73,11 @@ struct BenchDiskCommand: ParsableCommand {
 
     @Option(
         name: .customLong("buffer-bytes-max"),
-        help: "Memory for in-flight buffers (and the tier's staging); the queue depth used is capped to fit.")
-    var bufferBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
+        help: "Memory for in-flight buffers (and the tier's staging); the queue depth used is capped to fit.",
+        transform: ByteCount.parse)
+    var bufferBytesMax = ByteCount(DiskTierOptions.defaultStagingBytesMax)
 
-    @Flag(name: .customLong("keep-file"), help: "Leave the benchmark file in --dir.")
+    @Flag(name: .customLong("keep-file"), help: "Leave the benchmark file in --disk-dir.")
     var keepFile = false
 
     @Flag(help: "Print one JSON object on stdout.")
@@ -80,25 +86,18 @@ struct BenchDiskCommand: ParsableCommand {
     func validate() throws {
         let options = makeOptions()
         if let problem = options.problem() { throw ValidationError(problem) }
-        guard DiskCodec(parsing: compression) != nil else {
-            throw ValidationError(
-                "unknown --compression \(compression): use none, lz4 or lz4-shuffle")
-        }
-        guard PayloadKind(parsing: payload) != nil else {
-            throw ValidationError(
-                "unknown --payload \(payload): use random, bf16, zeros, mixed or mixed:F")
-        }
-        if layer == .io, compression != "none" || payload != "random" {
+        if layer == .io, compression != .none || payload != .random {
             throw ValidationError("--compression and --payload apply to --layer tier only")
         }
     }
 
     func makeOptions() -> DiskBenchmarkOptions {
         var options = DiskBenchmarkOptions(
-            directory: dir, blockBytes: blockBytes, queueDepth: queueDepth, totalBytes: totalBytes,
+            directory: diskDir, blockBytes: blockBytes.int, queueDepth: queueDepth,
+            totalBytes: totalBytes.bytes,
             directIO: directIO, registeredBuffers: registeredBuffers, seed: seed, keepFile: keepFile
         )
-        options.bufferBytesMax = bufferBytesMax
+        options.bufferBytesMax = bufferBytesMax.int
         return options
     }
 
@@ -108,13 +107,10 @@ struct BenchDiskCommand: ParsableCommand {
         case .io: report = try RawIOBenchmark.run(makeOptions())
         case .tier:
             report = try TierBenchmark.run(
-                makeOptions(), codec: DiskCodec(parsing: compression)!,
-                payload: PayloadKind(parsing: payload)!)
+                makeOptions(), codec: compression, payload: payload)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try JSONOutput.print(report)
             return
         }
         func rate(_ bytesPerSecond: Double) -> String {

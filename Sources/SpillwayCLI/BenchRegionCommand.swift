@@ -10,14 +10,14 @@ struct BenchRegionCommand: ParsableCommand {
         abstract:
             "Row copy bandwidth into and out of a shared region, against memcpy between two private buffers.",
         discussion: """
-            Creates a private region of --rows rows of --row-bytes in --dir (removed at the \
+            Creates a private region of --rows rows of --block-bytes in --region-dir (removed at the \
             end), then times three row-by-row copy loops of the same total size, best of \
             --passes each: private buffer -> region rows, region rows -> private buffer, and \
             the reference, private buffer -> private buffer. Ratios near 1.0 mean the shared \
             mapping costs nothing over ordinary memory. Every row read back is checked.
 
             Example:
-              spillway bench region --rows 256 --row-bytes 1MiB --passes 5 --json
+              spillway bench region --rows 256 --block-bytes 1MiB --passes 5 --json
             """
     )
 
@@ -25,15 +25,15 @@ struct BenchRegionCommand: ParsableCommand {
     var rows: Int = 256
 
     @Option(
-        name: .customLong("row-bytes"),
-        help: "Bytes per row (a multiple of 4096; units like 1MiB accepted).")
-    var rowBytes: String = "1MiB"
+        name: .customLong("block-bytes"),
+        help: "Bytes per row (a multiple of 4096).", transform: ByteCount.parse)
+    var blockBytes = ByteCount(1 << 20)
 
     @Option(help: "Timed passes per copy direction (the best is reported).")
     var passes: Int = 5
 
-    @Option(help: "Directory of the region (a tmpfs, like /dev/shm).")
-    var dir: String = "/dev/shm"
+    @Option(name: .customLong("region-dir"), help: "Directory of the region (a tmpfs, like /dev/shm).")
+    var regionDir: String = "/dev/shm"
 
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
@@ -41,12 +41,8 @@ struct BenchRegionCommand: ParsableCommand {
     @OptionGroup var logging: LogOptions
 
     func options() throws -> RegionBenchmark.Options {
-        guard let parsed = try? ByteSize.parse(rowBytes) else {
-            throw ValidationError(
-                "--row-bytes: '\(rowBytes)' is not a size (e.g. 262144, 256KiB, 1MiB)")
-        }
-        return RegionBenchmark.Options(
-            rows: rows, rowBytes: Int(parsed), passes: passes, directory: dir)
+        RegionBenchmark.Options(
+            rows: rows, rowBytes: blockBytes.int, passes: passes, directory: regionDir)
     }
 
     func validate() throws {
@@ -63,10 +59,10 @@ struct BenchRegionCommand: ParsableCommand {
         do {
             report = try RegionBenchmark.run(options)
         } catch let error as SharedOffloadRegionError {
-            throw CLIError("cannot create the benchmark region in \(dir): \(error)")
+            throw CLIError("cannot create the benchmark region in \(regionDir): \(error)")
         }
         if json {
-            print(try BenchJSON.text(report))
+            try JSONOutput.print(report)
         } else {
             let mib = 1_048_576.0
             print(
@@ -82,14 +78,5 @@ struct BenchRegionCommand: ParsableCommand {
                     format: "memcpy        %8.0f MiB/s  (private -> private, same size)",
                     report.memcpyBytesPerSecond / mib))
         }
-    }
-}
-
-/// One sorted-keys JSON line for a benchmark report.
-enum BenchJSON {
-    static func text<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

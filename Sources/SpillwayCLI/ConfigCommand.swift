@@ -56,9 +56,7 @@ struct ConfigShowCommand: ParsableCommand {
                     "disk_blocks": .integer(Int64(configuration.diskBlockCount)),
                 ],
                 warnings: resolved.warnings)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(document), as: UTF8.self))
+            try JSONOutput.print(document)
             return
         }
         let entries = resolved.entries

@@ -34,7 +34,8 @@ struct ConfigOptions: ParsableArguments {
     var policy: String?
 
     @Option(
-        name: .long, help: ArgumentHelp("Shortcut for --set disk.directory=DIR.", valueName: "dir"))
+        name: .customLong("disk-dir"),
+        help: ArgumentHelp("Shortcut for --set disk.directory=DIR.", valueName: "dir"))
     var diskDirectory: String?
 
     /// The command-line layer, shortcuts first, then `--set` in the order given.
@@ -56,7 +57,7 @@ struct ConfigOptions: ParsableArguments {
         if let diskDirectory {
             result.append(
                 ConfigurationOverride(
-                    key: "disk.directory", value: diskDirectory, flag: "--disk-directory"))
+                    key: "disk.directory", value: diskDirectory, flag: "--disk-dir"))
         }
         for assignment in assignments {
             result.append(try ConfigurationOverride(assignment: assignment))

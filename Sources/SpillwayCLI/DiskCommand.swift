@@ -42,38 +42,4 @@ enum DiskCommandSupport {
     static func reportRecovery<IO>(_ tier: DiskTier<IO>) {
         if let recovery = tier.recovery { printError("warning: \(recovery.summary)") }
     }
-
-    /// The recovery report as JSON keys (empty list / false when the open was clean).
-    static func recoveryObject<IO>(_ tier: DiskTier<IO>) -> [String: Any] {
-        let recovery = tier.recovery
-        return [
-            "corrupt_checkpoints": recovery?.corruptCheckpoints ?? [],
-            "recovered_by_scan": recovery?.recoveredByScan ?? 0,
-            "scanned": recovery?.scanned ?? false,
-        ]
-    }
-
-    /// Prints `object` as one JSON object with sorted keys.
-    static func printJSON(_ object: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
-    }
-
-    static func inspectionObject(_ inspection: DiskTierInspection, directIO: Bool) -> [String: Any]
-    {
-        var codecs: [String: Any] = [:]
-        for (codec, count) in inspection.blocksByCodec { codecs[codec.description] = count }
-        return [
-            "capacity_bytes": inspection.capacityBytes,
-            "used_bytes": inspection.usedBytes,
-            "blocks": inspection.blocks,
-            "codec_mix": codecs,
-            "raw_bytes": inspection.rawBytes,
-            "stored_bytes": inspection.storedBytes,
-            "compression_ratio": inspection.compressionRatio,
-            "page_bytes": inspection.pageBytes,
-            "checkpoint_generation": inspection.checkpointGeneration,
-            "direct_io": directIO,
-        ]
-    }
 }

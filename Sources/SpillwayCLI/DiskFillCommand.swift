@@ -18,23 +18,24 @@ struct DiskFillCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The disk tier directory (created 0700 if missing).")
-    var dir: String
+    @Option(
+        name: .customLong("disk-dir"), help: "The disk tier directory (created 0700 if missing).")
+    var diskDir: String
 
     @Option(help: "Blocks to store.")
     var blocks: Int
 
-    @Option(name: .customLong("block-bytes"), help: "Bytes per block.")
-    var blockBytes: Int
+    @Option(name: .customLong("block-bytes"), help: "Bytes per block.", transform: ByteCount.parse)
+    var blockByteCount: ByteCount
 
     @Option(name: .customLong("first-key"), help: "Key of the first block.")
     var firstKey: UInt64 = 0
 
-    @Option(help: "Payload kind: random, bf16, zeros, mixed, mixed:F.")
-    var payload: String = "bf16"
+    @Option(help: "Payload kind (mixed:F has F in 0...1).")
+    var payload: PayloadKind = .bf16
 
-    @Option(help: "Codec for new blocks: none, lz4, lz4-shuffle.")
-    var compression: String = "none"
+    @Option(help: "Codec for new blocks.")
+    var compression: DiskCodec = .none
 
     @Option(
         name: .customLong("sync-every"), help: "Sync after every K blocks (0: only at the end).")
@@ -42,16 +43,19 @@ struct DiskFillCommand: ParsableCommand {
 
     @Option(
         name: .customLong("capacity-bytes"),
-        help: "Capacity when creating the tier (default: room for every block stored raw).")
-    var capacityBytes: Int?
+        help: "Capacity when creating the tier (default: room for every block stored raw).",
+        transform: ByteCount.parse)
+    var capacityBytes: ByteCount?
 
     @Option(name: .customLong("queue-depth"), help: "io_uring queue depth (jobs in flight).")
     var queueDepth: Int = 32
 
     @Option(
         name: .customLong("staging-bytes-max"),
-        help: "Memory for staging buffers (block + 128-byte header, rounded to 4 KiB, per job in flight); jobs are capped to fit.")
-    var stagingBytesMax: Int = DiskTierOptions.defaultStagingBytesMax
+        help:
+            "Memory for staging buffers (block + 128-byte header, rounded to 4 KiB, per job in flight); jobs are capped to fit.",
+        transform: ByteCount.parse)
+    var stagingBytesMax = ByteCount(DiskTierOptions.defaultStagingBytesMax)
 
     @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
     var directIO: DirectIOMode = .auto
@@ -59,22 +63,20 @@ struct DiskFillCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
+    /// `--block-bytes` as an Int (validated to 1...1 GiB).
+    var blockBytes: Int { blockByteCount.int }
+
     func validate() throws {
         guard blocks >= 0 else { throw ValidationError("--blocks must be >= 0") }
         guard blockBytes > 0, blockBytes <= 1 << 30 else {
             throw ValidationError("--block-bytes must be in 1...1 GiB")
         }
         guard syncEvery >= 0 else { throw ValidationError("--sync-every must be >= 0") }
-        guard stagingBytesMax > 0 else { throw ValidationError("--staging-bytes-max must be > 0") }
+        guard stagingBytesMax.bytes > 0 else {
+            throw ValidationError("--staging-bytes-max must be > 0")
+        }
         guard (1...4096).contains(queueDepth) else {
             throw ValidationError("--queue-depth must be in 1...4096")
-        }
-        guard PayloadKind(parsing: payload) != nil else {
-            throw ValidationError("unknown --payload \(payload)")
-        }
-        guard DiskCodec(parsing: compression) != nil else {
-            throw ValidationError(
-                "unknown --compression \(compression): use none, lz4 or lz4-shuffle")
         }
     }
 
@@ -85,23 +87,24 @@ struct DiskFillCommand: ParsableCommand {
     }
 
     func run() throws {
-        let kind = PayloadKind(parsing: payload)!
-        let codec = DiskCodec(parsing: compression)!
+        let kind = payload
+        let codec = compression
         let extentBytes =
             (DiskRecordHeader.byteCount + blockBytes + DiskLayout.pageBytes - 1)
             / DiskLayout.pageBytes * DiskLayout.pageBytes
         let (needed, overflow) = blocks.multipliedReportingOverflow(by: extentBytes)
         if capacityBytes == nil && overflow {
             throw CLIError(
-                "--blocks \(blocks) of \(blockBytes) bytes do not fit any disk: lower --blocks or give --capacity-bytes")
+                "--blocks \(blocks) of \(blockBytes) bytes do not fit any disk: lower --blocks or give --capacity-bytes"
+            )
         }
         var options = DiskTierOptions(
-            capacityBytes: capacityBytes ?? max(DiskLayout.pageBytes, needed),
+            capacityBytes: capacityBytes?.int ?? max(DiskLayout.pageBytes, needed),
             blockByteCountMax: blockBytes, codec: codec, jobCountMax: queueDepth,
             reservedBlockCount: max(1024, min(blocks, 1 << 20)))
-        options.stagingBytesMax = stagingBytesMax
+        options.stagingBytesMax = stagingBytesMax.int
         let tier = try DiskTierFactory.open(
-            directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
+            directory: diskDir, options: options, queueDepth: queueDepth, directIO: directIO)
         DiskCommandSupport.reportRecovery(tier)
         var evictions = 0
         tier.evictionHandler = { _ in evictions += 1 }
@@ -126,7 +129,8 @@ struct DiskFillCommand: ParsableCommand {
         /// `synced N`: N blocks are stored and durable (failed stores are not counted).
         func reportSynced() {
             let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-            let suffix = failed > 0 ? " (\(failed) not stored: \(reasons.joined(separator: ", ")))" : ""
+            let suffix =
+                failed > 0 ? " (\(failed) not stored: \(reasons.joined(separator: ", ")))" : ""
             FileHandle.standardError.write(Data("synced \(stored)\(suffix)\n".utf8))
         }
         let start = Date()
@@ -160,20 +164,16 @@ struct DiskFillCommand: ParsableCommand {
         let jobs = tier.jobCapacity
         try tier.close()
         if json {
-            var object = DiskCommandSupport.inspectionObject(inspection, directIO: directIOUsed)
-            object["stored"] = stored
-            object["failed"] = failed
-            object["failures"] = failures
-            object["evictions"] = evictions
-            object["registered_buffers"] = registered
-            object["jobs_in_flight_max"] = jobs
-            object["seconds"] = seconds
-            object["write_bytes_per_second"] =
-                seconds > 0 ? Double(stored * blockBytes) / seconds : 0
-            object["payload_bytes_per_second"] =
-                payloadNanoseconds > 0
-                ? Double(blocks * blockBytes) * 1e9 / Double(payloadNanoseconds) : 0
-            try DiskCommandSupport.printJSON(object)
+            try JSONOutput.print(
+                FlatJSON(
+                    DiskInspectionJSON(inspection, directIO: directIOUsed),
+                    DiskFillJSON(
+                        stored: stored, failed: failed, failures: failures, evictions: evictions,
+                        registeredBuffers: registered, jobsInFlightMax: jobs, seconds: seconds,
+                        writeBytesPerSecond: seconds > 0
+                            ? Double(stored * blockBytes) / seconds : 0,
+                        payloadBytesPerSecond: payloadNanoseconds > 0
+                            ? Double(blocks * blockBytes) * 1e9 / Double(payloadNanoseconds) : 0)))
         } else {
             print(
                 "stored \(stored) blocks (\(failed) failed, \(evictions) evicted) in \(String(format: "%.3f", seconds)) s; tier holds \(inspection.blocks) blocks, ratio \(String(format: "%.3f", inspection.compressionRatio))"

@@ -17,8 +17,8 @@ struct DiskInspectCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The disk tier directory.")
-    var dir: String
+    @Option(name: .customLong("disk-dir"), help: "The disk tier directory.")
+    var diskDir: String
 
     @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
     var directIO: DirectIOMode = .auto
@@ -27,21 +27,22 @@ struct DiskInspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try DiskCommandSupport.requireDirectory(dir)
+        try DiskCommandSupport.requireDirectory(diskDir)
         let start = Date()
-        let tier = try DiskCommandSupport.openReadOnly(dir, queueDepth: 8, directIO: directIO)
+        let tier = try DiskCommandSupport.openReadOnly(diskDir, queueDepth: 8, directIO: directIO)
         let openSeconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         DiskCommandSupport.reportRecovery(tier)
         if json {
-            var object = DiskCommandSupport.inspectionObject(
-                inspection, directIO: tier.io.usesDirectIO)
-            object.merge(DiskCommandSupport.recoveryObject(tier)) { $1 }
-            object["open_seconds"] = openSeconds
-            try DiskCommandSupport.printJSON(object)
+            try JSONOutput.print(
+                FlatJSON(
+                    FlatJSON(
+                        DiskInspectionJSON(inspection, directIO: tier.io.usesDirectIO),
+                        DiskRecoveryJSON(tier)),
+                    DiskInspectTiming(openSeconds: openSeconds)))
             return
         }
-        print("directory:         \(dir)")
+        print("directory:         \(diskDir)")
         print("capacity:          \(inspection.capacityBytes) bytes")
         print("used:              \(inspection.usedBytes) bytes")
         print("blocks:            \(inspection.blocks)")

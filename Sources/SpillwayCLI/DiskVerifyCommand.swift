@@ -22,11 +22,11 @@ struct DiskVerifyCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The disk tier directory.")
-    var dir: String
+    @Option(name: .customLong("disk-dir"), help: "The disk tier directory.")
+    var diskDir: String
 
-    @Option(help: "Expected payload kind: random, bf16, zeros, mixed, mixed:F.")
-    var pattern: String?
+    @Option(help: "Expected payload kind (mixed:F has F in 0...1).")
+    var pattern: PayloadKind?
 
     @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
     var directIO: DirectIOMode = .auto
@@ -38,29 +38,23 @@ struct DiskVerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var expected: PayloadKind?
-        if let pattern {
-            guard let kind = PayloadKind(parsing: pattern) else {
-                throw ValidationError(
-                    "unknown --pattern \(pattern): use random, bf16, zeros, mixed or mixed:F")
-            }
-            expected = kind
-        }
-        try DiskCommandSupport.requireDirectory(dir)
-        let tier = try DiskCommandSupport.openReadOnly(dir, queueDepth: 32, directIO: directIO)
+        let expected = pattern
+        try DiskCommandSupport.requireDirectory(diskDir)
+        let tier = try DiskCommandSupport.openReadOnly(diskDir, queueDepth: 32, directIO: directIO)
         DiskCommandSupport.reportRecovery(tier)
         let report = try tier.verify(expected: expected)
         if json {
-            try DiskCommandSupport.printJSON(DiskCommandSupport.recoveryObject(tier).merging([
-                "checkpoint_generation": tier.inspect().checkpointGeneration,
-                "blocks": report.blocks, "verified": report.verified, "corrupt": report.corrupt,
-                "unreadable": report.unreadable, "pattern_mismatch": report.patternMismatch,
-                "pattern": pattern ?? NSNull(),
-                "checksum_mismatch": tier.stats.checksumMismatch,
-                "key_mismatch": tier.stats.keyMismatch,
-                "stale_record": tier.stats.staleRecord, "short_read": tier.stats.shortRead,
-                "io_error": tier.stats.ioError,
-            ]) { $1 })
+            let stats = tier.stats
+            try JSONOutput.print(
+                FlatJSON(
+                    DiskRecoveryJSON(tier),
+                    DiskVerifyJSON(
+                        checkpointGeneration: tier.inspect().checkpointGeneration,
+                        blocks: report.blocks, verified: report.verified, corrupt: report.corrupt,
+                        unreadable: report.unreadable, patternMismatch: report.patternMismatch,
+                        pattern: pattern?.description, checksumMismatch: stats.checksumMismatch,
+                        keyMismatch: stats.keyMismatch, staleRecord: stats.staleRecord,
+                        shortRead: stats.shortRead, ioError: stats.ioError)))
         } else {
             print(
                 "blocks: \(report.blocks)  verified: \(report.verified)  corrupt: \(report.corrupt)  unreadable: \(report.unreadable)  pattern_mismatch: \(report.patternMismatch)"

@@ -9,7 +9,7 @@ struct RegionCleanCommand: ParsableCommand {
         abstract: "Remove regions (and their sidecars) that no live process maps or holds open."
     )
 
-    @Option(name: .customLong("dir"), help: "Directory to clean.")
+    @Option(name: .customLong("region-dir"), help: "Directory to clean.")
     var directory: String = "/dev/shm"
     @Flag(help: "Only report what would be removed.")
     var dryRun = false
@@ -19,7 +19,7 @@ struct RegionCleanCommand: ParsableCommand {
     func run() throws {
         let report = try RegionInventory.clean(directory: directory, dryRun: dryRun)
         if json {
-            try printJSON(report)
+            try JSONOutput.print(report)
             return
         }
         let verb = dryRun ? "would remove" : "removed"

@@ -22,15 +22,15 @@ struct RegionCreateCommand: ParsableCommand {
     var numBlocks: Int
     @Option(help: "M: worker slots per row.")
     var numWorkers: Int
-    @Option(help: "P: bytes per worker slot.")
-    var cpuPageSize: Int
+    @Option(name: .customLong("cpu-page-size"), help: "P: bytes per worker slot.", transform: ByteCount.parse)
+    var cpuPageBytes: ByteCount
     @Option(help: "This worker's slot; omit to open as the manager (whole region).")
     var rank: Int?
     @Option(
         help:
             "page-aligned (S = P*M rounded up to the page size; current vLLM) or seed (S = P*M; vLLM 0.22)."
     )
-    var layout: String = "page-aligned"
+    var layout: SharedOffloadRegion.Layout = .pageAligned
     @Option(
         help:
             "Upper bound on backing files (vLLM 0.33's num_segments; its CPU offloading uses 32): one per full GiB at most."
@@ -45,17 +45,17 @@ struct RegionCreateCommand: ParsableCommand {
     var barrierParties: Int = 1
     @Option(
         help:
-            "Creator memory check: refuse to create a region larger than this many bytes (joiners are not affected)."
-    )
-    var memoryLimitBytes: Int?
+            "Creator memory check: refuse to create a region larger than this many bytes (joiners are not affected).",
+        transform: ByteCount.parse)
+    var memoryLimitBytes: ByteCount?
     @Option(help: "INDEX/COUNT: pre-fault only this share of the region (vLLM's populate_shard).")
     var populateShard: String?
     @Option(
         help:
             "worker (createNextView, this rank's slot) or canonical (createNextCanonicalView, shared by all workers)."
     )
-    var view: String = "worker"
-    @Option(name: .customLong("dir"), help: "Directory of the region file.")
+    var view: RegionViewKind = .worker
+    @Option(name: .customLong("region-dir"), help: "Directory of the region file.")
     var directory: String = "/dev/shm"
     @Option(help: "Seconds to hold the mapping; default: until SIGINT/SIGTERM.")
     var holdSeconds: Double?
@@ -98,6 +98,9 @@ struct RegionCreateCommand: ParsableCommand {
     @Flag(help: "Print events as JSON lines.")
     var json = false
 
+    /// P in bytes.
+    var cpuPageSize: Int { cpuPageBytes.int }
+
     /// The longest --hold-seconds / --timeout-seconds accepted (one year).
     static let secondsMax = 365.0 * 24 * 3600
 
@@ -126,12 +129,6 @@ struct RegionCreateCommand: ParsableCommand {
 
     func run() throws {
         TerminationSignals.block()
-        guard let layout = SharedOffloadRegion.Layout(argument: layout) else {
-            throw ValidationError("--layout must be page-aligned or seed, got \(layout)")
-        }
-        guard view == "worker" || view == "canonical" else {
-            throw ValidationError("--view must be worker or canonical, got \(view)")
-        }
         let tensors = try parseTensorSizes()
         let shard = try parseShard()
         if let startAfter { waitForPath(startAfter) }
@@ -141,7 +138,7 @@ struct RegionCreateCommand: ParsableCommand {
             cpuPageSize: cpuPageSize, layout: layout, directory: directory,
             timeout: timeoutSeconds, numSegments: numSegments, populateShard: shard,
             barrier: barrier.map { b in { try b.wait() } },
-            creatorMemoryCheck: memoryLimitBytes.map { limit in
+            creatorMemoryCheck: memoryLimitBytes.map(\.int).map { limit in
                 { [instanceID, directory] bytes in
                     guard bytes <= limit else {
                         throw SharedOffloadRegionError.memoryLimit(
@@ -163,7 +160,7 @@ struct RegionCreateCommand: ParsableCommand {
             }
         }
         let pattern = RegionPatternRows(
-            canonical: view == "canonical", tensors: tensors, rows: rows)
+            canonical: view == .canonical, tensors: tensors, rows: rows)
         if let seed = fillPattern {
             if pattern.canonical {
                 try pattern.fill(region: region, seed: seed, rank: 0) {
@@ -175,16 +172,13 @@ struct RegionCreateCommand: ParsableCommand {
                 }
             }
         }
-        emit(
-            [
-                "event": "ready", "instanceID": instanceID, "path": region.path,
-                "isCreator": region.isCreator, "rank": rank.map { $0 as Any } ?? NSNull(),
-                "pid": Int(ProcessInfo.processInfo.processIdentifier),
-                "rowStride": region.rowStride,
-                "numBlocks": region.numBlocks, "fileSize": region.byteCount,
-                "layout": layout.argument, "rendezvous": rendezvousState,
-                "segments": region.segments.map(\.path),
-            ],
+        try emit(
+            RegionEvent.ready(
+                instanceID: instanceID, path: region.path, isCreator: region.isCreator,
+                rank: rank, pid: Int(ProcessInfo.processInfo.processIdentifier),
+                rowStride: region.rowStride, numBlocks: region.numBlocks,
+                fileSize: region.byteCount, layout: layout.argument,
+                rendezvous: rendezvousState, segments: region.segments.map(\.path)),
             human:
                 "\(region.isCreator ? "created" : "joined") \(region.path) \(region.geometry.summary) segments=\(region.segments.count) rank=\(rank.map(String.init) ?? "manager") rendezvous=\(rendezvousState)"
         )
@@ -193,20 +187,20 @@ struct RegionCreateCommand: ParsableCommand {
         if let checksumAfter {
             waitForPath(checksumAfter)
             let crc = pattern.checksum(region)
-            var event: [String: Any] = ["event": "checksum", "crc32c": Int(crc)]
+            var mismatches: Int?
             var human = "crc32c=\(crc)"
             if verify, let seed = expectPattern ?? fillPattern {
-                let mismatches = pattern.mismatchedBytes(region, seed: seed)
-                event["mismatchedBytes"] = mismatches
-                human += " mismatchedBytes=\(mismatches)"
-                failed = mismatches != 0
+                let count = pattern.mismatchedBytes(region, seed: seed)
+                mismatches = count
+                human += " mismatchedBytes=\(count)"
+                failed = count != 0
             }
-            emit(event, human: human)
+            try emit(.checksum(crc32c: crc, mismatchedBytes: mismatches), human: human)
         }
         let signal = TerminationSignals.wait(timeoutSeconds: holdSeconds)
         region.cleanup()
-        emit(
-            ["event": "exit", "reason": signal == nil ? "hold-elapsed" : "signal \(signal!)"],
+        try emit(
+            .exit(reason: signal.map { "signal \($0)" } ?? "hold-elapsed"),
             human: "released \(region.path)")
         if failed { throw ExitCode(2) }
     }
@@ -245,12 +239,13 @@ struct RegionCreateCommand: ParsableCommand {
         while !FileManager.default.fileExists(atPath: path) { Thread.sleep(forTimeInterval: 0.001) }
     }
 
-    private func emit(_ object: [String: Any], human: String) {
+    /// One event line: JSON with --json, else `human`. A lost write (full device, closed
+    /// pipe) is an error, never a trap.
+    private func emit(_ event: RegionEvent, human: String) throws {
         if json {
-            let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            FileHandle.standardOutput.write(data + Data([0x0A]))
+            try JSONOutput.print(event)
         } else {
-            FileHandle.standardOutput.write(Data((human + "\n").utf8))
+            try StandardOutput.write(Data((human + "\n").utf8))
         }
     }
 }

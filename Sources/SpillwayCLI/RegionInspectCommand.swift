@@ -35,7 +35,7 @@ struct RegionInspectCommand: ParsableCommand {
             throw ValidationError("\(path) does not exist")
         }
         if json {
-            try printJSON(entry)
+            try JSONOutput.print(entry)
             return
         }
         print("path:        \(entry.path)")

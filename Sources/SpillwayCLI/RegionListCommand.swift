@@ -10,7 +10,7 @@ struct RegionListCommand: ParsableCommand {
         abstract: "List regions with size, owner, age and the live processes mapping them."
     )
 
-    @Option(name: .customLong("dir"), help: "Directory to scan.")
+    @Option(name: .customLong("region-dir"), help: "Directory to scan.")
     var directory: String = "/dev/shm"
     @Flag(help: "Print one JSON object: {\"directory\":..., \"regions\":[...]}.")
     var json = false
@@ -24,7 +24,7 @@ struct RegionListCommand: ParsableCommand {
                 var regions: [RegionListing]
                 var unreadableProcesses: Int
             }
-            try printJSON(
+            try JSONOutput.print(
                 Output(
                     directory: directory, regions: regions,
                     unreadableProcesses: usage.unreadableProcessCount))
@@ -54,11 +54,4 @@ struct RegionListCommand: ParsableCommand {
             )
         }
     }
-}
-
-/// Prints one JSON object on stdout (sorted keys).
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    try StandardOutput.write(try encoder.encode(value) + Data([0x0A]))
 }

@@ -11,9 +11,8 @@ extension ReplayCommand {
         var settings = DataModeOptions(
             primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
             blockBytes: options.blockBytes, diskDirectory: options.diskDir, keep: options.keep,
-            codec: DiskCodec(parsing: options.compression)!,
-            payload: PayloadKind(parsing: options.payload)!,
-            queueDepth: options.queueDepth, directIO: DirectIOMode(rawValue: options.directIO)!)
+            codec: options.compression, payload: options.payload,
+            queueDepth: options.queueDepth, directIO: options.directIO)
         // Only a kept tier outlives the replay; a temporary one is removed unsynced.
         settings.syncIntervalBlocks = options.keep ? options.syncEvery : 0
         let progress =
@@ -34,7 +33,7 @@ extension ReplayCommand {
             primaryOnly: wantsBaseline
                 ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
             skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil)
-        print(json ? full.jsonObjectText() : full.tableText())
+        if json { try JSONOutput.print(full) } else { print(full.tableText()) }
         if report.foundDataPathBug { throw ReplayCommandError(report.dataPathBugMessage) }
     }
 }

@@ -103,7 +103,7 @@ struct ReplayCommand: ParsableCommand {
             primaryOnly: wantsBaseline ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
             data: dataFigures(), skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil,
             extraFields: extraFields())
-        print(json ? report.jsonObjectText() : report.tableText())
+        if json { try JSONOutput.print(report) } else { print(report.tableText()) }
     }
 
     /// The same trace and primary capacity with disk 0, simulated.

@@ -13,9 +13,10 @@ struct ReplayDataOptions: ParsableArguments {
     var data = false
 
     @Option(
-        name: .long,
-        help: "With --data: bytes per block (row). Multiples of 4096 keep rows O_DIRECT aligned.")
-    var blockBytes: Int = 256 << 10
+        name: .customLong("block-bytes"),
+        help: "With --data: bytes per block (row). Multiples of 4096 keep rows O_DIRECT aligned.",
+        transform: ByteCount.parse)
+    var blockByteCount = ByteCount(256 << 10)
 
     @Option(
         name: .long,
@@ -25,30 +26,33 @@ struct ReplayDataOptions: ParsableArguments {
     @Flag(name: .long, help: "With --data: keep the disk tier (synced) and its directory.")
     var keep = false
 
-    @Option(name: .long, help: "With --data: codec of spilled blocks: none, lz4, lz4-shuffle.")
-    var compression: String = "none"
+    @Option(name: .long, help: "With --data: codec of spilled blocks.")
+    var compression: DiskCodec = .none
 
     @Option(
         name: .long,
-        help: "With --data: payload written per block: random, bf16, zeros, mixed, mixed:F.")
-    var payload: String = "random"
+        help: "With --data: payload written per block (mixed:F has F in 0...1).")
+    var payload: PayloadKind = .random
 
     @Option(name: .long, help: "With --data: io_uring queue depth (disk jobs in flight).")
     var queueDepth: Int = 64
 
-    @Option(name: .long, help: "With --data: O_DIRECT: required, auto, off.")
-    var directIO: String = "auto"
+    @Option(name: .long, help: "With --data: O_DIRECT (required fails without it).")
+    var directIO: DirectIOMode = .auto
 
     @Option(
         name: .long,
         help: "With --data --keep: sync the tier after every N block stores (0: only at the end), so both checkpoint slots hold recent state.")
     var syncEvery: Int = 64
 
+    /// `--block-bytes` as an Int (validated to 1...64 MiB).
+    var blockBytes: Int { blockByteCount.int }
+
     func validate() throws {
         guard data else {
             let given =
-                blockBytes != 256 << 10 || diskDir != nil || keep || compression != "none"
-                || payload != "random" || queueDepth != 64 || directIO != "auto"
+                blockBytes != 256 << 10 || diskDir != nil || keep || compression != .none
+                || payload != .random || queueDepth != 64 || directIO != .auto
                 || syncEvery != 64
             if given {
                 throw ValidationError(
@@ -65,17 +69,6 @@ struct ReplayDataOptions: ParsableArguments {
         }
         guard (0...1_000_000).contains(syncEvery) else {
             throw ValidationError("--sync-every must be in 0...1000000 (got \(syncEvery))")
-        }
-        guard DiskCodec(parsing: compression) != nil else {
-            throw ValidationError(
-                "unknown --compression \(compression): use none, lz4 or lz4-shuffle")
-        }
-        guard PayloadKind(parsing: payload) != nil else {
-            throw ValidationError(
-                "unknown --payload \(payload): use random, bf16, zeros, mixed or mixed:F")
-        }
-        guard DirectIOMode(rawValue: directIO) != nil else {
-            throw ValidationError("unknown --direct-io \(directIO): use required, auto or off")
         }
     }
 }

@@ -69,7 +69,7 @@ struct ReplaySweepOptions: ParsableArguments {
                 if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
             }
         }
-        let jsonText = result.jsonText(trace: trace)
+        let jsonText = try JSONText.encode(ReplaySweep.Document(trace: trace, sweep: result))
         let title = "Hit rate vs capacity: " + (trace as NSString).lastPathComponent
         let files = [
             ("sweep.csv", result.csvText()), ("sweep.json", jsonText + "\n"),
@@ -88,7 +88,7 @@ struct ReplaySweepOptions: ParsableArguments {
         }
         logger.info("sweep: wrote \(files.map { outDir + "/" + $0.0 }.joined(separator: ", "))")
         if json {
-            print(jsonText)
+            try StandardOutput.write(Data((jsonText + "\n").utf8))
         } else {
             print(
                 "hit rate, policy \(policy.rawValue) (rows: primary blocks, columns: disk blocks)")

@@ -67,8 +67,8 @@ struct RunCommand: ParsableCommand {
                 ? ReplayCommand.primaryOnly(
                     requests, primaryBlocks: settings.primaryBlocks, policy: settings.policy)
                 : nil,
-            extraFields: [("trace", jsonString(traceSource))])
-        print(json ? replayReport.jsonObjectText() : replayReport.tableText())
+            extraFields: [("trace", traceSource)])
+        if json { try JSONOutput.print(replayReport) } else { print(replayReport.tableText()) }
         if report.foundDataPathBug { throw CLIError(report.dataPathBugMessage) }
     }
 
@@ -102,7 +102,7 @@ struct RunCommand: ParsableCommand {
                 attributes: [.posixPermissions: 0o700])
         } catch {
             throw CLIError(
-                "cannot create disk.directory \(parent): \(error.localizedDescription); choose another with --disk-directory"
+                "cannot create disk.directory \(parent): \(error.localizedDescription); choose another with --disk-dir"
             )
         }
         let runDirectory =
@@ -125,10 +125,5 @@ struct RunCommand: ParsableCommand {
         settings.stagingBytesMax = Int(
             clamping: configuration.disk.stagingBytesMax)
         return settings
-    }
-
-    private func jsonString(_ text: String) -> String {
-        let data = try? JSONEncoder().encode(text)
-        return data.map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 }

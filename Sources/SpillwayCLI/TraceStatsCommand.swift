@@ -49,9 +49,7 @@ struct TraceStatsCommand: ParsableCommand {
         let stats = TraceStatistics(requests: trace.requests)
         if json {
             let document = TraceStatsDocument(stats, skippedLines: trace.skippedLineNumbers.count)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(document), as: UTF8.self))
+            try JSONOutput.print(document)
             return
         }
         func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }

@@ -47,7 +47,7 @@ struct BenchDiskTests {
         let process = Process()
         process.executableURL = binary
         process.arguments = [
-            "bench", "disk", "--dir", directory, "--block-bytes", "65536", "--queue-depth", "4",
+            "bench", "disk", "--disk-dir", directory, "--block-bytes", "65536", "--queue-depth", "4",
             "--bytes", "4194304", "--seed", "3", "--json",
         ]
         let output = Pipe()
@@ -83,7 +83,7 @@ struct BenchDiskTests {
         let process = Process()
         process.executableURL = binary
         process.arguments = [
-            "bench", "disk", "--layer", "tier", "--dir", directory, "--block-bytes", "65536",
+            "bench", "disk", "--layer", "tier", "--disk-dir", directory, "--block-bytes", "65536",
             "--queue-depth", "4", "--bytes", "4194304", "--seed", "5", "--compression",
             compression, "--payload", payload, "--json",
         ]
@@ -144,7 +144,7 @@ struct BenchDiskTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["bench", "disk", "--dir", directory, "--bytes", "1048576", "--json"]
+        process.arguments = ["bench", "disk", "--disk-dir", directory, "--bytes", "1048576", "--json"]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = Pipe()

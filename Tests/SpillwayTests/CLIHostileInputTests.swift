@@ -24,7 +24,7 @@ struct CLIHostileInputTests {
     static func region(_ extra: [String]) -> [String] {
         [
             "region", "create", "--instance-id", regionID, "--num-blocks", "2", "--num-workers", "1",
-            "--cpu-page-size", "4096", "--dir", "/dev/shm",
+            "--cpu-page-size", "4096", "--region-dir", "/dev/shm",
         ] + extra
     }
 
@@ -33,10 +33,10 @@ struct CLIHostileInputTests {
             arguments: ["replay", "--trace", "/nonexistent", "--disk-blocks", "9223372036854775807"],
             statuses: [64], message: "--disk-blocks must be <= 100000000"),
         Case(
-            arguments: ["disk", "fill", "--dir", "", "--blocks", "1", "--block-bytes", "4096"],
+            arguments: ["disk", "fill", "--disk-dir", "", "--blocks", "1", "--block-bytes", "4096"],
             statuses: [1], message: "the directory path is empty"),
         Case(
-            arguments: ["bench", "disk", "--dir", ""], statuses: [1, 64], message: "--dir is empty"),
+            arguments: ["bench", "disk", "--disk-dir", ""], statuses: [1, 64], message: "--disk-dir is empty"),
         Case(
             arguments: region(["--hold-seconds", "1e300"]), statuses: [64],
             message: "--hold-seconds must be a number of seconds"),
@@ -91,7 +91,7 @@ struct CLIHostileInputTests {
     @Test("a checkpoint with generation 2^64-1 and a valid CRC is reported corrupt, never overflows")
     func maximalGeneration() throws {
         let directory = try TierDirectory(under: "/tmp")
-        let fill = ["disk", "fill", "--dir", directory.path, "--blocks", "10", "--block-bytes", "4096"]
+        let fill = ["disk", "fill", "--disk-dir", directory.path, "--blocks", "10", "--block-bytes", "4096"]
         #expect(try CLIExitCodeTests.run(fill).status == 0)
         let header = hostileCheckpointHeader(generation: UInt64.max, capacity: 10 * 8192, entryCount: 0)
         try Data(header).write(to: URL(fileURLWithPath: directory.path + "/spillway-index.b"))
@@ -99,7 +99,7 @@ struct CLIHostileInputTests {
         #expect(again.status == 0 || again.status == 1, "status \(again.status): \(again.stderr)")
         #expect(again.stderr.contains("corrupt checkpoint spillway-index.b"), "\(again.stderr)")
         let verify = try CLIExitCodeTests.run([
-            "disk", "verify", "--dir", directory.path, "--strict", "--pattern", "bf16",
+            "disk", "verify", "--disk-dir", directory.path, "--strict", "--pattern", "bf16",
         ])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }
@@ -109,7 +109,7 @@ struct CLIHostileInputTests {
         let directory = try TierDirectory(under: "/tmp")
         // 4 TiB: more than the file system holds, so reserving the data file fails.
         let outcome = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "1", "--block-bytes", "4096",
+            "disk", "fill", "--disk-dir", directory.path, "--blocks", "1", "--block-bytes", "4096",
             "--capacity-bytes", "4398046511104",
         ])
         #expect(outcome.status == 1, "\(outcome.stderr)")
@@ -120,7 +120,7 @@ struct CLIHostileInputTests {
     @Test("a hard link planted as a checkpoint file is refused, its target untouched")
     func hardLinkedCheckpoint() throws {
         let directory = try TierDirectory(under: "/tmp")
-        let fill = ["disk", "fill", "--dir", directory.path, "--blocks", "4", "--block-bytes", "4096"]
+        let fill = ["disk", "fill", "--disk-dir", directory.path, "--blocks", "4", "--block-bytes", "4096"]
         #expect(try CLIExitCodeTests.run(fill).status == 0)
         let victim = (directory.path as NSString).deletingLastPathComponent + "/victim"
         try Data("precious".utf8).write(to: URL(fileURLWithPath: victim))
@@ -137,7 +137,7 @@ struct CLIHostileInputTests {
     func blocksTooLargeForTheTier() throws {
         let directory = try TierDirectory.filled(blocks: 4, blockBytes: 4096)
         let outcome = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "4", "--block-bytes", "65536",
+            "disk", "fill", "--disk-dir", directory.path, "--blocks", "4", "--block-bytes", "65536",
             "--first-key", "100",
         ])
         #expect(outcome.status == 1, "\(outcome.stderr)")
@@ -148,7 +148,7 @@ struct CLIHostileInputTests {
     func hugeQueueDepth() throws {
         let directory = try TierDirectory(under: "/tmp")
         let outcome = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "2", "--block-bytes", "67108864",
+            "disk", "fill", "--disk-dir", directory.path, "--blocks", "2", "--block-bytes", "67108864",
             "--queue-depth", "4096", "--json",
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -156,7 +156,7 @@ struct CLIHostileInputTests {
             try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
         #expect(object?["jobs_in_flight_max"] as? Int == 3, "\(outcome.stdout)")
         let refused = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path + "2", "--blocks", "1", "--block-bytes",
+            "disk", "fill", "--disk-dir", directory.path + "2", "--blocks", "1", "--block-bytes",
             "67108864", "--staging-bytes-max", "1048576",
         ])
         #expect(refused.status == 1)

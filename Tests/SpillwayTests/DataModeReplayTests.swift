@@ -323,7 +323,7 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
         let resident = try #require(counters["resident_disk"] as? Int)
         #expect(resident > 0)
         let verify = try ReplayCommandTests.run([
-            "disk", "verify", "--dir", tier, "--pattern", "bf16", "--json",
+            "disk", "verify", "--disk-dir", tier, "--pattern", "bf16", "--json",
         ])
         #expect(verify.status == 0, "\(verify.stderr)")
         let report = try #require(

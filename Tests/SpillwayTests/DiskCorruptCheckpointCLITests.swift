@@ -24,7 +24,7 @@ struct DiskCorruptCheckpointCLITests {
             try Self.flipBit(directory.path + "/" + name, at: 4096 + 96 * 777 + 40)
         }
         let verify = try CLIExitCodeTests.run([
-            "disk", "verify", "--dir", directory.path, "--strict", "--json", "--pattern", "bf16",
+            "disk", "verify", "--disk-dir", directory.path, "--strict", "--json", "--pattern", "bf16",
         ])
         #expect(verify.status == 1, "\(verify.stdout) \(verify.stderr)")
         #expect(verify.stderr.contains("corrupt checkpoint spillway-index.a and spillway-index.b"))
@@ -35,7 +35,7 @@ struct DiskCorruptCheckpointCLITests {
         #expect(object?["recovered_by_scan"] as? Int == 3000)
         #expect(
             object?["corrupt_checkpoints"] as? [String] == ["spillway-index.a", "spillway-index.b"])
-        let inspect = try CLIExitCodeTests.run(["disk", "inspect", "--dir", directory.path, "--json"])
+        let inspect = try CLIExitCodeTests.run(["disk", "inspect", "--disk-dir", directory.path, "--json"])
         #expect(inspect.stderr.contains("corrupt checkpoint"), "\(inspect.stderr)")
         let inspected =
             try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]

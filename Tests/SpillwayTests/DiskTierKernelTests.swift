@@ -105,7 +105,7 @@ struct DiskTierKernelTests {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments =
             [
-                "disk", "fill", "--dir", directory, "--blocks", "4000", "--block-bytes", "65536",
+                "disk", "fill", "--disk-dir", directory, "--blocks", "4000", "--block-bytes", "65536",
                 "--payload", "bf16", "--sync-every", "50", "--queue-depth", "16",
                 "--direct-io", "required",
             ] + extra
@@ -142,7 +142,7 @@ struct DiskTierKernelTests {
     func verifyJSON(binary: String, directory: String) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["disk", "verify", "--dir", directory, "--pattern", "bf16", "--json"]
+        process.arguments = ["disk", "verify", "--disk-dir", directory, "--pattern", "bf16", "--json"]
         let stdout = Pipe()
         process.standardOutput = stdout
         try process.run()

@@ -12,7 +12,7 @@ extension TierDirectory {
     static func filled(blocks: Int, blockBytes: Int) throws -> TierDirectory {
         let directory = try TierDirectory(under: "/tmp")
         let filled = try CLIExitCodeTests.run([
-            "disk", "fill", "--dir", directory.path, "--blocks", "\(blocks)", "--block-bytes",
+            "disk", "fill", "--disk-dir", directory.path, "--blocks", "\(blocks)", "--block-bytes",
             "\(blockBytes)",
         ])
         guard filled.status == 0 else { throw CLIError("disk fill failed: \(filled.stderr)") }
@@ -26,7 +26,7 @@ extension TierDirectory {
         if: kernelTierUnavailable == nil, "io_uring unavailable: \(kernelTierUnavailable ?? "")"))
 struct DiskTierOwnershipTests {
     static func fill(_ dir: String) -> [String] {
-        ["disk", "fill", "--dir", dir, "--blocks", "3000", "--block-bytes", "4096", "--sync-every", "2"]
+        ["disk", "fill", "--disk-dir", dir, "--blocks", "3000", "--block-bytes", "4096", "--sync-every", "2"]
     }
 
     @Test("a second writer and a reader are refused while a writer runs, naming its pid")
@@ -42,7 +42,7 @@ struct DiskTierOwnershipTests {
             if !running { usleep(1000) }
         }
         let second = try CLIExitCodeTests.run(Self.fill(directory.path))
-        let reader = try CLIExitCodeTests.run(["disk", "verify", "--dir", directory.path])
+        let reader = try CLIExitCodeTests.run(["disk", "verify", "--disk-dir", directory.path])
         let writerStatus = writer.wait()
         #expect(running, "the writer never synced")
         #expect(writerStatus == 0, "\(writer.stderrText())")
@@ -54,7 +54,7 @@ struct DiskTierOwnershipTests {
             reader.stderr.contains("is being written by pid \(writer.pid)"), "reader: \(reader.stderr)")
         // The tier holds exactly the first writer's blocks, all intact.
         let verify = try CLIExitCodeTests.run([
-            "disk", "verify", "--dir", directory.path, "--strict", "--pattern", "bf16", "--json",
+            "disk", "verify", "--disk-dir", directory.path, "--strict", "--pattern", "bf16", "--json",
         ])
         #expect(verify.status == 0, "\(verify.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]
@@ -83,7 +83,7 @@ struct DiskTierOwnershipTests {
             refusal.contains("is in use by pid") || refusal.contains("already holds a disk tier"),
             "\(refusal)")
         let verify = try CLIExitCodeTests.run([
-            "disk", "verify", "--dir", directory.path, "--strict", "--pattern", "random",
+            "disk", "verify", "--disk-dir", directory.path, "--strict", "--pattern", "random",
         ])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }
@@ -95,7 +95,7 @@ struct DiskTierOwnershipTests {
         readOnly.readOnly = true
         let held = try DiskTierFactory.open(directory: directory.path, options: readOnly)
         #expect(held.blockCount == 50)
-        let reader = try CLIExitCodeTests.run(["disk", "verify", "--dir", directory.path, "--strict"])
+        let reader = try CLIExitCodeTests.run(["disk", "verify", "--disk-dir", directory.path, "--strict"])
         #expect(reader.status == 0, "a second reader was refused: \(reader.stderr)")
         #expect {
             try DiskTierFactory.open(directory: directory.path, options: DiskTierOptions())
@@ -125,11 +125,11 @@ struct DiskTierOwnershipTests {
         guard chattr("+i") == 0 else { return }  // no immutable flag here: nothing to test
         defer { _ = chattr("-i") }
         let verify = try CLIExitCodeTests.run([
-            "disk", "verify", "--dir", directory.path, "--strict", "--pattern", "bf16",
+            "disk", "verify", "--disk-dir", directory.path, "--strict", "--pattern", "bf16",
         ])
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stdout.contains("verified: 20"), "\(verify.stdout)")
-        let inspect = try CLIExitCodeTests.run(["disk", "inspect", "--dir", directory.path, "--json"])
+        let inspect = try CLIExitCodeTests.run(["disk", "inspect", "--disk-dir", directory.path, "--json"])
         #expect(inspect.status == 0, "\(inspect.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == names)
     }

@@ -17,7 +17,7 @@ struct RegionMultiProcessTests {
         var args = [
             "region", "create", "--instance-id", id, "--num-blocks", "\(blocks)", "--num-workers",
             "\(workers)",
-            "--cpu-page-size", "\(slot)", "--layout", layout, "--dir", dir.path, "--fill-pattern",
+            "--cpu-page-size", "\(slot)", "--layout", layout, "--region-dir", dir.path, "--fill-pattern",
             "\(seed)",
             "--tensor-page-sizes", tensors.map(String.init).joined(separator: ","), "--json",
         ]
@@ -171,7 +171,7 @@ struct RegionMultiProcessTests {
         let id = "live-\(UInt32.random(in: 0...UInt32.max))"
         let holder = try CLIProcess([
             "region", "create", "--instance-id", id, "--num-blocks", "4", "--num-workers", "2",
-            "--cpu-page-size", "4096", "--dir", dir.path, "--json",
+            "--cpu-page-size", "4096", "--region-dir", dir.path, "--json",
         ])
         defer {
             if holder.process.isRunning {
@@ -185,7 +185,7 @@ struct RegionMultiProcessTests {
         _ = FileManager.default.createFile(
             atPath: dir.path + "/vllm_offload_stale.mmap.meta", contents: Data("{}".utf8))
 
-        let list = try CLIProcess.run(["region", "list", "--dir", dir.path, "--json"])
+        let list = try CLIProcess.run(["region", "list", "--region-dir", dir.path, "--json"])
         #expect(list.status == 0, "\(list.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
@@ -207,9 +207,9 @@ struct RegionMultiProcessTests {
             inspected["state"] as? String == "live"
                 && inspected["sizeBytes"] as? Int == 4 * 2 * 4096)
 
-        let dry = try CLIProcess.run(["region", "clean", "--dir", dir.path, "--dry-run"])
+        let dry = try CLIProcess.run(["region", "clean", "--region-dir", dir.path, "--dry-run"])
         #expect(dry.status == 0 && dir.regionFiles.count == 4, "\(dry.stdout) \(dir.regionFiles)")
-        let clean = try CLIProcess.run(["region", "clean", "--dir", dir.path])
+        let clean = try CLIProcess.run(["region", "clean", "--region-dir", dir.path])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(
             dir.regionFiles == ["vllm_offload_\(id).mmap", "vllm_offload_\(id).mmap.meta"],
@@ -225,7 +225,7 @@ struct RegionMultiProcessTests {
         let dir = ScratchDirectory()
         let result = try CLIProcess.run([
             "region", "create", "--instance-id", "../x", "--num-blocks", "1", "--num-workers", "1",
-            "--cpu-page-size", "4096", "--dir", dir.path, "--hold-seconds", "0",
+            "--cpu-page-size", "4096", "--region-dir", dir.path, "--hold-seconds", "0",
         ])
         #expect(result.status != 0 && result.stdout.isEmpty)
         #expect(result.stderr.contains("invalid instance id"), "\(result.stderr)")
@@ -248,7 +248,7 @@ extension RegionMultiProcessTests {
         #expect(mkdir(barrier, 0o700) == 0)
         let children = try (0..<2).map { rank in
             try CLIProcess([
-                "region", "create", "--instance-id", id, "--dir", dir.path, "--num-blocks",
+                "region", "create", "--instance-id", id, "--region-dir", dir.path, "--num-blocks",
                 "2048", "--num-workers", "2", "--cpu-page-size", "\(512 * 1024)", "--rank",
                 "\(rank)", "--num-segments", "32", "--populate-shard", "\(rank)/1024",
                 "--barrier-dir", barrier, "--barrier-parties", "2", "--fill-pattern", "21",

@@ -105,8 +105,8 @@ import Testing
                     "--disk-blocks-list", "0", "--out-dir", "/proc/spillway-no-such-dir",
                 ], 1, "--out-dir"
             ),
-            (["bench", "region", "--rows", "2", "--row-bytes", "4KiB", "--dir", "/nonexistent-spillway"], 1, "cannot create"),
-            (["bench", "region", "--row-bytes", "1000"], 64, "--row-bytes"),
+            (["bench", "region", "--rows", "2", "--block-bytes", "4KiB", "--region-dir", "/nonexistent-spillway"], 1, "cannot create"),
+            (["bench", "region", "--block-bytes", "1000"], 64, "--block-bytes"),
             (["bench", "codec", "--payloads", "bf16,noise"], 64, "--payloads"),
             (["bench", "codec", "--codecs", "zstd"], 64, "--codecs"),
         ]
@@ -129,7 +129,7 @@ import Testing
         }
         let before = try benchFiles()
         let result = try CLIProcess.run([
-            "bench", "region", "--rows", "4", "--row-bytes", "64KiB", "--passes", "1", "--dir",
+            "bench", "region", "--rows", "4", "--block-bytes", "64KiB", "--passes", "1", "--region-dir",
             "/dev/shm", "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")

@@ -17,7 +17,7 @@ struct RunCommandTests {
             "--set", "region.instance_id=\(instanceID)",
             "--set", "region.cpu_page_size=8KiB",
             "--primary-bytes", "384KiB", "--disk-bytes", "1536KiB",
-            "--disk-directory", scratch.sub("disk"),
+            "--disk-dir", scratch.sub("disk"),
             "--set", "trace.requests=120",
             "--set", "disk.sync_interval_blocks=16",
         ]
@@ -51,7 +51,7 @@ struct RunCommandTests {
         simulated.replay(TraceGenerator.requests(parameters: parameters), progress: nil)
         let expected = try #require(
             try JSONSerialization.jsonObject(
-                with: Data(simulated.counters.jsonObjectText().utf8)) as? [String: Any])
+                with: Data(try JSONText.encode(simulated.counters).utf8)) as? [String: Any])
         for key in ReplayReport.counterKeys {
             #expect("\(object[key] ?? "nil")" == "\(expected[key] ?? "nil")", "key \(key)")
         }

@@ -39,7 +39,7 @@ public struct DiskBenchmarkOptions: Sendable {
     /// Checks the settings; returns a message saying what to change, or nil.
     public func problem(alignment: Int = 4096) -> String? {
         if directory.isEmpty {
-            return "--dir is empty: give the directory to benchmark (e.g. --dir /var/tmp)"
+            return "--disk-dir is empty: give the directory to benchmark (e.g. --disk-dir /var/tmp)"
         }
         if blockBytes <= 0 || blockBytes % alignment != 0 || blockBytes > 1 << 30 {
             return

@@ -25,13 +25,13 @@ public enum RegionBenchmark {
         public func problem() -> String? {
             if rows < 1 { return "--rows must be >= 1 (got \(rows))" }
             if rowBytes < 4096 || rowBytes % 4096 != 0 {
-                return "--row-bytes must be a positive multiple of 4096 (got \(rowBytes))"
+                return "--block-bytes must be a positive multiple of 4096 (got \(rowBytes))"
             }
             if passes < 1 { return "--passes must be >= 1 (got \(passes))" }
             if rows.multipliedReportingOverflow(by: rowBytes).overflow || rows * rowBytes > 64 << 30
             {
                 return
-                    "--rows x --row-bytes must be <= 64 GiB (three buffers of that size are mapped)"
+                    "--rows x --block-bytes must be <= 64 GiB (three buffers of that size are mapped)"
             }
             return nil
         }

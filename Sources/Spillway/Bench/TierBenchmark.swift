@@ -7,7 +7,7 @@ import SpillwaySystem
 
 /// Sequential stores then random loads of whole rows through the disk tier.
 public enum TierBenchmark {
-    /// Subdirectory of `--dir` the benchmark's tier lives in (removed afterwards unless
+    /// Subdirectory of `--disk-dir` the benchmark's tier lives in (removed afterwards unless
     /// `keepFile`).
     public static let directoryName = "spillway-bench-tier"
 

@@ -128,7 +128,7 @@ public enum DataModeReplay {
             let path = region.path
             region.cleanup()
             throw DataModeError(
-                "the shared region \(path) already exists (another process's, or left by a crash): it is never reused for a replay; check `spillway region list --dir \(options.regionDirectory)` and remove it with `spillway region clean`, or choose another instance id"
+                "the shared region \(path) already exists (another process's, or left by a crash): it is never reused for a replay; check `spillway region list --region-dir \(options.regionDirectory)` and remove it with `spillway region clean`, or choose another instance id"
             )
         }
         precondition(

@@ -5,10 +5,10 @@ import Foundation
 
 /// One replay's report.
 ///
-/// JSON (`jsonObjectText()`), keys in this order; a key group appears only when its data
+/// JSON (`JSONText.encode(report)`, keys sorted); a key group appears only when its data
 /// exists, so a plain simulated replay prints exactly the expected-counters keys:
 /// - always: `ReplayReport.counterKeys` (the keys of `mooncake-synthetic.expected.json`,
-///   via `ReplayCounters.jsonObjectText`), then `disk_read_failures` / `disk_write_failures`
+///   via `ReplayCounters`' Codable), then `disk_read_failures` / `disk_write_failures`
 ///   when nonzero;
 /// - with `skippedLines`: `skipped_lines` (count);
 /// - with `primaryOnly`: `ReplayReport.baselineKeys` — `primary_only_hit_rate` (hit rate of
@@ -19,8 +19,8 @@ import Foundation
 ///   `disk_self_evictions`, `elapsed_seconds`, `bytes_per_second`, then with a load
 ///   latency `load_latency_ns`, an object with `ReplayReport.latencyKeys` (`count`, `p50`,
 ///   `p90`, `p99`, `p999`, `max`, `mean`; nanoseconds);
-/// - finally `extraFields` in order (name, already-encoded JSON value).
-public struct ReplayReport: Sendable {
+/// - finally `extraFields` (name, string value).
+public struct ReplayReport: Sendable, Encodable {
     /// The replay's counters and configuration.
     public var counters: ReplayCounters
     /// The same trace replayed with the same primary capacity and policy and disk 0, or nil.
@@ -29,7 +29,7 @@ public struct ReplayReport: Sendable {
     public var data: ReplayDataFigures?
     /// Line numbers of malformed trace lines skipped, or nil when not skipping.
     public var skippedLines: [Int]?
-    /// More JSON fields (name, encoded value), appended last; also shown in the table.
+    /// More fields (name, string value), in the JSON as strings; also shown in the table.
     public var extraFields: [(String, String)]
 
     public init(
@@ -74,44 +74,67 @@ public struct ReplayReport: Sendable {
 
     // MARK: JSON
 
-    /// The report as one single-line JSON object (keys documented on the type).
-    public func jsonObjectText() -> String {
-        var fields: [(String, String)] = []
-        if let skippedLines { fields.append(("skipped_lines", "\(skippedLines.count)")) }
+    /// The report as one JSON object (keys documented on the type), written by `JSONText`.
+    public func encode(to encoder: any Encoder) throws {
+        try counters.encode(to: encoder)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        if let skippedLines { try c.encode(skippedLines.count, forKey: JSONKey("skipped_lines")) }
         if let primaryOnly, let added = diskAddedHitRate {
-            fields.append(("primary_only_hit_rate", Self.decimals6(primaryOnly.hitRate)))
-            fields.append(("disk_added_hit_rate", Self.decimals6(added)))
+            try c.encode(
+                JSONText.decimals6(primaryOnly.hitRate), forKey: JSONKey("primary_only_hit_rate"))
+            try c.encode(JSONText.decimals6(added), forKey: JSONKey("disk_added_hit_rate"))
         }
         if let data {
-            fields += [
-                ("block_bytes", "\(data.blockBytes)"),
-                ("bytes_written", "\(data.bytesWritten)"), ("bytes_read", "\(data.bytesRead)"),
-                ("disk_bytes_written", "\(data.diskBytesWritten)"),
-                ("disk_bytes_read", "\(data.diskBytesRead)"),
-                ("verify_failures", "\(data.verifyFailures)"),
-                ("spill_failures", "\(data.spillFailures)"),
-                ("disk_self_evictions", "\(data.diskSelfEvictions)"),
-                ("elapsed_seconds", Self.decimals6(data.elapsedSeconds)),
-                ("bytes_per_second", "\(Int(data.bytesPerSecond.rounded()))"),
-            ]
-            if let l = data.loadLatency {
-                fields.append((
-                    "load_latency_ns",
-                    "{\"count\": \(l.count), \"p50\": \(l.p50Nanoseconds), \"p90\": \(l.p90Nanoseconds), "
-                        + "\"p99\": \(l.p99Nanoseconds), \"p999\": \(l.p999Nanoseconds), "
-                        + "\"max\": \(l.maxNanoseconds), \"mean\": \(Int(l.meanNanoseconds.rounded()))}"
-                ))
+            try c.encode(data.blockBytes, forKey: JSONKey("block_bytes"))
+            try c.encode(data.bytesWritten, forKey: JSONKey("bytes_written"))
+            try c.encode(data.bytesRead, forKey: JSONKey("bytes_read"))
+            try c.encode(data.diskBytesWritten, forKey: JSONKey("disk_bytes_written"))
+            try c.encode(data.diskBytesRead, forKey: JSONKey("disk_bytes_read"))
+            try c.encode(data.verifyFailures, forKey: JSONKey("verify_failures"))
+            try c.encode(data.spillFailures, forKey: JSONKey("spill_failures"))
+            try c.encode(data.diskSelfEvictions, forKey: JSONKey("disk_self_evictions"))
+            try c.encode(JSONText.decimals6(data.elapsedSeconds), forKey: JSONKey("elapsed_seconds"))
+            let rate = data.bytesPerSecond.isFinite ? Int(data.bytesPerSecond.rounded()) : 0
+            try c.encode(rate, forKey: JSONKey("bytes_per_second"))
+            if let latency = data.loadLatency {
+                try c.encode(LoadLatencyJSON(latency), forKey: JSONKey("load_latency_ns"))
             }
         }
-        return counters.jsonObjectText(extraFields: fields + extraFields)
+        for (name, value) in extraFields { try c.encode(value, forKey: JSONKey(name)) }
     }
 
-    /// `value` with exactly 6 decimals, signed (`-0.012000`), never exponent notation.
-    static func decimals6(_ value: Double) -> String {
-        value < 0 ? "-" + ReplayCounters.sixDecimals(-value) : ReplayCounters.sixDecimals(value)
+    /// `load_latency_ns`: `ReplayReport.latencyKeys`, nanoseconds, mean rounded.
+    struct LoadLatencyJSON: Encodable {
+        var count: UInt64
+        var p50: UInt64
+        var p90: UInt64
+        var p99: UInt64
+        var p999: UInt64
+        var max: UInt64
+        var mean: Int
+
+        init(_ l: LatencySummary) {
+            count = l.count
+            p50 = l.p50Nanoseconds
+            p90 = l.p90Nanoseconds
+            p99 = l.p99Nanoseconds
+            p999 = l.p999Nanoseconds
+            max = l.maxNanoseconds
+            mean = l.meanNanoseconds.isFinite ? Int(l.meanNanoseconds.rounded()) : 0
+        }
     }
 
     // MARK: Table
+
+    /// `value` with exactly 6 decimals, signed (`-0.012000`), never exponent notation: the
+    /// table's and the sweep CSV's spelling of rates.
+    static func decimals6(_ value: Double) -> String {
+        let magnitude = Int((abs(value) * 1_000_000).rounded())
+        let fraction = String(magnitude % 1_000_000)
+        let text =
+            "\(magnitude / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        return value < 0 && magnitude != 0 ? "-" + text : text
+    }
 
     /// The report as an aligned two-column table with a few headed sections.
     public func tableText() -> String {

@@ -6,7 +6,7 @@ import Foundation
 public struct ReplaySweep: Sendable {
     /// One grid point: the counters at (primary, disk) and the primary-only hit rate at the
     /// same primary capacity (disk 0).
-    public struct Point: Sendable, Equatable {
+    public struct Point: Sendable, Equatable, Encodable {
         public var counters: ReplayCounters
         public var primaryOnlyHitRate: Double
         public var primaryBlocks: Int { counters.primaryBlocks }
@@ -14,6 +14,18 @@ public struct ReplaySweep: Sendable {
         public var totalBlocks: Int { counters.primaryBlocks + counters.diskBlocks }
         public var hitRate: Double { counters.hitRate }
         public var diskAddedHitRate: Double { counters.hitRate - primaryOnlyHitRate }
+
+        /// The counters' keys plus `primary_only_hit_rate`, `disk_added_hit_rate`,
+        /// `total_blocks`.
+        public func encode(to encoder: any Encoder) throws {
+            try counters.encode(to: encoder)
+            var c = encoder.container(keyedBy: JSONKey.self)
+            try c.encode(
+                JSONText.decimals6(primaryOnlyHitRate), forKey: JSONKey("primary_only_hit_rate"))
+            try c.encode(
+                JSONText.decimals6(diskAddedHitRate), forKey: JSONKey("disk_added_hit_rate"))
+            try c.encode(totalBlocks, forKey: JSONKey("total_blocks"))
+        }
     }
 
     public let primaryBlocksList: [Int]
@@ -138,22 +150,32 @@ public struct ReplaySweep: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The grid as one JSON object: `trace`, `policy`, `primary_blocks_list`,
-    /// `disk_blocks_list`, and `points`, each point the replay's report object (counter keys,
-    /// then `primary_only_hit_rate`, `disk_added_hit_rate`) plus `total_blocks`.
-    public func jsonText(trace: String) -> String {
-        let pointTexts = points.map { point -> String in
-            let baseline = ReplayReport.decimals6(point.primaryOnlyHitRate)
-            return point.counters.jsonObjectText(extraFields: [
-                ("primary_only_hit_rate", baseline),
-                ("disk_added_hit_rate", ReplayReport.decimals6(point.diskAddedHitRate)),
-                ("total_blocks", "\(point.totalBlocks)"),
-            ])
+    /// The grid with the trace it was replayed from, as `JSONText` writes it: `trace`,
+    /// `policy`, `primary_blocks_list`, `disk_blocks_list`, and `points`, each point the
+    /// replay's counter keys plus `primary_only_hit_rate`, `disk_added_hit_rate` (6 decimals)
+    /// and `total_blocks`.
+    public struct Document: Encodable {
+        public var trace: String
+        public var sweep: ReplaySweep
+
+        public init(trace: String, sweep: ReplaySweep) {
+            self.trace = trace
+            self.sweep = sweep
         }
-        return "{\"trace\": \(Self.jsonString(trace)), \"policy\": \"\(policy.rawValue)\", "
-            + "\"primary_blocks_list\": [\(primaryBlocksList.map(String.init).joined(separator: ", "))], "
-            + "\"disk_blocks_list\": [\(diskBlocksList.map(String.init).joined(separator: ", "))], "
-            + "\"points\": [\n" + pointTexts.map { "  " + $0 }.joined(separator: ",\n") + "\n]}"
+
+        enum CodingKeys: String, CodingKey {
+            case trace, policy, points
+            case primaryBlocksList = "primary_blocks_list", diskBlocksList = "disk_blocks_list"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(trace, forKey: .trace)
+            try c.encode(sweep.policy, forKey: .policy)
+            try c.encode(sweep.primaryBlocksList, forKey: .primaryBlocksList)
+            try c.encode(sweep.diskBlocksList, forKey: .diskBlocksList)
+            try c.encode(sweep.points, forKey: .points)
+        }
     }
 
     /// A grid of hit rates for the terminal: one row per primary capacity, one column per
@@ -174,26 +196,6 @@ public struct ReplaySweep: Sendable {
                     : String(repeating: " ", count: widths[column] - cell.count) + cell
             }.joined(separator: "  ")
         }.joined(separator: "\n")
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

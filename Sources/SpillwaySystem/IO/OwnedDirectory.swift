@@ -25,7 +25,7 @@ struct OwnedDirectory {
         if path.isEmpty {
             throw IOBackendError(
                 operation: "open directory", path: path, errno: EINVAL,
-                message: "the directory path is empty: give a directory (e.g. --dir /var/tmp/spillway)")
+                message: "the directory path is empty: give a directory (e.g. --disk-dir /var/tmp/spillway)")
         }
         if access == .exclusive { try createMissing(path) }
         var info = stat()

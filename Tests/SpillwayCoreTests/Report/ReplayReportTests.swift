@@ -1,5 +1,5 @@
-// ReplayReport: JSON keys (and their order) stay exactly as documented for every combination
-// of optional groups; the table shows the key figures.
+// ReplayReport: JSON keys stay exactly as documented for every combination of optional
+// groups (JSONText writes them sorted); the table shows the key figures.
 import Foundation
 import SpillwayTesting
 import Testing
@@ -31,7 +31,7 @@ import Testing
         return c
     }
 
-    /// Keys of a one-line JSON object in text order (the renderer writes `"key": value`).
+    /// Keys of a one-line JSON object in text order (JSONText writes `"key":value`).
     static func orderedKeys(_ text: String) throws -> [String] {
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -41,24 +41,24 @@ import Testing
         return keys
     }
 
-    /// Setup: counters only (a plain simulated replay). Check: exactly the expected-file keys
-    /// in their order, and the whole text equals a hand-written line with the given values
-    /// (zero for counters not set, `hit_rate` hits / blocks = 0.5 with 6 decimals).
+    /// Setup: counters only (a plain simulated replay). Check: exactly the expected-file keys,
+    /// sorted, and the whole text equals a hand-written line with the given values (zero for
+    /// counters not set, `hit_rate` hits / blocks = 0.5).
     @Test func simulationKeysAreTheExpectedFileKeys() throws {
         let report = ReplayReport(counters: Self.counters())
-        let text = report.jsonObjectText()
-        #expect(try Self.orderedKeys(text) == ReplayReport.counterKeys)
+        let text = try JSONText.encode(report)
+        #expect(try Self.orderedKeys(text) == ReplayReport.counterKeys.sorted())
         let expected =
-            #"{"requests": 10, "blocks": 1000, "hit_primary": 300, "hit_disk": 200, "miss": 500, "#
-            + #""stored": 500, "store_skipped": 0, "disk_writes": 400, "disk_reads": 200, "#
-            + #""primary_evictions": 0, "disk_evictions": 0, "promote_failed": 0, "#
-            + #""resident_primary": 1000, "resident_disk": 10000, "hit_rate": 0.500000, "#
-            + #""primary_blocks": 1000, "disk_blocks": 10000, "policy": "spill"}"#
+            #"{"blocks":1000,"disk_blocks":10000,"disk_evictions":0,"disk_reads":200,"#
+            + #""disk_writes":400,"hit_disk":200,"hit_primary":300,"hit_rate":0.5,"miss":500,"#
+            + #""policy":"spill","primary_blocks":1000,"primary_evictions":0,"promote_failed":0,"#
+            + #""requests":10,"resident_disk":10000,"resident_primary":1000,"store_skipped":0,"#
+            + #""stored":500}"#
         #expect(text == expected)
     }
 
     /// Setup: every optional group. Check: keys are counters, skipped_lines, baseline, data,
-    /// latency, extras, in that order; values are the given ones.
+    /// latency, extras (sorted); values are the given ones.
     @Test func everyGroupAppendsItsDocumentedKeysInOrder() throws {
         var latency = LatencyHistogram()
         for value in [1000, 2000, 3000, 4000, 100_000] as [UInt64] {
@@ -71,11 +71,11 @@ import Testing
             counters: Self.counters(), primaryOnly: Self.baseline(), data: data,
             skippedLines: [3, 7],
             extraFields: [("extra_key", "65536")])
-        let text = report.jsonObjectText()
+        let text = try JSONText.encode(report)
         let expected =
             ReplayReport.counterKeys + ["skipped_lines"] + ReplayReport.baselineKeys
             + ReplayReport.dataKeys + ["extra_key"]
-        #expect(try Self.orderedKeys(text) == expected)
+        #expect(try Self.orderedKeys(text) == expected.sorted())
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         #expect(object["skipped_lines"] as? Int == 2)
         #expect("\(object["primary_only_hit_rate"]!)" == "0.12")
@@ -87,16 +87,21 @@ import Testing
         #expect((latencyObject["p50"] as? Int).map { (2990...3010).contains($0) } == true)
         #expect(latencyObject["max"] as? Int == 100_000)
         #expect(object["block_bytes"] as? Int == 65536)
+        #expect(object["extra_key"] as? String == "65536")
     }
 
     /// Setup: a baseline above the disk run (the disk tier lost hits). Check: the added hit
-    /// rate is negative and printed with a sign, never in exponent notation.
+    /// rate is negative in the JSON and printed with a sign, never in exponent notation, in
+    /// the table's spelling.
     @Test func negativeAddedHitRateIsSigned() throws {
         var baseline = Self.baseline()
         baseline.hitRate = 0.75
-        let text = ReplayReport(counters: Self.counters(), primaryOnly: baseline).jsonObjectText()
-        #expect(text.contains("\"disk_added_hit_rate\": -0.250000"))
+        let report = ReplayReport(counters: Self.counters(), primaryOnly: baseline)
+        #expect(try JSONText.encode(report).contains("\"disk_added_hit_rate\":-0.25,"))
+        #expect(report.tableText().contains("-25.00 points of hit rate"))
         #expect(ReplayReport.decimals6(0.0000004) == "0.000000")
+        #expect(ReplayReport.decimals6(-0.0000004) == "0.000000")
+        #expect(ReplayReport.decimals6(-0.012) == "-0.012000")
     }
 
     /// Setup: the shared trace at 1000 / 10000 with its primary-only baseline, plus data

@@ -65,7 +65,9 @@ import Testing
         let sweep = try Self.sweep()
         let object = try #require(
             try JSONSerialization.jsonObject(
-                with: Data(sweep.jsonText(trace: "t \"q\".jsonl").utf8)) as? [String: Any])
+                with: Data(
+                    try JSONText.encode(ReplaySweep.Document(trace: "t \"q\".jsonl", sweep: sweep))
+                        .utf8)) as? [String: Any])
         #expect(object["trace"] as? String == "t \"q\".jsonl")
         #expect(object["primary_blocks_list"] as? [Int] == Self.primaries)
         #expect(object["disk_blocks_list"] as? [Int] == Self.disks)
