@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 
 int spw_open_direct_flag(void) { return O_DIRECT; }
 
@@ -17,4 +18,11 @@ int spw_fallocate(int fd, int64_t offset, int64_t length) {
         if (errno != EINTR) return -errno;
     }
     return -EINTR;
+}
+
+int spw_stdout_flush(void) {
+    // Swift 6 cannot name the C global `stdout` (shared mutable state), so the flush and the
+    // sticky error flag are read here.
+    int flushed = fflush(stdout);
+    return (flushed != 0 || ferror(stdout) != 0) ? -1 : 0;
 }

@@ -30,6 +30,8 @@ struct OffloadTierThreadTests {
         let tier = try Self.makeTier(memory: memory)
         let threads = 4
         let rowsPerThread = Self.rowCount / threads
+        // Threads write disjoint rows of this buffer: shared raw memory the compiler cannot check.
+        nonisolated(unsafe) let rowBase = memory.pointer
         // Each thread owns rows [t*16, (t+1)*16): stores 16 keys, drains nothing, then loads
         // them back into the same rows after zeroing them.
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
@@ -37,7 +39,7 @@ struct OffloadTierThreadTests {
             for row in base..<(base + rowsPerThread) {
                 PayloadGenerator.fill(
                     UnsafeMutableRawBufferPointer(
-                        start: memory.pointer + row * Self.rowStride, count: Self.rowStride),
+                        start: rowBase + row * Self.rowStride, count: Self.rowStride),
                     key: Self.key(row), kind: .random)
             }
             let keys = (base..<(base + rowsPerThread)).map(Self.key)

@@ -20,6 +20,10 @@ int spw_open_tmpfile_flag(void);
 /// (-EOPNOTSUPP when the file system cannot, -ENOSPC when the space is not there).
 int spw_fallocate(int fd, int64_t offset, int64_t length);
 
+/// Flushes the C `stdout` stream: 0, or -1 when the flush failed or an earlier write to it
+/// did (its error flag is set; errno tells why).
+int spw_stdout_flush(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,7 @@
 import SpillwayCore
 
 /// How `DataModeReplay` builds its store.
-public struct DataModeOptions: @unchecked Sendable {
+public struct DataModeOptions: Sendable {
     public var primaryBlocks: Int
     public var diskBlocks: Int
     public var policy: TieringPolicy
