@@ -131,7 +131,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         firstOccurrences.reset(forCount: n)
         let firstOccurrences = self.firstOccurrences
         for j in 0..<n {
-            let hash = requestKeys[j].directoryHash
+            let hash = requestKeys[j].tableHash
             let slot = dir.find(requestKeys[j], hash: hash)
             requestSlots[j] = slot
             var flags: UInt8 = firstOccurrences.insert(j, hash: hash, keys: requestKeys) ? Self.firstFlag : 0
