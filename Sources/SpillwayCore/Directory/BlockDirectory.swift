@@ -9,7 +9,7 @@
 ///   + disk capacity, enough because every block occupies at least one tier;
 /// - a `SlotTable` (the shared open-addressing table) mapping `BlockKey` to slot;
 /// - two `SlotList`s (the shared intrusive LRU list), primary and disk, least recent at the
-///   head; the primary list's free chain holds the unused slots;
+///   head, their links inside the nodes; the primary list's free chain holds unused slots;
 /// - two `IndexAllocator`s handing out primary rows and disk records in vLLM's order.
 ///
 /// The directory only records state; the policy (`TieringCore`, driven by the manager, the
@@ -78,7 +78,14 @@ public final class BlockDirectory {
         table = SlotTable(slotCapacity: allocated, keys: slotCapacity)
         rows = IndexAllocator(capacity: primaryCapacity)
         diskRecords = IndexAllocator(capacity: diskCapacity)
-        var primary = SlotList(slotCapacity: allocated)
+        let raw = UnsafeMutableRawPointer(nodes)
+        let stride = MemoryLayout<DirectoryNode>.stride
+        var primary = SlotList(
+            intrusiveAt: raw + MemoryLayout<DirectoryNode>.offset(of: \.primaryLinks)!,
+            stride: stride, slotCapacity: allocated)
+        let disk = SlotList(
+            intrusiveAt: raw + MemoryLayout<DirectoryNode>.offset(of: \.diskLinks)!,
+            stride: stride, slotCapacity: allocated)
         // Free chain 0 -> 1 -> ... so slots are handed out in order (cache friendly).
         var slot = slotCapacity - 1
         while slot >= 0 {
@@ -86,7 +93,7 @@ public final class BlockDirectory {
             slot -= 1
         }
         state = .allocate(capacity: 1)
-        state.initialize(to: State(primary: primary, disk: SlotList(slotCapacity: allocated)))
+        state.initialize(to: State(primary: primary, disk: disk))
     }
 
     deinit {
@@ -189,7 +196,7 @@ public final class BlockDirectory {
     public func insert(_ key: BlockKey) -> Slot {
         let slot = state.pointee.primary.popFree()
         precondition(slot >= 0, "directory out of slots")
-        nodes[Int(slot)] = DirectoryNode()
+        nodes[Int(slot)] = DirectoryNode()  // links "in no list", as popFree left them
         keys[Int(slot)] = key
         let keys = self.keys
         table.insert(slot, key: key, hash: key.tableHash) { keys[Int($0)] }

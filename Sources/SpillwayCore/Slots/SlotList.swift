@@ -1,9 +1,12 @@
 // The one intrusive recency (LRU) list over slot numbers: the directory's primary and disk
 // lists and the disk tier's LRU are each one of these; it also keeps a free-slot chain.
 
-/// A doubly linked list of slots, least recent at the head, most recent at the tail, with
-/// the links in an array indexed by slot (8 bytes per slot), so linking, unlinking and
-/// moving to the tail are O(1) and allocate nothing.
+/// A doubly linked list of slots, least recent at the head, most recent at the tail, so
+/// linking, unlinking and moving to the tail are O(1) and allocate nothing. The links
+/// (8 bytes per slot) live either inside the owner's per-slot records (intrusive: a base
+/// address and a byte stride, as the block directory's nodes hold both of their lists'
+/// links next to the block's state, one cache line per block) or in an array of the list's
+/// own (the disk tier's index, whose entries are a growable Swift array).
 ///
 /// A slot that is not in the list may instead sit on the list's *free chain* (`pushFree` /
 /// `popFree`, last pushed first popped), threaded through the same links; `isFree` tells
@@ -22,7 +25,11 @@ struct SlotList {
     /// `prev` of a slot on the free chain.
     static let freeMarker: Int32 = -2
 
-    private(set) var links: UnsafeMutablePointer<Links>
+    /// Links of slot `s` at `base + s * stride`.
+    private(set) var base: UnsafeMutableRawPointer
+    let stride: Int
+    /// Whether the list allocated `base` itself (then `reserveSlots` may grow it).
+    let ownsLinks: Bool
     private(set) var slotCapacity: Int
     /// Least recent slot, -1 when empty.
     private(set) var head: Int32 = -1
@@ -33,17 +40,48 @@ struct SlotList {
     /// Top of the free chain, -1 when empty.
     private(set) var freeHead: Int32 = -1
 
-    /// An empty list for slots `0..<slotCapacity`, none of them on the free chain.
+    /// An empty list with links of its own for slots `0..<slotCapacity`, none of them on
+    /// the free chain.
     init(slotCapacity: Int) {
         self.slotCapacity = max(slotCapacity, 1)
-        links = .allocate(capacity: self.slotCapacity)
+        let links = UnsafeMutablePointer<Links>.allocate(capacity: self.slotCapacity)
         links.initialize(repeating: Links(prev: -1, next: -1), count: self.slotCapacity)
+        base = UnsafeMutableRawPointer(links)
+        stride = MemoryLayout<Links>.stride
+        ownsLinks = true
     }
 
-    func deallocate() { links.deallocate() }
+    /// An empty list whose links are the `Links` at `base + slot * stride` for slots
+    /// `0..<slotCapacity` (inside the owner's records; initialised here to "in no list").
+    init(intrusiveAt base: UnsafeMutableRawPointer, stride: Int, slotCapacity: Int) {
+        self.base = base
+        self.stride = stride
+        self.slotCapacity = slotCapacity
+        ownsLinks = false
+        for slot in 0..<slotCapacity {
+            (base + slot * stride).bindMemory(to: Links.self, capacity: 1).pointee = Links(prev: -1, next: -1)
+        }
+    }
 
-    /// Bytes held by the links.
-    var allocatedBytes: Int { slotCapacity * MemoryLayout<Links>.stride }
+    /// Frees the links when the list owns them.
+    func deallocate() { if ownsLinks { base.deallocate() } }
+
+    /// Bytes held by the links when the list owns them.
+    var allocatedBytes: Int { ownsLinks ? slotCapacity * MemoryLayout<Links>.stride : 0 }
+
+    /// The links of `slot`.
+    @inline(__always)
+    private var links: LinkAccess { LinkAccess(base: base, stride: stride) }
+
+    struct LinkAccess {
+        let base: UnsafeMutableRawPointer
+        let stride: Int
+        @inline(__always)
+        subscript(slot: Int) -> Links {
+            get { (base + slot &* stride).assumingMemoryBound(to: Links.self).pointee }
+            nonmutating set { (base + slot &* stride).assumingMemoryBound(to: Links.self).pointee = newValue }
+        }
+    }
 
     /// The next more recent slot after `slot`, or -1.
     @inline(__always)
@@ -128,16 +166,18 @@ struct SlotList {
         return order
     }
 
-    /// Makes room for slots `0..<slots` (links are copied; for stores that grow).
+    /// Makes room for slots `0..<slots` (links are copied; for stores that grow; only for
+    /// a list that owns its links).
     mutating func reserveSlots(_ slots: Int) {
         guard slots > slotCapacity else { return }
+        precondition(ownsLinks, "an intrusive list cannot grow")
         var capacity = slotCapacity
         while capacity < slots { capacity *= 2 }
         let grown = UnsafeMutablePointer<Links>.allocate(capacity: capacity)
         grown.initialize(repeating: Links(prev: -1, next: -1), count: capacity)
-        grown.update(from: links, count: slotCapacity)
-        links.deallocate()
-        links = grown
+        grown.update(from: base.assumingMemoryBound(to: Links.self), count: slotCapacity)
+        base.deallocate()
+        base = UnsafeMutableRawPointer(grown)
         slotCapacity = capacity
     }
 }
