@@ -1,112 +1,134 @@
-// A plain reference model of vLLM's CPUOffloadingManager (LRU), written the obvious way
-// (an ordered array + dictionary), to check PrimaryTierManager step by step.
+// A plain reference model of vLLM's CPUOffloadingManager (LRU) plus Spillway's disk tier,
+// written the obvious way as an adapter over ReferenceTieringCore, to check
+// PrimaryTierManager step by step.
 import SpillwayCore
 
 /// A line-by-line Swift transcription of vLLM's `CPUOffloadingManager` with the LRU policy
-/// (vllm/v1/kv_offload/cpu_manager.py), primary tier only. O(n) everywhere, on purpose.
+/// (vllm/v1/kv_offload/cpu_manager.py), with the disk tier's additions of `PrimaryTierManager`
+/// (disk-only keys count as pending, spill / write-through, promotion) done by the one
+/// reference core. With a disk capacity of 0 it is vLLM's manager exactly. O(n) everywhere.
 public final class ReferenceOffloadingManager {
-    public struct Block: Equatable {
-        public var refCount: Int32
-        public var row: Int32
-        public init(refCount: Int32, row: Int32) {
-            self.refCount = refCount
-            self.row = row
-        }
-    }
+    public typealias Block = ReferenceTieringCore.Block
 
-    /// Least recent first.
-    public private(set) var order: [BlockKey] = []
-    public private(set) var blocks: [BlockKey: Block] = [:]
-    let capacity: Int
-    var allocatedCount = 0
-    var freeList: [Int32] = []
+    public let core: ReferenceTieringCore
+    /// Primary blocks, least recent first.
+    public var order: [BlockKey] { core.primary }
+    public var blocks: [BlockKey: Block] { core.blocks }
     let blockSize: Int
     var events: [OffloadingEvent] = []
 
-    public init(capacity: Int, blockSize: Int) {
-        self.capacity = capacity
+    public init(capacity: Int, diskCapacity: Int = 0, policy: TieringPolicy = .spill, blockSize: Int) {
+        core = ReferenceTieringCore(primaryCapacity: capacity, diskCapacity: diskCapacity, policy: policy)
         self.blockSize = blockSize
     }
 
-    /// Leading ready blocks.
-    public func lookup(_ keys: [BlockKey]) -> Int {
+    private func emit(_ keys: [BlockKey], _ medium: OffloadingMedium, removed: Bool) {
+        guard !keys.isEmpty else { return }
+        events.append(OffloadingEvent(keys: keys, blockSize: blockSize, medium: medium, removed: removed))
+    }
+
+    private func isPromoting(_ key: BlockKey) -> Bool {
+        (core.blocks[key]?.refCount ?? 0) < 0 && core.diskPins[key, default: 0] > 0
+    }
+
+    /// Leading stored blocks (readable in primary, or disk-only: pending); retry while one
+    /// of them is being promoted.
+    public func lookup(_ keys: [BlockKey]) -> ManagerLookup {
         var count = 0
+        var pending = 0
         for key in keys {
-            guard let block = blocks[key], block.refCount >= 0 else { break }
+            if let block = core.blocks[key] {
+                if block.refCount < 0 { return isPromoting(key) ? .retry : .hit(count: count, pending: pending) }
+            } else if core.onDisk(key) {
+                pending += 1
+            } else {
+                break
+            }
             count += 1
         }
-        return count
+        return .hit(count: count, pending: pending)
     }
 
     public func prepareLoad(_ keys: [BlockKey]) -> [Int32] {
         keys.map { key in
-            blocks[key]!.refCount += 1
-            return blocks[key]!.row
+            core.setRefCount(key, core.blocks[key]!.refCount + 1)
+            return core.blocks[key]!.row
         }
     }
 
     public func completeLoad(_ keys: [BlockKey]) {
-        for key in keys { blocks[key]!.refCount -= 1 }
+        for key in keys { core.setRefCount(key, core.blocks[key]!.refCount - 1) }
     }
 
     public func touch(_ keys: [BlockKey]) {
-        for key in keys.reversed() where blocks[key] != nil {
-            order.removeAll { $0 == key }
-            order.append(key)
+        for key in keys.reversed() { core.touch(key) }
+    }
+
+    /// Make room through the core, with the manager's events (disk moves, then the primary
+    /// victims).
+    private func makeRoom(_ n: Int, protected: Set<BlockKey>) -> [BlockKey]? {
+        core.moves = TieringMoves()
+        let need = n - core.freeRows
+        guard core.makeRoom(n, protected: protected) else { return nil }
+        if need > 0 {
+            emitDiskMoves()
+            emit(core.moves.evicted, .cpu, removed: true)
         }
+        return core.moves.evicted
+    }
+
+    private func emitDiskMoves() {
+        emit(core.moves.diskRemoved, .storage, removed: true)
+        emit(core.moves.diskStored, .storage, removed: false)
     }
 
     public func prepareStore(_ keys: [BlockKey]) -> PrepareStoreResult? {
         var toStore: [BlockKey] = []
-        for key in keys where blocks[key] == nil && !toStore.contains(key) { toStore.append(key) }
+        for key in keys where !core.inPrimary(key) && !toStore.contains(key) { toStore.append(key) }
         if toStore.isEmpty { return PrepareStoreResult(keysToStore: [], rows: [], evicted: []) }
-        let free = freeList.count + capacity - allocatedCount
-        let need = toStore.count - free
-        var evicted: [BlockKey] = []
-        if need > 0 {
-            let protected = Set(keys)
-            for key in order where blocks[key]!.refCount == 0 && !protected.contains(key) {
-                evicted.append(key)
-                if evicted.count == need { break }
-            }
-            if evicted.count < need { return nil }
-            for key in evicted {
-                freeList.append(blocks[key]!.row)
-                blocks[key] = nil
-                order.removeAll { $0 == key }
-            }
-            events.append(OffloadingEvent(keys: evicted, blockSize: blockSize, medium: .cpu, removed: true))
-        }
-        var rows: [Int32] = []
-        let fresh = min(toStore.count, capacity - allocatedCount)
-        for _ in 0..<fresh {
-            rows.append(Int32(allocatedCount))
-            allocatedCount += 1
-        }
-        for _ in fresh..<toStore.count { rows.append(freeList.removeLast()) }
-        for (key, row) in zip(toStore, rows) {
-            blocks[key] = Block(refCount: -1, row: row)
-            order.append(key)
-        }
+        guard let evicted = makeRoom(toStore.count, protected: Set(keys)) else { return nil }
+        let rows = toStore.map { core.insertPrimary($0, refCount: -1) }
         return PrepareStoreResult(keysToStore: toStore, rows: rows, evicted: evicted)
     }
 
     public func completeStore(_ keys: [BlockKey], success: Bool) {
         var stored: [BlockKey] = []
         for key in keys {
-            guard let block = blocks[key], block.refCount < 0 else { continue }
+            guard let block = core.blocks[key], block.refCount < 0, !isPromoting(key) else { continue }
             if success {
-                blocks[key]!.refCount = 0
+                core.setRefCount(key, 0)
                 stored.append(key)
             } else {
-                freeList.append(block.row)
-                blocks[key] = nil
-                order.removeAll { $0 == key }
+                core.removePrimary(key)
             }
         }
-        if !stored.isEmpty {
-            events.append(OffloadingEvent(keys: stored, blockSize: blockSize, medium: .cpu, removed: false))
+        emit(stored, .cpu, removed: false)
+        if success && core.policy == .writeThrough && core.diskCapacity > 0 {
+            core.moves = TieringMoves()
+            for key in stored { core.writeToDisk(key, protected: Set(keys)) }
+            emitDiskMoves()
         }
+    }
+
+    /// Rows for the disk-only keys (ref -1, disk copy pinned); nil when room cannot be made.
+    public func preparePromotion(_ keys: [BlockKey]) -> PreparePromotionResult? {
+        var toPromote: [BlockKey] = []
+        for key in keys where core.onDisk(key) && !core.inPrimary(key) && !toPromote.contains(key) {
+            toPromote.append(key)
+        }
+        if toPromote.isEmpty { return PreparePromotionResult(keys: [], rows: [], records: [], evicted: []) }
+        guard let evicted = makeRoom(toPromote.count, protected: Set(keys)) else { return nil }
+        let rows = toPromote.map { core.beginPromotion($0) }
+        return PreparePromotionResult(keys: toPromote, rows: rows, records: [], evicted: evicted)
+    }
+
+    public func completePromotion(_ keys: [BlockKey], success: Bool) {
+        var done: [BlockKey] = []
+        for key in keys where isPromoting(key) {
+            core.finishPromotion(key, success: success)
+            done.append(key)
+        }
+        emit(done, success ? .cpu : .storage, removed: !success)
     }
 
     public func takeEvents() -> [OffloadingEvent] {

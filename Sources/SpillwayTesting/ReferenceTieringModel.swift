@@ -1,102 +1,68 @@
-// A plain reference model of the replay semantics (the same algorithm as scripts/lru_reference.py),
-// including TieringEngine's documented handling of failed disk reads.
+// The replay semantics (the same algorithm as scripts/lru_reference.py), including
+// TieringEngine's documented handling of failed disk reads: an adapter over the one plain
+// reference model of the core, ReferenceTieringCore.
 import SpillwayCore
 
-/// The replay semantics written the obvious way: arrays for recency (least recent first), sets for
-/// membership. `failRead(readNumber)` fails the n-th promotion read, as `RecordingDataPath`
-/// does, so engine and model see the same faults.
+/// The replay's request rules written the obvious way over `ReferenceTieringCore` (which
+/// makes room, writes to disk and promotes). `failRead(readNumber)` fails the n-th promotion
+/// read, as `RecordingDataPath` does, so engine and model see the same faults.
 public final class ReferenceTieringModel {
-    public private(set) var primary: [UInt64] = []
-    public private(set) var disk: [UInt64] = []
-    public private(set) var counters = TieringCounters()
-    let primaryBlocks: Int
-    let diskBlocks: Int
-    let policy: TieringPolicy
+    public let core: ReferenceTieringCore
+    /// Primary and disk blocks as trace ids, least recent first.
+    public var primary: [UInt64] { core.primary.map { $0.traceID! } }
+    public var disk: [UInt64] { core.disk.map { $0.traceID! } }
+    public var counters: TieringCounters { core.counters }
     let failRead: (Int) -> Bool
     var readNumber = 0
 
     public init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, failRead: @escaping (Int) -> Bool = { _ in false }) {
-        self.primaryBlocks = primaryBlocks
-        self.diskBlocks = diskBlocks
-        self.policy = policy
+        core = ReferenceTieringCore(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks, policy: policy)
         self.failRead = failRead
     }
 
-    private func writeToDisk(_ key: UInt64, _ protected: Set<UInt64>) {
-        if let index = disk.firstIndex(of: key) {
-            disk.remove(at: index)
-            disk.append(key)
-            return
-        }
-        if diskBlocks == 0 { return }
-        if disk.count >= diskBlocks {
-            guard let index = disk.firstIndex(where: { !protected.contains($0) }) else { return }
-            disk.remove(at: index)
-            counters.diskEvictions += 1
-        }
-        disk.append(key)
-        counters.diskWrites += 1
-    }
-
-    private func makeRoom(_ n: Int, _ protected: Set<UInt64>) -> Bool {
-        let need = n - (primaryBlocks - primary.count)
-        if need <= 0 { return true }
-        let victims = Array(primary.filter { !protected.contains($0) }.prefix(need))
-        if victims.count < need { return false }
-        for victim in victims {
-            primary.removeAll { $0 == victim }
-            counters.primaryEvictions += 1
-            if policy == .spill && !disk.contains(victim) { writeToDisk(victim, protected) }
-        }
-        return true
-    }
-
-    public func process(_ keys: [UInt64]) {
-        counters.requests += 1
-        counters.blocks += keys.count
+    public func process(_ ids: [UInt64]) {
+        let keys = ids.map { BlockKey(traceID: $0) }
+        core.counters.requests += 1
+        core.counters.blocks += keys.count
         let protected = Set(keys)
         var prefix = 0
-        while prefix < keys.count && (primary.contains(keys[prefix]) || disk.contains(keys[prefix])) { prefix += 1 }
-        let wasInPrimary = keys.map { primary.contains($0) }
-        var toPromote: [UInt64] = []
-        for key in keys[..<prefix] where !primary.contains(key) && !toPromote.contains(key) { toPromote.append(key) }
+        while prefix < keys.count && (core.inPrimary(keys[prefix]) || core.onDisk(keys[prefix])) { prefix += 1 }
+        let wasInPrimary = keys.map { core.inPrimary($0) }
+        var toPromote: [BlockKey] = []
+        for key in keys[..<prefix] where !core.inPrimary(key) && !toPromote.contains(key) { toPromote.append(key) }
         if !toPromote.isEmpty {
-            if makeRoom(toPromote.count, protected) {
+            if core.makeRoom(toPromote.count, protected: protected) {
                 for key in toPromote {
                     defer { readNumber += 1 }
-                    if failRead(readNumber) {
-                        counters.diskReadFailures += 1
-                        disk.removeAll { $0 == key }
+                    core.beginPromotion(key)
+                    let failed = failRead(readNumber)
+                    core.finishPromotion(key, success: !failed)
+                    if failed {
                         prefix = keys.firstIndex(of: key)!
                         break
                     }
-                    primary.append(key)
-                    counters.diskReads += 1
                 }
             } else {
-                counters.promoteFailed += 1
+                core.counters.promoteFailed += 1
                 prefix = wasInPrimary.firstIndex(of: false)!
             }
         }
         for index in 0..<prefix {
-            if wasInPrimary[index] { counters.hitPrimary += 1 } else { counters.hitDisk += 1 }
+            if wasInPrimary[index] { core.counters.hitPrimary += 1 } else { core.counters.hitDisk += 1 }
         }
-        counters.miss += keys.count - prefix
-        for key in keys[..<prefix].reversed() {
-            if let index = primary.firstIndex(of: key) { primary.remove(at: index); primary.append(key) }
-            if let index = disk.firstIndex(of: key) { disk.remove(at: index); disk.append(key) }
-        }
-        var toStore: [UInt64] = []
-        for key in keys[prefix...] where !primary.contains(key) && !toStore.contains(key) { toStore.append(key) }
+        core.counters.miss += keys.count - prefix
+        for key in keys[..<prefix].reversed() { core.touch(key) }
+        var toStore: [BlockKey] = []
+        for key in keys[prefix...] where !core.inPrimary(key) && !toStore.contains(key) { toStore.append(key) }
         guard !toStore.isEmpty else { return }
-        guard makeRoom(toStore.count, protected) else {
-            counters.storeSkipped += toStore.count
+        guard core.makeRoom(toStore.count, protected: protected) else {
+            core.counters.storeSkipped += toStore.count
             return
         }
         for key in toStore {
-            primary.append(key)
-            counters.stored += 1
-            if policy == .writeThrough { writeToDisk(key, protected) }
+            core.insertPrimary(key, refCount: 0)
+            core.counters.stored += 1
+            if core.policy == .writeThrough { core.writeToDisk(key, protected: protected) }
         }
     }
 }

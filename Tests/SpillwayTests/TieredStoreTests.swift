@@ -11,7 +11,7 @@ import Testing
     final class Fixture {
         let region: SharedOffloadRegion
         let io: SimulatedIO
-        let store: TieredStore<SimulatedIO>
+        let store: TieredStore<RegionRowStore, SimulatedIO>
         init(
             rows: Int, diskBlocks: Int, policy: TieringPolicy,
             faults: SimulatedIO.FaultPlan = .none, seed: UInt64 = 1

@@ -1,10 +1,13 @@
 // The tiered store for engine integration: vLLM's offloading-worker job shape (submit store,
-// submit load, poll, wait, drain) over the primary-tier manager and the real data path.
+// submit load, poll, wait, drain) over the primary-tier manager (an adapter of the tiering
+// core) and the real data path, with rows from a RowStore (the region, or plain memory).
 import SpillwayCore
 import SpillwaySystem
 
-/// A thin job/poll facade over `PrimaryTierManager` + `RegionDiskDataPath`: blocks live in
-/// rows of a shared region (primary) and, per the policy, on a disk tier.
+/// A thin job/poll facade over `PrimaryTierManager` (so over the `TieringCore`, the code the
+/// replay runs) + `RowDiskDataPath`: blocks live in rows of a `RowStore` (primary: a shared
+/// region's `RegionRowStore` in production, `RowMemory` under the simulator) and, per the
+/// policy, on a disk tier (any `IOBackend`: `URingIO`, or `SimulatedIO` with faults).
 ///
 /// - `submitStore(job:keys:write:)`: rows for the keys not yet in primary (evicting, which
 ///   spills under `.spill`), the caller's `write` fills each row, the blocks become
@@ -20,11 +23,11 @@ import SpillwaySystem
 /// - `store(_:bytes:)` / `load(_:into:)`: the synchronous facade, one block at a time.
 ///
 /// Not thread-safe: one owner (the worker's I/O loop) drives it.
-public final class TieredStore<IO: IOBackend> {
+public final class TieredStore<Rows: RowStore, IO: IOBackend> {
     /// Directory and vLLM manager semantics.
-    public let manager: PrimaryTierManager<RegionDiskDataPath<IO>>
+    public let manager: PrimaryTierManager<RowDiskDataPath<Rows, IO>>
     /// Rows and disk.
-    public var dataPath: RegionDiskDataPath<IO> { manager.dataPath }
+    public var dataPath: RowDiskDataPath<Rows, IO> { manager.dataPath }
 
     private struct PendingLoad {
         var job: UInt64
@@ -40,17 +43,13 @@ public final class TieredStore<IO: IOBackend> {
     private var pendingStores: [PendingStore] = []
     private var finished: [TieredJobResult] = []
 
-    /// A store over `region` (its rows are primary) and `disk` (`diskBlocks` records; size
-    /// it with `DiskTierSizing`). Events of the manager are off.
-    public init(
-        region: SharedOffloadRegion, disk: DiskTier<IO>, diskBlocks: Int,
-        policy: TieringPolicy = .spill
-    ) {
-        let dataPath = RegionDiskDataPath(
-            region: region, disk: disk, diskRecords: diskBlocks, payload: nil)
+    /// A store over `rows` (primary) and `disk` (`diskBlocks` records; size it with
+    /// `DiskTierSizing`). Events of the manager are off.
+    public init(rows: Rows, disk: DiskTier<IO>, diskBlocks: Int, policy: TieringPolicy = .spill) {
+        let dataPath = RowDiskDataPath(rows: rows, disk: disk, diskRecords: diskBlocks, payload: nil)
         manager = PrimaryTierManager(
-            primaryBlocks: region.numBlocks, diskBlocks: diskBlocks, policy: policy,
-            blockSize: region.rowStride, eventsEnabled: false, dataPath: dataPath)
+            primaryBlocks: rows.rowCount, diskBlocks: diskBlocks, policy: policy,
+            blockSize: rows.rowBytes, eventsEnabled: false, dataPath: dataPath)
     }
 
     /// Jobs submitted and not yet returned by `poll`/`wait`/`drain`.
@@ -59,14 +58,15 @@ public final class TieredStore<IO: IOBackend> {
     // MARK: Jobs
 
     /// Stores `keys`: rows for those not in primary, each filled by `write(key, row bytes)`
-    /// before this returns. Returns false, changing nothing, when room cannot be made (every
+    /// before this returns (the bytes are lent for the call only). Returns false, changing nothing, when room cannot be made (every
     /// evictable block is pinned or among `keys`).
     public func submitStore(
         job: UInt64, keys: [BlockKey], write: (BlockKey, UnsafeMutableRawBufferPointer) -> Void
     ) -> Bool {
         guard let prepared = manager.prepareStore(keys) else { return false }
-        let view = dataPath.region.createKVMemoryView()
-        for (key, row) in zip(prepared.keysToStore, prepared.rows) { write(key, view[Int(row)]) }
+        for (key, row) in zip(prepared.keysToStore, prepared.rows) {
+            dataPath.rows.withRow(Int(row)) { write(key, $0) }
+        }
         manager.completeStore(prepared.keysToStore, success: true)
         pendingStores.append(
             PendingStore(job: job, keys: prepared.keysToStore, rows: prepared.rows))
@@ -208,8 +208,7 @@ public final class TieredStore<IO: IOBackend> {
         guard submitLoad(job: job, keys: [key]) else { return false }
         let result = waitFor(job: job)
         guard let row = result.rows.first else { return false }
-        let view = dataPath.region.createKVMemoryView()
-        buffer.copyMemory(from: UnsafeRawBufferPointer(view[Int(row)]))
+        dataPath.rows.withRow(Int(row)) { buffer.copyMemory(from: UnsafeRawBufferPointer($0)) }
         releaseLoad(result)
         return true
     }
@@ -231,5 +230,15 @@ public final class TieredStore<IO: IOBackend> {
                 preconditionFailure("job \(job) cannot finish: no I/O in flight")
             }
         }
+    }
+}
+
+extension TieredStore where Rows == RegionRowStore {
+    /// A store over `region`'s rows (a `RegionRowStore`) and `disk`.
+    public convenience init(
+        region: SharedOffloadRegion, disk: DiskTier<IO>, diskBlocks: Int,
+        policy: TieringPolicy = .spill
+    ) {
+        self.init(rows: RegionRowStore(region: region), disk: disk, diskBlocks: diskBlocks, policy: policy)
     }
 }

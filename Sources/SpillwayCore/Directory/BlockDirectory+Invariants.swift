@@ -2,34 +2,13 @@
 
 extension BlockDirectory {
     /// Traps with a message naming the broken invariant. Checks: both recency lists are
-    /// well linked and their lengths match the counts; every listed block has the matching
+    /// well linked (`SlotList.checkedOrder`) and their lengths match the counts; every listed block has the matching
     /// row/record; rows and disk records are unique, in range and disjoint from the
     /// allocators' free stacks; the hash table maps each tracked key to its slot and nothing
     /// else; ref counts are >= -1; every tracked block is in at least one tier.
     public func checkInvariants() {
-        func walk(head: Slot, tail: Slot, expected: Int, next: (Slot) -> Slot, prev: (Slot) -> Slot, name: String) -> Set<Slot> {
-            var seen = Set<Slot>()
-            var slot = head
-            var last: Slot = -1
-            while slot >= 0 {
-                precondition(slot < slotCapacity, "\(name) list: slot \(slot) out of range")
-                precondition(seen.insert(slot).inserted, "\(name) list: cycle at slot \(slot)")
-                precondition(prev(slot) == last, "\(name) list: broken back link at slot \(slot)")
-                last = slot
-                slot = next(slot)
-            }
-            precondition(last == tail, "\(name) list: tail \(tail) but walk ended at \(last)")
-            precondition(seen.count == expected, "\(name) list: \(seen.count) linked, count says \(expected)")
-            return seen
-        }
-        let inPrimary = walk(
-            head: primaryHead, tail: primaryTail, expected: primaryCount,
-            next: { self.nodes[Int($0)].primaryNext }, prev: { self.nodes[Int($0)].primaryPrev },
-            name: "primary")
-        let onDisk = walk(
-            head: diskHead, tail: diskTail, expected: diskCount,
-            next: { self.nodes[Int($0)].diskNext }, prev: { self.nodes[Int($0)].diskPrev },
-            name: "disk")
+        let inPrimary = Set(state.pointee.primary.checkedOrder("primary"))
+        let onDisk = Set(state.pointee.disk.checkedOrder("disk"))
         precondition(primaryCount <= primaryCapacity, "more primary blocks than rows")
         precondition(diskCount <= diskCapacity, "more disk blocks than records")
         precondition(rows.allocatedCount == primaryCount, "row allocator disagrees with primary count")
@@ -40,7 +19,7 @@ extension BlockDirectory {
         var tracked = 0
         for slot in 0..<Int32(slotCapacity) {
             let node = nodes[Int(slot)]
-            if node.primaryPrev == DirectoryNode.freeMarker { continue }
+            if state.pointee.primary.isFree(slot) { continue }
             tracked += 1
             precondition(node.row >= 0 || node.diskRecord >= 0, "slot \(slot) tracked but in no tier")
             precondition((node.row >= 0) == inPrimary.contains(slot), "slot \(slot): row vs primary list")
@@ -56,17 +35,17 @@ extension BlockDirectory {
                 precondition(Int(node.diskRecord) < diskRecords.freshCount, "slot \(slot): record never allocated")
                 precondition(usedRecords.insert(node.diskRecord).inserted, "record \(node.diskRecord) used twice")
             }
-            precondition(hashes[Int(slot)] == UInt32(truncatingIfNeeded: keys[Int(slot)].directoryHash), "slot \(slot): stale hash")
+            precondition(table.tags[Int(slot)] == SlotTable.tag(keys[Int(slot)].tableHash), "slot \(slot): stale hash tag")
             precondition(find(keys[Int(slot)]) == slot, "slot \(slot): key not found in the table")
         }
         precondition(tracked == count, "tracked \(tracked) but count \(count)")
         precondition(usedRows.isDisjoint(with: rows.freedIndices), "a used row is on the free stack")
         precondition(usedRecords.isDisjoint(with: diskRecords.freedIndices), "a used record is on the free stack")
         var tableEntries = 0
-        for index in 0...tableMask where table[index] >= 0 {
+        for index in 0..<table.bucketCount where table.buckets[index] >= 0 {
             tableEntries += 1
-            let slot = table[index]
-            precondition(nodes[Int(slot)].primaryPrev != DirectoryNode.freeMarker, "table points at free slot \(slot)")
+            let slot = table.buckets[index]
+            precondition(!state.pointee.primary.isFree(slot), "table points at free slot \(slot)")
         }
         precondition(tableEntries == count, "table holds \(tableEntries) entries, count \(count)")
     }

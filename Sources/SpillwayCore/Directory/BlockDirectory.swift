@@ -7,14 +7,14 @@
 /// Layout (all preallocated at init from the tier capacities):
 /// - a node array and a parallel key array indexed by *slot*; slot count = primary capacity
 ///   + disk capacity, enough because every block occupies at least one tier;
-/// - an open-addressing table (linear probing, backward-shift deletion, load factor <= 1/2)
-///   mapping `BlockKey` to slot;
-/// - two intrusive doubly linked recency lists threaded through the nodes by slot index
-///   (primary and disk), least recent at the head;
+/// - a `SlotTable` (the shared open-addressing table) mapping `BlockKey` to slot;
+/// - two `SlotList`s (the shared intrusive LRU list), primary and disk, least recent at the
+///   head, their links inside the nodes; the primary list's free chain holds unused slots;
 /// - two `IndexAllocator`s handing out primary rows and disk records in vLLM's order.
 ///
-/// The directory only records state; the policies (`PrimaryTierManager`, `TieringEngine`)
-/// decide what moves. Misuse (attaching a tier twice, removing a resident block) traps.
+/// The directory only records state; the policy (`TieringCore`, driven by the manager, the
+/// replay engine and `TieredStore`) decides what moves. Misuse (attaching a tier twice,
+/// removing a resident block) traps.
 public final class BlockDirectory {
     public typealias Slot = Int32
     /// "No slot": returned by `find` on a miss, and the end marker of the recency lists.
@@ -31,31 +31,18 @@ public final class BlockDirectory {
     // exclusivity check (swift_beginAccess) on every access, a third of the replay's time.
     @usableFromInline let nodes: UnsafeMutablePointer<DirectoryNode>
     @usableFromInline let keys: UnsafeMutablePointer<BlockKey>
-    @usableFromInline let table: UnsafeMutablePointer<Slot>
-    /// Low 32 bits of each slot's key hash: probes compare it before touching the key, and
-    /// deletion's backward shift finds home buckets without rehashing keys (4 bytes/block).
-    @usableFromInline let hashes: UnsafeMutablePointer<UInt32>
-    @usableFromInline let tableMask: Int
+    let table: SlotTable
     let rows: IndexAllocator
     let diskRecords: IndexAllocator
 
     struct State {
-        var freeSlotHead: Slot = -1
+        var primary: SlotList
+        var disk: SlotList
         var count = 0
-        var primaryHead: Slot = -1
-        var primaryTail: Slot = -1
-        var primaryCount = 0
-        var diskHead: Slot = -1
-        var diskTail: Slot = -1
-        var diskCount = 0
         var protectionStamp: UInt32 = 1
     }
-    private let state: UnsafeMutablePointer<State>
+    let state: UnsafeMutablePointer<State>
 
-    private var freeSlotHead: Slot {
-        get { state.pointee.freeSlotHead }
-        set { state.pointee.freeSlotHead = newValue }
-    }
     private var protectionStamp: UInt32 {
         get { state.pointee.protectionStamp }
         set { state.pointee.protectionStamp = newValue }
@@ -66,33 +53,15 @@ public final class BlockDirectory {
         set { state.pointee.count = newValue }
     }
     /// Least recent primary block (head) and most recent (tail); -1 when empty.
-    public private(set) var primaryHead: Slot {
-        get { state.pointee.primaryHead }
-        set { state.pointee.primaryHead = newValue }
-    }
-    public private(set) var primaryTail: Slot {
-        get { state.pointee.primaryTail }
-        set { state.pointee.primaryTail = newValue }
-    }
+    public var primaryHead: Slot { state.pointee.primary.head }
+    public var primaryTail: Slot { state.pointee.primary.tail }
     /// Blocks in primary.
-    public private(set) var primaryCount: Int {
-        get { state.pointee.primaryCount }
-        set { state.pointee.primaryCount = newValue }
-    }
+    public var primaryCount: Int { state.pointee.primary.count }
     /// Least recent disk block (head) and most recent (tail); -1 when empty.
-    public private(set) var diskHead: Slot {
-        get { state.pointee.diskHead }
-        set { state.pointee.diskHead = newValue }
-    }
-    public private(set) var diskTail: Slot {
-        get { state.pointee.diskTail }
-        set { state.pointee.diskTail = newValue }
-    }
+    public var diskHead: Slot { state.pointee.disk.head }
+    public var diskTail: Slot { state.pointee.disk.tail }
     /// Blocks on disk.
-    public private(set) var diskCount: Int {
-        get { state.pointee.diskCount }
-        set { state.pointee.diskCount = newValue }
-    }
+    public var diskCount: Int { state.pointee.disk.count }
 
     /// A directory for `primaryCapacity` rows and `diskCapacity` disk records.
     public init(primaryCapacity: Int, diskCapacity: Int) {
@@ -102,38 +71,38 @@ public final class BlockDirectory {
         self.diskCapacity = diskCapacity
         slotCapacity = primaryCapacity + diskCapacity
         let allocated = max(slotCapacity, 1)
-        state = .allocate(capacity: 1)
-        state.initialize(to: State())
         nodes = .allocate(capacity: allocated)
+        nodes.initialize(repeating: DirectoryNode(), count: allocated)
         keys = .allocate(capacity: allocated)
-        hashes = .allocate(capacity: allocated)
-        hashes.initialize(repeating: 0, count: allocated)
         keys.initialize(repeating: BlockKey(traceID: 0), count: allocated)
-        var tableCount = 16
-        while tableCount < 2 * slotCapacity { tableCount *= 2 }
-        tableMask = tableCount - 1
-        let table = UnsafeMutablePointer<Slot>.allocate(capacity: tableCount)
-        self.table = table
-        table.initialize(repeating: -1, count: tableCount)
+        table = SlotTable(slotCapacity: allocated, keys: slotCapacity)
         rows = IndexAllocator(capacity: primaryCapacity)
         diskRecords = IndexAllocator(capacity: diskCapacity)
-        // Free-slot chain 0 -> 1 -> ... so slots are handed out in order (cache friendly).
-        for slot in 0..<allocated {
-            nodes[slot] = DirectoryNode(
-                primaryPrev: DirectoryNode.freeMarker,
-                primaryNext: slot + 1 < slotCapacity ? Int32(slot + 1) : -1,
-                diskPrev: -1, diskNext: -1, row: -1, diskRecord: -1, refCount: 0,
-                diskPinCount: 0, protectionStamp: 0)
+        let raw = UnsafeMutableRawPointer(nodes)
+        let stride = MemoryLayout<DirectoryNode>.stride
+        var primary = SlotList(
+            intrusiveAt: raw + MemoryLayout<DirectoryNode>.offset(of: \.primaryLinks)!,
+            stride: stride, slotCapacity: allocated)
+        let disk = SlotList(
+            intrusiveAt: raw + MemoryLayout<DirectoryNode>.offset(of: \.diskLinks)!,
+            stride: stride, slotCapacity: allocated)
+        // Free chain 0 -> 1 -> ... so slots are handed out in order (cache friendly).
+        var slot = slotCapacity - 1
+        while slot >= 0 {
+            primary.pushFree(Int32(slot))
+            slot -= 1
         }
-        freeSlotHead = slotCapacity > 0 ? 0 : -1
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(primary: primary, disk: disk))
     }
 
     deinit {
+        state.pointee.primary.deallocate()
+        state.pointee.disk.deallocate()
         state.deallocate()
         nodes.deallocate()
         keys.deinitialize(count: max(slotCapacity, 1))
         keys.deallocate()
-        hashes.deallocate()
         table.deallocate()
         rows.deallocate()
         diskRecords.deallocate()
@@ -144,8 +113,9 @@ public final class BlockDirectory {
     /// Bytes allocated by the directory, keys included.
     public var allocatedBytes: Int {
         let slots = max(slotCapacity, 1)
-        return slots * (MemoryLayout<DirectoryNode>.stride + MemoryLayout<BlockKey>.stride + MemoryLayout<UInt32>.stride)
-            + (tableMask + 1) * MemoryLayout<Slot>.stride
+        return slots * (MemoryLayout<DirectoryNode>.stride + MemoryLayout<BlockKey>.stride)
+            + table.allocatedBytes + state.pointee.primary.allocatedBytes
+            + state.pointee.disk.allocatedBytes
             + (max(primaryCapacity, 1) + max(diskCapacity, 1)) * MemoryLayout<Int32>.stride
             + MemoryLayout<State>.stride + 4 * MemoryLayout<Int>.stride
     }
@@ -160,18 +130,13 @@ public final class BlockDirectory {
 
     /// The slot holding `key`, or `noSlot`. O(1) expected; does not change recency.
     @inline(__always)
-    public func find(_ key: BlockKey) -> Slot { find(key, hash: key.directoryHash) }
+    public func find(_ key: BlockKey) -> Slot { find(key, hash: key.tableHash) }
 
-    /// `find` with the key's `directoryHash` already computed (the engine reuses it).
+    /// `find` with the key's `tableHash` already computed (the engine reuses it).
     @inline(__always)
     func find(_ key: BlockKey, hash: UInt64) -> Slot {
-        let tag = UInt32(truncatingIfNeeded: hash)
-        var index = Int(tag) & tableMask
-        while true {
-            let slot = table[index]
-            if slot < 0 || (hashes[Int(slot)] == tag && keys[Int(slot)] == key) { return slot }
-            index = (index + 1) & tableMask
-        }
+        let keys = self.keys
+        return table.find(key, hash: hash) { keys[Int($0)] }
     }
 
     /// The key stored in `slot`.
@@ -229,22 +194,12 @@ public final class BlockDirectory {
     /// caller attaches a tier right after, so slot count never exceeds the capacities).
     @inline(__always)
     public func insert(_ key: BlockKey) -> Slot {
-        precondition(freeSlotHead >= 0, "directory out of slots")
-        let slot = freeSlotHead
-        freeSlotHead = nodes[Int(slot)].primaryNext
-        nodes[Int(slot)] = DirectoryNode(
-            primaryPrev: -1, primaryNext: -1, diskPrev: -1, diskNext: -1, row: -1,
-            diskRecord: -1, refCount: 0, diskPinCount: 0, protectionStamp: 0)
+        let slot = state.pointee.primary.popFree()
+        precondition(slot >= 0, "directory out of slots")
+        nodes[Int(slot)] = DirectoryNode()  // links "in no list", as popFree left them
         keys[Int(slot)] = key
-        let tag = UInt32(truncatingIfNeeded: key.directoryHash)
-        hashes[Int(slot)] = tag
-        var index = Int(tag) & tableMask
-        while table[index] >= 0 {
-            let other = Int(table[index])
-            precondition(hashes[other] != tag || keys[other] != key, "key already in the directory")
-            index = (index + 1) & tableMask
-        }
-        table[index] = slot
+        let keys = self.keys
+        table.insert(slot, key: key, hash: key.tableHash) { keys[Int($0)] }
         count += 1
         return slot
     }
@@ -254,28 +209,9 @@ public final class BlockDirectory {
     public func remove(_ slot: Slot) {
         let node = nodes[Int(slot)]
         precondition(node.row < 0 && node.diskRecord < 0, "removing a resident block")
-        precondition(node.primaryPrev != DirectoryNode.freeMarker, "removing a free slot")
-        // Find the table entry, then backward-shift the cluster behind it (no tombstones, so
-        // probes stay short however long the store runs).
-        var hole = Int(hashes[Int(slot)]) & tableMask
-        while table[hole] != slot { hole = (hole + 1) & tableMask }
-        var next = hole
-        while true {
-            next = (next + 1) & tableMask
-            let moving = table[next]
-            if moving < 0 { break }
-            let home = Int(hashes[Int(moving)]) & tableMask
-            // `moving` may fill the hole only if its home is not cyclically in (hole, next].
-            let homeInRange = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
-            if !homeInRange {
-                table[hole] = moving
-                hole = next
-            }
-        }
-        table[hole] = -1
-        nodes[Int(slot)].primaryPrev = DirectoryNode.freeMarker
-        nodes[Int(slot)].primaryNext = freeSlotHead
-        freeSlotHead = slot
+        precondition(!state.pointee.primary.isFree(slot), "removing a free slot")
+        table.remove(slot)
+        state.pointee.primary.pushFree(slot)
         count -= 1
     }
 
@@ -290,8 +226,7 @@ public final class BlockDirectory {
         let row = rows.allocate()
         nodes[Int(slot)].row = row
         nodes[Int(slot)].refCount = refCount
-        linkPrimaryTail(slot)
-        primaryCount += 1
+        state.pointee.primary.append(slot)
         return row
     }
 
@@ -302,43 +237,23 @@ public final class BlockDirectory {
     public func detachPrimary(_ slot: Slot) -> Int32 {
         let row = nodes[Int(slot)].row
         precondition(row >= 0, "block not in primary")
-        unlinkPrimary(slot)
+        state.pointee.primary.remove(slot)
         nodes[Int(slot)].row = -1
         nodes[Int(slot)].refCount = 0
         rows.free(row)
-        primaryCount -= 1
         return row
     }
 
     /// Makes the block the most recent in primary (no-op when not in primary).
     @inline(__always)
     public func touchPrimary(_ slot: Slot) {
-        guard nodes[Int(slot)].row >= 0, primaryTail != slot else { return }
-        unlinkPrimary(slot)
-        linkPrimaryTail(slot)
+        guard nodes[Int(slot)].row >= 0 else { return }
+        state.pointee.primary.moveToTail(slot)
     }
 
     /// The next more recent primary block after `slot`, or `noSlot`.
     @inline(__always)
-    public func primaryMoreRecent(_ slot: Slot) -> Slot { nodes[Int(slot)].primaryNext }
-
-    @inline(__always)
-    private func linkPrimaryTail(_ slot: Slot) {
-        nodes[Int(slot)].primaryPrev = primaryTail
-        nodes[Int(slot)].primaryNext = -1
-        if primaryTail >= 0 { nodes[Int(primaryTail)].primaryNext = slot } else { primaryHead = slot }
-        primaryTail = slot
-    }
-
-    @inline(__always)
-    private func unlinkPrimary(_ slot: Slot) {
-        let prev = nodes[Int(slot)].primaryPrev
-        let next = nodes[Int(slot)].primaryNext
-        if prev >= 0 { nodes[Int(prev)].primaryNext = next } else { primaryHead = next }
-        if next >= 0 { nodes[Int(next)].primaryPrev = prev } else { primaryTail = prev }
-        nodes[Int(slot)].primaryPrev = -1
-        nodes[Int(slot)].primaryNext = -1
-    }
+    public func primaryMoreRecent(_ slot: Slot) -> Slot { state.pointee.primary.moreRecent(slot) }
 
     // MARK: Disk tier
 
@@ -350,8 +265,7 @@ public final class BlockDirectory {
         let record = diskRecords.allocate()
         nodes[Int(slot)].diskRecord = record
         nodes[Int(slot)].diskPinCount = 0
-        linkDiskTail(slot)
-        diskCount += 1
+        state.pointee.disk.append(slot)
         return record
     }
 
@@ -361,43 +275,23 @@ public final class BlockDirectory {
     public func detachDisk(_ slot: Slot) -> Int32 {
         let record = nodes[Int(slot)].diskRecord
         precondition(record >= 0, "block not on disk")
-        unlinkDisk(slot)
+        state.pointee.disk.remove(slot)
         nodes[Int(slot)].diskRecord = -1
         nodes[Int(slot)].diskPinCount = 0
         diskRecords.free(record)
-        diskCount -= 1
         return record
     }
 
     /// Makes the block the most recent on disk (no-op when not on disk).
     @inline(__always)
     public func touchDisk(_ slot: Slot) {
-        guard nodes[Int(slot)].diskRecord >= 0, diskTail != slot else { return }
-        unlinkDisk(slot)
-        linkDiskTail(slot)
+        guard nodes[Int(slot)].diskRecord >= 0 else { return }
+        state.pointee.disk.moveToTail(slot)
     }
 
     /// The next more recent disk block after `slot`, or `noSlot`.
     @inline(__always)
-    public func diskMoreRecent(_ slot: Slot) -> Slot { nodes[Int(slot)].diskNext }
-
-    @inline(__always)
-    private func linkDiskTail(_ slot: Slot) {
-        nodes[Int(slot)].diskPrev = diskTail
-        nodes[Int(slot)].diskNext = -1
-        if diskTail >= 0 { nodes[Int(diskTail)].diskNext = slot } else { diskHead = slot }
-        diskTail = slot
-    }
-
-    @inline(__always)
-    private func unlinkDisk(_ slot: Slot) {
-        let prev = nodes[Int(slot)].diskPrev
-        let next = nodes[Int(slot)].diskNext
-        if prev >= 0 { nodes[Int(prev)].diskNext = next } else { diskHead = next }
-        if next >= 0 { nodes[Int(next)].diskPrev = prev } else { diskTail = prev }
-        nodes[Int(slot)].diskPrev = -1
-        nodes[Int(slot)].diskNext = -1
-    }
+    public func diskMoreRecent(_ slot: Slot) -> Slot { state.pointee.disk.moreRecent(slot) }
 
     // MARK: Protection (`protected` in docs/SEMANTICS.md, vLLM prepare_store's input keys)
 
@@ -425,18 +319,8 @@ public final class BlockDirectory {
     // MARK: Iteration (tests, tools; allocates)
 
     /// Primary blocks, least recent first.
-    public var primaryOrder: [Slot] {
-        var result: [Slot] = []
-        var slot = primaryHead
-        while slot >= 0 { result.append(slot); slot = nodes[Int(slot)].primaryNext }
-        return result
-    }
+    public var primaryOrder: [Slot] { state.pointee.primary.checkedOrder("primary") }
 
     /// Disk blocks, least recent first.
-    public var diskOrder: [Slot] {
-        var result: [Slot] = []
-        var slot = diskHead
-        while slot >= 0 { result.append(slot); slot = nodes[Int(slot)].diskNext }
-        return result
-    }
+    public var diskOrder: [Slot] { state.pointee.disk.checkedOrder("disk") }
 }

@@ -1,4 +1,4 @@
-// One slot of the disk tier's index: a block's extent, lengths, checksum, state and LRU links.
+// One slot of the disk tier's index: a block's extent, lengths, checksum and state.
 
 /// One slot of the index.
 struct DiskEntry {
@@ -25,10 +25,6 @@ struct DiskEntry {
     var state: State = .free
     /// Zero-copy layout: header alone in the first page, payload from the second.
     var separateHeaderPage = false
-    /// Loads in flight reading this extent.
+    /// Loads in flight reading this extent. (LRU links: `DiskEntryTable`'s `SlotList`.)
     var pinCount: UInt16 = 0
-    /// LRU neighbours (toward most recent / least recent); for free slots `next` links the
-    /// free-slot list. -1 is none.
-    var moreRecent: Int32 = -1
-    var lessRecent: Int32 = -1
 }

@@ -1,167 +1,105 @@
-// The disk tier's in-memory index: slots for blocks, an open-addressing key → slot table,
-// and an intrusive index-based LRU list, so lookups, touches and evictions are O(1) and
+// The disk tier's in-memory index: slots for blocks, the shared key → slot table and the
+// shared intrusive LRU list (Slots/), so lookups, touches and evictions are O(1) and
 // allocate nothing.
 
 /// Slots, the key map and the LRU list.
 struct DiskEntryTable {
     var entries: [DiskEntry] = []
-    /// Linear-probing hash table of slot numbers (-1 empty); the key lives in the entry, so
-    /// a bucket is 4 bytes (a Dictionary<BlockKey, Int32> would use ~150 bytes per key at
-    /// its load factor). Kept at most half full; deletion shifts back (no tombstones).
-    var buckets: [Int32] = []
-    var bucketMask = 0
-    /// Keys in `buckets` (slots writing or live).
-    var keyCount = 0
-    /// Most and least recently used live slots, -1 when the list is empty.
-    var mostRecent: Int32 = -1
-    var leastRecent: Int32 = -1
-    var liveCount = 0
-    var freeSlotHead: Int32 = -1
+    /// Keys in the table (slots writing or live).
+    private(set) var keyCount = 0
     let slotCountMax: Int
+    /// The pointer-based `SlotTable` and `SlotList`, freed with their owner.
+    private let storage: Storage
+
+    final class Storage {
+        var keys: SlotTable
+        /// Live slots, least recent first; its free chain holds the free slots.
+        var lru: SlotList
+
+        init(slots: Int, keys: Int) {
+            self.keys = SlotTable(slotCapacity: slots, keys: keys)
+            lru = SlotList(slotCapacity: slots)
+        }
+
+        deinit {
+            keys.deallocate()
+            lru.deallocate()
+        }
+    }
 
     init(reserved: Int, slotCountMax: Int) {
         self.slotCountMax = slotCountMax
         let reserved = max(1, min(reserved, slotCountMax))
         entries.reserveCapacity(reserved)
-        rehash(bucketCount: Self.bucketCount(for: reserved))
+        storage = Storage(slots: reserved, keys: reserved)
     }
 
-    static func bucketCount(for keys: Int) -> Int {
-        var count = 16
-        while count < keys * 2 { count <<= 1 }
-        return count
-    }
+    /// Most and least recently used live slots, -1 when the list is empty.
+    var mostRecent: Int32 { storage.lru.tail }
+    var leastRecent: Int32 { storage.lru.head }
+    /// Live slots (on the LRU list).
+    var liveCount: Int { storage.lru.count }
+    /// Top of the free-slot chain, -1 when empty.
+    var freeSlotHead: Int32 { storage.lru.freeHead }
 
-    /// A well-mixed hash of the key's words (SplitMix64's finaliser over a multiply-xor fold).
-    @inline(__always)
-    static func hash(_ key: BlockKey) -> Int {
-        var h = UInt64(key.length) &* 0x9E37_79B9_7F4A_7C15
-        h = (h ^ key.w0) &* 0xBF58_476D_1CE4_E5B9
-        if key.length > 8 {
-            h = (h ^ key.w1) &* 0x94D0_49BB_1331_11EB
-            h = (h ^ key.w2) &* 0xBF58_476D_1CE4_E5B9
-            h = (h ^ key.w3) &* 0x94D0_49BB_1331_11EB
-            h = (h ^ key.w4) &* 0xBF58_476D_1CE4_E5B9
-            h = (h ^ key.w5) &* 0x94D0_49BB_1331_11EB
-            h = (h ^ key.w6) &* 0xBF58_476D_1CE4_E5B9
-            h = (h ^ key.w7) &* 0x94D0_49BB_1331_11EB
-        }
-        h ^= h >> 31
-        h = h &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 29
-        return Int(truncatingIfNeeded: h)
-    }
+    /// The next more recent live slot after `slot`, or -1.
+    func moreRecent(_ slot: Int32) -> Int32 { storage.lru.moreRecent(slot) }
+    /// The next less recent live slot before `slot`, or -1.
+    func lessRecent(_ slot: Int32) -> Int32 { storage.lru.lessRecent(slot) }
+    /// The free slot below `slot` on the free chain, or -1.
+    func nextFree(_ slot: Int32) -> Int32 { storage.lru.nextFree(slot) }
+    /// Non-empty buckets of the key map (invariant checks).
+    var occupiedBucketCount: Int { storage.keys.occupiedBucketCount }
 
     /// The slot holding `key` (writing or live), or nil.
     func lookup(_ key: BlockKey) -> Int32? {
-        var bucket = Self.hash(key) & bucketMask
-        while true {
-            let slot = buckets[bucket]
-            if slot < 0 { return nil }
-            if entries[Int(slot)].key == key { return slot }
-            bucket = (bucket + 1) & bucketMask
-        }
+        let slot = storage.keys.find(key, hash: key.tableHash) { entries[Int($0)].key }
+        return slot < 0 ? nil : slot
     }
 
     /// Indexes `slot` under its entry's key, which must not be indexed yet.
     mutating func insertKey(_ slot: Int32) {
-        if (keyCount + 1) * 2 > buckets.count { rehash(bucketCount: buckets.count * 2) }
-        let key = entries[Int(slot)].key
-        var bucket = Self.hash(key) & bucketMask
-        while buckets[bucket] >= 0 {
-            precondition(entries[Int(buckets[bucket])].key != key, "key indexed twice")
-            bucket = (bucket + 1) & bucketMask
+        if (keyCount + 1) * 2 > storage.keys.bucketCount {
+            storage.keys.rehash(bucketCount: storage.keys.bucketCount * 2)
         }
-        buckets[bucket] = slot
+        let key = entries[Int(slot)].key
+        storage.keys.insert(slot, key: key, hash: key.tableHash) { entries[Int($0)].key }
         keyCount += 1
     }
 
-    /// Removes `key` from the index (it must be there), shifting later probes back so no
-    /// tombstone is left (Knuth's algorithm R for linear probing).
+    /// Removes `key` from the index (it must be there).
     mutating func removeKey(_ key: BlockKey) {
-        var hole = Self.hash(key) & bucketMask
-        while true {
-            let slot = buckets[hole]
-            precondition(slot >= 0, "removing a key that is not indexed")
-            if entries[Int(slot)].key == key { break }
-            hole = (hole + 1) & bucketMask
-        }
-        var probe = hole
-        while true {
-            probe = (probe + 1) & bucketMask
-            let slot = buckets[probe]
-            if slot < 0 { break }
-            let home = Self.hash(entries[Int(slot)].key) & bucketMask
-            // Move the entry at `probe` into the hole unless its home lies cyclically in
-            // (hole, probe]: then it is still reachable from home without crossing the hole.
-            let reachable =
-                hole <= probe ? (home > hole && home <= probe) : (home > hole || home <= probe)
-            if !reachable {
-                buckets[hole] = slot
-                hole = probe
-            }
-        }
-        buckets[hole] = -1
+        let slot = storage.keys.find(key, hash: key.tableHash) { entries[Int($0)].key }
+        precondition(slot >= 0, "removing a key that is not indexed")
+        storage.keys.remove(slot)
         keyCount -= 1
-    }
-
-    mutating func rehash(bucketCount: Int) {
-        let old = buckets
-        buckets = Array(repeating: -1, count: bucketCount)
-        bucketMask = bucketCount - 1
-        for slot in old where slot >= 0 {
-            var bucket = Self.hash(entries[Int(slot)].key) & bucketMask
-            while buckets[bucket] >= 0 { bucket = (bucket + 1) & bucketMask }
-            buckets[bucket] = slot
-        }
     }
 
     /// Makes room for `keys` keys without rehashing.
     mutating func reserveKeys(_ keys: Int) {
-        let wanted = Self.bucketCount(for: keys)
-        if wanted > buckets.count { rehash(bucketCount: wanted) }
+        let wanted = SlotTable.bucketCount(forKeys: keys)
+        if wanted > storage.keys.bucketCount { storage.keys.rehash(bucketCount: wanted) }
     }
 
     /// A free slot (growing the table by doubling when none is free; never beyond one slot
     /// per page, so a bug cannot grow it without bound).
     mutating func allocateSlot() -> Int32 {
-        if freeSlotHead >= 0 {
-            let slot = freeSlotHead
-            freeSlotHead = entries[Int(slot)].lessRecent
-            entries[Int(slot)].lessRecent = -1
-            return slot
-        }
+        let free = storage.lru.popFree()
+        if free >= 0 { return free }
         precondition(entries.count < slotCountMax, "more index slots than pages: a leak")
         entries.append(DiskEntry())
+        storage.keys.reserveSlots(entries.count)
+        storage.lru.reserveSlots(entries.count)
         return Int32(entries.count - 1)
     }
 
     mutating func releaseSlot(_ slot: Int32) {
         entries[Int(slot)] = DiskEntry()
-        entries[Int(slot)].lessRecent = freeSlotHead
-        freeSlotHead = slot
+        storage.lru.pushFree(slot)
     }
 
     /// Links a live slot at the most-recent end.
-    mutating func linkMostRecent(_ slot: Int32) {
-        entries[Int(slot)].lessRecent = mostRecent
-        entries[Int(slot)].moreRecent = -1
-        if mostRecent >= 0 {
-            entries[Int(mostRecent)].moreRecent = slot
-        } else {
-            leastRecent = slot
-        }
-        mostRecent = slot
-        liveCount += 1
-    }
+    mutating func linkMostRecent(_ slot: Int32) { storage.lru.append(slot) }
 
-    mutating func unlink(_ slot: Int32) {
-        let more = entries[Int(slot)].moreRecent
-        let less = entries[Int(slot)].lessRecent
-        if more >= 0 { entries[Int(more)].lessRecent = less } else { mostRecent = less }
-        if less >= 0 { entries[Int(less)].moreRecent = more } else { leastRecent = more }
-        entries[Int(slot)].moreRecent = -1
-        entries[Int(slot)].lessRecent = -1
-        liveCount -= 1
-    }
+    mutating func unlink(_ slot: Int32) { storage.lru.remove(slot) }
 }

@@ -43,7 +43,7 @@ extension DiskTier {
             byCodec[entry.codec, default: 0] += 1
             raw += Int(entry.rawLength)
             stored += Int(entry.storedLength)
-            slot = entry.moreRecent
+            slot = table.moreRecent(slot)
         }
         return DiskTierInspection(
             capacityBytes: capacityBytes, usedBytes: usedBytes, pageBytes: DiskLayout.pageBytes,

@@ -45,7 +45,7 @@ extension DiskTier {
             usedBytes <= capacityBytes, "used \(usedBytes) bytes above capacity \(capacityBytes)")
         precondition(
             table.keyCount == counts[1] + counts[2]
-                && table.buckets.filter({ $0 >= 0 }).count == table.keyCount,
+                && table.occupiedBucketCount == table.keyCount,
             "key map has \(table.keyCount) keys, \(counts[1] + counts[2]) writing or live slots")
         precondition(
             table.liveCount == counts[2], "live count \(table.liveCount) != live slots \(counts[2])"
@@ -56,11 +56,11 @@ extension DiskTier {
         while slot >= 0 {
             let entry = table.entries[Int(slot)]
             precondition(entry.state == .live, "LRU list holds a slot that is not live")
-            precondition(entry.lessRecent == previous, "LRU back link broken at slot \(slot)")
+            precondition(table.lessRecent(slot) == previous, "LRU back link broken at slot \(slot)")
             walked += 1
             precondition(walked <= table.liveCount, "LRU list has a cycle")
             previous = slot
-            slot = entry.moreRecent
+            slot = table.moreRecent(slot)
         }
         precondition(
             previous == table.mostRecent && walked == table.liveCount,
@@ -71,7 +71,7 @@ extension DiskTier {
             precondition(table.entries[Int(free)].state == .free, "free list holds a used slot")
             freeWalked += 1
             precondition(freeWalked <= counts[0], "free slot list has a cycle")
-            free = table.entries[Int(free)].lessRecent
+            free = table.nextFree(free)
         }
         precondition(freeWalked == counts[0], "free slot list misses slots")
         var loadJobs = 0

@@ -53,7 +53,7 @@ extension DiskTier {
                     sequence: entry.sequence, separateHeaderPage: entry.separateHeaderPage),
                 index: index, into: buffer)
             index += 1
-            slot = entry.moreRecent
+            slot = table.moreRecent(slot)
         }
         precondition(index == entryCount, "LRU list length \(index) != live count \(entryCount)")
         let tailStart = DiskCheckpoint.headerBytes + entryCount * DiskCheckpoint.entryBytes

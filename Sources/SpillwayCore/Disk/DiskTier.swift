@@ -230,7 +230,7 @@ public final class DiskTier<IO: IOBackend> {
         var slot = table.leastRecent
         while slot >= 0 {
             keys.append(table.entries[Int(slot)].key)
-            slot = table.entries[Int(slot)].moreRecent
+            slot = table.moreRecent(slot)
         }
         return keys
     }
@@ -278,7 +278,7 @@ public final class DiskTier<IO: IOBackend> {
         var candidate = table.leastRecent
         while candidate >= 0 {
             let entry = table.entries[Int(candidate)]
-            let next = entry.moreRecent
+            let next = table.moreRecent(candidate)
             if entry.pinCount == 0 {
                 let start = Int(entry.pageIndex)
                 drop(candidate)

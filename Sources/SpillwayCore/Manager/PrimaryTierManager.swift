@@ -1,5 +1,5 @@
-// The offloading manager with vLLM's CPU offloading manager semantics over the shared block
-// directory, extended with the disk tier (spill / write-through, promotion).
+// The offloading manager with vLLM's CPU offloading manager semantics, an adapter over the
+// TieringCore (which makes room, spills / writes through and promotes), plus events.
 
 /// vLLM's `CPUOffloadingManager` (LRU policy) over a `BlockDirectory`, plus the disk tier.
 ///
@@ -36,22 +36,24 @@
 ///   pinned disk copy while in flight; `lookup` answers `.retry` meanwhile). A failed read
 ///   drops the block from both tiers (`removed`/STORAGE) so it is never served.
 /// Events come in the order things happened; disk writes in the data path are synchronous.
+/// Every block movement is the `TieringCore`'s (the same code the replay runs); this type
+/// adds vLLM's API, ref counts, events and ownStats.
 /// Duplicate keys in one `prepareStore` are stored once (vLLM would allocate two rows).
 public final class PrimaryTierManager<DataPath: TierDataPath> {
-    public let directory: BlockDirectory
-    public let policy: TieringPolicy
-    public let dataPath: DataPath
+    /// The core that moves the blocks (it logs the keys moved: `evicted` results, events).
+    public let core: TieringCore<DataPath>
+    public var directory: BlockDirectory { core.directory }
+    public var policy: TieringPolicy { core.policy }
+    public var dataPath: DataPath { core.dataPath }
     /// Bytes per block, reported in events.
     public let blockSize: Int
-    public private(set) var stats = ManagerStats()
+    /// The manager's own counters; `stats` adds the core's movement counters.
+    private var ownStats = ManagerStats()
     private var events: [OffloadingEvent]?
     // Scratch reused by every operation (emptied keeping capacity), so that after warm-up the
     // operations allocate nothing per block (spillway-alloc-probe counts it).
     private var scratchSeen = Set<BlockKey>()
-    private var scratchVictims: [BlockDirectory.Slot] = []
     private var scratchStored: [BlockKey] = []
-    private var scratchDiskStored: [BlockKey] = []
-    private var scratchDiskRemoved: [BlockKey] = []
     // Loops over arrays go by index: in a debug build `for x in array` runs the unspecialized
     // IndexingIterator, which mallocs per element of a large type such as BlockKey.
 
@@ -60,11 +62,24 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         primaryBlocks: Int, diskBlocks: Int = 0, policy: TieringPolicy = .spill,
         blockSize: Int, eventsEnabled: Bool = true, dataPath: DataPath
     ) {
-        directory = BlockDirectory(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks)
-        self.policy = policy
+        core = TieringCore(
+            primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
+            dataPath: dataPath, logsMoves: true)
         self.blockSize = blockSize
-        self.dataPath = dataPath
         events = eventsEnabled ? [] : nil
+    }
+
+    /// Counters since creation (movements from the core).
+    public var stats: ManagerStats {
+        var result = ownStats
+        let moved = core.counters
+        result.primaryEvictions = moved.primaryEvictions
+        result.diskWrites = moved.diskWrites
+        result.diskWriteFailures = moved.diskWriteFailures
+        result.diskEvictions = moved.diskEvictions
+        result.promotionsCompleted = moved.diskReads
+        result.promotionsFailed = moved.diskReadFailures
+        return result
     }
 
     // MARK: Lookup
@@ -73,7 +88,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     /// of those are disk-only; `.retry` while one of them is being promoted. Does not change
     /// recency.
     public func lookup(_ keys: some Sequence<BlockKey>) -> ManagerLookup {
-        stats.lookups += 1
+        ownStats.lookups += 1
         var count = 0
         var pending = 0
         for key in keys {
@@ -89,7 +104,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     /// `lookup` for an Array, walked by index: the generic version's iterator costs a heap
     /// allocation per call when not specialized (debug builds, callers in other modules).
     public func lookup(_ keys: [BlockKey]) -> ManagerLookup {
-        stats.lookups += 1
+        ownStats.lookups += 1
         var count = 0
         var pending = 0
         for index in 0..<keys.count {
@@ -113,7 +128,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         if directory.row(slot) >= 0 {
             if directory.refCount(slot) < 0 {
                 if isPromoting(slot) {
-                    stats.lookupRetries += 1
+                    ownStats.lookupRetries += 1
                     return .retry
                 }
                 return .stop
@@ -125,14 +140,12 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
     }
 
     private func lookupHit(count: Int, pending: Int) -> ManagerLookup {
-        stats.lookupHitBlocks += count
+        ownStats.lookupHitBlocks += count
         return .hit(count: count, pending: pending)
     }
 
     @inline(__always)
-    private func isPromoting(_ slot: BlockDirectory.Slot) -> Bool {
-        directory.refCount(slot) < 0 && directory.diskPinCount(slot) > 0
-    }
+    private func isPromoting(_ slot: BlockDirectory.Slot) -> Bool { core.isPromoting(slot) }
 
     // MARK: Load
 
@@ -154,7 +167,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
             precondition(slot >= 0 && directory.row(slot) >= 0, "block \(key) not in primary")
             precondition(directory.refCount(slot) >= 0, "block \(key) is not ready for reading")
             directory.setRefCount(slot, directory.refCount(slot) + 1)
-            stats.loadedBlocks += 1
+            ownStats.loadedBlocks += 1
             rows.append(directory.row(slot))
         }
     }
@@ -181,8 +194,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
             let slot = directory.find(keys[index])
             index -= 1
             guard slot >= 0 else { continue }
-            directory.touchPrimary(slot)
-            directory.touchDisk(slot)
+            core.touch(slot)
         }
     }
 
@@ -215,7 +227,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         }
         if result.keysToStore.isEmpty { return true }
         guard makeRoom(result.keysToStore.count, evicted: &result.evicted) else {
-            stats.storeRejected += 1
+            ownStats.storeRejected += 1
             result.keysToStore.removeAll(keepingCapacity: true)
             return false
         }
@@ -225,7 +237,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
             if slot < 0 { slot = directory.insert(key) }
             result.rows.append(directory.attachPrimary(slot, refCount: -1))
         }
-        stats.storePreparedBlocks += result.keysToStore.count
+        ownStats.storePreparedBlocks += result.keysToStore.count
         return true
     }
 
@@ -250,23 +262,19 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
                 directory.setRefCount(slot, 0)
                 scratchStored.append(key)
             } else {
-                let row = directory.detachPrimary(slot)
-                dataPath.rowFreed(key, row: row)
-                if directory.diskRecord(slot) < 0 { directory.remove(slot) }
-                stats.storeFailedBlocks += 1
+                core.releaseRow(slot)
+                ownStats.storeFailedBlocks += 1
             }
         }
-        stats.storedBlocks += scratchStored.count
+        ownStats.storedBlocks += scratchStored.count
         if !scratchStored.isEmpty { emit(scratchStored, .cpu, removed: false) }
         if success && policy == .writeThrough && directory.diskCapacity > 0 {
-            scratchDiskStored.removeAll(keepingCapacity: true)
-            scratchDiskRemoved.removeAll(keepingCapacity: true)
+            core.clearMoves()
             for position in 0..<scratchStored.count {
-                let key = scratchStored[position]
-                let slot = directory.find(key)
-                writeToDisk(slot, row: directory.row(slot), stored: &scratchDiskStored, removed: &scratchDiskRemoved)
+                let slot = directory.find(scratchStored[position])
+                core.writeToDisk(slot, row: directory.row(slot))
             }
-            emitDisk(stored: scratchDiskStored, removed: scratchDiskRemoved)
+            emitDiskMoves()
         }
     }
 
@@ -287,16 +295,15 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         if toPromote.isEmpty { return PreparePromotionResult(keys: [], rows: [], records: [], evicted: []) }
         var result = PreparePromotionResult(keys: [], rows: [], records: [], evicted: [])
         guard makeRoom(toPromote.count, evicted: &result.evicted) else {
-            stats.promotionRejected += 1
+            ownStats.promotionRejected += 1
             return nil
         }
         for slot in toPromote {
             result.keys.append(directory.key(slot))
-            result.rows.append(directory.attachPrimary(slot, refCount: -1))
+            result.rows.append(core.beginPromotion(slot))
             result.records.append(directory.diskRecord(slot))
-            directory.setDiskPinCount(slot, directory.diskPinCount(slot) + 1)
         }
-        stats.promotionsStarted += toPromote.count
+        ownStats.promotionsStarted += toPromote.count
         return result
     }
 
@@ -309,18 +316,7 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         for key in keys {
             let slot = directory.find(key)
             guard slot >= 0, isPromoting(slot) else { continue }
-            directory.setDiskPinCount(slot, directory.diskPinCount(slot) - 1)
-            if success {
-                directory.setRefCount(slot, 0)
-                stats.promotionsCompleted += 1
-            } else {
-                let row = directory.detachPrimary(slot)
-                dataPath.rowFreed(key, row: row)
-                let record = directory.detachDisk(slot)
-                dataPath.removeFromDisk(key, record: record)
-                directory.remove(slot)
-                stats.promotionsFailed += 1
-            }
+            core.finishPromotion(slot, success: success)
             done.append(key)
         }
         if !done.isEmpty { emit(done, success ? .cpu : .storage, removed: !success) }
@@ -356,79 +352,28 @@ public final class PrimaryTierManager<DataPath: TierDataPath> {
         events?.append(OffloadingEvent(keys: keys, blockSize: blockSize, medium: medium, removed: removed))
     }
 
-    private func emitDisk(stored: [BlockKey], removed: [BlockKey]) {
-        if !removed.isEmpty { emit(removed, .storage, removed: true) }
-        if !stored.isEmpty { emit(stored, .storage, removed: false) }
+    /// The core's disk moves as events: removed copies first, then stored ones.
+    private func emitDiskMoves() {
+        guard events != nil else { return }
+        let moves = core.moves
+        if !moves.diskRemoved.isEmpty { emit(moves.diskRemoved, .storage, removed: true) }
+        if !moves.diskStored.isEmpty { emit(moves.diskStored, .storage, removed: false) }
     }
 
     // MARK: Eviction
 
-    /// Frees rows for `count` blocks: free rows first, then the least recent blocks with ref
-    /// count 0 that are not protected, all or nothing. Returns the evicted keys (least recent
-    /// first) appended to `evicted` (expected empty), or false with nothing changed.
+    /// Frees rows for `count` blocks through the core (all or nothing); the evicted keys,
+    /// least recent first, are appended to `evicted` (expected empty) and the events
+    /// emitted. False with nothing changed when room cannot be made.
     private func makeRoom(_ count: Int, evicted: inout [BlockKey]) -> Bool {
-        let need = count - directory.freeRowCount
-        if need <= 0 { return true }
-        scratchVictims.removeAll(keepingCapacity: true)
-        var slot = directory.primaryHead
-        while slot >= 0 && scratchVictims.count < need {
-            if directory.refCount(slot) == 0 && !directory.isProtected(slot) { scratchVictims.append(slot) }
-            slot = directory.primaryMoreRecent(slot)
-        }
-        guard scratchVictims.count == need else { return false }
-        scratchDiskStored.removeAll(keepingCapacity: true)
-        scratchDiskRemoved.removeAll(keepingCapacity: true)
-        for position in 0..<scratchVictims.count {
-            let victim = scratchVictims[position]
-            let key = directory.key(victim)
-            let row = directory.row(victim)
-            if policy == .spill && directory.diskRecord(victim) < 0 {
-                writeToDisk(victim, row: row, stored: &scratchDiskStored, removed: &scratchDiskRemoved)
-            }
-            directory.detachPrimary(victim)
-            dataPath.rowFreed(key, row: row)
-            if directory.diskRecord(victim) < 0 { directory.remove(victim) }
-            evicted.append(key)
-        }
-        stats.primaryEvictions += need
-        emitDisk(stored: scratchDiskStored, removed: scratchDiskRemoved)
+        core.clearMoves()
+        let freeRows = directory.freeRowCount
+        guard core.makeRoom(count) else { return false }
+        if count <= freeRows { return true }
+        evicted.append(contentsOf: core.moves.evicted)
+        emitDiskMoves()
         emit(evicted, .cpu, removed: true)
         return true
-    }
-
-    /// Writes the block (in primary `row`) to disk: LRU disk eviction of an unprotected,
-    /// unpinned block when full; dropped when none; no-op when already on disk (marked most
-    /// recent).
-    private func writeToDisk(
-        _ slot: BlockDirectory.Slot, row: Int32, stored: inout [BlockKey], removed: inout [BlockKey]
-    ) {
-        if directory.diskRecord(slot) >= 0 {
-            directory.touchDisk(slot)
-            return
-        }
-        guard directory.diskCapacity > 0 else { return }
-        if directory.freeDiskRecordCount == 0 {
-            var victim = directory.diskHead
-            while victim >= 0 && (directory.isProtected(victim) || directory.diskPinCount(victim) > 0) {
-                victim = directory.diskMoreRecent(victim)
-            }
-            guard victim >= 0 else { return }
-            let victimKey = directory.key(victim)
-            let record = directory.detachDisk(victim)
-            dataPath.removeFromDisk(victimKey, record: record)
-            stats.diskEvictions += 1
-            removed.append(victimKey)
-            if directory.row(victim) < 0 { directory.remove(victim) }
-        }
-        let record = directory.attachDisk(slot)
-        let key = directory.key(slot)
-        if dataPath.copyToDisk(key, row: row, record: record) == .completed {
-            stats.diskWrites += 1
-            stored.append(key)
-        } else {
-            directory.detachDisk(slot)
-            stats.diskWriteFailures += 1
-        }
     }
 }
 

@@ -1,6 +1,6 @@
-// The tiered store's policy engine: the replay's request processing (prefix, promotion, hits,
-// touch, store, make-room, spill / write-through, disk LRU) over a BlockDirectory, moving
-// bytes through a TierDataPath.
+// The replay's request processing (prefix, promotion batch, hits, touch, store batch) as an
+// adapter over the TieringCore, which does every block movement (make room, spill /
+// write-through, disk LRU, promotion).
 
 /// Processes requests exactly as docs/SEMANTICS.md specifies and keeps its counters.
 ///
@@ -15,12 +15,8 @@
 ///    (make room, or `storeSkipped += count`), each most recent, `stored` each; under
 ///    write-through each is also written to disk.
 ///
-/// Make room for n rows: free rows first, the rest from the least-recent primary blocks that
-/// are not protected and not pinned (ref count 0), all or nothing. Each victim counts
-/// `primaryEvictions` and, under spill and when not already on disk, is written to disk.
-/// Writing to disk: if on disk, mark most recent; else if disk is full evict the least-recent
-/// unprotected, unpinned disk block (`diskEvictions`), or drop the block when there is none
-/// (or the disk capacity is 0); else insert most recent, `diskWrites`.
+/// Making room, writing to disk and promotion are the `TieringCore`'s (documented there);
+/// the replay protects all the request's keys and reads each promotion through the data path.
 ///
 /// Failures from the data path (never in simulation, so simulation counters are exact):
 /// - a failed promotion read (`loadFromDisk` returns `.failed`) counts `diskReadFailures`
@@ -34,15 +30,15 @@
 ///
 /// Not thread-safe; one engine per directory.
 public final class TieringEngine<DataPath: TierDataPath> {
+    /// The core that moves the blocks.
+    public let core: TieringCore<DataPath>
     /// The directory the engine moves blocks in.
-    public let directory: BlockDirectory
-    public let policy: TieringPolicy
+    public var directory: BlockDirectory { core.directory }
+    public var policy: TieringPolicy { core.policy }
     /// Where bytes move; `SimulatedDataPath` for the pure simulation.
-    public let dataPath: DataPath
+    public var dataPath: DataPath { core.dataPath }
     /// Counters so far.
-    public var counters: TieringCounters { counterStorage.pointee }
-    /// Behind a `let` pointer: a class `var` costs a dynamic exclusivity check per update.
-    private let counterStorage: UnsafeMutablePointer<TieringCounters>
+    public var counters: TieringCounters { core.counterStorage.pointee }
 
     private var scratchCapacity = 0
     private var requestKeys: UnsafeMutablePointer<BlockKey>
@@ -50,8 +46,6 @@ public final class TieringEngine<DataPath: TierDataPath> {
     /// Per position: bit 0 = first occurrence of the key in the request, bit 1 = was in
     /// primary at the start of the request.
     private var requestFlags: UnsafeMutablePointer<UInt8>
-    private var victims: UnsafeMutablePointer<BlockDirectory.Slot>
-    private var victimCapacity = 0
     private var firstOccurrences = RequestKeySet()
 
     private static var firstFlag: UInt8 { 1 }
@@ -59,25 +53,18 @@ public final class TieringEngine<DataPath: TierDataPath> {
 
     /// An engine with a fresh directory of `primaryBlocks` rows and `diskBlocks` records.
     public init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, dataPath: DataPath) {
-        directory = BlockDirectory(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks)
-        self.policy = policy
-        self.dataPath = dataPath
-        counterStorage = .allocate(capacity: 1)
-        counterStorage.initialize(to: TieringCounters())
+        core = TieringCore(
+            primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy, dataPath: dataPath)
         scratchCapacity = 256
         requestKeys = .allocate(capacity: scratchCapacity)
         requestSlots = .allocate(capacity: scratchCapacity)
         requestFlags = .allocate(capacity: scratchCapacity)
-        victimCapacity = 256
-        victims = .allocate(capacity: victimCapacity)
     }
 
     deinit {
-        counterStorage.deallocate()
         requestKeys.deallocate()
         requestSlots.deallocate()
         requestFlags.deallocate()
-        victims.deallocate()
         firstOccurrences.deallocate()
     }
 
@@ -118,8 +105,9 @@ public final class TieringEngine<DataPath: TierDataPath> {
     }
 
     private func processScratch(count n: Int) {
-        let dir = directory
-        let counters = counterStorage
+        let core = self.core
+        let dir = core.directory
+        let counters = core.counterStorage
         // Local copies of the scratch pointers: reading class `var`s in the loops would cost
         // an exclusivity check each.
         let requestKeys = self.requestKeys
@@ -131,7 +119,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         firstOccurrences.reset(forCount: n)
         let firstOccurrences = self.firstOccurrences
         for j in 0..<n {
-            let hash = requestKeys[j].directoryHash
+            let hash = requestKeys[j].tableHash
             let slot = dir.find(requestKeys[j], hash: hash)
             requestSlots[j] = slot
             var flags: UInt8 = firstOccurrences.insert(j, hash: hash, keys: requestKeys) ? Self.firstFlag : 0
@@ -150,7 +138,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         var promoteCount = 0
         for j in 0..<prefix where requestFlags[j] == Self.firstFlag { promoteCount += 1 }
         if promoteCount > 0 {
-            if makeRoom(promoteCount) {
+            if core.makeRoom(promoteCount) {
                 if DataPath.prefetchesLoads {
                     prefix = promotePrefetched(prefix: prefix, requestCount: n)
                 } else {
@@ -182,9 +170,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
         // 4. Touch the prefix in reverse, both tiers: the first key ends most recent.
         var j = prefix - 1
         while j >= 0 {
-            let slot = requestSlots[j]
-            dir.touchPrimary(slot)
-            dir.touchDisk(slot)
+            core.touch(requestSlots[j])
             j -= 1
         }
 
@@ -195,7 +181,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
             if slot < 0 || dir.row(slot) < 0 { storeCount += 1 }
         }
         guard storeCount > 0 else { return }
-        guard makeRoom(storeCount) else {
+        guard core.makeRoom(storeCount) else {
             counters.pointee.storeSkipped += storeCount
             return
         }
@@ -210,19 +196,16 @@ public final class TieringEngine<DataPath: TierDataPath> {
             }
             let row = dir.attachPrimary(slot, refCount: 0)
             counters.pointee.stored += 1
-            dataPath.writeRow(key, row: row)
-            if policy == .writeThrough { writeToDisk(slot, row: row) }
+            core.dataPath.writeRow(key, row: row)
+            if core.policy == .writeThrough { core.writeToDisk(slot, row: row) }
         }
     }
 
     /// Promotes the disk-only block at request position `j` into a fresh row (room was made).
     /// Returns false when the disk read failed; the block is then gone from the directory.
     private func promote(position j: Int, requestCount n: Int) -> Bool {
-        let dir = directory
-        let slot = requestSlots[j]
-        let row = dir.attachPrimary(slot, refCount: -1)
-        dir.setDiskPinCount(slot, dir.diskPinCount(slot) + 1)
-        return finishPromotion(position: j, row: row, requestCount: n)
+        _ = core.beginPromotion(requestSlots[j])
+        return finishPromotion(position: j, requestCount: n)
     }
 
     /// The promotion batch for a data path that prefetches: every disk-only prefix key gets
@@ -231,115 +214,30 @@ public final class TieringEngine<DataPath: TierDataPath> {
     /// the one-at-a-time loop; the later keys of the batch give their rows back
     /// (`rowFreed`) and stay disk-only. Returns the (possibly cut) prefix length.
     private func promotePrefetched(prefix: Int, requestCount n: Int) -> Int {
-        let dir = directory
+        let core = self.core
         for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
             let slot = requestSlots[j]
-            let row = dir.attachPrimary(slot, refCount: -1)
-            dir.setDiskPinCount(slot, dir.diskPinCount(slot) + 1)
-            dataPath.prefetchLoad(requestKeys[j], record: dir.diskRecord(slot), row: row)
+            let row = core.beginPromotion(slot)
+            core.dataPath.prefetchLoad(requestKeys[j], record: core.directory.diskRecord(slot), row: row)
         }
         var cut = -1
         for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
-            let slot = requestSlots[j]
-            let row = dir.row(slot)
             if cut >= 0 {
-                dir.setDiskPinCount(slot, dir.diskPinCount(slot) - 1)
-                dir.detachPrimary(slot)
-                dataPath.rowFreed(requestKeys[j], row: row)
+                core.abandonPromotion(requestSlots[j])
                 continue
             }
-            if !finishPromotion(position: j, row: row, requestCount: n) { cut = j }
+            if !finishPromotion(position: j, requestCount: n) { cut = j }
         }
         return cut >= 0 ? cut : prefix
     }
 
-    /// Reads the block at request position `j` (attached to `row`, disk copy pinned) and
-    /// settles it: readable on success, dropped from both tiers on failure (returns false).
-    private func finishPromotion(position j: Int, row: Int32, requestCount n: Int) -> Bool {
-        let dir = directory
+    /// Reads the block at request position `j` (being promoted) and settles it: readable on
+    /// success; on failure it is dropped from both tiers and its later positions in the
+    /// request forget the slot (returns false).
+    private func finishPromotion(position j: Int, requestCount n: Int) -> Bool {
         let slot = requestSlots[j]
-        let key = requestKeys[j]
-        let record = dir.diskRecord(slot)
-        let outcome = dataPath.loadFromDisk(key, record: record, row: row)
-        dir.setDiskPinCount(slot, dir.diskPinCount(slot) - 1)
-        if outcome == .completed {
-            dir.setRefCount(slot, 0)
-            counterStorage.pointee.diskReads += 1
-            return true
-        }
-        counterStorage.pointee.diskReadFailures += 1
-        dir.detachPrimary(slot)
-        dataPath.rowFreed(key, row: row)
-        dir.detachDisk(slot)
-        dataPath.removeFromDisk(key, record: record)
-        dir.remove(slot)
+        if core.readPromotion(slot) { return true }
         for k in j..<n where requestSlots[k] == slot { requestSlots[k] = BlockDirectory.noSlot }
         return false
-    }
-
-    /// Makes `count` primary rows free (make room, docs/SEMANTICS.md), all or nothing.
-    private func makeRoom(_ count: Int) -> Bool {
-        let dir = directory
-        let need = count - dir.freeRowCount
-        if need <= 0 { return true }
-        if need > victimCapacity {
-            var size = victimCapacity
-            while size < need { size *= 2 }
-            victims.deallocate()
-            victims = .allocate(capacity: size)
-            victimCapacity = size
-        }
-        let victims = self.victims
-        var found = 0
-        var slot = dir.primaryHead
-        while slot >= 0 && found < need {
-            if !dir.isProtected(slot) && dir.refCount(slot) == 0 {
-                victims[found] = slot
-                found += 1
-            }
-            slot = dir.primaryMoreRecent(slot)
-        }
-        guard found == need else { return false }
-        for index in 0..<need {
-            let victim = victims[index]
-            let row = dir.row(victim)
-            let key = dir.key(victim)
-            counterStorage.pointee.primaryEvictions += 1
-            if policy == .spill && dir.diskRecord(victim) < 0 {
-                writeToDisk(victim, row: row)
-            }
-            dir.detachPrimary(victim)
-            dataPath.rowFreed(key, row: row)
-            if dir.diskRecord(victim) < 0 { dir.remove(victim) }
-        }
-        return true
-    }
-
-    /// Writes the block in `slot` (held in primary `row`) to disk (docs/SEMANTICS.md).
-    private func writeToDisk(_ slot: BlockDirectory.Slot, row: Int32) {
-        let dir = directory
-        if dir.diskRecord(slot) >= 0 {
-            dir.touchDisk(slot)
-            return
-        }
-        if dir.diskCapacity == 0 { return }
-        if dir.freeDiskRecordCount == 0 {
-            var victim = dir.diskHead
-            while victim >= 0 && (dir.isProtected(victim) || dir.diskPinCount(victim) > 0) {
-                victim = dir.diskMoreRecent(victim)
-            }
-            if victim < 0 { return }  // nothing evictable: the block is dropped
-            let record = dir.detachDisk(victim)
-            dataPath.removeFromDisk(dir.key(victim), record: record)
-            counterStorage.pointee.diskEvictions += 1
-            if dir.row(victim) < 0 { dir.remove(victim) }
-        }
-        let record = dir.attachDisk(slot)
-        if dataPath.copyToDisk(dir.key(slot), row: row, record: record) == .completed {
-            counterStorage.pointee.diskWrites += 1
-        } else {
-            dir.detachDisk(slot)
-            counterStorage.pointee.diskWriteFailures += 1
-        }
     }
 }

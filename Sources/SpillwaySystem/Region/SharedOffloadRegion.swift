@@ -61,6 +61,10 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     /// Offset of the next canonical tensor inside every row; guarded by `lock`.
     private var canonicalCursor = 0
     private var mapped = true
+    /// Row stores holding the mapping (`RegionRowStore`); while any does, `cleanup()` defers
+    /// the unmap to the last one's release. Guarded by `lock`.
+    private var mappingPins = 0
+    private var unmapDeferred = false
     private let lock = Mutex(())
     /// Read on every view access (relaxed: a use after cleanup is a bug we want to catch,
     /// not a synchronization point).
@@ -190,6 +194,8 @@ public final class SharedOffloadRegion: @unchecked Sendable {
     /// Unmaps the region; the creator also unlinks every segment file and the sidecar, but
     /// only paths that still name the inodes it created (a later generation is never
     /// touched; after a barrier they are gone already). Calling it again does nothing.
+    /// Views trap from now on; while a `RegionRowStore` still holds the mapping, the unmap
+    /// itself waits for its release, so memory a row store lent out is never unmapped.
     public func cleanup() {
         lock.withLock { _ in
             guard mapped else { return }
@@ -201,8 +207,36 @@ public final class SharedOffloadRegion: @unchecked Sendable {
                 RegionOpener.unlinkFiles(
                     segments: segments, statuses: segmentStatuses, sidecar: sidecarPath)
             }
-            let rc = munmap(baseAddress, byteCount)
-            precondition(rc == 0, "munmap of our own mapping failed: errno \(errno)")
+            if mappingPins > 0 {
+                unmapDeferred = true
+                return
+            }
+            unmap()
+        }
+    }
+
+    private func unmap() {
+        let rc = munmap(baseAddress, byteCount)
+        precondition(rc == 0, "munmap of our own mapping failed: errno \(errno)")
+    }
+
+    /// Keeps the mapping alive until the matching `releaseMapping()` (row stores).
+    func retainMapping() {
+        lock.withLock { _ in
+            precondition(mapped, "\(path): region used after cleanup()")
+            mappingPins += 1
+        }
+    }
+
+    /// Gives back a `retainMapping()`; the last one unmaps when `cleanup()` was deferred.
+    func releaseMapping() {
+        lock.withLock { _ in
+            precondition(mappingPins > 0, "mapping released more often than retained")
+            mappingPins -= 1
+            if mappingPins == 0 && unmapDeferred {
+                unmapDeferred = false
+                unmap()
+            }
         }
     }
 

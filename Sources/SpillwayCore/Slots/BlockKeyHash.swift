@@ -1,4 +1,5 @@
-// A fast, seedless hash of a BlockKey for the directory's open-addressing table.
+// The one hash of a BlockKey: every open-addressing table (SlotTable) and the replay's
+// per-request key set use it.
 
 extension BlockKey {
     /// A 64-bit hash of the key's bytes (length included). Not Hasher: the table needs a
@@ -6,7 +7,7 @@ extension BlockKey {
     /// multiplied by a distinct odd constant, then the sum is finalised with MurmurHash3's
     /// fmix64 so sequential trace ids spread over all table bits.
     @inline(__always)
-    var directoryHash: UInt64 {
+    var tableHash: UInt64 {
         var h = UInt64(length) &* 0x9E37_79B9_7F4A_7C15
         h ^= w0 &* 0xC2B2_AE3D_27D4_EB4F
         h ^= w1 &* 0x1656_67B1_9E37_79F9

@@ -1,13 +1,17 @@
-// The real data path of the tiering engine: rows of the shared region, spilled to and loaded
-// from a disk tier, with the deterministic payload written on store and checked on promotion.
+// The real data path of the tiering core: rows of a RowStore (the shared region in
+// production, plain memory in simulation), spilled to and loaded from a disk tier, with the
+// deterministic payload written on store and checked on promotion.
 import Foundation
 import SpillwayCore
 import SpillwaySystem
 
-/// Moves real bytes for a `TieringEngine` or `PrimaryTierManager`: primary row `r` is
-/// `rows[r]` of a `SharedOffloadRegion`'s KV memory view, disk record `d` is a block of a
-/// `DiskTier` under the block's key. Generic over the I/O backend, so the same path runs on
-/// io_uring (`URingIO`) and on the fault-injecting simulator.
+/// Moves real bytes for the `TieringCore` (under `TieringEngine` or `PrimaryTierManager`):
+/// primary row `r` is row `r` of a `RowStore` (`RegionRowStore` over a `SharedOffloadRegion`
+/// in production, `RowMemory` in simulation), disk record `d` is a block of a `DiskTier`
+/// under the block's key. Generic over both, so the same path runs on the region with
+/// io_uring (`URingIO`) and on plain memory with the fault-injecting simulator. Rows are
+/// reached only through `withRow`; the store outlives every I/O into a row (the deinit
+/// drains before the store is released).
 ///
 /// - `writeRow` fills the row with the block's deterministic payload (`PayloadGenerator`).
 /// - `copyToDisk` submits the store and returns at once (the row is copied into a staging
@@ -25,12 +29,12 @@ import SpillwaySystem
 /// self-eviction is counted in `diskSelfEvictions` and the block then fails like any lost
 /// block). A backend failure (the ring itself) is kept in `backendError`; from then on every
 /// transfer fails, so nothing unverified is served. Not thread-safe.
-public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
-    /// The primary tier.
-    public let region: SharedOffloadRegion
+public final class RowDiskDataPath<Rows: RowStore, IO: IOBackend>: TierDataPath {
+    /// The primary tier's rows.
+    public let rows: Rows
     /// The disk tier.
     public let disk: DiskTier<IO>
-    /// Bytes of a block: the region's row stride.
+    /// Bytes of a block: the row store's row bytes.
     public let blockBytes: Int
     /// What `writeRow` writes and promotions are checked against; nil when the caller
     /// writes rows itself (`TieredStore`): promotions are then verified by the disk tier's
@@ -43,7 +47,6 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
     /// The first failure of the I/O backend itself, if any.
     public private(set) var backendError: (any Error)?
 
-    private let view: SharedOffloadRegion.KVMemoryView
     private let recordCount: Int
     private let rowCount: Int
     /// Per disk record: a spill of it is in flight.
@@ -66,20 +69,16 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
     /// Batches promotions: the engine announces each batch with `prefetchLoad`.
     public static var prefetchesLoads: Bool { true }
 
-    /// A data path over `region` (its rows are the primary rows, `rowStride` bytes each)
-    /// and `disk` (records `0..<diskRecords`). Installs the disk tier's `evictionHandler`
-    /// and lets its allocator scan the whole file (it never needs to evict).
-    public init(
-        region: SharedOffloadRegion, disk: DiskTier<IO>, diskRecords: Int, payload: PayloadKind?
-    ) {
-        precondition(
-            disk.blockByteCountMax >= region.rowStride, "disk tier blocks smaller than a row")
-        self.region = region
+    /// A data path over `rows` (the primary rows, `rowBytes` each) and `disk` (records
+    /// `0..<diskRecords`). Installs the disk tier's `evictionHandler` and lets its allocator
+    /// scan the whole file (it never needs to evict).
+    public init(rows: Rows, disk: DiskTier<IO>, diskRecords: Int, payload: PayloadKind?) {
+        precondition(disk.blockByteCountMax >= rows.rowBytes, "disk tier blocks smaller than a row")
+        self.rows = rows
         self.disk = disk
         self.payload = payload
-        view = region.createKVMemoryView()
-        blockBytes = region.rowStride
-        rowCount = region.numBlocks
+        blockBytes = rows.rowBytes
+        rowCount = rows.rowCount
         recordCount = max(1, diskRecords)
         storing = .allocate(capacity: recordCount)
         storing.initialize(repeating: false, count: recordCount)
@@ -104,9 +103,10 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
         expected.deallocate()
     }
 
+    /// Lends row `row` to `body` (the store's scoped access).
     @inline(__always)
-    private func row(_ row: Int32) -> UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(rebasing: view[Int(row)][0..<blockBytes])
+    private func withRow<R>(_ row: Int32, _ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+        rows.withRow(Int(row), body)
     }
 
     @inline(__always)
@@ -121,16 +121,19 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
         precondition(
             loadState[Int(row)] == Self.idle, "writeRow into row \(row) with a load in flight")
         guard let payload else { return }
-        PayloadGenerator.fill(self.row(row), key: key, kind: payload)
+        withRow(row) { PayloadGenerator.fill($0, key: key, kind: payload) }
     }
 
     public func copyToDisk(_ key: BlockKey, row: Int32, record: Int32) -> TierIOOutcome {
         guard backendError == nil else { return .failed }
         precondition(!storing[Int(record)], "record \(record) reused with its spill in flight")
-        let bytes = UnsafeRawBufferPointer(self.row(row))
-        while !disk.submitStore(key: key, bytes: bytes, token: Self.storeTag | UInt64(record)) {
-            guard waitForCompletions() else { return .failed }
+        let submitted = withRow(row) { bytes in
+            while !disk.submitStore(key: key, bytes: UnsafeRawBufferPointer(bytes), token: Self.storeTag | UInt64(record)) {
+                guard waitForCompletions() else { return false }
+            }
+            return true
         }
+        guard submitted else { return .failed }
         storing[Int(record)] = true
         pollCompletions()
         return .completed
@@ -156,10 +159,10 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
             stats.bytesRead += blockBytes
             return .completed
         }
-        let bytes = self.row(row)
         let want = UnsafeMutableRawBufferPointer(start: expected, count: blockBytes)
         PayloadGenerator.fill(want, key: key, kind: payload)
-        guard memcmp(expected, bytes.baseAddress!, blockBytes) == 0 else {
+        let same = withRow(row) { memcmp(expected, $0.baseAddress!, blockBytes) == 0 }
+        guard same else {
             stats.verifyFailures += 1
             stats.loadFailures += 1
             return .failed
@@ -194,13 +197,18 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
             return
         }
         waitForSpill(record)
-        let destination = self.row(row)
         loadStart[Int(row)] = nanosecondsSinceEpoch()
-        while !disk.submitLoad(key: key, into: destination, token: UInt64(row)) {
-            guard waitForCompletions() else {
-                loadState[Int(row)] = Self.failed
-                return
+        // The load completes into the row after this returns: the store keeps the row's
+        // memory for its whole life, and `rowFreed` / the deinit wait for the load.
+        let submitted = withRow(row) { destination in
+            while !disk.submitLoad(key: key, into: destination, token: UInt64(row)) {
+                guard waitForCompletions() else { return false }
             }
+            return true
+        }
+        guard submitted else {
+            loadState[Int(row)] = Self.failed
+            return
         }
         loadState[Int(row)] = Self.inFlight
         pollCompletions()
@@ -306,5 +314,17 @@ public final class RegionDiskDataPath<IO: IOBackend>: TierDataPath {
             return
         }
         handle(completions)
+    }
+}
+
+/// The production data path: a shared region's rows and a disk tier.
+public typealias RegionDiskDataPath<IO: IOBackend> = RowDiskDataPath<RegionRowStore, IO>
+
+extension RowDiskDataPath where Rows == RegionRowStore {
+    /// A data path over `region`'s rows (a `RegionRowStore`) and `disk`.
+    public convenience init(
+        region: SharedOffloadRegion, disk: DiskTier<IO>, diskRecords: Int, payload: PayloadKind?
+    ) {
+        self.init(rows: RegionRowStore(region: region), disk: disk, diskRecords: diskRecords, payload: payload)
     }
 }

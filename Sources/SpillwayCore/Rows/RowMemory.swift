@@ -1,11 +1,12 @@
-// Caller-owned row memory an offload tier reads rows from and writes rows into: a base
-// address, a row stride and a row count (vLLM's primary view: row b is chunk b).
+// Caller-owned row memory a tier reads rows from and writes rows into: a base address, a row
+// stride and a row count (vLLM's primary view: row b is chunk b). The plain-memory RowStore.
 
 /// A range of caller-owned memory laid out as `rowCount` rows of `rowStride` bytes.
 ///
 /// The tier never allocates, maps or frees this memory; the owner keeps it valid until the
 /// tier is closed and keeps a row untouched while a job on it is in flight.
-public struct RowMemory: @unchecked Sendable {
+/// As a `RowStore` it is the primary tier of a simulation (`TieredStore` over plain memory).
+public struct RowMemory: RowStore, @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     public let rowStride: Int
     public let rowCount: Int
@@ -32,6 +33,14 @@ public struct RowMemory: @unchecked Sendable {
     /// Row `index` as bytes; `index` must be in `0..<rowCount` (checked by the caller).
     func row(_ index: Int) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: base + index * rowStride, count: rowStride)
+    }
+
+    public var rowBytes: Int { rowStride }
+
+    @inline(__always)
+    public func withRow<R>(_ row: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(row >= 0 && row < rowCount, "row \(row) out of 0..<\(rowCount)")
+        return try body(self.row(row))
     }
 
     /// Whether every row starts on a `alignment`-byte boundary (so direct I/O can use it).
