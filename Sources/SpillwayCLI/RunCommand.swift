@@ -120,6 +120,7 @@ struct RunCommand: ParsableCommand {
             region.layout == .seed ? .seed : .pageAligned
         )
         settings.regionInstanceID = region.instanceID
+        settings.regionNumSegments = region.numSegments
         settings.compressionThreshold = configuration.disk.compressionThreshold
         settings.syncIntervalBlocks = configuration.disk.syncIntervalBlocks
         settings.stagingBytesMax = Int(

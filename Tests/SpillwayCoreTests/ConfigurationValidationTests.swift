@@ -26,7 +26,7 @@ struct ConfigurationValidationTests {
     static let nonDefaultText: [String: String] = [
         "region.instance_id": "other-instance", "region.num_workers": "3",
         "region.cpu_page_size": "64KiB", "region.layout": "seed", "region.directory": "/tmp",
-        "region.join_timeout_ms": "1234", "tiers.primary_bytes": "32MiB",
+        "region.num_segments": "32", "region.join_timeout_ms": "1234", "tiers.primary_bytes": "32MiB",
         "tiers.disk_bytes": "0", "policy": "write-through", "disk.directory": "/tmp/other",
         "disk.queue_depth": "7", "disk.direct_io": "off", "disk.compression": "none",
         "disk.shuffle": "off", "disk.compression_threshold": "0.5",
@@ -98,6 +98,10 @@ struct ConfigurationValidationTests {
             (
                 "region.num_workers", .text("two"),
                 "config key 'region.num_workers' has bad value 'two' (from env SPILLWAY_X): not an integer; allowed: an integer in 1...1024"
+            ),
+            (
+                "region.num_segments", .text("1025"),
+                "config key 'region.num_segments' has bad value '1025' (from env SPILLWAY_X): out of range; allowed: an integer in 1...1024"
             ),
             (
                 "region.cpu_page_size", .text("0"),

@@ -28,6 +28,8 @@ public struct DataModeOptions: Sendable {
     /// The region's instance id; nil: a unique one. A named region must be created by this
     /// replay (a file already at the path is refused, never joined and overwritten).
     public var regionInstanceID: String?
+    /// Upper bound on the region's backing files (vLLM 0.33's `num_segments`).
+    public var regionNumSegments = 1
     /// A block is stored compressed only when it shrinks to this fraction of its raw size.
     public var compressionThreshold: Double = 0.9
     /// Make the disk tier durable (`DiskTier.sync()`) after every this many block stores;

@@ -118,7 +118,8 @@ public enum DataModeReplay {
             region = try SharedOffloadRegion(
                 instanceID: id, numBlocks: rows, rank: nil, numWorkers: geometry.numWorkers,
                 cpuPageSize: geometry.cpuPageSize, layout: geometry.layout,
-                directory: options.regionDirectory, barrier: {})
+                directory: options.regionDirectory, numSegments: options.regionNumSegments,
+                barrier: {})
         } catch {
             throw DataModeError(
                 "cannot create the shared region (\(rows) rows of \(options.blockBytes) bytes in \(options.regionDirectory)): \(error)"

@@ -24,6 +24,9 @@ public enum ConfigurationKeys {
             summary: "Directory of the region file; a tmpfs such as /dev/shm.",
             validate: validateAbsolutePath),
         .integer(
+            "region.num_segments", \.region.numSegments, range: 1...1024,
+            summary: "Upper bound on the region's backing files (vLLM 0.33's num_segments; its CPU offloading uses 32): one per full GiB at most."),
+        .integer(
             "region.join_timeout_ms", \.region.joinTimeoutMilliseconds, range: 1...600_000,
             summary: "How long a joining worker waits for the creator to size the region file."),
         .size(

@@ -29,6 +29,9 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
         public var layout: RegionLayoutKind = .pageAligned
         /// Directory of the region file, a tmpfs such as `/dev/shm`.
         public var directory = "/dev/shm"
+        /// Upper bound on the region's backing files (vLLM 0.33's `num_segments`): the
+        /// region is split into at most this many files, one per full GiB at most.
+        public var numSegments = 1
         /// How long a joiner waits for the creator to size the file.
         public var joinTimeoutMilliseconds = 30_000
 
@@ -39,6 +42,7 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
             case numWorkers = "num_workers"
             case cpuPageSize = "cpu_page_size"
             case layout, directory
+            case numSegments = "num_segments"
             case joinTimeoutMilliseconds = "join_timeout_ms"
         }
     }
