@@ -4,6 +4,10 @@ import SpillwaySystem
 
 /// Factory for `DiskTier<URingIO>`.
 public enum DiskTierFactory {
+    /// Encode threads for this machine (`ThreadedDiskEncoder.defaultThreadCount`: one per
+    /// online core but one, 1...4).
+    public static var defaultEncoderThreads: Int { ThreadedDiskEncoder.defaultThreadCount }
+
     /// Opens (or, with `options.capacityBytes`, creates) the disk tier in `directory`.
     ///
     /// - Parameters:

@@ -8,6 +8,7 @@ import SpillwayCore
 /// produces are exactly those of `InlineDiskEncoder` (both run `DiskEncodeWork.perform`).
 public final class SeededDiskEncoder: DiskEncoder {
     public let blockByteCountMax: Int
+    public var threadCount: Int { 0 }
     /// Chance that `isBehind` says yes with a slot free.
     public let behindRate: Double
     /// Encodes pending at most.
@@ -20,6 +21,8 @@ public final class SeededDiskEncoder: DiskEncoder {
     /// Times `isBehind` said yes, and encodes finished.
     public private(set) var behindCount = 0
     public private(set) var finishedCount = 0
+    /// Encodes taken back by `reclaim`.
+    public private(set) var reclaimedCount = 0
 
     public init(
         seed: UInt64, blockByteCountMax: Int, behindRate: Double = 0.3, slotCount: Int = 3,
@@ -58,6 +61,21 @@ public final class SeededDiskEncoder: DiskEncoder {
                 results.append(finish(item.work))
             } else {
                 item.pollsLeft -= 1
+                kept.append(item)
+            }
+        }
+        pending = kept
+    }
+
+    /// Takes back a seeded share of the pending encodes (those a thread would not have
+    /// started yet), oldest first.
+    public func reclaim(into work: inout [DiskEncodeWork]) {
+        var kept: [(work: DiskEncodeWork, pollsLeft: Int)] = []
+        for item in pending {
+            if rng.chance(0.5) {
+                work.append(item.work)
+                reclaimedCount += 1
+            } else {
                 kept.append(item)
             }
         }

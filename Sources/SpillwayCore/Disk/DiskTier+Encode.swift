@@ -14,6 +14,9 @@ extension DiskTier {
         self.encoder = encoder
     }
 
+    /// Threads the encoder runs beside the owner's (0: it encodes inline).
+    public var encoderThreadCount: Int { encoder.threadCount }
+
     /// Starts a store through the encoder: the key is taken (a `.writing` slot with no
     /// extent yet, so a second store of it is `busy` and loads miss) and the payload goes
     /// to the encoder, from the row copied into staging, or from the caller's row itself
@@ -63,9 +66,44 @@ extension DiskTier {
         return encodeResults.count
     }
 
+    /// Takes back the encodes no encoder thread started and stores those rows raw (they
+    /// count as backpressure). Returns how many.
+    func reclaimEncodes() -> Int {
+        var reclaimed: [DiskEncodeWork] = []
+        encoder.reclaim(into: &reclaimed)
+        for work in reclaimed {
+            let rawLength = work.rawLength
+            let crc =
+                UnsafeRawPointer(work.destination) == work.source
+                ? CRC32C.checksum(UnsafeRawBufferPointer(start: work.source, count: rawLength))
+                : CRC32C.copyAndChecksum(
+                    from: UnsafeRawBufferPointer(start: work.source, count: rawLength),
+                    to: work.destination)
+            let pageCount = startEncodedWrite(
+                DiskEncodeResult(tag: work.tag, codec: .none, storedLength: rawLength, payloadCRC: crc))
+            stats.blocksStoredRawBackpressure += 1
+            stats.bytesStoredRawBackpressure += (pageCount ?? 0) * DiskLayout.pageBytes
+        }
+        return reclaimed.count
+    }
+
     /// A finished encode: its stored payload is in staging; allocate the extent for its
     /// size, write the header, start the record's one write.
     func finishEncode(_ result: DiskEncodeResult) {
+        let rawLength = Int(table.entries[Int(jobs[Int(result.tag)].slot)].rawLength)
+        guard let pageCount = startEncodedWrite(result) else { return }
+        stats.blocksEncoded += 1
+        if result.codec != .none { stats.blocksCompressed += 1 }
+        stats.encodedDiskBytes += pageCount * DiskLayout.pageBytes
+        stats.encodedDiskBytesIfRaw +=
+            DiskLayout.recordPageCount(storedLength: rawLength, separateHeaderPage: false)
+            * DiskLayout.pageBytes
+    }
+
+    /// Ends a job's encode stage with `result` (its payload in staging) and starts its
+    /// write. Returns the extent's pages, or nil when no room could be made (the store
+    /// failed).
+    func startEncodedWrite(_ result: DiskEncodeResult) -> Int? {
         let jobIndex = result.tag
         precondition(
             jobIndex >= 0 && Int(jobIndex) < jobs.count && jobs[Int(jobIndex)].isEncoding,
@@ -78,13 +116,8 @@ extension DiskTier {
             key: job.key, codec: result.codec, rawLength: Int(entry.rawLength),
             storedLength: result.storedLength, payloadCRC: result.payloadCRC,
             sequence: entry.sequence)
-        guard let pageCount = placeStore(jobIndex, header: header) else { return }
-        stats.blocksEncoded += 1
-        if result.codec != .none { stats.blocksCompressed += 1 }
-        stats.encodedDiskBytes += pageCount * DiskLayout.pageBytes
-        stats.encodedDiskBytesIfRaw +=
-            DiskLayout.recordPageCount(storedLength: header.rawLength, separateHeaderPage: false)
-            * DiskLayout.pageBytes
+        guard let pageCount = placeStore(jobIndex, header: header) else { return nil }
         prepareTransfer(jobIndex)
+        return pageCount
     }
 }

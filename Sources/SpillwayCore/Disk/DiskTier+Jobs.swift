@@ -5,10 +5,12 @@ import CSpillwayCompute
 extension DiskTier {
     /// Submits a store of `bytes` under `key` (replacing any readable block of that key).
     ///
-    /// `bytes` is copied (or compressed) into a staging buffer before this returns, so the
-    /// caller may reuse it at once, except with `zeroCopy` on, where a page-aligned raw
-    /// block is written straight from `bytes`: then they must stay valid and untouched
-    /// until the job completes. Failures known at once (too large, no room, busy) are
+    /// `bytes` is copied into a staging buffer before this returns (and compressed there,
+    /// inline or by the encoder, `useEncoder`), so the caller may reuse it at once, except
+    /// with `zeroCopy` on, where a page-aligned raw block is written straight from `bytes`
+    /// and the encoder reads a block to compress from `bytes` itself: then they must stay
+    /// valid and untouched until the job completes. With a codec on, a block is stored raw
+    /// when the encoder is behind (`DiskTierStats.blocksStoredRawBackpressure`). Failures known at once (too large, no room, busy) are
     /// completions too: every accepted job completes exactly once through `poll`/`wait`.
     /// - Returns: false, accepting nothing, when every job slot is in use: poll or wait,
     ///   then submit again.
@@ -273,8 +275,8 @@ extension DiskTier {
     /// `needsSubmit` is cleared only after a submit succeeded: the next pump retries it.
     ///
     /// Finished encodes are taken first and their writes started. While encodes are
-    /// outstanding and no transfer is, the device has nothing to complete, so the wait is
-    /// for the encoder instead. (With both outstanding the wait is for the device: an encode
+    /// outstanding and no transfer is, the device has nothing to complete: encodes not
+    /// started yet are taken back and stored raw, else the wait is for the encoder. (With both outstanding the wait is for the device: an encode
     /// that finishes meanwhile starts its write at the next completion.)
     func pump(minimum: Int) throws {
         var minimum = minimum
@@ -282,7 +284,8 @@ extension DiskTier {
             if collectEncodes() > 0 {
                 minimum = 0
             } else if minimum > 0, inFlightJobCount == encodingJobCount {
-                collectEncodes(waiting: true)
+                // The device is idle, waiting for the encoder: rows not started go raw.
+                if reclaimEncodes() == 0 { collectEncodes(waiting: true) }
                 minimum = 0
             }
         }

@@ -17,18 +17,8 @@ public final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
     /// running and one queued keeps a thread busy between two takes.
     public static let slotsPerThread = 2
 
-    private let lock = ConditionLock()
-    private let slotCount: Int
-    // Guarded by `lock`: the queue of work not started (a ring), encodes queued or
-    // running, the finished results, and the stop flag.
-    private var queue: [DiskEncodeWork?]
-    private var queueHead = 0
-    private var queued = 0
-    private var outstanding = 0
-    private var finished: [DiskEncodeResult] = []
-    private var stopping = false
+    private let shared: Shared
     private var threads: [NativeThread] = []
-    private let scratches: [UnsafeMutableRawPointer]
 
     /// Bytes of scratch memory the pool holds (one block per thread).
     public static func scratchBytes(threadCount: Int, blockByteCountMax: Int) -> Int {
@@ -42,93 +32,151 @@ public final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
         return max(1, min(4, cores - 1))
     }
 
-    /// Starts `threadCount` encode threads for blocks of up to `blockByteCountMax` bytes.
+    /// The nice value encode threads run at: compression uses the CPU the owner's
+    /// thread (and the engine beside it) leaves over; rows it has no time for go raw.
+    public static let defaultNiceness: Int32 = 10
+
+    /// Starts `threadCount` encode threads for blocks of up to `blockByteCountMax` bytes,
+    /// each at nice `niceness` (Linux nice is per thread; a failure to set it is ignored).
     /// - Throws: `NativeThreadError` when a thread cannot start (those started are stopped).
-    public init(threadCount: Int, blockByteCountMax: Int) throws {
+    public init(
+        threadCount: Int, blockByteCountMax: Int, niceness: Int32 = defaultNiceness
+    ) throws {
         precondition(threadCount > 0, "an encode pool needs a thread")
         self.threadCount = threadCount
         self.blockByteCountMax = blockByteCountMax
-        self.slotCount = threadCount * Self.slotsPerThread
-        self.queue = Array(repeating: nil, count: slotCount)
-        finished.reserveCapacity(slotCount)
-        self.scratches = (0..<threadCount).map { _ in
-            UnsafeMutableRawPointer.allocate(byteCount: max(blockByteCountMax, 16), alignment: 64)
-        }
+        let shared = Shared(
+            slotCount: threadCount * Self.slotsPerThread, threadCount: threadCount,
+            scratchBytes: max(blockByteCountMax, 16))
+        self.shared = shared
         do {
             for index in 0..<threadCount {
-                threads.append(try NativeThread { [unowned self] in self.work(thread: index) })
+                // The threads hold the shared state, never the pool: the pool's deinit
+                // stops and joins them.
+                threads.append(
+                    try NativeThread {
+                        // Linux keeps nice per thread: who 0 is the calling thread.
+                        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                        shared.work(thread: index)
+                    })
             }
         } catch {
             stop()
-            for scratch in scratches { scratch.deallocate() }
             throw error
         }
     }
 
-    deinit {
-        stop()
-        for scratch in scratches { scratch.deallocate() }
-    }
+    deinit { stop() }
 
     private func stop() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
+        shared.stop()
         for thread in threads { thread.join() }
     }
 
-    public var isBehind: Bool {
-        lock.withLock { outstanding >= slotCount }
-    }
+    public var isBehind: Bool { shared.isBehind }
 
     public func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
-        lock.withLock {
-            precondition(outstanding < slotCount, "submit to an encode pool that is behind")
-            queue[(queueHead + queued) % slotCount] = work
-            queued += 1
-            outstanding += 1
-            lock.broadcast()
-        }
+        shared.submit(work)
     }
 
     public func takeFinished(into results: inout [DiskEncodeResult]) {
-        lock.withLock { moveFinished(into: &results) }
+        shared.takeFinished(into: &results, waiting: false)
     }
 
     public func waitFinished(into results: inout [DiskEncodeResult]) {
-        lock.withLock {
-            while finished.isEmpty { lock.wait() }
-            moveFinished(into: &results)
-        }
+        shared.takeFinished(into: &results, waiting: true)
     }
 
-    private func moveFinished(into results: inout [DiskEncodeResult]) {
-        results.append(contentsOf: finished)
-        finished.removeAll(keepingCapacity: true)
+    public func reclaim(into work: inout [DiskEncodeWork]) {
+        shared.reclaim(into: &work)
     }
 
-    /// One encode thread: take the oldest queued work, encode it without the lock, hand
-    /// the result back.
-    private func work(thread: Int) {
-        let scratch = scratches[thread]
-        while true {
-            let item: DiskEncodeWork? = lock.withLock {
-                while queued == 0, !stopping { lock.wait() }
-                guard queued > 0 else { return nil }
-                let item = queue[queueHead]
-                queue[queueHead] = nil
-                queueHead = (queueHead + 1) % slotCount
-                queued -= 1
-                return item
+    /// What the owner and the threads share, all of it guarded by `lock`: the queue of work
+    /// not started (a ring), encodes queued or running, the finished results, the stop
+    /// flag; and each thread's scratch.
+    private final class Shared: @unchecked Sendable {
+        let lock = ConditionLock()
+        let slotCount: Int
+        var queue: [DiskEncodeWork?]
+        var queueHead = 0
+        var queued = 0
+        var outstanding = 0
+        var finished: [DiskEncodeResult] = []
+        var stopping = false
+        let scratches: [UnsafeMutableRawPointer]
+
+        init(slotCount: Int, threadCount: Int, scratchBytes: Int) {
+            self.slotCount = slotCount
+            queue = Array(repeating: nil, count: slotCount)
+            finished.reserveCapacity(slotCount)
+            scratches = (0..<threadCount).map { _ in
+                UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
             }
-            guard let item else { return }
-            let result = item.perform(scratch: scratch)
+        }
+
+        deinit { for scratch in scratches { scratch.deallocate() } }
+
+        var isBehind: Bool { lock.withLock { outstanding >= slotCount } }
+
+        func stop() {
             lock.withLock {
-                outstanding -= 1
-                finished.append(result)
+                stopping = true
                 lock.broadcast()
+            }
+        }
+
+        func submit(_ work: DiskEncodeWork) {
+            lock.withLock {
+                precondition(outstanding < slotCount, "submit to an encode pool that is behind")
+                queue[(queueHead + queued) % slotCount] = work
+                queued += 1
+                outstanding += 1
+                lock.broadcast()
+            }
+        }
+
+        func takeFinished(into results: inout [DiskEncodeResult], waiting: Bool) {
+            lock.withLock {
+                while waiting, finished.isEmpty { lock.wait() }
+                results.append(contentsOf: finished)
+                finished.removeAll(keepingCapacity: true)
+            }
+        }
+
+        func reclaim(into work: inout [DiskEncodeWork]) {
+            lock.withLock {
+                while queued > 0 {
+                    work.append(queue[queueHead]!)
+                    queue[queueHead] = nil
+                    queueHead = (queueHead + 1) % slotCount
+                    queued -= 1
+                    outstanding -= 1
+                }
+            }
+        }
+
+        /// One encode thread: take the oldest queued work, encode it without the lock,
+        /// hand the result back; after `stop`, finish what is queued, then end.
+        func work(thread: Int) {
+            let scratch = scratches[thread]
+            while true {
+                let item: DiskEncodeWork? = lock.withLock {
+                    while queued == 0, !stopping { lock.wait() }
+                    guard queued > 0 else { return nil }
+                    let item = queue[queueHead]
+                    queue[queueHead] = nil
+                    queueHead = (queueHead + 1) % slotCount
+                    queued -= 1
+                    return item
+                }
+                guard let item else { return }
+                let result = item.perform(scratch: scratch)
+                lock.withLock {
+                    outstanding -= 1
+                    finished.append(result)
+                    lock.broadcast()
+                }
             }
         }
     }

@@ -14,12 +14,18 @@
 public protocol DiskEncoder: AnyObject {
     /// The largest raw length a work item may have (the encoder's scratch holds one block).
     var blockByteCountMax: Int { get }
+    /// Threads encoding beside the owner's (0: encodes run on the owner's thread).
+    var threadCount: Int { get }
     /// True when every encode slot is busy: a store now would have to wait for one.
     var isBehind: Bool { get }
     /// Starts `work`; only called when `isBehind` is false.
     func submit(_ work: DiskEncodeWork)
     /// Appends the encodes finished so far to `results` without waiting.
     func takeFinished(into results: inout [DiskEncodeResult])
+    /// Takes back every submitted work item no thread has started (appended to `work`);
+    /// the tier stores those rows raw. Called when the device has nothing left to write
+    /// but rows waiting for the encoder: they would only make it wait.
+    func reclaim(into work: inout [DiskEncodeWork])
     /// Waits until at least one submitted encode is finished, then appends every finished
     /// one to `results`. Only called while a submitted encode has not been returned yet.
     func waitFinished(into results: inout [DiskEncodeResult])

@@ -4,6 +4,7 @@
 /// Encodes each work item inside `submit`; the result is ready at once.
 public final class InlineDiskEncoder: DiskEncoder {
     public let blockByteCountMax: Int
+    public var threadCount: Int { 0 }
     private var scratch: UnsafeMutableRawPointer?
     private var finished: [DiskEncodeResult] = []
 
@@ -29,6 +30,9 @@ public final class InlineDiskEncoder: DiskEncoder {
         results.append(contentsOf: finished)
         finished.removeAll(keepingCapacity: true)
     }
+
+    /// Nothing is ever queued: every encode finished inside `submit`.
+    public func reclaim(into work: inout [DiskEncodeWork]) {}
 
     public func waitFinished(into results: inout [DiskEncodeResult]) {
         takeFinished(into: &results)
