@@ -10,8 +10,9 @@ extension DiskTier {
     /// with `zeroCopy` on, where a page-aligned raw block is written straight from `bytes`
     /// and the encoder reads a block to compress from `bytes` itself: then they must stay
     /// valid and untouched until the job completes. With a codec on, a block is stored raw
-    /// when the encoder is behind (`DiskTierStats.blocksStoredRawBackpressure`). Failures known at once (too large, no room, busy) are
-    /// completions too: every accepted job completes exactly once through `poll`/`wait`.
+    /// when the encoder is behind (`DiskTierStats.blocksStoredRawBackpressure`). Failures
+    /// known at once (too large, no room, busy) are completions too: every accepted job
+    /// completes exactly once through `poll`/`wait`.
     /// - Returns: false, accepting nothing, when every job slot is in use: poll or wait,
     ///   then submit again.
     public func submitStore(key: BlockKey, bytes: UnsafeRawBufferPointer, token: UInt64) -> Bool {
@@ -123,7 +124,8 @@ extension DiskTier {
             key: key, sequence: header.sequence, rawLength: UInt32(header.rawLength),
             state: .writing)
         table.insertKey(slot)
-        jobs[Int(jobIndex)] = DiskJob(kind: .store, token: token, key: key, slot: slot, isFacade: isFacade)
+        jobs[Int(jobIndex)] = DiskJob(
+            kind: .store, token: token, key: key, slot: slot, isFacade: isFacade)
         guard let pageCount = placeStore(jobIndex, header: header) else { return true }
         if wantsEncode { stats.bytesStoredRawBackpressure += pageCount * DiskLayout.pageBytes }
         if isZeroCopy {
@@ -154,7 +156,9 @@ extension DiskTier {
             table.releaseSlot(job.slot)
             releaseJob(jobIndex)
             stats.storeFailures += 1
-            finish(token: job.token, key: job.key, outcome: .store(.failed(.noRoom)), isFacade: job.isFacade)
+            finish(
+                token: job.token, key: job.key, outcome: .store(.failed(.noRoom)),
+                isFacade: job.isFacade)
             return nil
         }
         table.entries[Int(job.slot)] = DiskEntry(
