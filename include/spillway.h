@@ -118,6 +118,10 @@ typedef struct spw_tier_stats {
     uint64_t blocks_held, bytes_used, capacity_bytes;
     uint64_t direct_io;       /* 1 when the data file uses O_DIRECT */
     uint64_t blocks_zero_copy_stored, blocks_zero_copy_loaded; /* moved with no staging copy */
+    /* With compression: blocks kept compressed, blocks stored raw because every encode
+     * thread was busy (compression never makes a store wait), and the capacity those cost
+     * (bytes, estimated at the ratio the compressed blocks reached). */
+    uint64_t blocks_compressed, blocks_stored_raw_backpressure, bytes_given_up_backpressure;
 } spw_tier_stats;
 
 int32_t spw_tier_get_stats(spw_tier *tier, spw_tier_stats *stats_out, spw_error *error);

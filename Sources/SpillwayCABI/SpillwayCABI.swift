@@ -307,6 +307,8 @@ public func spwTierGetStats(
         stats.bytesWritten, stats.bytesRead, stats.jobsStore, stats.jobsLoad, stats.syncs,
         stats.blocksHeld, stats.bytesUsed, stats.capacityBytes, stats.usesDirectIO ? 1 : 0,
         stats.blocksZeroCopyStored, stats.blocksZeroCopyLoaded,
+        stats.blocksCompressed, stats.blocksStoredRawBackpressure,
+        stats.bytesGivenUpBackpressure,
     ]
     for (index, value) in fields.enumerated() { statsOut[index] = UInt64(value) }
     return clear(errorOut)

@@ -26,7 +26,16 @@ struct BenchDiskCommand: ParsableCommand {
             --layer tier stores and loads the rows through the disk tier (record headers, \
             CRC32C, staging, --compression) in --disk-dir/spillway-bench-tier, compares every \
             loaded row with its payload, and also reports stored and on-disk bytes and the \
-            compression ratio; rates count raw row bytes.
+            compression ratio; rates count raw row bytes. With a codec, rows are compressed \
+            on --encoder-threads threads beside the submitting one and stored raw while they \
+            are all busy (blocks_stored_raw_backpressure), so compression never slows the \
+            stores; --encoder-threads 0 compresses every row on the submitting thread.
+
+            --compare-compression (with --layer tier and a codec) runs the same tier with \
+            codec none and with --compression, alternating which goes first, --runs times \
+            for each payload kind of --payload (a comma-separated list here), and prints \
+            both sides' rates, their ratio (median of the per-run ratios) and the capacity \
+            gained (raw disk bytes / compressed disk bytes - 1).
             """
     )
 
@@ -55,8 +64,10 @@ struct BenchDiskCommand: ParsableCommand {
     @Option(help: "Codec of --layer tier.")
     var compression: DiskCodec = .none
 
-    @Option(help: "Row content of --layer tier (made before timing); mixed:F has F in 0...1.")
-    var payload: PayloadKind = .random
+    @Option(
+        help: "Row content of --layer tier (made before timing): random, bf16, zeros, mixed[:F]; a comma-separated list with --compare-compression.",
+        transform: PayloadKindList.parse)
+    var payload = PayloadKindList([.random])
 
     @Option(
         name: .customLong("direct-io"),
@@ -77,6 +88,19 @@ struct BenchDiskCommand: ParsableCommand {
         transform: ByteCount.parse)
     var bufferBytesMax = ByteCount(DiskTierOptions.defaultStagingBytesMax)
 
+    @Option(
+        name: .customLong("encoder-threads"),
+        help: "Compression threads of --layer tier beside the submitting one: auto (one per core but one, 1...4) or a number; 0 compresses inline.")
+    var encoderThreads: String = "auto"
+
+    @Flag(
+        name: .customLong("compare-compression"),
+        help: "Run --layer tier with codec none and with --compression, alternating, per payload kind.")
+    var compareCompression = false
+
+    @Option(help: "Runs per side and payload kind of --compare-compression.")
+    var runs: Int = 3
+
     @Flag(name: .customLong("keep-file"), help: "Leave the benchmark file in --disk-dir.")
     var keepFile = false
 
@@ -86,9 +110,25 @@ struct BenchDiskCommand: ParsableCommand {
     func validate() throws {
         let options = makeOptions()
         if let problem = options.problem() { throw ValidationError(problem) }
-        if layer == .io, compression != .none || payload != .random {
+        guard compareCompression || payload.kinds.count == 1 else {
+            throw ValidationError("--payload takes one kind (a list only with --compare-compression)")
+        }
+        if layer == .io, compression != .none || payload.kinds != [.random] {
             throw ValidationError("--compression and --payload apply to --layer tier only")
         }
+        guard encoderThreadCount() != nil else {
+            throw ValidationError("--encoder-threads \(encoderThreads): use auto or 0...64")
+        }
+        if compareCompression, layer != .tier || compression == .none || runs < 1 {
+            throw ValidationError(
+                "--compare-compression needs --layer tier, a --compression other than none and --runs 1 or more")
+        }
+    }
+
+    func encoderThreadCount() -> Int? {
+        if encoderThreads == "auto" { return DiskTierFactory.defaultEncoderThreads }
+        guard let count = Int(encoderThreads), (0...64).contains(count) else { return nil }
+        return count
     }
 
     func makeOptions() -> DiskBenchmarkOptions {
@@ -102,12 +142,17 @@ struct BenchDiskCommand: ParsableCommand {
     }
 
     func run() throws {
+        if compareCompression {
+            try runComparison()
+            return
+        }
         let report: DiskBenchmarkReport
         switch layer {
         case .io: report = try RawIOBenchmark.run(makeOptions())
         case .tier:
             report = try TierBenchmark.run(
-                makeOptions(), codec: compression, payload: payload)
+                makeOptions(), codec: compression, payload: payload.kinds[0],
+                encoderThreads: encoderThreadCount()!)
         }
         if json {
             try JSONOutput.print(report)
@@ -139,6 +184,42 @@ struct BenchDiskCommand: ParsableCommand {
                 "tier   compression \(report.compression ?? "none")  payload "
                     + "\(report.payload ?? "?")  ratio \(String(format: "%.3f", ratio))  "
                     + "on disk \(disk) B  verified rows \(report.verifiedRows ?? 0)")
+        }
+        if let raw = report.blocksStoredRawBackpressure {
+            print(
+                "encode threads \(report.encoderThreads ?? 0)  compressed \(report.blocksCompressed ?? 0)"
+                    + " of \(report.blocksEncoded ?? 0) encoded  stored raw (encoders busy) \(raw)"
+                    + "  capacity given up ~\(report.estimatedBytesGivenUpBackpressure ?? 0) B")
+        }
+    }
+
+    func runComparison() throws {
+        let report = try TierCompressionComparison.run(
+            makeOptions(), codec: compression, payloads: payload.kinds, runs: runs,
+            encoderThreads: encoderThreadCount()!,
+            progress: { run in
+                let write = Int(run.writeBytesPerSecond / 1_048_576)
+                let read = Int(run.readBytesPerSecond / 1_048_576)
+                let raw = run.blocksStoredRawBackpressure ?? 0
+                printError(
+                    "\(run.payload ?? "?") \(run.compression ?? "?"): write \(write) MiB/s, "
+                        + "read \(read) MiB/s, disk \(run.diskBytes ?? 0) B, stored raw (busy) \(raw)")
+            })
+        if json {
+            try JSONOutput.print(report)
+            return
+        }
+        print(
+            "block \(report.blockBytes) B  qd \(report.queueDepth)  \(report.codec)  "
+                + "encode threads \(report.encoderThreads)  runs \(report.runs)")
+        print("payload   write ratio  read ratio  capacity gained  stored raw (busy) per run")
+        for item in report.payloads {
+            let name = item.payload.padding(toLength: 9, withPad: " ", startingAt: 0)
+            let figures = String(
+                format: " %11.3f  %10.3f  %14.1f%%  ", item.writeRatio, item.readRatio,
+                item.capacityGained * 100)
+            let raw = item.blocksStoredRawBackpressure.map(String.init).joined(separator: ", ")
+            print(name + figures + raw + " of \(item.blockCount)")
         }
     }
 }

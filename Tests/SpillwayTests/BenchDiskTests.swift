@@ -39,24 +39,12 @@ struct BenchDiskTests {
         "spillway bench disk --json on /tmp reports the fields bench-compare.sh reads",
         .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
     func cliJSON() throws {
-        let binary = try CLIProcess.executableURL()
-        var template = Array("/tmp/spillway-bench-test-XXXXXX".utf8CString)
-        let directory = String(cString: try #require(mkdtemp(&template)))
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = [
-            "bench", "disk", "--disk-dir", directory, "--block-bytes", "65536", "--queue-depth", "4",
-            "--bytes", "4194304", "--seed", "3", "--json",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let report = try Self.benchJSON { directory in
+            [
+                "bench", "disk", "--disk-dir", directory, "--block-bytes", "65536", "--queue-depth", "4",
+                "--bytes", "4194304", "--seed", "3", "--json",
+            ]
+        }
         #expect(report["layer"] as? String == "io")
         #expect(report["block_bytes"] as? Int == 65536)
         #expect(report["queue_depth"] as? Int == 4)
@@ -66,8 +54,27 @@ struct BenchDiskTests {
         #expect((report["write_bytes_per_second_including_sync"] as? Double ?? 0) > 0)
         #expect((report["read_bytes_per_second"] as? Double ?? 0) > 0)
         try expectOrderedLatencies(report)
-        // The benchmark file is removed afterwards.
+    }
+
+    /// Runs `spillway` with the arguments made for a fresh /tmp directory, expects exit 0,
+    /// parses its stdout as one JSON object, and checks the benchmark left nothing behind.
+    static func benchJSON(_ arguments: (String) -> [String]) throws -> [String: Any] {
+        let binary = try CLIProcess.executableURL()
+        var template = Array("/tmp/spillway-bench-test-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments(directory)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // The benchmark's files are removed afterwards.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     @Test(
@@ -86,6 +93,8 @@ struct BenchDiskTests {
             "bench", "disk", "--layer", "tier", "--disk-dir", directory, "--block-bytes", "65536",
             "--queue-depth", "4", "--bytes", "4194304", "--seed", "5", "--compression",
             compression, "--payload", payload, "--json",
+            // Inline: every row is compressed, so the ratios below are exact.
+            "--encoder-threads", "0",
         ]
         let output = Pipe()
         let errors = Pipe()
@@ -109,6 +118,11 @@ struct BenchDiskTests {
         let disk = report["disk_bytes"] as? Int ?? 0
         let ratio = report["compression_ratio"] as? Double ?? 0
         #expect(abs(ratio - 4_194_304.0 / Double(stored)) < 1e-9)
+        if compression != "none" {
+            #expect(report["encoder_threads"] as? Int == 0)
+            #expect(report["blocks_encoded"] as? Int == 64)
+            #expect(report["blocks_stored_raw_backpressure"] as? Int == 0)
+        }
         switch compression {
         case "none":
             // Raw rows: 128-byte header + 64 KiB payload = 17 pages each.
@@ -132,6 +146,42 @@ struct BenchDiskTests {
         try expectOrderedLatencies(report)
         // The tier directory is removed afterwards.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
+    @Test(
+        "spillway bench disk --compare-compression --json: both sides per payload, ratios, capacity",
+        .enabled(if: IOURingSupport.unavailableReason() == nil, "io_uring unavailable"))
+    func cliCompareCompressionJSON() throws {
+        let report = try Self.benchJSON { directory in
+            [
+                "bench", "disk", "--layer", "tier", "--disk-dir", directory, "--block-bytes", "65536",
+                "--queue-depth", "8", "--bytes", "4194304", "--compression", "lz4",
+                "--payload", "zeros,random", "--compare-compression", "--runs", "2",
+                "--encoder-threads", "1", "--json",
+            ]
+        }
+        #expect(report["codec"] as? String == "lz4" && report["runs"] as? Int == 2)
+        #expect(report["encoder_threads"] as? Int == 1)
+        let payloads = try #require(report["payloads"] as? [[String: Any]])
+        #expect(payloads.map { $0["payload"] as? String } == ["zeros", "random"])
+        for item in payloads {
+            let name = item["payload"] as? String ?? "?"
+            #expect((item["write_bytes_per_second_off"] as? [Double])?.count == 2, "\(name)")
+            #expect((item["write_bytes_per_second_on"] as? [Double])?.count == 2, "\(name)")
+            #expect((item["write_ratio"] as? Double ?? 0) > 0, "\(name)")
+            #expect(item["disk_bytes_off"] as? Int == 64 * 17 * 4096, "\(name)")
+            let compressed = item["blocks_compressed"] as? [Int] ?? []
+            let raw = item["blocks_stored_raw_backpressure"] as? [Int] ?? []
+            #expect(compressed.count == 2 && raw.count == 2 && raw.allSatisfy { $0 <= 64 })
+            let gained = item["capacity_gained"] as? Double ?? -1
+            if name == "random" {
+                #expect(compressed == [0, 0] && gained == 0)
+            } else {
+                // Every zeros row the encoder took shrank to one page.
+                #expect(gained >= 0)
+                #expect(zip(compressed, raw).allSatisfy { $0 + $1 == 64 })
+            }
+        }
     }
 
     @Test(

@@ -123,6 +123,14 @@ struct CLIArgumentConventionsTests {
                 "zstd"],
             message: "lz4-shuffle"),
         Refusal(
+            arguments: ["bench", "disk", "--disk-dir", "/tmp", "--layer", "tier", "--compression",
+                "lz4", "--compare-compression", "--payload", "bf16,plaid"],
+            message: "'plaid' is not a payload kind"),
+        Refusal(
+            arguments: ["bench", "disk", "--disk-dir", "/tmp", "--layer", "tier", "--payload",
+                "bf16,zeros"],
+            message: "a list only with --compare-compression"),
+        Refusal(
             arguments: ["disk", "verify", "--disk-dir", "/tmp", "--pattern", "mixed:2"],
             message: "mixed:F"),
         Refusal(

@@ -64,6 +64,7 @@ STATS_FIELDS = (
     "bytes_written", "bytes_read", "jobs_store", "jobs_load", "syncs",
     "blocks_held", "bytes_used", "capacity_bytes", "direct_io",
     "blocks_zero_copy_stored", "blocks_zero_copy_loaded",
+    "blocks_compressed", "blocks_stored_raw_backpressure", "bytes_given_up_backpressure",
 )
 
 

@@ -64,11 +64,16 @@ COUNTERS = {
     "blocks_evicted": "Chunks evicted to stay within the capacity.",
     "bytes_written": "Bytes written to Spillway's disk tier.",
     "bytes_read": "Bytes read from Spillway's disk tier.",
+    "blocks_compressed": "Chunks stored compressed (with compression on).",
+    "blocks_stored_raw_backpressure":
+        "Chunks stored raw because every compression thread was busy (compression never waits).",
 }
 GAUGES = {
     "blocks_held": "Chunks Spillway holds.",
     "bytes_used": "Bytes of Spillway's data file in use.",
     "capacity_bytes": "Capacity of Spillway's data file in bytes.",
+    "bytes_given_up_backpressure":
+        "Capacity the chunks stored raw under backpressure cost, estimated in bytes.",
 }
 
 _CHOICES = {

@@ -330,6 +330,13 @@ def test_compressed_tier_round_trip(scratch):
             driver.settle()
     assert driver.stats.store_refused == 0
     assert driver.stats.verify_failures == 0 and driver.stats.hits_secondary >= 8
+    # Every chunk was kept compressed, stored raw because it did not shrink, or stored raw
+    # because the compression threads were busy; the last two are told apart.
+    native = driver.tiers[0].stats()
+    compressed = native["blocks_compressed"]
+    busy = native["blocks_stored_raw_backpressure"]
+    assert compressed + busy <= native["blocks_stored"]
+    assert native["bytes_given_up_backpressure"] >= 0
     driver.shutdown()
 
 

@@ -36,6 +36,15 @@ public struct DiskBenchmarkReport: Codable, Sendable {
     /// Rows whose loaded bytes were compared with their payload and matched (all of them,
     /// or the run fails).
     public var verifiedRows: Int?
+    /// With a codec: encode threads beside the submitting one (0: inline), rows the encoders
+    /// took (and kept compressed), rows stored raw because they were all busy, the disk
+    /// bytes of those, and the capacity that cost (estimated, `DiskTierStats`).
+    public var encoderThreads: Int?
+    public var blocksEncoded: Int?
+    public var blocksCompressed: Int?
+    public var blocksStoredRawBackpressure: Int?
+    public var bytesStoredRawBackpressure: UInt64?
+    public var estimatedBytesGivenUpBackpressure: UInt64?
 
     public init(
         layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
@@ -82,5 +91,11 @@ public struct DiskBenchmarkReport: Codable, Sendable {
         case diskBytes = "disk_bytes"
         case compressionRatio = "compression_ratio"
         case verifiedRows = "verified_rows"
+        case encoderThreads = "encoder_threads"
+        case blocksEncoded = "blocks_encoded"
+        case blocksCompressed = "blocks_compressed"
+        case blocksStoredRawBackpressure = "blocks_stored_raw_backpressure"
+        case bytesStoredRawBackpressure = "bytes_stored_raw_backpressure"
+        case estimatedBytesGivenUpBackpressure = "estimated_bytes_given_up_backpressure"
     }
 }

@@ -22,8 +22,12 @@ public enum TierBenchmark {
     }
 
     /// Opens a fresh tier under `options.directory` and measures it.
+    /// - Parameter encoderThreads: compress rows on this many threads beside the one that
+    ///   submits (`ThreadedDiskEncoder`; rows are stored raw while they are all busy); 0
+    ///   compresses every row inline on the submitting thread.
     public static func run(
-        _ options: DiskBenchmarkOptions, codec: DiskCodec, payload: PayloadKind
+        _ options: DiskBenchmarkOptions, codec: DiskCodec, payload: PayloadKind,
+        encoderThreads: Int = 0
     ) throws -> DiskBenchmarkReport {
         if let problem = options.problem() { throw DiskBenchmarkError(description: problem) }
         guard options.blockBytes >= 8 else {
@@ -64,7 +68,7 @@ public enum TierBenchmark {
         tierOptions.stagingBytesMax = options.bufferBytesMax
         let tier = try DiskTierFactory.open(
             directory: directory, options: tierOptions, queueDepth: options.queueDepth,
-            directIO: options.directIO)
+            directIO: options.directIO, encoderThreads: encoderThreads)
         // Room for every row stored raw: the tier must never evict during the run.
         tier.allocationScanPageCountMax = blockCount * extentBytes / DiskLayout.pageBytes
         var evictions = 0
@@ -209,6 +213,16 @@ public enum TierBenchmark {
         report.diskBytes = UInt64(inspection.usedBytes)
         report.compressionRatio = inspection.compressionRatio
         report.verifiedRows = blockCount
+        if codec != .none {
+            let stats = tier.stats
+            report.encoderThreads = tier.encoderThreadCount
+            report.blocksEncoded = stats.blocksEncoded
+            report.blocksCompressed = stats.blocksCompressed
+            report.blocksStoredRawBackpressure = stats.blocksStoredRawBackpressure
+            report.bytesStoredRawBackpressure = UInt64(stats.bytesStoredRawBackpressure)
+            report.estimatedBytesGivenUpBackpressure = UInt64(
+                stats.estimatedBytesGivenUpBackpressure)
+        }
         return report
     }
 }

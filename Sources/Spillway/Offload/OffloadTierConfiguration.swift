@@ -19,6 +19,10 @@ public struct OffloadTierConfiguration: Sendable {
     /// Sync (write a durable checkpoint) after every this many stored blocks; 0: only on
     /// `sync()` and `close()`.
     public var syncIntervalBlocks: Int = 4096
+    /// Threads compressing rows beside the I/O thread when `codec` is not `none`
+    /// (`ThreadedDiskEncoder`: rows are stored raw while they are all busy, so compression
+    /// never slows stores); 0 compresses on the I/O thread, every row.
+    public var encoderThreads: Int = DiskTierFactory.defaultEncoderThreads
 
     public init(directory: String, capacityBytes: Int?) {
         self.directory = directory
@@ -42,6 +46,10 @@ public struct OffloadTierConfiguration: Sendable {
             throw OffloadTierError(
                 .invalidArgument,
                 "compression threshold \(compressionThreshold) is outside (0, 1]")
+        }
+        guard (0...64).contains(encoderThreads) else {
+            throw OffloadTierError(
+                .invalidArgument, "encoder threads \(encoderThreads) is outside 0...64")
         }
         guard syncIntervalBlocks >= 0 else {
             throw OffloadTierError(
@@ -74,7 +82,8 @@ extension OffloadTier where IO == URingIO {
         do {
             tier = try DiskTierFactory.open(
                 directory: configuration.directory, options: options,
-                queueDepth: configuration.queueDepth, directIO: configuration.directIO)
+                queueDepth: configuration.queueDepth, directIO: configuration.directIO,
+                encoderThreads: configuration.encoderThreads)
         } catch {
             throw OffloadTierError(
                 .openFailed, "cannot open the disk tier in \(configuration.directory): \(error)")

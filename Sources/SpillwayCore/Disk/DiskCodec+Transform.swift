@@ -15,13 +15,7 @@ extension DiskCodec {
         guard self != .none, rawLength > 0, capacity > 0 else { return 0 }
         var input = source
         if self == .lz4Shuffle2 {
-            let even = rawLength & ~1
-            spw_shuffle(source, scratch, even, 2)
-            if even < rawLength {
-                scratch.storeBytes(
-                    of: source.load(fromByteOffset: even, as: UInt8.self), toByteOffset: even,
-                    as: UInt8.self)
-            }
+            Self.shuffle(source, into: scratch, rawLength: rawLength, inverse: false)
             input = UnsafeRawPointer(scratch)
         }
         // LZ4 returns 0 when the output does not fit: exactly the "did not shrink enough"
@@ -51,14 +45,29 @@ extension DiskCodec {
             let decoded = spw_lz4_decompress(
                 payload, scratch, Int32(storedLength), Int32(rawLength))
             guard Int(decoded) == rawLength else { return false }
-            let even = rawLength & ~1
-            spw_unshuffle(scratch, destination, even, 2)
-            if even < rawLength {
-                destination.storeBytes(
-                    of: scratch.load(fromByteOffset: even, as: UInt8.self), toByteOffset: even,
-                    as: UInt8.self)
-            }
+            Self.shuffle(scratch, into: destination, rawLength: rawLength, inverse: true)
             return true
+        }
+    }
+
+    /// The 2-byte shuffle of `lz4Shuffle2` (all low bytes, then all high bytes), or with
+    /// `inverse` its undoing: `rawLength` bytes from `source` into `destination` (an odd
+    /// last byte is copied as it is).
+    @inline(__always)
+    static func shuffle(
+        _ source: UnsafeRawPointer, into destination: UnsafeMutableRawPointer, rawLength: Int,
+        inverse: Bool
+    ) {
+        let even = rawLength & ~1
+        if inverse {
+            spw_unshuffle(source, destination, even, 2)
+        } else {
+            spw_shuffle(source, destination, even, 2)
+        }
+        if even < rawLength {
+            destination.storeBytes(
+                of: source.load(fromByteOffset: even, as: UInt8.self), toByteOffset: even,
+                as: UInt8.self)
         }
     }
 

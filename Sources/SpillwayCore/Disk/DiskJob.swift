@@ -30,6 +30,8 @@ struct DiskJob {
     /// A zero-copy job, and whether its transfer under way is the payload (else the header).
     var isZeroCopy = false
     var isZeroCopyPayload = false
+    /// A store whose payload is with the encoder: no extent and no transfer yet.
+    var isEncoding = false
     /// Bytes moved by the finished transfers of this job.
     var bytesMoved = 0
     /// Resubmissions and EINTR/EAGAIN retries so far (bounded).

@@ -19,7 +19,12 @@ extension DiskTier {
             precondition(
                 Int(entry.pageIndex) + Int(entry.pageCount) <= pageCount,
                 "extent of slot \(index) past capacity")
-            shadow.markUsed(start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
+            if entry.pageCount == 0 {
+                // Only a store waiting for its encode has no extent yet.
+                precondition(entry.state == .writing, "slot \(index) has no extent")
+            } else {
+                shadow.markUsed(start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
+            }
             if entry.state == .doomed {
                 precondition(entry.pinCount > 0, "doomed slot \(index) without a reader")
                 precondition(
@@ -76,6 +81,7 @@ extension DiskTier {
         precondition(freeWalked == counts[0], "free slot list misses slots")
         var loadJobs = 0
         var storeJobs = 0
+        var encoding = 0
         for job in jobs {
             switch job.kind {
             case .idle: break
@@ -85,11 +91,17 @@ extension DiskTier {
                 precondition(
                     table.entries[Int(job.slot)].state == .writing,
                     "store job on a slot not being written")
+                if job.isEncoding { encoding += 1 }
+                precondition(
+                    job.isEncoding == (table.entries[Int(job.slot)].pageCount == 0),
+                    "a store has an extent exactly when its encode is back")
             }
         }
         precondition(
             loadJobs + storeJobs == inFlightJobCount,
             "jobs in flight \(loadJobs + storeJobs) != \(inFlightJobCount) taken slots")
+        precondition(
+            encoding == encodingJobCount, "\(encoding) jobs encoding, \(encodingJobCount) counted")
         precondition(Set(freeJobs).count == freeJobs.count, "a job slot is free twice")
         precondition(pins == loadJobs, "\(pins) pins for \(loadJobs) loads in flight")
         precondition(

@@ -5,11 +5,14 @@ import CSpillwayCompute
 extension DiskTier {
     /// Submits a store of `bytes` under `key` (replacing any readable block of that key).
     ///
-    /// `bytes` is copied (or compressed) into a staging buffer before this returns, so the
-    /// caller may reuse it at once, except with `zeroCopy` on, where a page-aligned raw
-    /// block is written straight from `bytes`: then they must stay valid and untouched
-    /// until the job completes. Failures known at once (too large, no room, busy) are
-    /// completions too: every accepted job completes exactly once through `poll`/`wait`.
+    /// `bytes` is copied into a staging buffer before this returns (and compressed there,
+    /// inline or by the encoder, `useEncoder`), so the caller may reuse it at once, except
+    /// with `zeroCopy` on, where a page-aligned raw block is written straight from `bytes`
+    /// and the encoder reads a block to compress from `bytes` itself: then they must stay
+    /// valid and untouched until the job completes. With a codec on, a block is stored raw
+    /// when the encoder is behind (`DiskTierStats.blocksStoredRawBackpressure`). Failures
+    /// known at once (too large, no room, busy) are completions too: every accepted job
+    /// completes exactly once through `poll`/`wait`.
     /// - Returns: false, accepting nothing, when every job slot is in use: poll or wait,
     ///   then submit again.
     public func submitStore(key: BlockKey, bytes: UnsafeRawBufferPointer, token: UInt64) -> Bool {
@@ -86,10 +89,18 @@ extension DiskTier {
         }
         guard let jobIndex = freeJobs.popLast() else { return false }
         stats.stores += 1
+        let wantsEncode = codec != .none && bytes.count > 0
+        if wantsEncode, !encoder.isBehind {
+            startEncode(jobIndex, key: key, bytes: bytes, token: token, isFacade: isFacade)
+            // An inline encoder has finished already: its write starts before this returns.
+            collectEncodes()
+            return true
+        }
+        // Raw: no codec, or the encoders are behind and waiting would cost throughput.
+        if wantsEncode { stats.blocksStoredRawBackpressure += 1 }
         let buffer = stagingBuffer(jobIndex)
-        let isZeroCopy = canMoveInPlace(bytes.baseAddress, count: bytes.count) && codec == .none
+        let isZeroCopy = canMoveInPlace(bytes.baseAddress, count: bytes.count)
         let header: DiskRecordHeader
-        let writeLength: Int
         if isZeroCopy {
             // The header alone in the staging page; the payload goes from the caller's
             // memory (checksummed in place, never copied).
@@ -97,59 +108,83 @@ extension DiskTier {
                 key: key, codec: .none, rawLength: bytes.count, storedLength: bytes.count,
                 payloadCRC: CRC32C.checksum(bytes), sequence: nextSequence,
                 separateHeaderPage: true)
-            nextSequence += 1
-            header.encode(into: buffer)
-            (buffer + DiskRecordHeader.byteCount).initializeMemory(
-                as: UInt8.self, repeating: 0,
-                count: DiskLayout.pageBytes - DiskRecordHeader.byteCount)
-            writeLength = DiskLayout.pageBytes
         } else {
-            header = encode(key: key, bytes: bytes, into: buffer)
-            let recordBytes = DiskRecordHeader.byteCount + header.storedLength
-            writeLength = DiskLayout.roundUp(recordBytes, to: alignment)
-            if writeLength > recordBytes {
-                (buffer + recordBytes).initializeMemory(
-                    as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
-            }
+            // A raw payload is copied and checksummed in one pass over the row.
+            header = DiskRecordHeader(
+                key: key, codec: .none, rawLength: bytes.count, storedLength: bytes.count,
+                payloadCRC: CRC32C.copyAndChecksum(
+                    from: bytes, to: buffer + DiskRecordHeader.byteCount),
+                sequence: nextSequence)
         }
-        let pageCount = DiskLayout.recordPageCount(
-            storedLength: header.storedLength, separateHeaderPage: isZeroCopy)
+        nextSequence += 1
         // A store replaces: the old copy goes first so its pages can hold the new one.
         if let old = table.lookup(key) { drop(old) }
-        guard let pageIndex = allocatePages(pageCount) else {
-            freeJobs.append(jobIndex)
-            stats.storeFailures += 1
-            finish(token: token, key: key, outcome: .store(.failed(.noRoom)), isFacade: isFacade)
-            return true
-        }
         let slot = table.allocateSlot()
         table.entries[Int(slot)] = DiskEntry(
-            key: key, sequence: header.sequence, pageIndex: Int32(pageIndex),
-            pageCount: Int32(pageCount),
-            rawLength: UInt32(header.rawLength), storedLength: UInt32(header.storedLength),
-            payloadCRC: header.payloadCRC, codec: header.codec, state: .writing,
-            separateHeaderPage: isZeroCopy)
+            key: key, sequence: header.sequence, rawLength: UInt32(header.rawLength),
+            state: .writing)
         table.insertKey(slot)
-        var job = DiskJob(
-            kind: .store, token: token, key: key, slot: slot,
-            fileOffset: UInt64(pageIndex) * UInt64(DiskLayout.pageBytes), isFacade: isFacade)
+        jobs[Int(jobIndex)] = DiskJob(
+            kind: .store, token: token, key: key, slot: slot, isFacade: isFacade)
+        guard let pageCount = placeStore(jobIndex, header: header) else { return true }
+        if wantsEncode { stats.bytesStoredRawBackpressure += pageCount * DiskLayout.pageBytes }
         if isZeroCopy {
             // Payload first, header page last: until the header lands, the extent cannot
             // pass for this record.
-            job.isZeroCopy = true
-            job.isZeroCopyPayload = true
-            job.buffer = UnsafeMutableRawPointer(mutating: bytes.baseAddress!)
-            job.transferOffset = job.fileOffset + UInt64(DiskLayout.pageBytes)
-            job.length = bytes.count
-        } else {
-            job.buffer = buffer
-            job.transferOffset = job.fileOffset
-            job.bufferIndex = buffersRegistered ? jobIndex : -1
-            job.length = writeLength
+            jobs[Int(jobIndex)].isZeroCopy = true
+            jobs[Int(jobIndex)].isZeroCopyPayload = true
+            jobs[Int(jobIndex)].buffer = UnsafeMutableRawPointer(mutating: bytes.baseAddress!)
+            jobs[Int(jobIndex)].transferOffset += UInt64(DiskLayout.pageBytes)
+            jobs[Int(jobIndex)].bufferIndex = -1
+            jobs[Int(jobIndex)].length = bytes.count
         }
-        jobs[Int(jobIndex)] = job
         prepareTransfer(jobIndex)
         return true
+    }
+
+    /// Gives a store job whose payload is ready (staged behind its header, or in the
+    /// caller's memory for a zero-copy record) its extent, records it in its slot (made
+    /// `.writing` under its key at submit), writes the header into staging and sets up the
+    /// record's transfer, not yet prepared. Returns the extent's page count, or nil when no
+    /// room could be made: then the store failed, its slot and job are released.
+    func placeStore(_ jobIndex: Int32, header: DiskRecordHeader) -> Int? {
+        let job = jobs[Int(jobIndex)]
+        let pageCount = DiskLayout.recordPageCount(
+            storedLength: header.storedLength, separateHeaderPage: header.separateHeaderPage)
+        guard let pageIndex = allocatePages(pageCount) else {
+            table.removeKey(job.key)
+            table.releaseSlot(job.slot)
+            releaseJob(jobIndex)
+            stats.storeFailures += 1
+            finish(
+                token: job.token, key: job.key, outcome: .store(.failed(.noRoom)),
+                isFacade: job.isFacade)
+            return nil
+        }
+        table.entries[Int(job.slot)] = DiskEntry(
+            key: job.key, sequence: header.sequence, pageIndex: Int32(pageIndex),
+            pageCount: Int32(pageCount),
+            rawLength: UInt32(header.rawLength), storedLength: UInt32(header.storedLength),
+            payloadCRC: header.payloadCRC, codec: header.codec, state: .writing,
+            separateHeaderPage: header.separateHeaderPage)
+        let buffer = stagingBuffer(jobIndex)
+        header.encode(into: buffer)
+        let recordBytes =
+            header.separateHeaderPage
+            ? DiskRecordHeader.byteCount : DiskRecordHeader.byteCount + header.storedLength
+        let writeLength =
+            header.separateHeaderPage
+            ? DiskLayout.pageBytes : DiskLayout.roundUp(recordBytes, to: alignment)
+        if writeLength > recordBytes {
+            (buffer + recordBytes).initializeMemory(
+                as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
+        }
+        jobs[Int(jobIndex)].fileOffset = UInt64(pageIndex) * UInt64(DiskLayout.pageBytes)
+        jobs[Int(jobIndex)].transferOffset = jobs[Int(jobIndex)].fileOffset
+        jobs[Int(jobIndex)].buffer = buffer
+        jobs[Int(jobIndex)].bufferIndex = buffersRegistered ? jobIndex : -1
+        jobs[Int(jobIndex)].length = writeLength
+        return pageCount
     }
 
     /// Whether `count` bytes at `pointer` can go to or from the device in place: zero-copy
@@ -173,37 +208,6 @@ extension DiskTier {
         jobs[Int(jobIndex)].length = DiskLayout.pageBytes
         jobs[Int(jobIndex)].transferred = 0
         return true
-    }
-
-    /// Encodes header + payload of a block into `buffer` (a staging buffer) and returns the
-    /// header. Compresses with `codec` when it gains at least `1 - compressionThreshold`.
-    func encode(key: BlockKey, bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawPointer)
-        -> DiskRecordHeader
-    {
-        let rawLength = bytes.count
-        let payload = buffer + DiskRecordHeader.byteCount
-        var storedCodec = DiskCodec.none
-        var storedLength = rawLength
-        if codec != .none, rawLength > 0, let source = bytes.baseAddress {
-            let capacity = Int(Double(rawLength) * compressionThreshold)
-            let compressed = codec.encodePayload(
-                source, rawLength: rawLength, into: payload, capacity: capacity, scratch: scratch)
-            if compressed > 0 {
-                storedCodec = codec
-                storedLength = compressed
-            }
-        }
-        // A raw payload is copied and checksummed in one pass over the row.
-        let payloadCRC =
-            storedCodec == .none
-            ? CRC32C.copyAndChecksum(from: bytes, to: payload)
-            : CRC32C.checksum(UnsafeRawBufferPointer(start: payload, count: storedLength))
-        let header = DiskRecordHeader(
-            key: key, codec: storedCodec, rawLength: rawLength, storedLength: storedLength,
-            payloadCRC: payloadCRC, sequence: nextSequence)
-        nextSequence += 1
-        header.encode(into: buffer)
-        return header
     }
 
     func submitLoad(
@@ -273,7 +277,22 @@ extension DiskTier {
     /// Submits what is prepared, reaps at least `minimum` completions and handles them.
     /// A submit that throws leaves its requests prepared (IOBackend contract), so
     /// `needsSubmit` is cleared only after a submit succeeded: the next pump retries it.
+    ///
+    /// Finished encodes are taken first and their writes started. While encodes are
+    /// outstanding and no transfer is, the device has nothing to complete: encodes not
+    /// started yet are taken back and stored raw, else the wait is for the encoder. (With both outstanding the wait is for the device: an encode
+    /// that finishes meanwhile starts its write at the next completion.)
     func pump(minimum: Int) throws {
+        var minimum = minimum
+        if encodingJobCount > 0 {
+            if collectEncodes() > 0 {
+                minimum = 0
+            } else if minimum > 0, inFlightJobCount == encodingJobCount {
+                // The device is idle, waiting for the encoder: rows not started go raw.
+                if reclaimEncodes() == 0 { collectEncodes(waiting: true) }
+                minimum = 0
+            }
+        }
         do {
             if needsSubmit {
                 try io.submit()

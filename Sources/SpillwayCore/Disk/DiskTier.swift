@@ -76,8 +76,13 @@ public final class DiskTier<IO: IOBackend> {
     var freeJobs: [Int32]
     let stagingBytes: Int
     let staging: UnsafeMutableRawPointer
-    /// Shuffle scratch, used synchronously while encoding or decoding one block.
+    /// Shuffle scratch, used synchronously while decoding one block.
     let scratch: UnsafeMutableRawPointer
+    /// Where payload encodes go (`useEncoder`; default `InlineDiskEncoder`), the store jobs
+    /// waiting for one, and the buffer finished encodes are taken into.
+    var encoder: any DiskEncoder
+    var encodingJobCount = 0
+    var encodeResults: [DiskEncodeResult] = []
     var ready: [DiskCompletion] = []
     var reaped: [IOCompletion] = []
     var needsSubmit = false
@@ -154,6 +159,8 @@ public final class DiskTier<IO: IOBackend> {
             byteCount: stagingBytes * jobCount, alignment: pageAlignment)
         self.scratch = UnsafeMutableRawPointer.allocate(
             byteCount: max(blockByteCountMax, 16), alignment: 64)
+        self.encoder = InlineDiskEncoder(blockByteCountMax: blockByteCountMax)
+        encodeResults.reserveCapacity(jobCount)
         ready.reserveCapacity(jobCount * 2)
         reaped.reserveCapacity(io.queueDepth)
         if options.registersBuffers {

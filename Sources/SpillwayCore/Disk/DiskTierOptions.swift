@@ -26,7 +26,8 @@ public struct DiskTierOptions: Sendable {
     public var registersBuffers: Bool = true
     /// Store and load page-aligned raw blocks straight from and into the caller's memory
     /// (a header page of their own, payload after it: no staging copy). Blocks that are
-    /// compressed, unaligned or not whole pages are staged either way. Off by default:
+    /// compressed, unaligned or not whole pages are staged either way (with a codec, the
+    /// encoder reads the caller's bytes instead of a staged copy). Off by default:
     /// with it, a store reads the caller's bytes until the job completes, so the caller
     /// must leave them untouched until then (the offload tier's rows are pinned that long).
     public var zeroCopy: Bool = false

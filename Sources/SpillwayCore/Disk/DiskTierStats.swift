@@ -29,6 +29,26 @@ public struct DiskTierStats: Equatable, Sendable {
     /// caller's memory and the device (zero-copy records).
     public var zeroCopyStores = 0
     public var zeroCopyLoads = 0
+    /// Stores with a codec on, by how they went: handed to the encoder and finished
+    /// (`blocksEncoded`, of which `blocksCompressed` shrank enough to be kept compressed),
+    /// or stored raw at once because every encoder was busy (`blocksStoredRawBackpressure`:
+    /// compression never makes a store wait).
+    public var blocksEncoded = 0
+    public var blocksCompressed = 0
+    public var blocksStoredRawBackpressure = 0
+    /// Data-file bytes (whole pages) the encoded blocks took, and what they would have
+    /// taken raw.
+    public var encodedDiskBytes = 0
+    public var encodedDiskBytesIfRaw = 0
+    /// Data-file bytes of the blocks stored raw because the encoders were behind.
+    public var bytesStoredRawBackpressure = 0
+    /// Capacity the backpressure gave up, estimated: what the raw-stored blocks would have
+    /// saved at the ratio the encoded blocks reached (0 before any encode finished).
+    public var estimatedBytesGivenUpBackpressure: Int {
+        guard encodedDiskBytesIfRaw > 0 else { return 0 }
+        let saved = 1 - Double(encodedDiskBytes) / Double(encodedDiskBytesIfRaw)
+        return Int((Double(bytesStoredRawBackpressure) * saved).rounded())
+    }
     /// Checkpoint entries dropped at open because they were invalid or overlapping.
     public var recoveryDroppedEntries = 0
     public init() {}

@@ -30,6 +30,11 @@ public struct OffloadTierStats: Equatable, Sendable {
     /// Blocks stored / loaded straight between the rows and the device (no staging copy).
     public var blocksZeroCopyStored = 0
     public var blocksZeroCopyLoaded = 0
+    /// With compression: blocks kept compressed, blocks stored raw because every encode
+    /// thread was busy, and the capacity that cost (bytes, estimated; `DiskTierStats`).
+    public var blocksCompressed = 0
+    public var blocksStoredRawBackpressure = 0
+    public var bytesGivenUpBackpressure = 0
     /// Whether the data file is read and written with O_DIRECT.
     public var usesDirectIO = false
 

@@ -159,6 +159,9 @@ public final class OffloadWorker<IO: IOBackend> {
         stats.usesDirectIO = tier.io.requiredAlignment > 1
         stats.blocksZeroCopyStored = tier.stats.zeroCopyStores
         stats.blocksZeroCopyLoaded = tier.stats.zeroCopyLoads
+        stats.blocksCompressed = tier.stats.blocksCompressed
+        stats.blocksStoredRawBackpressure = tier.stats.blocksStoredRawBackpressure
+        stats.bytesGivenUpBackpressure = tier.stats.estimatedBytesGivenUpBackpressure
     }
 
     private func submitWaiting() {

@@ -88,14 +88,17 @@ final class DiskSimulation {
     /// may have been reused before the crash, so a load may fail (never return other bytes).
     var maybeStale: Set<UInt64> = []
 
-    init(seed: UInt64, alignment: Int, faultRate: Double) throws {
+    /// Makes the tier's encoder after every open (nil: the default inline encoder).
+    var makeEncoder: ((UInt64) -> any DiskEncoder)?
+
+    init(seed: UInt64, alignment: Int, faultRate: Double, codec: DiskCodec? = nil) throws {
         self.seed = seed
         self.faultRate = faultRate
         rng = SplitMix64(seed: seed)
         faults = .chaos(rate: faultRate)
         io = SimulatedIO(
             seed: seed ^ 0xABCDEF, requiredAlignment: alignment, queueDepth: 8, faults: .none)
-        let codec = DiskCodec.allCases[Int(seed % 3)]
+        let codec = codec ?? DiskCodec.allCases[Int(seed % 3)]
         // 40 pages: far fewer than the key space needs, so eviction runs constantly.
         var options = DiskTierOptions(
             capacityBytes: 40 * 4096, blockByteCountMax: blockMax, codec: codec, jobCountMax: 6)
@@ -111,6 +114,7 @@ final class DiskSimulation {
     }
 
     func attachHandler() {
+        if let makeEncoder { tier.useEncoder(makeEncoder(seed &+ UInt64(crashes))) }
         tier.evictionHandler = { [unowned self] key in
             let id = key.traceID!
             #expect(
