@@ -27,6 +27,9 @@ struct DiskEntry {
     var separateHeaderPage = false
     /// Loads in flight reading this extent.
     var pinCount: UInt16 = 0
+    /// Linked at the most-recent end since the last `sync()`: the next journal batch lists
+    /// it (all such entries form the most-recent end of the LRU list).
+    var changedSinceSync = false
     /// LRU neighbours (toward most recent / least recent); for free slots `next` links the
     /// free-slot list. -1 is none.
     var moreRecent: Int32 = -1
