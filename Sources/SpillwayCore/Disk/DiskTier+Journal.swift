@@ -26,9 +26,24 @@ extension DiskTier {
     }
 
     /// Records that a live entry left the index (removed, evicted, replaced, failed a load).
+    /// Once the removals alone would not fit the journal, the next sync is a full
+    /// checkpoint anyway: they are dropped, so a tier that is rarely synced keeps no list
+    /// growing with every eviction.
     func noteUnlinked(_ entry: DiskEntry) {
         if entry.changedSinceSync { journal.changedLiveCount -= 1 }
+        guard journal.fullCheckpointsPending == 0 else { return }
         journal.removals.append(entry.key)
+        if journal.removals.count * DiskJournal.removalBytes > journalLimit {
+            journal.fullCheckpointsPending = 1
+            journal.removals = []
+        }
+    }
+
+    /// Bytes the journal may hold before a sync compacts it.
+    var journalLimit: Int {
+        max(
+            journal.byteCountMin,
+            Int(Double(DiskCheckpoint.byteCount(entryCount: table.liveCount)) * journal.compactionFraction))
     }
 
     /// The checkpoint form of an index entry.
@@ -48,9 +63,8 @@ extension DiskTier {
         else { return false }
         let batch = DiskJournal.byteCount(
             removalCount: journal.removals.count, putCount: journal.changedLiveCount)
-        let full = DiskCheckpoint.byteCount(entryCount: table.liveCount)
-        let limit = max(journal.byteCountMin, Int(Double(full) * journal.compactionFraction))
-        return journal.endOffset + batch <= limit && batch < full
+        return journal.endOffset + batch <= journalLimit
+            && batch < DiskCheckpoint.byteCount(entryCount: table.liveCount)
     }
 
     /// Appends one batch (removals since the last sync, then the changed live entries least
@@ -130,6 +144,7 @@ extension DiskTier {
         base: DiskCheckpoint.Header
     ) {
         journal.restart(after: base.generation, crc: base.headerCRC)
+        let pending = journal.fullCheckpointsPending
         var dropped = 0
         for (offset, batch) in batches {
             let base = image + offset
@@ -169,9 +184,10 @@ extension DiskTier {
         // The replay's own drops are not changes to record: the index now is the durable one.
         journal.removals.removeAll()
         journal.changedLiveCount = 0
+        journal.fullCheckpointsPending = pending
         if dropped > 0 {
             stats.recoveryDroppedEntries += dropped
-            journal.fullCheckpointsPending = max(journal.fullCheckpointsPending, 1)
+            journal.fullCheckpointsPending = max(pending, 1)
         }
     }
 }

@@ -152,6 +152,15 @@ struct DiskTierJournalTests {
         let before = tier.stats.indexBytesWritten
         try tier.sync()
         #expect(tier.stats.indexBytesWritten == before)
+        // Removals beyond what the journal may hold (1/8 of 2,000 entries' checkpoint:
+        // 341 removals) are not kept in memory: the next sync is a full checkpoint.
+        for id in 0..<100 as Range<UInt64> { tier.remove(BlockKey(traceID: id)) }
+        try tier.sync()
+        #expect(tier.stats.journalBatches == 4 && tier.stats.fullCheckpoints == 3)
+        for id in 100..<500 as Range<UInt64> { tier.remove(BlockKey(traceID: id)) }
+        try tier.sync()
+        #expect(tier.stats.journalBatches == 4 && tier.stats.fullCheckpoints == 4)
+        tier.checkInvariants()
     }
 
     @Test("reopen replays checkpoint + journal to exactly the synced index and recency")
