@@ -143,6 +143,19 @@ public enum DiskJournal {
         return .batch(batch)
     }
 
+    /// Whether the page at `page` may start a batch after checkpoint (`generation`, `crc`):
+    /// it has the magic and names that checkpoint, or its header CRC fails (damage, which
+    /// `scan` then reports). False for anything else: no journal for that checkpoint.
+    public static func mayExtend(_ generation: UInt64, _ crc: UInt32, page: UnsafeRawPointer)
+        -> Bool
+    {
+        guard UInt32(littleEndian: page.loadUnaligned(as: UInt32.self)) == magic else { return false }
+        let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(start: page, count: 60))
+        return headerCRC != UInt32(littleEndian: page.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+            || (UInt64(littleEndian: page.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) == generation
+                && UInt32(littleEndian: page.loadUnaligned(fromByteOffset: 48, as: UInt32.self)) == crc)
+    }
+
     /// Removal `index` of a decoded batch at `base`; nil when its key is invalid.
     public static func removal(_ index: Int, from base: UnsafeRawPointer) -> BlockKey? {
         let at = base + headerBytes + index * removalBytes

@@ -110,26 +110,39 @@ extension DiskTier {
         stats.indexBytesWritten += total
     }
 
-    /// Reads the whole journal (nil when absent or empty) into an aligned buffer.
-    /// - Throws: `DiskTierError.backend` when the read fails (ignoring the journal would
+    /// Reads the journal into an aligned buffer: its first page, and the whole file only
+    /// when that page may start a batch of checkpoint `base` (the magic, and that base or a
+    /// header CRC that fails). Nil when absent, empty, or left over from an older
+    /// checkpoint (after a compaction the file keeps its old batches until overwritten).
+    /// - Throws: `DiskTierError.backend` when a read fails (ignoring the journal would
     ///   roll the tier back past completed syncs).
-    static func readJournal(io: IO, file: IOFileID) throws -> (
+    static func readJournal(io: IO, file: IOFileID, base: DiskCheckpoint.Header) throws -> (
         buffer: UnsafeMutableRawPointer, count: Int
     )? {
         let size: UInt64
         do { size = try io.fileSize(file) } catch {
             throw DiskTierError(.backend, "cannot stat \(DiskLayout.journalFileName): \(error)")
         }
-        let count = Int(size) / DiskLayout.pageBytes * DiskLayout.pageBytes
+        let page = DiskLayout.pageBytes
+        let count = Int(size) / page * page
         guard count > 0 else { return nil }
         let buffer = UnsafeMutableRawPointer.allocate(
-            byteCount: count, alignment: max(DiskLayout.pageBytes, io.requiredAlignment))
-        let moved = blockingTransfer(
-            io: io, kind: .read, file: file, offset: 0, buffer: buffer, length: count)
-        guard moved == count else {
-            buffer.deallocate()
-            throw checkpointReadError(
-                name: DiskLayout.journalFileName, result: moved, wanted: count)
+            byteCount: count, alignment: max(page, io.requiredAlignment))
+        var read = 0
+        for wanted in [page, count] where read < wanted {
+            let moved = blockingTransfer(
+                io: io, kind: .read, file: file, offset: UInt64(read), buffer: buffer + read,
+                length: wanted - read)
+            guard moved == wanted - read else {
+                buffer.deallocate()
+                throw checkpointReadError(
+                    name: DiskLayout.journalFileName, result: moved, wanted: wanted - read)
+            }
+            read = wanted
+            if read == page, !DiskJournal.mayExtend(base.generation, base.headerCRC, page: buffer) {
+                buffer.deallocate()
+                return nil
+            }
         }
         return (buffer, count)
     }

@@ -115,7 +115,7 @@ extension DiskTier {
         defer { journalImage?.buffer.deallocate() }
         var journalBatches: [(offset: Int, batch: DiskJournalBatch)] = []
         if let newest, let journalFile {
-            journalImage = try Self.readJournal(io: io, file: journalFile)
+            journalImage = try Self.readJournal(io: io, file: journalFile, base: newest.header)
             if let image = journalImage {
                 let found = DiskJournal.scan(
                     image.buffer, count: image.count, baseGeneration: newest.header.generation,
