@@ -1,33 +1,33 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer) of the trace parser, the configuration loader, the
-# checkpoint decoder and the record decoder. Builds the separate package in Fuzz/ (the main
-# package never sees it) with -sanitize=fuzzer,address, then runs each target for N
-# seconds on its seed corpus Fuzz/Corpus/<target>/. Inputs the fuzzer adds go to a scratch
+# checkpoint decoder, the record decoder and the index journal decoder. Builds the separate
+# package in Fuzz/ (the main package never sees it) with -sanitize=fuzzer,address, then
+# runs each target for N seconds on its seed corpus Fuzz/Corpus/<target>/. Inputs the fuzzer adds go to a scratch
 # directory, never into the repository. A crash, trap or sanitizer report fails the run;
 # the crash input's path is printed (and its scratch directory kept).
 #
-# Usage: scripts/fuzz.sh [trace|config|checkpoint|record|all] [--seconds N] [--write-seeds]
+# Usage: scripts/fuzz.sh [trace|config|checkpoint|record|journal|all] [--seconds N] [--write-seeds]
 #   --seconds N     run each target N seconds (default 20)
-#   --write-seeds   regenerate the binary seeds (checkpoint, record) with the tier's own
+#   --write-seeds   regenerate the binary seeds (checkpoint, record, journal) with the tier's own
 #                   encoders into Fuzz/Corpus/, then stop
 # Extra libFuzzer flags: SPILLWAY_FUZZ_FLAGS (e.g. "-jobs=2 -workers=2").
 # Results of the last runs: docs/RELIABILITY.md, "Fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all_targets=(trace config checkpoint record)
+all_targets=(trace config checkpoint record journal)
 which=all
 seconds=20
 write_seeds=0
 while [ $# -gt 0 ]; do
     case "$1" in
-    trace | config | checkpoint | record | all) which=$1 ;;
+    trace | config | checkpoint | record | journal | all) which=$1 ;;
     --seconds)
         seconds=${2:?--seconds needs a value}
         shift
         ;;
     --write-seeds) write_seeds=1 ;;
     *)
-        echo "usage: $0 [trace|config|checkpoint|record|all] [--seconds N] [--write-seeds]" >&2
+        echo "usage: $0 [trace|config|checkpoint|record|journal|all] [--seconds N] [--write-seeds]" >&2
         exit 64
         ;;
     esac
@@ -46,7 +46,7 @@ binary="$(swift build --package-path Fuzz -c release --show-bin-path \
 
 if [ "$write_seeds" = 1 ]; then
     SPILLWAY_FUZZ_WRITE_SEEDS="$PWD/Fuzz/Corpus" "$binary"
-    echo "seeds written under Fuzz/Corpus/checkpoint and Fuzz/Corpus/record" >&2
+    echo "seeds written under Fuzz/Corpus/checkpoint, record and journal" >&2
     exit 0
 fi
 

@@ -20,9 +20,11 @@ struct DiskCorruptCheckpointCLITests {
     @Test("both slots flipped: verify exits 1, reports both, and every block verifies")
     func bothSlotsFlipped() throws {
         let directory = try TierDirectory.filled(blocks: 3000, blockBytes: 8192)
-        for name in ["spillway-index.a", "spillway-index.b"] {
-            try Self.flipBit(directory.path + "/" + name, at: 4096 + 96 * 777 + 40)
-        }
+        // The fill's syncs append journal batches to the empty generation-1 checkpoint (slot
+        // b); its close compacts everything into generation 2 (slot a). Flip an entry of
+        // the full one and the header of the empty one.
+        try Self.flipBit(directory.path + "/spillway-index.a", at: 4096 + 96 * 777 + 40)
+        try Self.flipBit(directory.path + "/spillway-index.b", at: 8)
         let verify = try CLIExitCodeTests.run([
             "disk", "verify", "--disk-dir", directory.path, "--strict", "--json", "--pattern", "bf16",
         ])

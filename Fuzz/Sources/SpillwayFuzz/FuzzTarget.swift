@@ -10,6 +10,8 @@ enum FuzzTarget: String, CaseIterable {
     case checkpoint
     /// A data-file record header: decoding, then recovery by scan over the bytes.
     case record
+    /// The index journal: batch scanning and record decoding, then replay on open.
+    case journal
 
     /// Feeds one input; returns normally whatever the input (a trap is a bug).
     func run(_ bytes: [UInt8]) {
@@ -18,6 +20,7 @@ enum FuzzTarget: String, CaseIterable {
         case .config: ConfigurationFuzzer.run(bytes)
         case .checkpoint: CheckpointFuzzer.run(bytes)
         case .record: RecordFuzzer.run(bytes)
+        case .journal: JournalFuzzer.run(bytes)
         }
     }
 }

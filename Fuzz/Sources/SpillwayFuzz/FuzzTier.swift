@@ -56,6 +56,43 @@ enum FuzzTier {
 
     static let template = makeTemplate()
 
+    /// The template tier reopened, block 1 removed and block 2 touched (one sync), block
+    /// 5 stored (another sync), then dropped without close: two journal batches on top of
+    /// the template's checkpoint (generation and header CRC: `journalTemplateBase`).
+    static func makeJournalTemplate() -> (files: [String: [UInt8]], base: (UInt64, UInt32)) {
+        let io = SimulatedIO(seed: 8, requiredAlignment: 4096, queueDepth: 16)
+        for (name, bytes) in template { io.replaceContents(ofFileNamed: name, with: bytes) }
+        do {
+            let tier = try DiskTier(io: io, options: options())
+            tier.remove(BlockKey(traceID: 1))
+            tier.touch(BlockKey(traceID: 2))
+            try tier.sync()
+            var bytes = [UInt8](repeating: 7, count: 3000)
+            let stored = try bytes.withUnsafeMutableBytes {
+                try tier.store(key: BlockKey(traceID: 5), bytes: UnsafeRawBufferPointer($0))
+            }
+            guard stored == .stored else { fatalError("journal template refused a block") }
+            try tier.sync()
+            guard tier.inspect().journalBatches == 2 else { fatalError("no journal batches") }
+        } catch {
+            fatalError("cannot make the journal template: \(error)")
+        }
+        var files = template
+        files[DiskLayout.journalFileName] = io.contents(ofFileNamed: DiskLayout.journalFileName)
+        let slot = template[DiskLayout.checkpointFileNames[0]]!
+        let base = slot.withUnsafeBytes {
+            (
+                UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
+            )
+        }
+        return (files, base)
+    }
+
+    static let journalTemplateAndBase = makeJournalTemplate()
+    static var journalTemplate: [String: [UInt8]] { journalTemplateAndBase.files }
+    static var journalTemplateBase: (UInt64, UInt32) { journalTemplateAndBase.base }
+
     /// Opens a tier over `files`; the open must throw a DiskTierError or succeed, and a
     /// tier that opened keeps its invariants, answers every template key without trapping,
     /// and closes.

@@ -6,10 +6,13 @@ import SpillwayCore
 
 /// The generated seed files: valid encodings and a few near-valid edge cases.
 enum SeedWriter {
-    /// Writes DIR/checkpoint/* and DIR/record/*; false when a file cannot be written.
+    /// Writes DIR/checkpoint/*, DIR/record/* and DIR/journal/*; false when a file cannot be
+    /// written.
     static func writeAll(under directory: String) -> Bool {
         var ok = true
-        for (target, seeds) in [("checkpoint", checkpointSeeds()), ("record", recordSeeds())] {
+        for (target, seeds) in [
+            ("checkpoint", checkpointSeeds()), ("record", recordSeeds()), ("journal", journalSeeds()),
+        ] {
             mkdir("\(directory)/\(target)", 0o755)
             for (name, bytes) in seeds {
                 ok = write(bytes, to: "\(directory)/\(target)/\(name)") && ok
@@ -32,6 +35,17 @@ enum SeedWriter {
             ("valid-zero-copy", zeroCopy[a]!),
             ("header-page-only", Array(newest.prefix(DiskCheckpoint.headerBytes))),
             ("header-only-64-bytes", Array(newest.prefix(64))),
+        ]
+    }
+
+    /// The journal template's two batches, its first batch alone, and a lone header.
+    static func journalSeeds() -> [(String, [UInt8])] {
+        let journal = FuzzTier.journalTemplate[DiskLayout.journalFileName]!
+        let page = DiskLayout.pageBytes
+        return [
+            ("two-batches", journal),
+            ("first-batch", Array(journal.prefix(page))),
+            ("header-64-bytes", Array(journal.prefix(DiskJournal.headerBytes))),
         ]
     }
 

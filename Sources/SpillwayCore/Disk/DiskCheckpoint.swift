@@ -25,7 +25,7 @@ public struct DiskCheckpointEntry: Equatable, Sendable {
 /// Layout (little-endian). Page 0 is the header:
 /// ```
 ///   0 u32 magic 'SPWI' (0x49575053)   24 u64 data file bytes (capacity)
-///   4 u16 version (1)                 32 u64 next sequence number
+///   4 u16 version (2; 1 read)         32 u64 next sequence number
 ///   6 u16 reserved                    40 u64 entry count
 ///   8 u64 generation (1, 2, ...)      48 u64 block byte count max
 ///  16 u32 page bytes (4096)           56 u32 CRC32C of the entry bytes
@@ -41,7 +41,12 @@ public struct DiskCheckpointEntry: Equatable, Sendable {
 /// Worked example: 1,000,000 blocks take 4096 + 96,000,000 bytes, read back in one request.
 public enum DiskCheckpoint {
     public static let magic: UInt32 = 0x4957_5053
-    public static let version: UInt16 = 1
+    /// Version written: 2 (a journal may extend it, docs/DISK_FORMAT.md "Index journal").
+    /// Version 1 (same layout, written before the journal) is still read; a binary that
+    /// only knows version 1 sees a version-2 slot as corrupt and recovers by scan, so it
+    /// never ignores a journal silently.
+    public static let version: UInt16 = 2
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
     public static let entryBytes = 96
     public static let headerBytes = DiskLayout.pageBytes
 
@@ -53,6 +58,9 @@ public enum DiskCheckpoint {
         public var entryCount: Int
         public var blockByteCountMax: Int
         public var entriesCRC: UInt32
+        /// CRC32C of header bytes 0..<60: names this exact checkpoint (a journal batch
+        /// extends only the checkpoint whose generation and header CRC it carries).
+        public var headerCRC: UInt32
     }
 
     /// Total bytes of a checkpoint with `entryCount` entries, padded to whole pages.
@@ -64,7 +72,11 @@ public enum DiskCheckpoint {
     public static func encodeEntry(
         _ entry: DiskCheckpointEntry, index: Int, into base: UnsafeMutableRawPointer
     ) {
-        let at = base + headerBytes + index * entryBytes
+        encodeEntry(entry, at: base + headerBytes + index * entryBytes)
+    }
+
+    /// Writes one 96-byte entry at `at` (a checkpoint's or a journal batch's).
+    public static func encodeEntry(_ entry: DiskCheckpointEntry, at: UnsafeMutableRawPointer) {
         at.initializeMemory(as: UInt8.self, repeating: 0, count: entryBytes)
         at.storeBytes(of: entry.sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
         at.storeBytes(of: UInt32(entry.pageIndex).littleEndian, toByteOffset: 8, as: UInt32.self)
@@ -85,10 +97,11 @@ public enum DiskCheckpoint {
 
     /// Writes the header (computing the entries' CRC) into page 0 at `base`; the entries
     /// must already be in place.
+    @discardableResult
     public static func encodeHeader(
         generation: UInt64, dataFileBytes: Int, nextSequence: UInt64, entryCount: Int,
         blockByteCountMax: Int, into base: UnsafeMutableRawPointer
-    ) {
+    ) -> UInt32 {
         base.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
         let entriesCRC = CRC32C.checksum(
             UnsafeRawBufferPointer(start: base + headerBytes, count: entryCount * entryBytes))
@@ -106,6 +119,7 @@ public enum DiskCheckpoint {
         base.storeBytes(of: entriesCRC.littleEndian, toByteOffset: 56, as: UInt32.self)
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60))
         base.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
+        return crc
     }
 
     /// Decodes and checks the header in page 0 at `base`; nil when it is not valid. Besides
@@ -126,7 +140,8 @@ public enum DiskCheckpoint {
         }
         guard CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60)) == u32(60),
             u32(0) == magic,
-            UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == version,
+            readableVersions.contains(
+                UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self))),
             u32(16) == UInt32(DiskLayout.pageBytes), u32(20) == UInt32(entryBytes),
             u64(24) % UInt64(DiskLayout.pageBytes) == 0,
             u64(24) / UInt64(DiskLayout.pageBytes) <= UInt64(Int32.max),
@@ -138,13 +153,18 @@ public enum DiskCheckpoint {
         else { return nil }
         return Header(
             generation: u64(8), dataFileBytes: Int(u64(24)), nextSequence: u64(32),
-            entryCount: Int(u64(40)), blockByteCountMax: Int(u64(48)), entriesCRC: u32(56))
+            entryCount: Int(u64(40)), blockByteCountMax: Int(u64(48)), entriesCRC: u32(56),
+            headerCRC: u32(60))
     }
 
     /// Decodes entry `index` of a checkpoint buffer at `base`; nil when a field is invalid.
     public static func decodeEntry(index: Int, from base: UnsafeRawPointer) -> DiskCheckpointEntry?
     {
-        let at = base + headerBytes + index * entryBytes
+        decodeEntry(at: base + headerBytes + index * entryBytes)
+    }
+
+    /// Decodes one 96-byte entry at `at`; nil when a field is invalid.
+    public static func decodeEntry(at: UnsafeRawPointer) -> DiskCheckpointEntry? {
         func u32(_ offset: Int) -> Int {
             Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         }

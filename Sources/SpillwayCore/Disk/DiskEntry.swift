@@ -27,4 +27,7 @@ struct DiskEntry {
     var separateHeaderPage = false
     /// Loads in flight reading this extent. (LRU links: `DiskEntryTable`'s `SlotList`.)
     var pinCount: UInt16 = 0
+    /// Linked at the most-recent end since the last `sync()`: the next journal batch lists
+    /// it (all such entries form the most-recent end of the LRU list).
+    var changedSinceSync = false
 }

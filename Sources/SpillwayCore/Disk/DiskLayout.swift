@@ -8,6 +8,8 @@ public enum DiskLayout {
     public static let dataFileName = "spillway-data.0"
     /// The two checkpoint slots; a new checkpoint overwrites the older one.
     public static let checkpointFileNames = ["spillway-index.a", "spillway-index.b"]
+    /// The index journal: batches of index changes since the newest full checkpoint.
+    public static let journalFileName = "spillway-journal"
 
     /// Pages of a record: its header then `storedLength` payload bytes, the payload right
     /// after the 128-byte header, or from the second page (zero-copy layout).

@@ -62,6 +62,7 @@ extension DiskTier {
         let job = jobs[Int(jobIndex)]
         table.entries[Int(job.slot)].state = .live
         table.linkMostRecent(job.slot)
+        noteLinked(job.slot)
         stats.bytesWritten += job.bytesMoved + job.length
         if job.isZeroCopy { stats.zeroCopyStores += 1 }
         releaseJob(jobIndex)

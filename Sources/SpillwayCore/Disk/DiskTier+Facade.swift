@@ -49,7 +49,9 @@ extension DiskTier {
             capacityBytes: capacityBytes, usedBytes: usedBytes, pageBytes: DiskLayout.pageBytes,
             blocks: table.liveCount, blocksByCodec: byCodec, rawBytes: raw, storedBytes: stored,
             compressionRatio: stored > 0 ? Double(raw) / Double(stored) : 1,
-            checkpointGeneration: checkpointGeneration)
+            checkpointGeneration: checkpointGeneration,
+            journalBatches: journal.baseGeneration == checkpointGeneration
+                ? Int(journal.nextBatch) - 1 : 0)
     }
 
     /// Reads every readable block through the verified load path (queue-depth loads in

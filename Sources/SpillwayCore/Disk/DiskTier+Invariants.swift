@@ -56,6 +56,7 @@ extension DiskTier {
             table.liveCount == counts[2], "live count \(table.liveCount) != live slots \(counts[2])"
         )
         var walked = 0
+        var changed = 0
         var previous: Int32 = -1
         var slot = table.leastRecent
         while slot >= 0 {
@@ -64,12 +65,21 @@ extension DiskTier {
             precondition(table.lessRecent(slot) == previous, "LRU back link broken at slot \(slot)")
             walked += 1
             precondition(walked <= table.liveCount, "LRU list has a cycle")
+            // Entries stored or touched since the last sync form the most-recent end: the
+            // journal batch lists exactly them.
+            precondition(
+                entry.changedSinceSync || changed == 0,
+                "an unchanged entry is more recent than a changed one at slot \(slot)")
+            if entry.changedSinceSync { changed += 1 }
             previous = slot
             slot = table.moreRecent(slot)
         }
         precondition(
             previous == table.mostRecent && walked == table.liveCount,
             "LRU list length \(walked) != live count")
+        precondition(
+            changed == journal.changedLiveCount,
+            "\(changed) changed entries, the journal counts \(journal.changedLiveCount)")
         var freeWalked = 0
         var free = table.freeSlotHead
         while free >= 0 {

@@ -18,7 +18,8 @@ extension DiskTier {
             throw DiskTierError(.backend, "cannot list the tier directory: \(error)")
         }
         let hasData = existing.contains(DiskLayout.dataFileName)
-        let tierFileNames = [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames
+        let tierFileNames =
+            [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames + [DiskLayout.journalFileName]
         // Opening without a capacity must not leave files behind in a directory without a tier.
         if (options.capacityBytes == nil || options.readOnly), !hasData,
             !DiskLayout.checkpointFileNames.contains(where: existing.contains)
@@ -70,6 +71,8 @@ extension DiskTier {
             if let file { openedFiles.append(file) }
             checkpointFiles.append(file ?? dataFile)
         }
+        let journalFile = try open(DiskLayout.journalFileName)
+        if let journalFile { openedFiles.append(journalFile) }
         // Headers first (one page each), then the entries of the newest valid one only; its
         // entries failing their CRC (a torn write) falls back to the other slot.
         // Only invalid content (magic, version, CRC: a torn write) falls back to the older
@@ -105,6 +108,22 @@ extension DiskTier {
             recovery.corruptCheckpoints.append(candidate.name)
         }
         recovery.corruptCheckpoints.sort()
+        // The journal batches that extend the chosen checkpoint. A damaged batch (the
+        // expected header with records failing their CRC: torn or corrupted) may hide
+        // changes a completed sync promised, so it is treated like a corrupt slot.
+        var journalImage: (buffer: UnsafeMutableRawPointer, count: Int)?
+        defer { journalImage?.buffer.deallocate() }
+        var journalBatches: [(offset: Int, batch: DiskJournalBatch)] = []
+        if let newest, let journalFile {
+            journalImage = try Self.readJournal(io: io, file: journalFile, base: newest.header)
+            if let image = journalImage {
+                let found = DiskJournal.scan(
+                    image.buffer, count: image.count, baseGeneration: newest.header.generation,
+                    baseCRC: newest.header.headerCRC)
+                journalBatches = found.batches
+                if found.damaged { recovery.corruptCheckpoints.append(DiskLayout.journalFileName) }
+            }
+        }
         let dataSize: UInt64
         do { dataSize = try io.fileSize(dataFile) } catch {
             throw DiskTierError(.backend, "cannot stat the data file: \(error)")
@@ -140,6 +159,10 @@ extension DiskTier {
                 nextSequence: max(
                     newest?.header.nextSequence ?? 1,
                     (scan.records.map(\.sequence).max() ?? 0) + 1))
+            journal.file = journalFile
+            // Both slots get the recovered index; the journal restarts after them (its old
+            // batches name another checkpoint and never apply again).
+            journal.fullCheckpointsPending = 2
             recovery.checkpointGeneration = newest?.header.generation
             recovery.checkpointBlocks = newest?.header.entryCount ?? 0
             recovery.scanned = true
@@ -176,7 +199,12 @@ extension DiskTier {
                 io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
                 capacityBytes: header.dataFileBytes, blockByteCountMax: blockByteCountMax,
                 checkpointGeneration: header.generation, nextSequence: header.nextSequence)
+            journal.file = journalFile
             rebuildIndex(header: header, buffer: UnsafeRawPointer(buffer))
+            if stats.recoveryDroppedEntries > 0 { journal.fullCheckpointsPending = 1 }
+            replayJournal(
+                UnsafeRawPointer(journalImage?.buffer ?? buffer), batches: journalBatches,
+                base: header)
             if damaged {
                 recovery.checkpointGeneration = header.generation
                 recovery.checkpointBlocks = header.entryCount
@@ -213,6 +241,7 @@ extension DiskTier {
             io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
             capacityBytes: capacityBytes, blockByteCountMax: options.blockByteCountMax,
             checkpointGeneration: 0, nextSequence: 1)
+        journal.file = journalFile
         // The empty checkpoint records the geometry durably: the tier exists from here on.
         do { try sync() } catch {
             releaseResources()
@@ -311,16 +340,9 @@ extension DiskTier {
         var dropped = 0
         for index in 0..<header.entryCount {
             guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
-                entry.pageIndex >= 0, entry.pageCount > 0,
-                entry.pageIndex + entry.pageCount <= allocator.pageCount,
-                entry.pageCount == DiskLayout.recordPageCount(
-                    storedLength: entry.storedLength, separateHeaderPage: entry.separateHeaderPage),
-                !entry.separateHeaderPage || entry.codec == .none,
-                entry.rawLength <= blockByteCountMax,
-                entry.codec == .none
-                    ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength,
-                entry.sequence < header.nextSequence,
-                allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
+                Self.acceptable(
+                    entry, allocator: allocator, blockByteCountMax: blockByteCountMax,
+                    nextSequence: header.nextSequence)
             else {
                 dropped += 1
                 continue
@@ -332,6 +354,26 @@ extension DiskTier {
             Self.insertLive(entry, table: &table, allocator: &allocator)
         }
         stats.recoveryDroppedEntries += dropped
+    }
+
+    /// Whether an entry read back from a checkpoint or journal describes an extent a store
+    /// could have written: inside the file, pages matching its lengths and layout, a
+    /// sequence below the next one, and its pages still free in `allocator`.
+    static func acceptable(
+        _ entry: DiskCheckpointEntry, allocator: DiskPageAllocator, blockByteCountMax: Int,
+        nextSequence: UInt64
+    ) -> Bool {
+        entry.pageIndex >= 0 && entry.pageCount > 0
+            && entry.pageIndex + entry.pageCount <= allocator.pageCount
+            && entry.pageCount
+                == DiskLayout.recordPageCount(
+                    storedLength: entry.storedLength, separateHeaderPage: entry.separateHeaderPage)
+            && (!entry.separateHeaderPage || entry.codec == .none)
+            && entry.rawLength <= blockByteCountMax
+            && (entry.codec == .none
+                ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength)
+            && entry.sequence < nextSequence
+            && allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
     }
 
     /// Adds a checked entry to the index as the most recently used live block and marks its

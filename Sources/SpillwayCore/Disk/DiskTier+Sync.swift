@@ -1,20 +1,29 @@
-// The durability point of the disk tier: sync (data fdatasync, then an A/B checkpoint) and
-// close.
+// The durability point of the disk tier: sync (data fdatasync, then a journal batch or an
+// A/B checkpoint) and close.
 
 extension DiskTier {
     /// Makes every completed store durable.
     ///
     /// Steps: wait for all jobs in flight (their completions stay queued for `poll`/`wait`),
-    /// fdatasync the data file, write a checkpoint listing every readable block (least
-    /// recently used first) to the older checkpoint slot, fdatasync that slot. A crash at
-    /// any step leaves the previous checkpoint valid: the new one is either complete with
-    /// valid CRCs or rejected on open.
+    /// fdatasync the data file, then record the index: append a journal batch of the
+    /// changes since the last sync (removals, then entries stored or touched since, least
+    /// recently used first) and fdatasync the journal — or, when the journal would grow
+    /// past `journalCompactionFraction` of the index, write a full checkpoint listing every
+    /// readable block to the older checkpoint slot, fdatasync it, and start the journal
+    /// afresh. A crash at any step leaves the previous durability point valid: the new
+    /// batch or checkpoint is either complete with valid CRCs or rejected on open.
     /// - Throws: `DiskTierError.syncFailed` when a step fails; nothing new is durable then
     ///   (the previous durability point still holds). A failed checkpoint write may be
     ///   retried by a later `sync()`; a failed fdatasync of the data file may not (Linux can
     ///   drop the dirty pages and report success on the retry), so after one every later
     ///   `sync()` throws until the tier is reopened, which recovers the last good checkpoint.
     public func sync() throws {
+        try sync(compact: false)
+    }
+
+    /// `sync()`; with `compact`, the index goes into a full checkpoint (when the journal
+    /// holds anything), so the next open reads the checkpoint alone.
+    func sync(compact: Bool) throws {
         precondition(!isClosed, "sync on a closed disk tier")
         if isReadOnly {
             throw DiskTierError(
@@ -36,6 +45,27 @@ extension DiskTier {
                 "fdatasync of the data file failed (errno \(-synced)): blocks stored since the last sync are not durable and later syncs will refuse; check the device, then reopen the tier"
             )
         }
+        let journalEmpty =
+            journal.endOffset == 0 && journal.removals.isEmpty && journal.changedLiveCount == 0
+            && journal.fullCheckpointsPending == 0 && journal.baseGeneration == checkpointGeneration
+        if compact ? journalEmpty && checkpointGeneration > 0 : false {
+            // Nothing since the last full checkpoint: it is the compact index already.
+        } else if !compact && journalBatchFits {
+            try writeJournalBatch()
+        } else {
+            try writeCheckpoint()
+        }
+        stats.syncs += 1
+    }
+
+    /// Writes a full checkpoint (generation g+1, every live block least recently used
+    /// first) to the older slot, fdatasyncs it, and starts an empty journal after it.
+    func writeCheckpoint() throws {
+        // Change flags are cleared while encoding: until this checkpoint is durable, every
+        // sync must write a full one.
+        journal.fullCheckpointsPending = max(journal.fullCheckpointsPending, 1)
+        journal.changedLiveCount = 0
+        journal.removals.removeAll(keepingCapacity: true)
         let entryCount = table.liveCount
         let total = DiskCheckpoint.byteCount(entryCount: entryCount)
         let buffer = UnsafeMutableRawPointer.allocate(
@@ -45,13 +75,8 @@ extension DiskTier {
         var index = 0
         while slot >= 0 {
             let entry = table.entries[Int(slot)]
-            DiskCheckpoint.encodeEntry(
-                DiskCheckpointEntry(
-                    key: entry.key, codec: entry.codec, pageIndex: Int(entry.pageIndex),
-                    pageCount: Int(entry.pageCount), rawLength: Int(entry.rawLength),
-                    storedLength: Int(entry.storedLength), payloadCRC: entry.payloadCRC,
-                    sequence: entry.sequence, separateHeaderPage: entry.separateHeaderPage),
-                index: index, into: buffer)
+            DiskCheckpoint.encodeEntry(Self.checkpointEntry(entry), index: index, into: buffer)
+            table.entries[Int(slot)].changedSinceSync = false
             index += 1
             slot = table.moreRecent(slot)
         }
@@ -60,39 +85,52 @@ extension DiskTier {
         (buffer + tailStart).initializeMemory(
             as: UInt8.self, repeating: 0, count: total - tailStart)
         let generation = checkpointGeneration + 1
-        DiskCheckpoint.encodeHeader(
+        let headerCRC = DiskCheckpoint.encodeHeader(
             generation: generation, dataFileBytes: capacityBytes, nextSequence: nextSequence,
             entryCount: entryCount, blockByteCountMax: blockByteCountMax, into: buffer)
-        let file = checkpointFiles[Int(generation & 1)]
-        do { try io.reserve(file, size: UInt64(total)) } catch {
-            throw DiskTierError(
-                .syncFailed,
-                "cannot size the checkpoint file to \(total) bytes: \(error); free space on the device"
-            )
-        }
-        let written = Self.blockingTransfer(
-            io: io, kind: .write, file: file, offset: 0, buffer: buffer, length: total)
-        guard written == total else {
-            throw DiskTierError(
-                .syncFailed,
-                "writing the checkpoint failed (result \(written) of \(total) bytes): blocks stored since the last sync are not durable; retry"
-            )
-        }
-        let indexSynced = Self.blockingTransfer(
-            io: io, kind: .sync, file: file, offset: 0, buffer: nil, length: 0)
-        guard indexSynced == 0 else {
-            throw DiskTierError(
-                .syncFailed, "fdatasync of the checkpoint failed (errno \(-indexSynced)); retry")
-        }
+        try writeDurably(
+            file: checkpointFiles[Int(generation & 1)], offset: 0, buffer: buffer, length: total,
+            what: "the checkpoint")
         checkpointGeneration = generation
-        stats.syncs += 1
+        journal.restart(after: generation, crc: headerCRC)
+        journal.fullCheckpointsPending -= 1
+        stats.fullCheckpoints += 1
+        stats.indexBytesWritten += total
     }
 
-    /// Syncs, then releases files and buffers. The tier cannot be used afterwards.
+    /// Sizes `file` to hold `length` bytes at `offset`, writes them there and fdatasyncs it
+    /// (a checkpoint slot or the journal).
+    /// - Throws: `DiskTierError.syncFailed` naming the step and `what`; a retry may succeed.
+    func writeDurably(
+        file: IOFileID, offset: Int, buffer: UnsafeMutableRawPointer, length: Int, what: String
+    ) throws {
+        do { try io.reserve(file, size: UInt64(offset + length)) } catch {
+            throw DiskTierError(
+                .syncFailed,
+                "cannot size \(what) to \(offset + length) bytes: \(error); free space on the device")
+        }
+        let written = Self.blockingTransfer(
+            io: io, kind: .write, file: file, offset: UInt64(offset), buffer: buffer,
+            length: length)
+        guard written == length else {
+            throw DiskTierError(
+                .syncFailed,
+                "writing \(what) failed (result \(written) of \(length) bytes): blocks stored since the last sync are not durable; retry"
+            )
+        }
+        let synced = Self.blockingTransfer(
+            io: io, kind: .sync, file: file, offset: 0, buffer: nil, length: 0)
+        guard synced == 0 else {
+            throw DiskTierError(.syncFailed, "fdatasync of \(what) failed (errno \(-synced)); retry")
+        }
+    }
+
+    /// Syncs into a full checkpoint (compacting the journal, so the next open reads one
+    /// file), then releases files and buffers. The tier cannot be used afterwards.
     /// Completions not yet taken are discarded.
     public func close() throws {
         guard !isClosed else { return }
-        if !isReadOnly { try sync() }
+        if !isReadOnly { try sync(compact: true) }
         releaseResources()
     }
 }

@@ -68,6 +68,8 @@ public final class DiskTier<IO: IOBackend> {
     var checkpointFiles: [IOFileID]
     var checkpointGeneration: UInt64
     var nextSequence: UInt64
+    /// The index journal and the changes it has not recorded yet (DiskTier+Journal.swift).
+    var journal = DiskJournalState()
     var allocator: DiskPageAllocator
     var table: DiskEntryTable
 
@@ -190,6 +192,7 @@ public final class DiskTier<IO: IOBackend> {
         }
         io.closeFile(dataFile)
         for file in Set(checkpointFiles) where file != dataFile { io.closeFile(file) }
+        if let file = journal.file { io.closeFile(file) }
         scratch.deallocate()
         if inFlightJobCount == 0 { io.releaseDirectory() }
     }
@@ -214,6 +217,7 @@ public final class DiskTier<IO: IOBackend> {
         }
         table.unlink(slot)
         table.linkMostRecent(slot)
+        noteLinked(slot)
         return true
     }
 
@@ -259,6 +263,7 @@ public final class DiskTier<IO: IOBackend> {
         precondition(entry.state == .live, "drop of a block that is not live")
         table.removeKey(entry.key)
         table.unlink(slot)
+        noteUnlinked(entry)
         if entry.pinCount == 0 {
             freeExtentAndSlot(slot)
         } else {

@@ -17,6 +17,9 @@ public struct DiskTierInspection: Equatable, Sendable {
     public var compressionRatio: Double
     /// Generation of the checkpoint the tier last wrote or loaded (0: none yet).
     public var checkpointGeneration: UInt64
+    /// Journal batches written or replayed on top of that checkpoint: (generation, batches)
+    /// names the durability point the index holds.
+    public var journalBatches: Int = 0
 }
 
 /// The result of reading and checking every block.

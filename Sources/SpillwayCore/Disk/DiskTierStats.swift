@@ -23,6 +23,11 @@ public struct DiskTierStats: Equatable, Sendable {
     public var retries = 0
     /// Completed `sync()` calls (durability points).
     public var syncs = 0
+    /// Syncs that wrote a full checkpoint, syncs that appended a journal batch, and the
+    /// index bytes (checkpoints plus batches) they wrote.
+    public var fullCheckpoints = 0
+    public var journalBatches = 0
+    public var indexBytesWritten = 0
     public var bytesWritten = 0
     public var bytesRead = 0
     /// Stores and loads that completed moving their payload in place, straight between the

@@ -57,6 +57,20 @@ enum SimulatedBlock {
     }
 }
 
+/// Which durable state an index holds: its checkpoint and the journal batches on top.
+struct DurablePoint: Equatable {
+    var generation: UInt64
+    var batches: Int
+    init(generation: UInt64, batches: Int) {
+        self.generation = generation
+        self.batches = batches
+    }
+    init<IO>(_ tier: DiskTier<IO>) {
+        let inspection = tier.inspect()
+        self.init(generation: inspection.checkpointGeneration, batches: inspection.journalBatches)
+    }
+}
+
 /// One seeded run.
 final class DiskSimulation {
     let seed: UInt64
@@ -67,8 +81,9 @@ final class DiskSimulation {
     var tier: DiskTier<SimulatedIO>
     let options: DiskTierOptions
     var model = DiskReferenceModel()
-    /// Checkpoint generation of the last successful sync (or of the state a reopen recovered).
-    var durableGeneration: UInt64 = 0
+    /// Durability point (checkpoint generation, journal batches on top) of the last
+    /// successful sync, or of the state a reopen recovered.
+    var durablePoint = DurablePoint(generation: 0, batches: 0)
     var nextVersion: UInt64 = 1
     /// Async loads in flight: token → (key, expected version or nil, buffer).
     var loads:
@@ -108,13 +123,16 @@ final class DiskSimulation {
         options.scanRecovery = false
         self.options = options
         tier = try DiskTier(io: io, options: options)
-        durableGeneration = tier.inspect().checkpointGeneration
+        durablePoint = DurablePoint(tier)
         io.faults = faults
         attachHandler()
     }
 
     func attachHandler() {
         if let makeEncoder { tier.useEncoder(makeEncoder(seed &+ UInt64(crashes))) }
+        // Small journals: syncs alternate between journal batches and full checkpoints
+        // (compaction), so crashes hit both.
+        tier.journalBytesMin = 4096 * Int(seed % 4)
         tier.evictionHandler = { [unowned self] key in
             let id = key.traceID!
             #expect(
@@ -373,7 +391,7 @@ final class DiskSimulation {
         try tier.poll(into: &completions)
         handle(completions)
         model.durable = model.version
-        durableGeneration = tier.inspect().checkpointGeneration
+        durablePoint = DurablePoint(tier)
         model.changedSinceSync = []
         for key in 0..<keySpace { log(key, "sync v=\(model.version[key] as Any)") }
     }
@@ -391,12 +409,12 @@ final class DiskSimulation {
         defer { io.faults = faults }
         attachHandler()
         tier.checkInvariants()
-        // The checkpoint generation says which state the index holds: the last durable one,
-        // or the one an attempt of the poisoned sync wrote (one generation later) and the
-        // crash happened to keep.
-        let recovered = tier.inspect().checkpointGeneration
-        if let alternative, recovered == durableGeneration + 1 { model.durable = alternative }
-        durableGeneration = recovered
+        // The durability point says which state the index holds: the last durable one, or
+        // the one an attempt of the poisoned sync wrote (a checkpoint or a journal batch
+        // later) and the crash happened to keep.
+        let recovered = DurablePoint(tier)
+        if let alternative, recovered != durablePoint { model.durable = alternative }
+        durablePoint = recovered
         // The index is exactly the last durable state.
         note(
             tier.blockCount == model.durable.count,
