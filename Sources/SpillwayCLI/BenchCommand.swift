@@ -10,6 +10,7 @@ struct BenchCommand: ParsableCommand {
             BenchRegionCommand.self,
             BenchCodecCommand.self,
             BenchDirectoryCommand.self,
+            BenchReplayCommand.self,
         ]
     )
 }

@@ -19,12 +19,26 @@ public final class ReplayEngine<DataPath: TierDataPath> {
     /// Replays one request.
     public func replay(_ request: TraceRequest) { engine.process(traceIDs: request.hashIDs) }
 
-    /// Replays requests in order; `progress` is called after each request with the number
-    /// done (callers throttle their own output).
-    public func replay(_ requests: [TraceRequest], progress: ((Int) -> Void)? = nil) {
-        for (index, request) in requests.enumerated() {
-            engine.process(traceIDs: request.hashIDs)
-            progress?(index + 1)
+    /// Replays request `index` of `trace` (its keys straight from the flat array).
+    @inline(__always)
+    public func replay(request index: Int, of trace: MooncakeTrace) {
+        let range = trace.hashIDRange(ofRequest: index)
+        trace.hashIDs.withUnsafeBufferPointer { ids in
+            engine.process(keys: UnsafeBufferPointer(rebasing: ids[range]).lazy.map(BlockKey.init(traceID:)))
+        }
+    }
+
+    /// Replays every request of `trace` in order; `progress` is called after each request
+    /// with the number done (callers throttle their own output).
+    public func replay(_ trace: MooncakeTrace, progress: ((Int) -> Void)? = nil) {
+        trace.hashIDs.withUnsafeBufferPointer { ids in
+            var start = 0
+            for index in 0..<trace.count {
+                let end = trace.requestEnds[index]
+                engine.process(keys: UnsafeBufferPointer(rebasing: ids[start..<end]).lazy.map(BlockKey.init(traceID:)))
+                start = end
+                progress?(index + 1)
+            }
         }
     }
 
