@@ -1,58 +1,18 @@
-// MooncakeScanner against the JSONDecoder reader it replaced (ReferenceTraceDecoder): the
-// fixtures, every chunking of a trace, and seeded random and mutated lines.
+// MooncakeScanner against the JSONDecoder reader it replaced (ReferenceTraceDecoder, judged by
+// TraceReaderComparison): the fixtures, every chunking of a trace, seeded random and mutated lines.
 import Foundation
 import SpillwayCore
 import SpillwayTesting
 import Testing
 
 @Suite struct MooncakeScannerDifferentialTests {
-    /// What a reader made of one input: the trace, or the first bad line's number and message.
-    enum Outcome: Equatable {
-        case parsed(MooncakeTrace)
-        case failed(line: Int, message: String)
-    }
-
-    static func scanner(_ bytes: [UInt8], skipBadLines: Bool = false) -> Outcome {
-        do { return .parsed(try MooncakeTrace.parse(bytes, skipBadLines: skipBadLines)) } catch {
-            let error = error as! TraceParseError
-            return .failed(line: error.lineNumber, message: error.message)
-        }
-    }
-
-    static func reference(_ bytes: [UInt8], skipBadLines: Bool = false) -> Outcome {
-        do { return .parsed(try ReferenceTraceDecoder.parse(bytes, skipBadLines: skipBadLines)) } catch {
-            let error = error as! TraceParseError
-            return .failed(line: error.lineNumber, message: error.message)
-        }
-    }
-
-    /// The scanner agrees with the reference: same trace, or the same bad line with the same
-    /// message, except that the reference's catch-all "not valid JSON" may be made precise
-    /// (where and what was expected, or which field's number does not fit).
-    /// One known difference, in the message only: a line starting with a NUL byte was
-    /// transcoded by Foundation as UTF-16/32 first (docs/SEMANTICS.md, "Trace format").
-    static func agree(_ scanner: Outcome, _ reference: Outcome, line: [UInt8] = []) -> Bool {
-        switch (scanner, reference) {
-        case (.parsed(let a), .parsed(let b)): return a == b
-        case (.failed(let lineA, let a), .failed(let lineB, let b)):
-            guard lineA == lineB else { return false }
-            if line.prefix(2).contains(0) { return true }
-            if b == "not valid JSON" {
-                return a.hasPrefix("not valid JSON: expected ")
-                    || (a.hasPrefix("field '") && a.contains("' is not "))
-            }
-            return a == b
-        default: return false
-        }
-    }
-
     /// Setup: each fixture trace. Checks: the scanner's trace equals the reference's.
     @Test(arguments: ["mooncake-synthetic.jsonl", "generated-seed7.jsonl", "edge-cases.jsonl"])
     func fixturesParseAsBefore(name: String) throws {
         let directory = try #require(SharedTraces.directory(testFile: #filePath))
         let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(name)))
-        let scanned = Self.scanner(bytes)
-        #expect(scanned == Self.reference(bytes))
+        let scanned = TraceReaderOutcome.scanner(bytes)
+        #expect(scanned == TraceReaderOutcome.reference(bytes))
         if case .parsed(let trace) = scanned { #expect(trace.count > 0) }
     }
 
@@ -90,22 +50,20 @@ import Testing
         for _ in 0..<lines {
             var line = RandomTraceLine.make(&rng)
             if rng.chance(0.35) { RandomTraceLine.mutate(&line, &rng) }
-            let scanned = Self.scanner(line)
-            let reference = Self.reference(line)
-            if case .parsed = reference { accepted += 1 }
-            if !Self.agree(scanned, reference, line: line), disagreements.count < 8 {
+            if case .parsed = TraceReaderOutcome.reference(line) { accepted += 1 }
+            if let difference = TraceReaderComparison.difference(line), disagreements.count < 8 {
                 disagreements.append(
-                    "\(String(decoding: line.prefix(300), as: UTF8.self).debugDescription): scanner \(scanned), reference \(reference)")
+                    "\(String(decoding: line.prefix(300), as: UTF8.self).debugDescription): \(difference)")
             }
             file += line + [0x0A]
         }
         #expect(disagreements.isEmpty, "seed \(seed):\n\(disagreements.joined(separator: "\n"))")
         // Both outcomes occur often enough for the comparison to mean something.
         #expect(accepted > lines / 5 && accepted < lines * 4 / 5, "seed \(seed): \(accepted) accepted")
-        let sameFile = Self.scanner(file, skipBadLines: true) == Self.reference(file, skipBadLines: true)
-        #expect(sameFile, "seed \(seed): the lines as one file, bad lines skipped")
-        let sameFirstError = Self.agree(Self.scanner(file), Self.reference(file))
-        #expect(sameFirstError, "seed \(seed): the lines as one file, first bad line")
+        let lenient = TraceReaderComparison.difference(file, skipBadLines: true)
+        #expect(lenient == nil, "seed \(seed): the lines as one file, bad lines skipped")
+        let strict = TraceReaderComparison.difference(file)
+        #expect(strict == nil, "seed \(seed): the lines as one file, first bad line")
     }
 }
 
