@@ -143,8 +143,10 @@ public enum DataModeReplay {
     /// in /dev/shm. Only the file this region created and still maps is unlinked.
     static func unlinkOwnRegion(_ region: SharedOffloadRegion) {
         guard region.isCreator, region.pathNamesMappedFile() else { return }
-        _ = unlink(region.path)
+        // The sidecar first: once the mapping shows "(deleted)" nothing is left to remove
+        // (RegionLeakTests kills the replay at that moment).
         _ = unlink(region.sidecarPath)
+        _ = unlink(region.path)
     }
 
     static func validate(_ options: DataModeOptions) throws {
