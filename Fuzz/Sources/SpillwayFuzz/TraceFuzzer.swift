@@ -26,7 +26,8 @@ enum TraceFuzzer {
         do {
             try bytes[..<cut].withUnsafeBytes { try scanner.consume($0) }
             try bytes[cut...].withUnsafeBytes { try scanner.consume($0) }
-            precondition(try scanner.finish() == lenient, "two chunks parsed differently from one")
+            let finished = try scanner.finish()
+            precondition(finished == lenient, "two chunks parsed differently from one")
         } catch {
             fatalError("a lenient scanner threw \(error)")
         }
