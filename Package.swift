@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "CSpillwayMallocCount"),
         .executableTarget(
             name: "SpillwayAllocProbe",
-            dependencies: ["SpillwayCore", "CSpillwayMallocCount"]
+            dependencies: ["SpillwayCore", "SpillwaySystem", "CSpillwayMallocCount"]
         ),
         .testTarget(
             name: "SpillwayCoreTests",

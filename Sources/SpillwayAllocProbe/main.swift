@@ -11,6 +11,7 @@
 import CSpillwayMallocCount
 import Foundation
 import SpillwayCore
+import SpillwaySystem
 
 /// One measured phase.
 struct Measurement: Encodable {
@@ -82,17 +83,17 @@ func selfCheck() -> Int64 {
 
 /// Replays `requests` once to warm up, then counts the second replay on the same engine.
 func measureReplay(
-    _ requests: [TraceRequest], trace: String, primaryBlocks: Int, diskBlocks: Int,
+    _ requests: MooncakeTrace, trace: String, primaryBlocks: Int, diskBlocks: Int,
     policy: TieringPolicy
 ) -> Measurement {
     let replay = ReplayEngine(primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy)
     // Index loops: in a debug build `for x in array` runs the unspecialized
     // IndexingIterator.next, which mallocs a buffer for a large element per step (the
     // probe's own loop, not the engine's).
-    for index in requests.indices { replay.replay(requests[index]) }
+    for index in 0..<requests.count { replay.replay(request: index, of: requests) }
     let before = replay.engine.counters.blocks
     let (mallocs, frees) = counted {
-        for index in requests.indices { replay.replay(requests[index]) }
+        for index in 0..<requests.count { replay.replay(request: index, of: requests) }
     }
     let blocks = replay.engine.counters.blocks - before
     return Measurement(
@@ -128,10 +129,12 @@ func managerPass(
 
 /// Warms a manager up with one pass, then counts a second pass.
 func measureManager(
-    _ requests: [TraceRequest], trace: String, primaryBlocks: Int, diskBlocks: Int,
+    _ requests: MooncakeTrace, trace: String, primaryBlocks: Int, diskBlocks: Int,
     policy: TieringPolicy
 ) -> Measurement {
-    let keys = requests.map { $0.hashIDs.map(BlockKey.init(traceID:)) }
+    let keys = (0..<requests.count).map {
+        requests.hashIDs[requests.hashIDRange(ofRequest: $0)].map(BlockKey.init(traceID:))
+    }
     let manager = PrimaryTierManager(
         primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy, blockSize: 4096,
         eventsEnabled: false)
@@ -147,14 +150,11 @@ func measureManager(
         blockOperations: operations, mallocs: mallocs, frees: frees)
 }
 
-func load(_ path: String) -> [TraceRequest] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        fail("cannot read trace \(path): check the path")
-    }
+func load(_ path: String) -> MooncakeTrace {
     do {
-        return try MooncakeTrace.parse([UInt8](data)).requests
+        return try TraceFile.load(path)
     } catch {
-        fail("trace \(path) is malformed: \(error)")
+        fail(error.description)
     }
 }
 
@@ -215,13 +215,13 @@ while let argument = arguments.popFirst() {
         paths.append(argument)
     }
 }
-var traces: [(String, [TraceRequest])] = paths.map { ($0, load($0)) }
+var traces: [(String, MooncakeTrace)] = paths.map { ($0, load($0)) }
 var generated = TraceGenerator.Parameters()
 generated.requests = generatedRequests
 traces.append(
     (
         "generated(seed 1, \(generatedRequests) requests)",
-        TraceGenerator.requests(parameters: generated)
+        TraceGenerator.trace(parameters: generated)
     ))
 // Long requests: grows the engines' scratch past its initial 256 keys during warm-up.
 generated.seed = 7
@@ -231,7 +231,7 @@ generated.turnBlocksMax = 60
 traces.append(
     (
         "generated(seed 7, \(generatedRequests) requests, long contexts)",
-        TraceGenerator.requests(parameters: generated)
+        TraceGenerator.trace(parameters: generated)
     ))
 
 var measurements: [Measurement] = []

@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
             BenchCodecCommand.self,
             BenchDirectoryCommand.self,
             BenchSyncCommand.self,
+            BenchReplayCommand.self,
         ]
     )
 }

@@ -24,17 +24,7 @@ struct BenchDirectoryCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Mooncake JSONL trace.")
-    var trace: String
-
-    @Option(name: .customLong("primary-blocks"), help: "Primary tier capacity in blocks.")
-    var primaryBlocks: Int = 1000
-
-    @Option(name: .customLong("disk-blocks"), help: "Disk tier capacity in blocks.")
-    var diskBlocks: Int = 10000
-
-    @Option(help: "spill or write-through.")
-    var policy: TieringPolicy = .spill
+    @OptionGroup var options: BenchTraceOptions
 
     @Option(help: "Replays timed (the best is reported).")
     var repeats: Int = 5
@@ -52,15 +42,6 @@ struct BenchDirectoryCommand: ParsableCommand {
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
-        guard primaryBlocks >= 1 else {
-            throw ValidationError("--primary-blocks must be >= 1 (got \(primaryBlocks))")
-        }
-        guard diskBlocks >= 0 else {
-            throw ValidationError("--disk-blocks must be >= 0 (got \(diskBlocks))")
-        }
-        guard primaryBlocks + diskBlocks <= 100_000_000 else {
-            throw ValidationError("--primary-blocks + --disk-blocks must be <= 100000000")
-        }
         guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1 (got \(repeats))") }
         guard memoryBlocks >= 0, memoryBlocks <= 200_000_000 else {
             throw ValidationError("--memory-blocks must be in 0...200000000 (got \(memoryBlocks))")
@@ -69,35 +50,17 @@ struct BenchDirectoryCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.bootstrap(label: "bench.directory")
-        let parsed = try TraceFile.load(trace, skipBadLines: false)
-        logger.info("bench directory: \(parsed.requests.count) requests, \(repeats) repeats")
+        let parsed = try TraceFile.loadForCLI(options.trace)
+        logger.info("bench directory: \(parsed.count) requests, \(repeats) repeats")
         let result = DirectoryBenchmark.replay(
-            parsed.requests, primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
+            parsed, primaryBlocks: options.primaryBlocks, diskBlocks: options.diskBlocks,
+            policy: options.policy,
             repeats: repeats)
         try JSONOutput.print(
             FlatJSON(
                 result,
                 BenchDirectoryMemory(
                     memory: memoryBlocks > 0 ? DirectoryBenchmark.memory(blocks: memoryBlocks) : nil)))
-    }
-}
-
-/// Reads and parses a Mooncake trace file with messages that say what to do.
-enum TraceFile {
-    static func load(_ path: String, skipBadLines: Bool) throws -> MooncakeTrace {
-        let bytes: [UInt8]
-        do {
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw CLIError(
-                "cannot read trace '\(path)': \(error.localizedDescription) (check the path and permissions)"
-            )
-        }
-        do {
-            return try MooncakeTrace.parse(bytes, skipBadLines: skipBadLines)
-        } catch let error as TraceParseError {
-            throw CLIError("\(path): \(error)")
-        }
     }
 }
 

@@ -17,10 +17,10 @@ extension ReplayCommand {
         settings.syncIntervalBlocks = options.keep ? options.syncEvery : 0
         let progress =
             quiet || !Terminal.standardErrorIsTerminal
-            ? nil : ProgressLine(total: parsed.requests.count)
+            ? nil : ProgressLine(total: parsed.count)
         let report: DataModeReport
         do {
-            report = try DataModeReplay.run(parsed.requests, options: settings) { done, counters in
+            report = try DataModeReplay.run(parsed, options: settings) { done, counters in
                 progress?.update(done: done, counters: counters)
             }
         } catch let error as DataModeError {
@@ -31,7 +31,7 @@ extension ReplayCommand {
         let wantsBaseline = diskBlocks > 0 && (baseline ?? !json)
         let full = report.replayReport(
             primaryOnly: wantsBaseline
-                ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
+                ? Self.primaryOnly(parsed, primaryBlocks: primaryBlocks, policy: policy) : nil,
             skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil)
         if json { try JSONOutput.print(full) } else { print(full.tableText()) }
         if report.foundDataPathBug { throw ReplayCommandError(report.dataPathBugMessage) }

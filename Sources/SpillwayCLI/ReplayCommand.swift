@@ -77,7 +77,7 @@ struct ReplayCommand: ParsableCommand {
         if sweepOptions.sweep {
             let parsed = try loadTrace()
             try sweepOptions.run(
-                requests: parsed.requests, trace: trace, policy: policy, json: json, quiet: quiet,
+                trace: parsed, path: trace, policy: policy, json: json, quiet: quiet,
                 logger: logger)
             return
         }
@@ -94,37 +94,27 @@ struct ReplayCommand: ParsableCommand {
         let parsed = try loadTrace()
         let replay = ReplayEngine(
             primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy, dataPath: dataPath)
-        let progress = quiet || !Terminal.standardErrorIsTerminal ? nil : ProgressLine(total: parsed.requests.count)
-        replay.replay(parsed.requests) { done in progress?.update(done: done, counters: replay.engine.counters) }
+        let progress = quiet || !Terminal.standardErrorIsTerminal ? nil : ProgressLine(total: parsed.count)
+        replay.replay(parsed) { done in progress?.update(done: done, counters: replay.engine.counters) }
         progress?.finish()
         let wantsBaseline = diskBlocks > 0 && (baseline ?? !json)
         let report = ReplayReport(
             counters: replay.counters,
-            primaryOnly: wantsBaseline ? Self.primaryOnly(parsed.requests, primaryBlocks: primaryBlocks, policy: policy) : nil,
+            primaryOnly: wantsBaseline ? Self.primaryOnly(parsed, primaryBlocks: primaryBlocks, policy: policy) : nil,
             data: dataFigures(), skippedLines: skipBadLines ? parsed.skippedLineNumbers : nil,
             extraFields: extraFields())
         if json { try JSONOutput.print(report) } else { print(report.tableText()) }
     }
 
     /// The same trace and primary capacity with disk 0, simulated.
-    static func primaryOnly(_ requests: [TraceRequest], primaryBlocks: Int, policy: TieringPolicy) -> ReplayCounters {
+    static func primaryOnly(_ trace: MooncakeTrace, primaryBlocks: Int, policy: TieringPolicy) -> ReplayCounters {
         let replay = ReplayEngine(primaryBlocks: primaryBlocks, diskBlocks: 0, policy: policy)
-        replay.replay(requests)
+        replay.replay(trace)
         return replay.counters
     }
 
     func loadTrace() throws -> MooncakeTrace {
-        let bytes: [UInt8]
-        do {
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trace)))
-        } catch {
-            throw ReplayCommandError("cannot read trace '\(trace)': \(error.localizedDescription) (check the path and permissions)")
-        }
-        do {
-            return try MooncakeTrace.parse(bytes, skipBadLines: skipBadLines)
-        } catch let error as TraceParseError {
-            throw ReplayCommandError("\(trace): \(error)")
-        }
+        try TraceFile.loadForCLI(trace, skipBadLines: skipBadLines)
     }
 }
 

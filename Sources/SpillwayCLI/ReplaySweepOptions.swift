@@ -52,16 +52,16 @@ struct ReplaySweepOptions: ParsableArguments {
         if sweep { _ = try lists() }
     }
 
-    /// Runs the sweep over `requests` and writes the three files; prints the hit-rate grid
+    /// Runs the sweep over `parsed` and writes the three files; prints the hit-rate grid
     /// (or, with `json`, the sweep JSON) on stdout.
     func run(
-        requests: [TraceRequest], trace: String, policy: TieringPolicy, json: Bool, quiet: Bool,
+        trace parsed: MooncakeTrace, path trace: String, policy: TieringPolicy, json: Bool, quiet: Bool,
         logger: Logger
     ) throws {
         let (primary, disk) = try lists()
         let showProgress = !quiet && Terminal.standardErrorIsTerminal
         let result = ReplaySweep(
-            requests: requests, primaryBlocksList: primary, diskBlocksList: disk, policy: policy
+            trace: parsed, primaryBlocksList: primary, diskBlocksList: disk, policy: policy
         ) { done, total in
             logger.debug("sweep: \(done)/\(total) replays")
             if showProgress {

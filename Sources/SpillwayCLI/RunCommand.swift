@@ -40,20 +40,20 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try options.load().configuration
-        let (requests, traceSource) = try loadTrace(configuration)
+        let (trace, traceSource) = try loadTrace(configuration)
         let settings = try dataModeOptions(configuration)
 
         let progress =
             quiet || !Terminal.standardErrorIsTerminal
-            ? nil : ProgressLine(total: requests.count)
+            ? nil : ProgressLine(total: trace.count)
         if !quiet {
             printError(
-                "spillway run: \(requests.count) requests (\(traceSource)), \(settings.primaryBlocks) primary rows + \(settings.diskBlocks) disk rows of \(ByteSize.format(UInt64(settings.blockBytes))), policy \(settings.policy.rawValue), disk tier in \(settings.diskDirectory ?? "?")"
+                "spillway run: \(trace.count) requests (\(traceSource)), \(settings.primaryBlocks) primary rows + \(settings.diskBlocks) disk rows of \(ByteSize.format(UInt64(settings.blockBytes))), policy \(settings.policy.rawValue), disk tier in \(settings.diskDirectory ?? "?")"
             )
         }
         let report: DataModeReport
         do {
-            report = try DataModeReplay.run(requests, options: settings) { done, counters in
+            report = try DataModeReplay.run(trace, options: settings) { done, counters in
                 progress?.update(done: done, counters: counters)
             }
         } catch let error as DataModeError {
@@ -65,31 +65,24 @@ struct RunCommand: ParsableCommand {
         let replayReport = report.replayReport(
             primaryOnly: settings.diskBlocks > 0
                 ? ReplayCommand.primaryOnly(
-                    requests, primaryBlocks: settings.primaryBlocks, policy: settings.policy)
+                    trace, primaryBlocks: settings.primaryBlocks, policy: settings.policy)
                 : nil,
             extraFields: [("trace", traceSource)])
         if json { try JSONOutput.print(replayReport) } else { print(replayReport.tableText()) }
         if report.foundDataPathBug { throw CLIError(report.dataPathBugMessage) }
     }
 
-    /// The requests to replay and a short description of where they came from.
-    func loadTrace(_ configuration: SpillwayConfiguration) throws -> ([TraceRequest], String) {
+    /// The trace to replay and a short description of where they came from.
+    func loadTrace(_ configuration: SpillwayConfiguration) throws -> (MooncakeTrace, String) {
         let file = configuration.trace.file
         guard !file.isEmpty else {
             let parameters = configuration.trace.generator
             return (
-                TraceGenerator.requests(parameters: parameters),
+                TraceGenerator.trace(parameters: parameters),
                 "generated, seed \(parameters.seed)"
             )
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CLIError("cannot read trace.file \(file): check the path and its permissions")
-        }
-        do {
-            return (try MooncakeTrace.parse(Array(data)).requests, file)
-        } catch let error as TraceParseError {
-            throw CLIError("\(file): \(error)")
-        }
+        return (try TraceFile.loadForCLI(file), file)
     }
 
     /// Data-mode settings from the configuration; the disk tier goes in a fresh directory

@@ -34,19 +34,8 @@ struct TraceStatsCommand: ParsableCommand {
                 "trace file \(file) does not exist; pass a Mooncake JSONL file (spillway trace generate writes one)"
             )
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            throw CLIError("cannot read trace file \(file) (\(error.localizedDescription))")
-        }
-        let trace: MooncakeTrace
-        do {
-            trace = try MooncakeTrace.parse([UInt8](data), skipBadLines: skipBadLines)
-        } catch let error as TraceParseError {
-            throw CLIError("\(file): \(error)")
-        }
-        let stats = TraceStatistics(requests: trace.requests)
+        let trace = try TraceFile.loadForCLI(file, skipBadLines: skipBadLines)
+        let stats = TraceStatistics(trace: trace)
         if json {
             let document = TraceStatsDocument(stats, skippedLines: trace.skippedLineNumbers.count)
             try JSONOutput.print(document)

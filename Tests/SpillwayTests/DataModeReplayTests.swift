@@ -14,8 +14,7 @@ import Testing
         let directory = try #require(
             SharedTraces.directory(testFile: #filePath),
             "Tests/Fixtures/traces not found above \(#filePath)")
-        let trace = try MooncakeTrace.parse(
-            [UInt8](Data(contentsOf: directory.appendingPathComponent("mooncake-synthetic.jsonl"))))
+        let trace = try TraceFile.load(directory.appendingPathComponent("mooncake-synthetic.jsonl").path)
         let expected = try JSONDecoder().decode(
             [ReplayCounters].self,
             from: Data(
@@ -54,7 +53,7 @@ import Testing
             let options = DataModeOptions(
                 primaryBlocks: want.primaryBlocks, diskBlocks: want.diskBlocks, policy: want.policy,
                 blockBytes: Self.rowBytes, diskDirectory: scratch.sub("tier"), queueDepth: 32)
-            let report = try DataModeReplay.run(trace.requests, options: options)
+            let report = try DataModeReplay.run(trace, options: options)
             #expect(report.counters == want, "configuration \(index): got \(report.counters)")
             #expect(report.stats.verifyFailures == 0, "configuration \(index)")
             #expect(report.stats.spillFailures == 0, "configuration \(index)")
@@ -77,7 +76,7 @@ import Testing
             var parameters = TraceGenerator.Parameters()
             parameters.requests = 400
             parameters.seed = seed
-            let requests = TraceGenerator.requests(parameters: parameters)
+            let requests = TraceGenerator.trace(parameters: parameters)
             let simulation = ReplayEngine(primaryBlocks: 40, diskBlocks: 300, policy: policy)
             simulation.replay(requests)
             let scratch = ScratchDirectory(under: "/dev/shm")

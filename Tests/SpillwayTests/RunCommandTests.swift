@@ -48,7 +48,7 @@ struct RunCommandTests {
         var parameters = TraceGenerator.Parameters()
         parameters.requests = 120
         let simulated = ReplayEngine(primaryBlocks: 24, diskBlocks: 96, policy: .spill)
-        simulated.replay(TraceGenerator.requests(parameters: parameters), progress: nil)
+        simulated.replay(TraceGenerator.trace(parameters: parameters), progress: nil)
         let expected = try #require(
             try JSONSerialization.jsonObject(
                 with: Data(try JSONText.encode(simulated.counters).utf8)) as? [String: Any])

@@ -2,7 +2,7 @@
 
 /// One parser or decoder under fuzzing, named as on scripts/fuzz.sh's command line.
 enum FuzzTarget: String, CaseIterable {
-    /// Mooncake JSONL, as `spillway replay --trace` parses it.
+    /// Mooncake JSONL, as `spillway replay --trace` scans it, against the JSONDecoder reference.
     case trace
     /// A JSON configuration file, as `spillway run --config` loads it.
     case config

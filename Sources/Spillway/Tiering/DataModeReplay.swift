@@ -8,11 +8,11 @@ import SpillwaySystem
 /// instance id in `/dev/shm`) and a disk tier sized never to evict by itself, replays a trace
 /// through a `TieringEngine` over a `RegionDiskDataPath`, and cleans both up.
 public enum DataModeReplay {
-    /// Replays `requests` in data mode. `progress` is called after each request.
+    /// Replays `trace` in data mode. `progress` is called after each request.
     /// - Throws: `DataModeError` for setup problems (directory, region, disk tier) and when
     ///   the I/O backend itself failed mid-replay.
     public static func run(
-        _ requests: [TraceRequest], options: DataModeOptions,
+        _ trace: MooncakeTrace, options: DataModeOptions,
         progress: ((Int, TieringCounters) -> Void)? = nil
     ) throws -> DataModeReport {
         try validate(options)
@@ -35,7 +35,7 @@ public enum DataModeReplay {
         }
         ownsTier = true
         let report = try replay(
-            requests, region: region, disk: disk, options: options, directory: directory,
+            trace, region: region, disk: disk, options: options, directory: directory,
             progress: progress)
         if options.keep {
             do { try disk.close() } catch {
@@ -48,7 +48,7 @@ public enum DataModeReplay {
     /// Replays through an already built region and disk tier (any backend): the core of
     /// `run`, used directly by tests with a simulated backend.
     public static func replay<IO: IOBackend>(
-        _ requests: [TraceRequest], region: SharedOffloadRegion, disk: DiskTier<IO>,
+        _ trace: MooncakeTrace, region: SharedOffloadRegion, disk: DiskTier<IO>,
         options: DataModeOptions, directory: String = "",
         progress: ((Int, TieringCounters) -> Void)? = nil
     ) throws -> DataModeReport {
@@ -62,8 +62,8 @@ public enum DataModeReplay {
         let clock = ContinuousClock()
         let start = clock.now
         var storesAtLastSync = disk.stats.stores
-        for (index, request) in requests.enumerated() {
-            replay.replay(request)
+        for index in 0..<trace.count {
+            replay.replay(request: index, of: trace)
             if options.syncIntervalBlocks > 0,
                 disk.stats.stores - storesAtLastSync >= options.syncIntervalBlocks
             {
@@ -144,8 +144,10 @@ public enum DataModeReplay {
     /// in /dev/shm. Only the file this region created and still maps is unlinked.
     static func unlinkOwnRegion(_ region: SharedOffloadRegion) {
         guard region.isCreator, region.pathNamesMappedFile() else { return }
-        _ = unlink(region.path)
+        // The sidecar first: once the mapping shows "(deleted)" nothing is left to remove
+        // (RegionLeakTests kills the replay at that moment).
         _ = unlink(region.sidecarPath)
+        _ = unlink(region.path)
     }
 
     static func validate(_ options: DataModeOptions) throws {

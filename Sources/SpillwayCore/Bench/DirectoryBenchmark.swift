@@ -22,10 +22,10 @@ public enum DirectoryBenchmark {
         }
     }
 
-    /// Replays `requests` `repeats` times, each on a fresh directory, and reports the best
+    /// Replays `trace` `repeats` times, each on a fresh directory, and reports the best
     /// time. Traps if repeats disagree on the counters (the replay is deterministic).
     public static func replay(
-        _ requests: [TraceRequest], primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy,
+        _ trace: MooncakeTrace, primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy,
         repeats: Int
     ) -> ReplayResult {
         precondition(repeats >= 1, "repeats must be >= 1")
@@ -33,11 +33,10 @@ public enum DirectoryBenchmark {
         var best = Duration.seconds(1_000_000)
         var counters: ReplayCounters?
         for _ in 0..<repeats {
-            let engine = TieringEngine(
-                primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy,
-                dataPath: SimulatedDataPath())
+            let replay = ReplayEngine(primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy)
+            let engine = replay.engine
             let start = clock.now
-            for request in requests { engine.process(traceIDs: request.hashIDs) }
+            replay.replay(trace)
             let elapsed = clock.now - start
             best = min(best, elapsed)
             let result = ReplayCounters(

@@ -19,11 +19,25 @@ public final class ReplayEngine<DataPath: TierDataPath> {
     /// Replays one request.
     public func replay(_ request: TraceRequest) { engine.process(traceIDs: request.hashIDs) }
 
-    /// Replays requests in order; `progress` is called after each request with the number
-    /// done (callers throttle their own output).
-    public func replay(_ requests: [TraceRequest], progress: ((Int) -> Void)? = nil) {
-        for (index, request) in requests.enumerated() {
-            engine.process(traceIDs: request.hashIDs)
+    /// Request keys copied out of a trace's flat array: `TieringEngine.process(traceIDs:)`
+    /// takes an Array, and its generic `process(keys:)` is not specialized across the
+    /// engine's generic parameter (a profile showed runtime metadata lookups per key).
+    /// Grows to the longest request, then is reused.
+    private var requestIDs: [UInt64] = []
+
+    /// Replays request `index` of `trace`.
+    @inline(__always)
+    public func replay(request index: Int, of trace: MooncakeTrace) {
+        requestIDs.removeAll(keepingCapacity: true)
+        requestIDs.append(contentsOf: trace.hashIDs[trace.hashIDRange(ofRequest: index)])
+        engine.process(traceIDs: requestIDs)
+    }
+
+    /// Replays every request of `trace` in order; `progress` is called after each request
+    /// with the number done (callers throttle their own output).
+    public func replay(_ trace: MooncakeTrace, progress: ((Int) -> Void)? = nil) {
+        for index in 0..<trace.count {
+            replay(request: index, of: trace)
             progress?(index + 1)
         }
     }

@@ -42,11 +42,11 @@ public struct ReplaySweep: Sendable {
         "disk_evictions",
     ]
 
-    /// Replays `requests` once per grid point (and once per primary capacity with disk 0
+    /// Replays `trace` once per grid point (and once per primary capacity with disk 0
     /// when 0 is not in `diskBlocksList`). `progress(done, total)` after each replay.
     /// Lists must be valid (`parseList`); capacities are in blocks.
     public init(
-        requests: [TraceRequest], primaryBlocksList: [Int], diskBlocksList: [Int],
+        trace: MooncakeTrace, primaryBlocksList: [Int], diskBlocksList: [Int],
         policy: TieringPolicy, progress: ((Int, Int) -> Void)? = nil
     ) {
         precondition(!primaryBlocksList.isEmpty && !diskBlocksList.isEmpty, "empty sweep list")
@@ -59,23 +59,23 @@ public struct ReplaySweep: Sendable {
         for primary in primaryBlocksList {
             var row: [ReplayCounters] = []
             for disk in diskBlocksList {
-                row.append(Self.replay(requests, primary: primary, disk: disk, policy: policy))
+                row.append(Self.replay(trace, primary: primary, disk: disk, policy: policy))
                 done += 1
                 progress?(done, total)
             }
             let baseline =
                 row.first(where: { $0.diskBlocks == 0 })
-                ?? Self.replay(requests, primary: primary, disk: 0, policy: policy)
+                ?? Self.replay(trace, primary: primary, disk: 0, policy: policy)
             points += row.map { Point(counters: $0, primaryOnlyHitRate: baseline.hitRate) }
         }
         self.points = points
     }
 
-    static func replay(_ requests: [TraceRequest], primary: Int, disk: Int, policy: TieringPolicy)
+    static func replay(_ trace: MooncakeTrace, primary: Int, disk: Int, policy: TieringPolicy)
         -> ReplayCounters
     {
         let engine = ReplayEngine(primaryBlocks: primary, diskBlocks: disk, policy: policy)
-        engine.replay(requests)
+        engine.replay(trace)
         return engine.counters
     }
 

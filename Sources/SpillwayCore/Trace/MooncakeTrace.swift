@@ -1,5 +1,4 @@
-// Reads and writes Mooncake JSONL traces: one JSON object per line with `hash_ids`.
-import Foundation
+// A parsed Mooncake JSONL trace, stored flat: every request's block keys in one array.
 
 /// A malformed trace line, named by its 1-based line number.
 public struct TraceParseError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -8,68 +7,91 @@ public struct TraceParseError: Error, CustomStringConvertible, Sendable, Equatab
     public var description: String {
         "trace line \(lineNumber): \(message) (fix the line, or pass --skip-bad-lines to count and skip it)"
     }
+
+    public init(lineNumber: Int, message: String) {
+        self.lineNumber = lineNumber
+        self.message = message
+    }
 }
 
-/// A parsed trace.
-public struct MooncakeTrace: Sendable {
-    public var requests: [TraceRequest]
+/// A parsed trace. Requests are stored flat (all `hash_ids` in one array, one end offset per
+/// request, metadata in a parallel array), so loading a trace allocates per chunk of growth,
+/// never per line, and a replay walks one contiguous array. `MooncakeScanner` fills it; the
+/// file loader (`TraceFile` in SpillwaySystem) feeds the scanner.
+public struct MooncakeTrace: Sendable, Equatable {
+    /// Every request's block keys, request after request.
+    public private(set) var hashIDs: [UInt64] = []
+    /// `requestEnds[i]` is the end (exclusive) of request `i`'s keys in `hashIDs`.
+    public private(set) var requestEnds: [Int] = []
+    /// Per request: the optional fields.
+    private var metadata: [TraceRequestMetadata] = []
     /// 1-based numbers of the lines skipped as malformed (only with `skipBadLines`).
     public var skippedLineNumbers: [Int]
 
+    /// Number of requests.
+    public var count: Int { requestEnds.count }
     /// Total number of block references over all requests.
-    public var blockCount: Int { requests.reduce(0) { $0 + $1.hashIDs.count } }
+    public var blockCount: Int { hashIDs.count }
 
-    public init(requests: [TraceRequest], skippedLineNumbers: [Int] = []) {
-        self.requests = requests
+    public init(requests: [TraceRequest] = [], skippedLineNumbers: [Int] = []) {
         self.skippedLineNumbers = skippedLineNumbers
+        for request in requests { append(request) }
     }
 
-    /// Parses JSONL bytes. Blank lines are ignored. A line that is not a JSON object with a
-    /// `hash_ids` array of non-negative integers is an error naming its line number, or, with
-    /// `skipBadLines`, is recorded in `skippedLineNumbers` and skipped.
+    /// The range of request `index`'s keys in `hashIDs`.
+    @inline(__always)
+    public func hashIDRange(ofRequest index: Int) -> Range<Int> {
+        (index == 0 ? 0 : requestEnds[index - 1])..<requestEnds[index]
+    }
+
+    /// Request `index` as a value (allocates its key array; the replay walks `hashIDs`).
+    public subscript(request index: Int) -> TraceRequest {
+        let fields = metadata[index]
+        return TraceRequest(
+            timestamp: fields.timestamp, inputLength: fields.inputLength,
+            outputLength: fields.outputLength, hashIDs: Array(hashIDs[hashIDRange(ofRequest: index)]))
+    }
+
+    /// Every request as a value (for tests and writing traces out).
+    public var requests: [TraceRequest] { (0..<count).map { self[request: $0] } }
+
+    /// Appends a request.
+    public mutating func append(_ request: TraceRequest) {
+        hashIDs.append(contentsOf: request.hashIDs)
+        commitRequest(
+            TraceRequestMetadata(
+                timestamp: request.timestamp, inputLength: request.inputLength,
+                outputLength: request.outputLength))
+    }
+
+    /// The scanner's appends: keys first (`appendHashID`), then the request is committed, or
+    /// the keys appended since `mark` are taken back when the line turns out malformed.
+    @inline(__always)
+    mutating func appendHashID(_ id: UInt64) { hashIDs.append(id) }
+
+    mutating func rollBackHashIDs(to mark: Int) {
+        hashIDs.removeSubrange(mark..<hashIDs.count)
+    }
+
+    mutating func commitRequest(_ fields: TraceRequestMetadata) {
+        requestEnds.append(hashIDs.count)
+        metadata.append(fields)
+    }
+
+    /// Parses JSONL bytes held in memory (the file loader streams instead). Blank lines are
+    /// ignored. A line that is not a JSON object with a `hash_ids` array of non-negative
+    /// integers is an error naming its line number, or, with `skipBadLines`, is recorded in
+    /// `skippedLineNumbers` and skipped. What is accepted: `MooncakeScanner`.
     ///
     /// - Throws: `TraceParseError` for the first malformed line unless `skipBadLines`.
     public static func parse(_ bytes: [UInt8], skipBadLines: Bool = false) throws -> MooncakeTrace {
-        let decoder = JSONDecoder()
-        var requests: [TraceRequest] = []
-        var skipped: [Int] = []
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            lineNumber += 1
-            let line = bytes[start..<end]
-            start = end + 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                requests.append(try decodeLine(line, decoder: decoder, lineNumber: lineNumber))
-            } catch let error as TraceParseError {
-                if skipBadLines { skipped.append(lineNumber) } else { throw error }
-            }
+        var scanner = MooncakeScanner(skipBadLines: skipBadLines)
+        var failure: TraceParseError?
+        bytes.withUnsafeBytes { chunk in
+            do throws(TraceParseError) { try scanner.consume(chunk) } catch { failure = error }
         }
-        return MooncakeTrace(requests: requests, skippedLineNumbers: skipped)
-    }
-
-    private static func decodeLine(
-        _ line: ArraySlice<UInt8>, decoder: JSONDecoder, lineNumber: Int
-    ) throws -> TraceRequest {
-        do {
-            return try decoder.decode(TraceRequest.self, from: Data(line))
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw TraceParseError(lineNumber: lineNumber, message: "missing field '\(key.stringValue)'")
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TraceParseError(
-                lineNumber: lineNumber,
-                message: path.isEmpty ? "not a JSON object" : "field '\(path)' has the wrong type")
-        } catch DecodingError.dataCorrupted(let context)
-            where context.debugDescription.hasSuffix(TraceRequest.badHashIDMessage)
-        {
-            throw TraceParseError(lineNumber: lineNumber, message: context.debugDescription)
-        } catch {
-            throw TraceParseError(lineNumber: lineNumber, message: "not valid JSON")
-        }
+        if let failure { throw failure }
+        return try scanner.finish()
     }
 
     /// One JSONL line (without newline) for `request`, keys in Mooncake's order.
@@ -83,4 +105,11 @@ public struct MooncakeTrace: Sendable {
         fields.append("\"hash_ids\": [" + request.hashIDs.map(String.init).joined(separator: ", ") + "]")
         return "{" + fields.joined(separator: ", ") + "}"
     }
+}
+
+/// A request's optional fields, stored beside the flat keys.
+struct TraceRequestMetadata: Sendable, Equatable {
+    var timestamp: Double?
+    var inputLength: Int?
+    var outputLength: Int?
 }

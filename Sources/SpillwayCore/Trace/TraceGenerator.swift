@@ -138,6 +138,14 @@ public struct TraceGenerator: Sendable {
         return requests
     }
 
+    /// The whole trace, stored flat as a loaded trace is.
+    public static func trace(parameters: Parameters) -> MooncakeTrace {
+        var generator = TraceGenerator(parameters: parameters)
+        var trace = MooncakeTrace()
+        while let request = generator.next() { trace.append(request) }
+        return trace
+    }
+
     private mutating func freshKeys(_ count: Int) -> [UInt64] {
         defer { nextKey += UInt64(count) }
         return (0..<UInt64(count)).map { nextKey + $0 }

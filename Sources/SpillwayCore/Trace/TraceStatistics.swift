@@ -28,8 +28,11 @@ public struct TraceStatistics: Sendable, Equatable {
     public init() {}
 
     /// Computes the statistics of `requests`.
-    public init(requests: [TraceRequest]) {
-        let total = requests.reduce(0) { $0 + $1.hashIDs.count }
+    public init(requests: [TraceRequest]) { self.init(trace: MooncakeTrace(requests: requests)) }
+
+    /// Computes the statistics of `trace`.
+    public init(trace: MooncakeTrace) {
+        let total = trace.blockCount
         // Per key: the time of its first reference (to tell "seen in an earlier request")
         // and of its last reference (the mark in the Fenwick tree).
         var seen: [UInt64: (first: Int, last: Int)] = [:]
@@ -38,12 +41,13 @@ public struct TraceStatistics: Sendable, Equatable {
         var distances: [Int] = []
         distances.reserveCapacity(total)
         var time = 0
-        for request in requests {
+        for request in 0..<trace.count {
+            let keys = trace.hashIDs[trace.hashIDRange(ofRequest: request)]
             requestCount += 1
-            requestBlocksMax = max(requestBlocksMax, request.hashIDs.count)
+            requestBlocksMax = max(requestBlocksMax, keys.count)
             var prefixOpen = true
             let requestStart = time
-            for key in request.hashIDs {
+            for key in keys {
                 if let times = seen[key] {
                     repeatCount += 1
                     distances.append(marks.sum((times.last + 1)..<time))

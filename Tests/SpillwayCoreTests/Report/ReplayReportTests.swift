@@ -113,9 +113,9 @@ import Testing
             [UInt8](try Data(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl")))
         )
         let withDisk = ReplayEngine(primaryBlocks: 1000, diskBlocks: 10000, policy: .spill)
-        withDisk.replay(trace.requests)
+        withDisk.replay(trace)
         let primaryOnly = ReplayEngine(primaryBlocks: 1000, diskBlocks: 0, policy: .spill)
-        primaryOnly.replay(trace.requests)
+        primaryOnly.replay(trace)
         var latency = LatencyHistogram()
         latency.record(nanoseconds: 50_000)
         let report = ReplayReport(

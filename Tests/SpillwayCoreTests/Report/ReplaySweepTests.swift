@@ -19,7 +19,7 @@ import Testing
             [UInt8](try Data(contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl")))
         )
         return ReplaySweep(
-            requests: trace.requests, primaryBlocksList: primaries, diskBlocksList: disks,
+            trace: trace, primaryBlocksList: primaries, diskBlocksList: disks,
             policy: .spill)
     }
 
