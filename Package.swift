@@ -12,6 +12,7 @@
 //   SpillwaySystem    Swift: the only Swift that touches Glibc or the uring shim (files,
 //                     the shared mmap region, the io_uring backend).
 //   Spillway          Swift: wires Core and System; the library users import.
+//   SpillwayTools     Swift: benchmarks, replay reports, charts (what the CLI runs).
 //   SpillwayCABI      Swift: the C ABI (include/spillway.h), product libspillway_c.so.
 //   SpillwayTesting   Swift: simulated I/O with a seeded fault plan, reference models.
 //   spillway          The CLI.
@@ -66,6 +67,12 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        // Benchmarks, replay reports and charts: what the CLI runs and prints, not what a
+        // library user builds on (`import Spillway` does not show them).
+        .target(
+            name: "SpillwayTools",
+            dependencies: ["Spillway", "SpillwayCore", "SpillwaySystem"]
+        ),
         .target(
             name: "SpillwayCABI",
             dependencies: ["Spillway", "SpillwayCore", "SpillwaySystem"]
@@ -78,6 +85,7 @@ let package = Package(
             name: "SpillwayCLI",
             dependencies: [
                 "Spillway",
+                "SpillwayTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayCoreTests",
-            dependencies: ["SpillwayCore", "SpillwayTesting"]
+            dependencies: ["SpillwayCore", "SpillwayTools", "SpillwayTesting"]
         ),
         .testTarget(
             name: "SpillwaySystemTests",
@@ -99,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayTests",
-            dependencies: ["Spillway", "SpillwayTesting"]
+            dependencies: ["Spillway", "SpillwayTools", "SpillwayTesting"]
         ),
     ],
     // Swift 6 language mode: complete concurrency checking for every target. The few

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Spillway
+import SpillwayTools
 
 struct BenchCodecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Spillway
+import SpillwayTools
 
 struct BenchDirectoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

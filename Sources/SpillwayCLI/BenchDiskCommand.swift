@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Spillway
+import SpillwayTools
 
 /// What `bench disk` times. Each layer adds its own work on top of the one below.
 enum BenchDiskLayer: String, ExpressibleByArgument, CaseIterable {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Spillway
+import SpillwayTools
 
 struct BenchRegionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

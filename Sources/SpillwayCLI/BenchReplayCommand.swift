@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Spillway
+import SpillwayTools
 
 struct BenchReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Spillway
+import SpillwayTools
 
 struct BenchSyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@
 // counters plus bytes moved, verification failures, time and load latency.
 import Foundation
 import Spillway
+import SpillwayTools
 
 extension ReplayCommand {
     /// Runs the replay in data mode (see `ReplayDataOptions`).

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Spillway
+import SpillwayTools
 
 /// The sweep options of `spillway replay` and the sweep itself.
 struct ReplaySweepOptions: ParsableArguments {

@@ -3,6 +3,7 @@
 import Foundation
 import Spillway
 import Testing
+@testable import SpillwayTools
 
 @Suite("bench disk")
 struct BenchDiskTests {

@@ -3,6 +3,7 @@
 import Foundation
 import SpillwayTesting
 import Testing
+@testable import SpillwayTools
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -5,6 +5,7 @@ import Foundation
 import Spillway
 import SpillwayTesting
 import Testing
+@testable import SpillwayTools
 
 @Suite("spillway run (the main job)")
 struct RunCommandTests {

@@ -3,6 +3,7 @@
 import SpillwayCore
 import SpillwayTesting
 import Testing
+@testable import SpillwayTools
 
 @Suite("DiskTier compression")
 struct DiskTierCompressionTests {

@@ -2,6 +2,7 @@
 // what the payloads imply, and every block round-trips (measure traps otherwise).
 import SpillwayCore
 import Testing
+@testable import SpillwayTools
 
 @Suite struct CodecBenchmarkTests {
     /// Setup: 4 blocks of 16 KiB per kind, each codec, one pass. Checks: none stores raw

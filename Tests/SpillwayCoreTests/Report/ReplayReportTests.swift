@@ -5,6 +5,7 @@ import SpillwayTesting
 import Testing
 
 @testable import SpillwayCore
+@testable import SpillwayTools
 
 @Suite struct ReplayReportTests {
     static func counters(primary: Int = 1000, disk: Int = 10000) -> ReplayCounters {

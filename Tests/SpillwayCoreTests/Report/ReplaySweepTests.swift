@@ -4,6 +4,7 @@ import Foundation
 import SpillwayCore
 import SpillwayTesting
 import Testing
+@testable import SpillwayTools
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -1,6 +1,8 @@
 // `spillway bench disk --layer tier --compare-compression`: the same tier with its codec off
 // and on in one run, alternating, for each payload kind: the store and load rates of the two
 // and the capacity compression gained (with rows stored raw when the encoders fall behind).
+import Spillway
+import SpillwaySystem
 import SpillwayCore
 
 /// Runs `TierBenchmark` with codec `none` and with the codec asked for, alternating which

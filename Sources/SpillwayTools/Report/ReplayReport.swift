@@ -1,6 +1,9 @@
 // The report of one replay: the replay counters, what the disk tier added over a
 // primary-only run of the same primary capacity, and data-mode figures when present;
 // rendered as a readable table or as one JSON object with a stable set of keys.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 import Foundation
 
 /// One replay's report.

@@ -1,4 +1,7 @@
 // Exact percentiles of per-operation latencies, for the disk benchmarks' reports.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// p50 / p99 / p99.9 of a set of latencies, in nanoseconds (nearest rank over every sample;
 /// the benchmarks keep all samples and compare with fio's exact percentiles, where the

@@ -1,6 +1,7 @@
 // The disk-tier benchmark (`spillway bench disk --layer tier`): the raw benchmark's
 // write-then-random-read pattern, but every row goes through `DiskTier<URingIO>` (record
 // header, CRC32C, staging copy, optional codec) and every loaded row is checked.
+import Spillway
 import Foundation
 import SpillwayCore
 import SpillwaySystem

@@ -1,5 +1,8 @@
 // Measures the disk tier's payload codecs (none, LZ4, shuffled LZ4) on generated payloads:
 // compress and decompress speed and ratio, through DiskCodec.encodePayload/decodePayload.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 import CSpillwayCompute
 
 /// Codec benchmark (docs/BENCHMARKS.md: compare with `lz4 -b1` on the same bytes; see

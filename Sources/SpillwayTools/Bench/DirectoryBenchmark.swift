@@ -1,5 +1,8 @@
 // Measures the directory: block operations per second of the simulated replay, and
 // memory per block of a directory filled to 10 million blocks.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// Directory benchmarks (docs/BENCHMARKS.md). One block operation = one block reference of a trace
 /// replayed through the tiering engine (lookup, promotion or store, touch, evictions included),

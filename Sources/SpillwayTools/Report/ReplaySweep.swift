@@ -1,5 +1,8 @@
 // A grid of simulated replays over primary and disk capacities, with its CSV and JSON
 // (`spillway replay --sweep`); the SVG chart is SweepChart.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 import Foundation
 
 /// Simulated replays of one trace over every (primary, disk) capacity pair of a grid.

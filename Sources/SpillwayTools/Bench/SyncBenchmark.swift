@@ -1,5 +1,6 @@
 // `bench sync`: what a `sync()` of a large disk tier costs after a fraction of its blocks
 // changed (time, index bytes, journal batch or full checkpoint), and what a reopen costs.
+import Spillway
 import SpillwayCore
 import SpillwaySystem
 

@@ -1,5 +1,8 @@
 // The `spillway bench replay` report: whole-process replay against the Python reference,
 // plus trace loading and replay-only throughput, as stable-key JSON.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 import Foundation
 
 /// What `spillway bench replay` measured (docs/BENCHMARKS.md, "Replay, whole process").

@@ -1,5 +1,8 @@
 // Measures row copy bandwidth into and out of a SharedOffloadRegion against plain memcpy
 // between two private buffers of the same size, in the same process (docs/BENCHMARKS.md).
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 import Foundation
 
 /// Region benchmark: copies whole rows from a private buffer into the region's rows (what

@@ -1,5 +1,8 @@
 // The sweep's SVG chart: hit rate against total capacity (primary + disk blocks), one line
 // per primary capacity plus the primary-only reference line, with axes, ticks and a legend.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 import Foundation
 
 /// Renders a `ReplaySweep` as a self-contained SVG document (no scripts, no external

@@ -1,4 +1,7 @@
 // The result of a disk benchmark run, shaped for `--json` (snake_case keys, one object).
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// What a disk benchmark measured. `layer` says what was timed: "io" = the raw I/O backend
 /// (URingIO requests, no checksums or records), "tier" = through the disk tier.

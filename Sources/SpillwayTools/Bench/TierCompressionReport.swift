@@ -1,5 +1,8 @@
 // The JSON of `bench disk --layer tier --compare-compression`: per payload kind, the rates
 // with the codec off and on (every run and the medians), their ratio, and the capacity won.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// What one comparison measured. Rates count raw row bytes; ratios are compressed / raw.
 public struct TierCompressionReport: Codable, Sendable {

@@ -1,5 +1,7 @@
 // Turns a data-mode replay's result into the replay report both `replay --data` and
 // `run` print.
+import Spillway
+import SpillwaySystem
 import SpillwayCore
 
 extension DataModeReport {

@@ -1,6 +1,9 @@
 // The raw-backend disk benchmark (`spillway bench disk --layer io`): sequential writes then
 // random reads of whole blocks straight through an IOBackend, at a fixed queue depth, the
 // same pattern fio runs, so the two can be compared as a ratio.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// Settings of one disk benchmark run (shared by every layer).
 public struct DiskBenchmarkOptions: Sendable {

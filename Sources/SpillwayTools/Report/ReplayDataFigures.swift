@@ -1,5 +1,8 @@
 // What a data-mode replay measured beyond the counters: bytes moved, time, verification,
 // load latency. Passed into ReplayReport to be rendered in the table and JSON.
+import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// Data-mode measurements of one replay (nothing here exists in simulation).
 public struct ReplayDataFigures: Sendable, Equatable {
