@@ -186,6 +186,19 @@ public final class DiskTier<IO: IOBackend> {
     func releaseResources() {
         guard !isClosed else { return }
         isClosed = true
+        // No encoder thread may touch staging or a caller's row after this: encodes not
+        // started are taken back, running ones waited for. (Their jobs stay counted, so
+        // staging is leaked below rather than freed under them.)
+        if encodingJobCount > 0 {
+            var discarded: [DiskEncodeWork] = []
+            encoder.reclaim(into: &discarded)
+            var outstanding = encodingJobCount - discarded.count
+            while outstanding > 0 {
+                encodeResults.removeAll(keepingCapacity: true)
+                encoder.waitFinished(into: &encodeResults)
+                outstanding -= encodeResults.count
+            }
+        }
         if inFlightJobCount == 0 {
             if buffersRegistered { _ = io.registerBuffers([]) }
             staging.deallocate()

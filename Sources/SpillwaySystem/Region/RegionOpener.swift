@@ -88,16 +88,18 @@ struct RegionOpener {
         }
     }
 
-    /// Unlinks every segment file that still names the inode in `statuses`, then the sidecar
-    /// if it describes the first one. Files replaced since (another generation) are spared.
+    /// Unlinks the sidecar if it describes the first file, then every segment file that
+    /// still names the inode in `statuses`. Files replaced since (another generation) are
+    /// spared. The sidecar goes first: once a mapping shows "(deleted)", a process killed
+    /// at that moment leaves nothing behind (RegionLeakTests kills it exactly then).
     static func unlinkFiles(segments: [RegionSegment], statuses: [FileStatus], sidecar: String) {
-        for (segment, status) in zip(segments, statuses) {
-            RegionSyscalls.unlinkIfSameInode(segment.path, expected: status)
-        }
         if let first = statuses.first, let meta = try? RegionMetadata.read(path: sidecar),
             meta.describes(first)
         {
             _ = unlink(sidecar)
+        }
+        for (segment, status) in zip(segments, statuses) {
+            RegionSyscalls.unlinkIfSameInode(segment.path, expected: status)
         }
     }
 
