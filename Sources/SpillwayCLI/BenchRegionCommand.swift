@@ -43,7 +43,7 @@ struct BenchRegionCommand: ParsableCommand {
 
     func options() throws -> RegionBenchmark.Options {
         RegionBenchmark.Options(
-            rows: rows, rowBytes: blockBytes.int, passes: passes, directory: regionDir)
+            rows: rows, blockBytes: blockBytes.int, passes: passes, directory: regionDir)
     }
 
     func validate() throws {
@@ -54,7 +54,7 @@ struct BenchRegionCommand: ParsableCommand {
         let logger = logging.bootstrap(label: "bench.region")
         let options = try options()
         logger.info(
-            "bench region: \(options.rows) rows x \(options.rowBytes) bytes in \(options.directory), \(options.passes) passes"
+            "bench region: \(options.rows) rows x \(options.blockBytes) bytes in \(options.directory), \(options.passes) passes"
         )
         let report: RegionBenchmark.Report
         do {

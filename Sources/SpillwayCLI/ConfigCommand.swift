@@ -36,7 +36,7 @@ struct ConfigShowCommand: ParsableCommand {
         let derived: [(String, String)] = [
             (
                 "row_stride_bytes",
-                "\(configuration.rowStrideBytes) (\(ByteSize.format(configuration.rowStrideBytes)))"
+                "\(configuration.rowStride) (\(ByteSize.format(configuration.rowStride)))"
             ),
             ("primary_blocks", String(configuration.primaryBlockCount)),
             ("disk_blocks", String(configuration.diskBlockCount)),
@@ -51,7 +51,7 @@ struct ConfigShowCommand: ParsableCommand {
             let document = ConfigShowDocument(
                 values: values, sources: sources,
                 derived: [
-                    "row_stride_bytes": .unsigned(configuration.rowStrideBytes),
+                    "row_stride_bytes": .unsigned(configuration.rowStride),
                     "primary_blocks": .integer(Int64(configuration.primaryBlockCount)),
                     "disk_blocks": .integer(Int64(configuration.diskBlockCount)),
                 ],

@@ -105,7 +105,7 @@ struct RunCommand: ParsableCommand {
         var settings = DataModeOptions(
             primaryBlocks: configuration.primaryBlockCount,
             diskBlocks: configuration.diskBlockCount, policy: configuration.policy,
-            blockBytes: Int(configuration.rowStrideBytes), diskDirectory: runDirectory,
+            blockBytes: Int(configuration.rowStride), diskDirectory: runDirectory,
             keep: keep, codec: configuration.disk.codec, payload: configuration.payload.kind,
             queueDepth: configuration.disk.queueDepth, directIO: configuration.disk.directIO,
             regionDirectory: region.directory)

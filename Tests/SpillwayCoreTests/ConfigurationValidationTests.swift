@@ -289,7 +289,7 @@ struct ConfigurationValidationTests {
         #expect(configuration.policy == .writeThrough)
         #expect(configuration.trace.generator.seed == 42)
         // seed layout: stride = P * M exactly (2 workers x 1.5 MiB).
-        #expect(configuration.rowStrideBytes == 3_145_728)
+        #expect(configuration.rowStride == 3_145_728)
     }
 
     @Test("row stride: seed is P*M, page-aligned rounds up to 4 KiB; block counts round down")
@@ -298,9 +298,9 @@ struct ConfigurationValidationTests {
         configuration.region.numWorkers = 3
         configuration.region.cpuPageSize = 1000
         configuration.region.layout = .seed
-        #expect(configuration.rowStrideBytes == 3000)
+        #expect(configuration.rowStride == 3000)
         configuration.region.layout = .pageAligned
-        #expect(configuration.rowStrideBytes == 4096)
+        #expect(configuration.rowStride == 4096)
         configuration.tiers.primaryBytes = 4096 * 10 + 4095
         configuration.tiers.diskBytes = 4096 * 3
         #expect(configuration.primaryBlockCount == 10)

@@ -236,7 +236,7 @@ struct ConfigurationLoaderTests {
         for entry in resolved.entries {
             #expect(entry.source == .file(path), "\(entry.key) not in default.json")
         }
-        #expect(resolved.configuration.rowStrideBytes == 256 << 10)
+        #expect(resolved.configuration.rowStride == 256 << 10)
         #expect(resolved.configuration.primaryBlockCount == 384)
         #expect(resolved.configuration.diskBlockCount == 2048)
     }
@@ -247,8 +247,8 @@ struct ConfigurationLoaderTests {
         let configuration = try ConfigurationLoader.load(filePath: path, environment: [:])
             .configuration
         let perTokenBytes: UInt64 = 2 * 32 * 8 * 128 * 2  // K and V, layers, KV heads, head dim, bf16
-        #expect(configuration.rowStrideBytes == perTokenBytes * 16)
-        #expect(configuration.rowStrideBytes == 2 << 20)
+        #expect(configuration.rowStride == perTokenBytes * 16)
+        #expect(configuration.rowStride == 2 << 20)
         #expect(configuration.primaryBlockCount == 32_768)
         #expect(configuration.diskBlockCount == 524_288)
         #expect(configuration.trace.generator.blockTokens == 16)

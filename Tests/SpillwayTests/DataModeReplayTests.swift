@@ -8,7 +8,7 @@ import Testing
 @Suite struct DataModeReplayTests {
     /// Rows of 3968 bytes: with the 128-byte record header a block is exactly one 4 KiB page
     /// on disk, so the largest configuration (40000 disk blocks) stays small.
-    static let rowBytes = 4096 - 128
+    static let rowStride = 4096 - 128
 
     static func sharedTrace() throws -> (MooncakeTrace, [ReplayCounters]) {
         let directory = try #require(
@@ -52,7 +52,7 @@ import Testing
             let scratch = ScratchDirectory(under: "/dev/shm")
             let options = DataModeOptions(
                 primaryBlocks: want.primaryBlocks, diskBlocks: want.diskBlocks, policy: want.policy,
-                blockBytes: Self.rowBytes, diskDirectory: scratch.sub("tier"), queueDepth: 32)
+                blockBytes: Self.rowStride, diskDirectory: scratch.sub("tier"), queueDepth: 32)
             let report = try DataModeReplay.run(trace, options: options)
             #expect(report.counters == want, "configuration \(index): got \(report.counters)")
             #expect(report.stats.verifyFailures == 0, "configuration \(index)")
@@ -60,7 +60,7 @@ import Testing
             #expect(report.stats.diskSelfEvictions == 0, "configuration \(index)")
             #expect(report.stats.rowsWritten == want.diskWrites, "configuration \(index)")
             #expect(report.stats.rowsRead == want.diskReads, "configuration \(index)")
-            #expect(report.stats.bytesRead == want.diskReads * Self.rowBytes)
+            #expect(report.stats.bytesRead == want.diskReads * Self.rowStride)
             #expect(
                 !FileManager.default.fileExists(atPath: scratch.sub("tier")),
                 "tier directory not removed")
@@ -247,7 +247,7 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
     /// own disk_bytes_read / disk_bytes_written = the same counts * (256 KiB + the 4 KiB header
     /// page: no compression, O_DIRECT page rounding); one timed load per disk read.
     static func check256KiBRows(requests: Int, primary: Int, disk: Int) throws {
-        let rowBytes = 256 << 10
+        let rowStride = 256 << 10
         let traces = try #require(SharedTraces.directory(testFile: #filePath))
         let full = try String(
             contentsOf: traces.appendingPathComponent("mooncake-synthetic.jsonl"), encoding: .utf8)
@@ -262,21 +262,21 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
         let (sim, got) = try Self.simulationAndData(
             common,
             data: [
-                "--data", "--block-bytes", String(rowBytes), "--disk-dir", scratch.sub("tier"),
+                "--data", "--block-bytes", String(rowStride), "--disk-dir", scratch.sub("tier"),
                 "--payload", "random", "--compression", "none", "--direct-io", "required",
                 "--queue-depth", "32",
             ])
-        #expect(got["block_bytes"] as? Int == rowBytes)
+        #expect(got["block_bytes"] as? Int == rowStride)
         #expect(got["verify_failures"] as? Int == 0)
         #expect(got["disk_self_evictions"] as? Int == 0)
         let reads = try #require(sim["disk_reads"] as? Int)
         let writes = try #require(sim["disk_writes"] as? Int)
         #expect(reads > 0 && writes > 0, "\(sim)")
         #expect(got["spill_failures"] as? Int == 0)
-        #expect(got["bytes_read"] as? Int == reads * rowBytes, "\(got)")
-        #expect(got["bytes_written"] as? Int == writes * rowBytes, "\(got)")
-        #expect(got["disk_bytes_read"] as? Int == reads * (rowBytes + 4096), "\(got)")
-        #expect(got["disk_bytes_written"] as? Int == writes * (rowBytes + 4096), "\(got)")
+        #expect(got["bytes_read"] as? Int == reads * rowStride, "\(got)")
+        #expect(got["bytes_written"] as? Int == writes * rowStride, "\(got)")
+        #expect(got["disk_bytes_read"] as? Int == reads * (rowStride + 4096), "\(got)")
+        #expect(got["disk_bytes_written"] as? Int == writes * (rowStride + 4096), "\(got)")
         #expect((got["load_latency_ns"] as? [String: Any])?["count"] as? Int == reads)
     }
 

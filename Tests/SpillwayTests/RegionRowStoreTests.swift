@@ -30,7 +30,7 @@ import Testing
         let region = try DataModeReplay.makeRegion(options)
         let base = region.baseAddress
         var rows: RegionRowStore? = RegionRowStore(region: region)
-        #expect(rows!.rowCount == 4 && rows!.rowBytes == region.rowStride)
+        #expect(rows!.rowCount == 4 && rows!.rowStride == region.rowStride)
         #expect(try Self.isMapped(base))
         rows!.withRow(1) { $0.initializeMemory(as: UInt8.self, repeating: 0x5A) }
         #expect(rows!.withRow(1) { $0.allSatisfy { $0 == 0x5A } })

@@ -137,7 +137,7 @@ import Testing
         let object = try Self.jsonObject(result.stdout)
         #expect(
             Set(object.keys) == [
-                "rows", "row_bytes", "bytes_per_pass", "passes", "directory",
+                "rows", "block_bytes", "bytes_per_pass", "passes", "directory",
                 "into_region_bytes_per_second",
                 "out_of_region_bytes_per_second", "memcpy_bytes_per_second", "into_ratio",
                 "out_of_ratio",

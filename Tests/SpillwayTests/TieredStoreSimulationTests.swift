@@ -7,7 +7,7 @@ import SpillwayTesting
 import Testing
 
 @Suite struct TieredStoreSimulationTests {
-    static let rowBytes = 4096
+    static let rowStride = 4096
 
     /// Setup: per seed and policy, 6 rows of plain memory, 24 disk records, a SimulatedIO
     /// injecting read errors, bit flips, short transfers, interruptions and reordering;
@@ -22,12 +22,12 @@ import Testing
         var rng = SplitMix64(seed: seed)
         let rowCount = 6
         let diskBlocks = 24
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: rowCount * Self.rowBytes, alignment: 4096)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: rowCount * Self.rowStride, alignment: 4096)
         defer { memory.deallocate() }
-        let rows = try RowMemory(base: memory, rowStride: Self.rowBytes, rowCount: rowCount)
+        let rows = try RowMemory(base: memory, rowStride: Self.rowStride, rowCount: rowCount)
         let options = DataModeOptions(
             primaryBlocks: rowCount, diskBlocks: diskBlocks, policy: policy,
-            blockBytes: Self.rowBytes, queueDepth: 8)
+            blockBytes: Self.rowStride, queueDepth: 8)
         let faults = SimulatedIO.FaultPlan(
             readError: 0.05, shortTransfer: 0.05, readBitFlip: 0.05, reorder: 0.3, interrupted: 0.05)
         let io = SimulatedIO(seed: seed, queueDepth: 8, faults: faults)
@@ -39,7 +39,7 @@ import Testing
         var failedReads = 0
         var servedBlocks = 0
         func bytes(_ id: UInt64) -> [UInt8] {
-            var buffer = [UInt8](repeating: 0, count: Self.rowBytes)
+            var buffer = [UInt8](repeating: 0, count: Self.rowStride)
             buffer.withUnsafeMutableBytes { PayloadGenerator.fill($0, key: BlockKey(traceID: id), kind: .random) }
             return buffer
         }

@@ -6,7 +6,7 @@ import SpillwayTesting
 import Testing
 
 @Suite struct TieredStoreTests {
-    static let rowBytes = 4096
+    static let rowStride = 4096
 
     final class Fixture {
         let region: SharedOffloadRegion
@@ -18,7 +18,7 @@ import Testing
         ) throws {
             let options = DataModeOptions(
                 primaryBlocks: rows, diskBlocks: diskBlocks, policy: policy,
-                blockBytes: TieredStoreTests.rowBytes, queueDepth: 8)
+                blockBytes: TieredStoreTests.rowStride, queueDepth: 8)
             region = try DataModeReplay.makeRegion(options)
             io = SimulatedIO(seed: seed, queueDepth: 8, faults: faults)
             let disk = try DiskTier(io: io, options: DataModeReplay.diskOptions(options))
@@ -28,7 +28,7 @@ import Testing
     }
 
     static func bytes(_ key: BlockKey) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: rowBytes)
+        var buffer = [UInt8](repeating: 0, count: rowStride)
         buffer.withUnsafeMutableBytes { PayloadGenerator.fill($0, key: key, kind: .random) }
         return buffer
     }
@@ -45,7 +45,7 @@ import Testing
             #expect(data.withUnsafeBytes { f.store.store(key, bytes: $0) })
         }
         #expect(f.store.manager.directory.diskCount == 16)
-        var buffer = [UInt8](repeating: 0, count: Self.rowBytes)
+        var buffer = [UInt8](repeating: 0, count: Self.rowStride)
         for key in keys.reversed() {
             let found = buffer.withUnsafeMutableBytes { f.store.load(key, into: $0) }
             #expect(found, "\(key)")
@@ -130,7 +130,7 @@ import Testing
         #expect(results.first?.keys.isEmpty == true)
         #expect(results.first?.failedKeys == [key])
         #expect(f.store.manager.lookup([key]) == .hit(count: 0, pending: 0))
-        var buffer = [UInt8](repeating: 0xEE, count: Self.rowBytes)
+        var buffer = [UInt8](repeating: 0xEE, count: Self.rowStride)
         let found = buffer.withUnsafeMutableBytes { f.store.load(BlockKey(traceID: 1), into: $0) }
         #expect(!found)
         #expect(buffer.allSatisfy { $0 == 0xEE })

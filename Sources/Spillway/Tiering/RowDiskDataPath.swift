@@ -69,15 +69,15 @@ public final class RowDiskDataPath<Rows: RowStore, IO: IOBackend>: TierDataPath 
     /// Batches promotions: the engine announces each batch with `prefetchLoad`.
     public static var prefetchesLoads: Bool { true }
 
-    /// A data path over `rows` (the primary rows, `rowBytes` each) and `disk` (records
+    /// A data path over `rows` (the primary rows, `rowStride` each) and `disk` (records
     /// `0..<diskRecords`). Installs the disk tier's `evictionHandler` and lets its allocator
     /// scan the whole file (it never needs to evict).
     public init(rows: Rows, disk: DiskTier<IO>, diskRecords: Int, payload: PayloadKind?) {
-        precondition(disk.blockByteCountMax >= rows.rowBytes, "disk tier blocks smaller than a row")
+        precondition(disk.blockByteCountMax >= rows.rowStride, "disk tier blocks smaller than a row")
         self.rows = rows
         self.disk = disk
         self.payload = payload
-        blockBytes = rows.rowBytes
+        blockBytes = rows.rowStride
         rowCount = rows.rowCount
         recordCount = max(1, diskRecords)
         storing = .allocate(capacity: recordCount)

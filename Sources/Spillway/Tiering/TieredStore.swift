@@ -49,7 +49,7 @@ public final class TieredStore<Rows: RowStore, IO: IOBackend> {
         let dataPath = RowDiskDataPath(rows: rows, disk: disk, diskRecords: diskBlocks, payload: nil)
         manager = PrimaryTierManager(
             primaryBlocks: rows.rowCount, diskBlocks: diskBlocks, policy: policy,
-            blockSize: rows.rowBytes, eventsEnabled: false, dataPath: dataPath)
+            blockSize: rows.rowStride, eventsEnabled: false, dataPath: dataPath)
     }
 
     /// Jobs submitted and not yet returned by `poll`/`wait`/`drain`.

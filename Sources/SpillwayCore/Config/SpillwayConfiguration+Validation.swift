@@ -5,7 +5,7 @@ extension SpillwayConfiguration {
     public static let regionPageSize: UInt64 = 4096
 
     /// Bytes of one row: `P * M` (seed) or that rounded up to 4 KiB (page-aligned).
-    public var rowStrideBytes: UInt64 {
+    public var rowStride: UInt64 {
         let packed = region.cpuPageSize * UInt64(region.numWorkers)
         switch region.layout {
         case .seed: return packed
@@ -15,11 +15,11 @@ extension SpillwayConfiguration {
         }
     }
 
-    /// Rows of the shared region: `tiers.primary_bytes / rowStrideBytes`, rounded down.
-    public var primaryBlockCount: Int { Int(tiers.primaryBytes / rowStrideBytes) }
+    /// Rows of the shared region: `tiers.primary_bytes / rowStride`, rounded down.
+    public var primaryBlockCount: Int { Int(tiers.primaryBytes / rowStride) }
 
-    /// Rows the disk tier holds uncompressed: `tiers.disk_bytes / rowStrideBytes`.
-    public var diskBlockCount: Int { Int(tiers.diskBytes / rowStrideBytes) }
+    /// Rows the disk tier holds uncompressed: `tiers.disk_bytes / rowStride`.
+    public var diskBlockCount: Int { Int(tiers.diskBytes / rowStride) }
 
     static func sizeText(_ bytes: UInt64) -> String { "\(bytes) (\(ByteSize.format(bytes)))" }
 
@@ -37,7 +37,7 @@ extension SpillwayConfiguration {
                 throw error
             }
         }
-        let stride = rowStrideBytes
+        let stride = rowStride
         let strideText =
             "\(stride) bytes = region.num_workers x region.cpu_page_size"
             + (region.layout == .pageAligned ? ", rounded up to 4 KiB" : "")

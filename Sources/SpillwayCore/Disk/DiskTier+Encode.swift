@@ -71,27 +71,28 @@ extension DiskTier {
     func reclaimEncodes() -> Int {
         var reclaimed: [DiskEncodeWork] = []
         encoder.reclaim(into: &reclaimed)
-        for work in reclaimed {
-            let rawLength = work.rawLength
-            let crc =
-                UnsafeRawPointer(work.destination) == work.source
-                ? CRC32C.checksum(UnsafeRawBufferPointer(start: work.source, count: rawLength))
-                : CRC32C.copyAndChecksum(
-                    from: UnsafeRawBufferPointer(start: work.source, count: rawLength),
-                    to: work.destination)
-            let pageCount = startEncodedWrite(
-                DiskEncodeResult(tag: work.tag, codec: .none, storedLength: rawLength, payloadCRC: crc))
-            stats.blocksStoredRawBackpressure += 1
-            stats.bytesStoredRawBackpressure += (pageCount ?? 0) * DiskLayout.pageBytes
+        for var work in reclaimed {
+            // Codec none: `perform` leaves the raw bytes in staging with their CRC.
+            work.codec = .none
+            if let pageCount = startEncodedWrite(work.perform(scratch: scratch)) {
+                countRawBackpressure(pages: pageCount)
+            }
         }
         return reclaimed.count
+    }
+
+    /// Counts a row stored raw because the encoders were behind (only once it has its
+    /// extent: a store that then fails for room is not counted).
+    func countRawBackpressure(pages: Int) {
+        stats.blocksStoredRawBackpressure += 1
+        stats.bytesStoredRawBackpressure += pages * DiskLayout.pageBytes
     }
 
     /// A finished encode: its stored payload is in staging; allocate the extent for its
     /// size, write the header, start the record's one write.
     func finishEncode(_ result: DiskEncodeResult) {
-        let rawLength = Int(table.entries[Int(jobs[Int(result.tag)].slot)].rawLength)
         guard let pageCount = startEncodedWrite(result) else { return }
+        let rawLength = Int(table.entries[Int(jobs[Int(result.tag)].slot)].rawLength)
         stats.blocksEncoded += 1
         if result.codec != .none { stats.blocksCompressed += 1 }
         stats.encodedDiskBytes += pageCount * DiskLayout.pageBytes

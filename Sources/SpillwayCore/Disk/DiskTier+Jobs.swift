@@ -97,7 +97,6 @@ extension DiskTier {
             return true
         }
         // Raw: no codec, or the encoders are behind and waiting would cost throughput.
-        if wantsEncode { stats.blocksStoredRawBackpressure += 1 }
         let buffer = stagingBuffer(jobIndex)
         let isZeroCopy = canMoveInPlace(bytes.baseAddress, count: bytes.count)
         let header: DiskRecordHeader
@@ -127,7 +126,7 @@ extension DiskTier {
         jobs[Int(jobIndex)] = DiskJob(
             kind: .store, token: token, key: key, slot: slot, isFacade: isFacade)
         guard let pageCount = placeStore(jobIndex, header: header) else { return true }
-        if wantsEncode { stats.bytesStoredRawBackpressure += pageCount * DiskLayout.pageBytes }
+        if wantsEncode { countRawBackpressure(pages: pageCount) }
         if isZeroCopy {
             // Payload first, header page last: until the header lands, the extent cannot
             // pass for this record.

@@ -35,8 +35,6 @@ public struct RowMemory: RowStore, @unchecked Sendable {
         UnsafeMutableRawBufferPointer(start: base + index * rowStride, count: rowStride)
     }
 
-    public var rowBytes: Int { rowStride }
-
     @inline(__always)
     public func withRow<R>(_ row: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         precondition(row >= 0 && row < rowCount, "row \(row) out of 0..<\(rowCount)")

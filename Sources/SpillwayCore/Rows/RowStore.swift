@@ -1,7 +1,7 @@
 // The primary tier's seam: where rows come from. The shared region's mapping in production
 // (`RegionRowStore`), plain memory in simulation (`RowMemory`), with scoped row access.
 
-/// Rows of the primary tier: `rowCount` rows of `rowBytes` bytes each.
+/// Rows of the primary tier: `rowCount` rows of `rowStride` bytes each.
 ///
 /// Access is scoped: `withRow` lends a row's bytes to `body` only; they must not be kept
 /// after it returns. A store keeps its memory valid for as long as the store itself lives
@@ -12,7 +12,7 @@ public protocol RowStore {
     /// Number of rows.
     var rowCount: Int { get }
     /// Bytes of a row (the unit the disk tier moves).
-    var rowBytes: Int { get }
+    var rowStride: Int { get }
     /// Calls `body` with row `row`'s bytes (`0 <= row < rowCount`, checked).
     func withRow<R>(_ row: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R
 }

@@ -10,7 +10,7 @@ import SpillwayCore
 public final class RegionRowStore: RowStore, @unchecked Sendable {
     public let region: SharedOffloadRegion
     public let rowCount: Int
-    public let rowBytes: Int
+    public let rowStride: Int
     private let base: UnsafeMutableRawPointer
 
     /// A store over `region`'s rows; traps when the region was cleaned up already.
@@ -18,7 +18,7 @@ public final class RegionRowStore: RowStore, @unchecked Sendable {
         region.retainMapping()
         self.region = region
         rowCount = region.numBlocks
-        rowBytes = region.rowStride
+        rowStride = region.rowStride
         base = region.baseAddress
     }
 
@@ -27,6 +27,6 @@ public final class RegionRowStore: RowStore, @unchecked Sendable {
     @inline(__always)
     public func withRow<R>(_ row: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         precondition(row >= 0 && row < rowCount, "row \(row) out of 0..<\(rowCount)")
-        return try body(UnsafeMutableRawBufferPointer(start: base + row &* rowBytes, count: rowBytes))
+        return try body(UnsafeMutableRawBufferPointer(start: base + row &* rowStride, count: rowStride))
     }
 }

@@ -13,13 +13,13 @@ public enum RegionBenchmark {
     /// Options; `problem()` says what is wrong.
     public struct Options: Sendable {
         public var rows: Int
-        public var rowBytes: Int
+        public var blockBytes: Int
         public var passes: Int
         public var directory: String
 
-        public init(rows: Int, rowBytes: Int, passes: Int, directory: String = "/dev/shm") {
+        public init(rows: Int, blockBytes: Int, passes: Int, directory: String = "/dev/shm") {
             self.rows = rows
-            self.rowBytes = rowBytes
+            self.blockBytes = blockBytes
             self.passes = passes
             self.directory = directory
         }
@@ -27,11 +27,11 @@ public enum RegionBenchmark {
         /// A message naming the bad option, or nil.
         public func problem() -> String? {
             if rows < 1 { return "--rows must be >= 1 (got \(rows))" }
-            if rowBytes < 4096 || rowBytes % 4096 != 0 {
-                return "--block-bytes must be a positive multiple of 4096 (got \(rowBytes))"
+            if blockBytes < 4096 || blockBytes % 4096 != 0 {
+                return "--block-bytes must be a positive multiple of 4096 (got \(blockBytes))"
             }
             if passes < 1 { return "--passes must be >= 1 (got \(passes))" }
-            if rows.multipliedReportingOverflow(by: rowBytes).overflow || rows * rowBytes > 64 << 30
+            if rows.multipliedReportingOverflow(by: blockBytes).overflow || rows * blockBytes > 64 << 30
             {
                 return
                     "--rows x --block-bytes must be <= 64 GiB (three buffers of that size are mapped)"
@@ -43,7 +43,7 @@ public enum RegionBenchmark {
     /// The result (JSON keys in snake_case).
     public struct Report: Sendable, Codable, Equatable {
         public var rows: Int
-        public var rowBytes: Int
+        public var blockBytes: Int
         public var bytesPerPass: Int
         public var passes: Int
         public var directory: String
@@ -60,7 +60,7 @@ public enum RegionBenchmark {
 
         enum CodingKeys: String, CodingKey {
             case rows, passes, directory
-            case rowBytes = "row_bytes"
+            case blockBytes = "block_bytes"
             case bytesPerPass = "bytes_per_pass"
             case intoRegionBytesPerSecond = "into_region_bytes_per_second"
             case outOfRegionBytesPerSecond = "out_of_region_bytes_per_second"
@@ -70,15 +70,15 @@ public enum RegionBenchmark {
         }
     }
 
-    /// Creates a private region (one worker slot of `rowBytes` per row) in `directory`,
+    /// Creates a private region (one worker slot of `blockBytes` per row) in `directory`,
     /// runs the copies, checks every row arrived intact, removes the region.
     public static func run(_ options: Options) throws -> Report {
         precondition(options.problem() == nil, "options are validated by the caller")
-        let bytes = options.rows * options.rowBytes
+        let bytes = options.rows * options.blockBytes
         let region = try SharedOffloadRegion(
             instanceID:
                 "spillway-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))",
-            numBlocks: options.rows, rank: nil, numWorkers: 1, cpuPageSize: options.rowBytes,
+            numBlocks: options.rows, rank: nil, numWorkers: 1, cpuPageSize: options.blockBytes,
             layout: .pageAligned, directory: options.directory)
         defer { region.cleanup() }
         let rows = region.createKVMemoryView()
@@ -93,7 +93,7 @@ public enum RegionBenchmark {
             UnsafeMutableRawBufferPointer(start: source, count: bytes), key: BlockKey(traceID: 7),
             kind: .random)
         target.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        let rowBytes = options.rowBytes
+        let blockBytes = options.blockBytes
 
         let clock = ContinuousClock()
         func timed(_ body: () -> Void) -> Duration {
@@ -111,8 +111,8 @@ public enum RegionBenchmark {
                 memcpyTime,
                 timed {
                     for row in 0..<options.rows {
-                        (target + row * rowBytes).copyMemory(
-                            from: source + row * rowBytes, byteCount: rowBytes)
+                        (target + row * blockBytes).copyMemory(
+                            from: source + row * blockBytes, byteCount: blockBytes)
                     }
                 })
             target.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
@@ -121,15 +121,15 @@ public enum RegionBenchmark {
                 timed {
                     for row in 0..<options.rows {
                         rows[row].baseAddress!.copyMemory(
-                            from: source + row * rowBytes, byteCount: rowBytes)
+                            from: source + row * blockBytes, byteCount: blockBytes)
                     }
                 })
             outTime = min(
                 outTime,
                 timed {
                     for row in 0..<options.rows {
-                        (target + row * rowBytes).copyMemory(
-                            from: rows[row].baseAddress!, byteCount: rowBytes)
+                        (target + row * blockBytes).copyMemory(
+                            from: rows[row].baseAddress!, byteCount: blockBytes)
                     }
                 })
         }
@@ -149,7 +149,7 @@ public enum RegionBenchmark {
         }
         let reference = rate(memcpyTime)
         return Report(
-            rows: options.rows, rowBytes: rowBytes, bytesPerPass: bytes, passes: options.passes,
+            rows: options.rows, blockBytes: blockBytes, bytesPerPass: bytes, passes: options.passes,
             directory: options.directory, intoRegionBytesPerSecond: rate(intoTime),
             outOfRegionBytesPerSecond: rate(outTime), memcpyBytesPerSecond: reference,
             intoRatio: reference > 0 ? rate(intoTime) / reference : 0,
