@@ -85,6 +85,8 @@ let package = Package(
             name: "SpillwayCLI",
             dependencies: [
                 "Spillway",
+                "SpillwayCore",
+                "SpillwaySystem",
                 "SpillwayTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpillwayTests",
-            dependencies: ["Spillway", "SpillwayTools", "SpillwayTesting"]
+            dependencies: ["Spillway", "SpillwayCore", "SpillwaySystem", "SpillwayTools", "SpillwayTesting"]
         ),
     ],
     // Swift 6 language mode: complete concurrency checking for every target. The few

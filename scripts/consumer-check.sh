@@ -3,8 +3,10 @@
 # would break: "contains unsafe build flags"). Clones HEAD into a temporary directory, tags
 # the clone 0.1.0 (the repository itself is not tagged), writes a throwaway package with
 # `.package(url: "file://<clone>", from: "0.1.0")`, builds it and runs its program, which
-# imports Spillway: region geometry, CRC32C (the C module), a replay of a small trace, and one
-# block stored and loaded through a disk tier (io_uring) in a temporary directory.
+# imports Spillway: region geometry, CRC32C (the C module), a replay of a small trace, one
+# block stored and loaded through a disk tier (io_uring) in a temporary directory, a region
+# spilled to a disk tier through a TieredStore, the manager API and the configuration
+# defaults. A second target that names internal types must fail to build (package access).
 #
 # Checks the committed HEAD, not uncommitted changes. Called by scripts/test.sh.
 # SPILLWAY_CONSUMER_KEEP=1 keeps the temporary directory (its path is printed).
@@ -36,7 +38,11 @@ let package = Package(
         .executableTarget(
             name: "Consumer",
             dependencies: [.product(name: "Spillway", package: "spillway")]
-        )
+        ),
+        .executableTarget(
+            name: "Internals",
+            dependencies: [.product(name: "Spillway", package: "spillway")]
+        ),
     ]
 )
 EOF
@@ -81,9 +87,62 @@ let loaded = try back.withUnsafeMutableBytes { try tier.load(key: key, into: $0)
 check(loaded == .loaded(byteCount: 8192) && back == block, "disk load: \(loaded)")
 try tier.close()
 
-print("consumer: import Spillway works (geometry, CRC32C, replay, disk tier)")
+// The primary tier: a region in a temporary directory, spilled to a disk tier through a
+// TieredStore, and block 1 read back after eleven others pushed it out of the region.
+let regionDirectory = directory + "-region"
+try FileManager.default.createDirectory(atPath: regionDirectory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: regionDirectory) }
+let region = try SharedOffloadRegion(
+    instanceID: "consumer\(getpid())", numBlocks: 4, rank: 0, numWorkers: 1, cpuPageSize: 4096,
+    layout: .pageAligned, directory: regionDirectory)
+check(region.rowStride == 4096, "region row stride \(region.rowStride)")
+let storeDirectory = directory + "-store"
+defer { try? FileManager.default.removeItem(atPath: storeDirectory) }
+let storeDisk = try DiskTierFactory.open(
+    directory: storeDirectory,
+    options: DiskTierOptions(capacityBytes: 1 << 20, blockByteCountMax: region.rowStride))
+let store = TieredStore(region: region, disk: storeDisk, diskBlocks: 64)
+func row(_ k: UInt64) -> [UInt8] { (0..<4096).map { UInt8(truncatingIfNeeded: UInt64($0) &* k &+ k) } }
+for k in UInt64(1)...12 {
+    let bytes = row(k)
+    check(bytes.withUnsafeBytes { store.store(BlockKey(traceID: k), bytes: $0) }, "tiered store \(k)")
+}
+var first = [UInt8](repeating: 0, count: 4096)
+check(first.withUnsafeMutableBytes { store.load(BlockKey(traceID: 1), into: $0) }, "tiered load")
+check(first == row(1), "block 1 promoted from disk with its bytes")
+region.cleanup()
+
+// The vLLM manager API over a simulated data path, and the configuration's defaults.
+let manager = PrimaryTierManager(primaryBlocks: 2, blockSize: 4096)
+check(manager.prepareStore([BlockKey(traceID: 5)]) != nil, "manager prepareStore")
+let resolved = try ConfigurationLoader.load(filePath: nil, environment: [:])
+check(resolved.configuration.region.numWorkers > 0, "configuration defaults")
+
+print("consumer: import Spillway works (geometry, CRC32C, replay, disk tier, region, tiered store, manager, configuration)")
+EOF
+
+# `import Spillway` shows the user's API, not the internals: a second target naming two
+# internal types (the block directory, the index journal) must fail to build, for that reason.
+mkdir -p "$work/consumer/Sources/Internals"
+cat >"$work/consumer/Sources/Internals/main.swift" <<'EOF'
+import Spillway
+let directory: BlockDirectory? = nil
+let journal: DiskJournal? = nil
+print(directory == nil, journal == nil)
 EOF
 
 cd "$work/consumer"
-swift build 2>&1 | tail -n 20 >&2 || { echo "consumer-check: the consumer package does not build" >&2; exit 1; }
+swift build --product Consumer 2>&1 | tail -n 20 >&2 || { echo "consumer-check: the consumer package does not build" >&2; exit 1; }
 "$(swift build --show-bin-path)/Consumer"
+if internals=$(swift build --product Internals 2>&1); then
+    echo "consumer-check: FAILED: internal types (BlockDirectory, DiskJournal) are visible through import Spillway" >&2
+    exit 1
+fi
+for name in BlockDirectory DiskJournal; do
+    if ! grep -q "cannot find type '$name' in scope" <<<"$internals"; then
+        echo "consumer-check: FAILED: the Internals target failed for another reason than hiding $name:" >&2
+        tail -n 20 <<<"$internals" >&2
+        exit 1
+    fi
+done
+echo "consumer: internal types stay hidden behind import Spillway"

@@ -2,6 +2,8 @@
 // straight into the library's enums, so no command parses these strings itself.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 extension DirectIOMode: ExpressibleByArgument {}
 

@@ -3,6 +3,8 @@
 import ArgumentParser
 import Foundation
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 import SpillwayTools
 
 /// What `bench disk` times. Each layer adds its own work on top of the one below.

@@ -1,6 +1,8 @@
 // The trace and capacities the trace-replaying benchmarks (`bench directory`, `bench replay`) share.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 struct BenchTraceOptions: ParsableArguments {
     @Option(help: "Mooncake JSONL trace.")

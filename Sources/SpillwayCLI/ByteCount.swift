@@ -2,6 +2,8 @@
 // parsed by the configuration's ByteSize so every size flag accepts the same spellings.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// The value of every `--*-bytes` / `--bytes` flag.
 ///

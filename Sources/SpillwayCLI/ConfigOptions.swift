@@ -1,6 +1,8 @@
 // Command-line options shared by every subcommand that reads the configuration.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// `--config FILE`, `--set KEY=VALUE` and shortcut flags for the most-changed keys.
 struct ConfigOptions: ParsableArguments {

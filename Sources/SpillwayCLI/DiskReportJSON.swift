@@ -1,6 +1,8 @@
 // The `--json` documents of `spillway disk inspect | verify | fill` (keys in docs/CLI.md):
 // Codable parts that each command combines into one flat object.
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// How the open recovered: empty list / false / 0 when it was clean.
 struct DiskRecoveryJSON: Encodable {

@@ -2,6 +2,8 @@
 // sorted, one line), through StandardOutput so a full device or closed pipe is exit status 1, never a trap.
 import Foundation
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 enum JSONOutput {
     /// Writes `value` as one line of JSON on standard output.

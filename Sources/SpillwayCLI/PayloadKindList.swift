@@ -1,6 +1,8 @@
 // `--payload a,b,c`: payload kinds as a comma-separated list (bench disk --compare-compression).
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// One or more payload kinds, parsed from `random,bf16,mixed:0.3`.
 struct PayloadKindList: Equatable, Sendable, CustomStringConvertible {

@@ -1,6 +1,8 @@
 // What `spillway region create` writes into and expects from a region's rows: the fill pattern
 // in every rank's slot (worker views) or in the canonical tensors, zero in the rest of a row.
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// The rows a `region create` process fills, checksums and verifies, and how they are laid out.
 struct RegionPatternRows {

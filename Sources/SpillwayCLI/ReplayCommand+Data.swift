@@ -2,6 +2,8 @@
 // counters plus bytes moved, verification failures, time and load latency.
 import Foundation
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 import SpillwayTools
 
 extension ReplayCommand {

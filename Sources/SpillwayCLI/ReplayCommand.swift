@@ -4,6 +4,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 import SpillwayTools
 
 struct ReplayCommand: ParsableCommand {

@@ -1,6 +1,8 @@
 // The `--data` options of `spillway replay`: a real shared region and disk tier move bytes.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 /// Data-mode options of `spillway replay` (an option group, so the command keeps one line
 /// for them).

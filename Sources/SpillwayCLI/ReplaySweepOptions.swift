@@ -4,6 +4,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 import SpillwayTools
 
 /// The sweep options of `spillway replay` and the sweep itself.

@@ -3,6 +3,8 @@
 import ArgumentParser
 import Foundation
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 import SpillwayTools
 
 struct RunCommand: ParsableCommand {

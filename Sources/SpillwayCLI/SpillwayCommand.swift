@@ -1,6 +1,8 @@
 // The `spillway` command: subcommands for regions, the disk tier, replay and benchmarks.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 @main
 struct SpillwayCommand: ParsableCommand {

@@ -3,6 +3,8 @@
 import Foundation
 import Glibc
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 enum StandardOutput {
     /// Writes `data` to standard output (after anything `print` buffered).

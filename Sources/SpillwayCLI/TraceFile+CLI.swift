@@ -1,5 +1,7 @@
 // The CLI's door to the one trace loader: its errors become CLIError messages.
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 extension TraceFile {
     /// `TraceFile.load`, failing with a `CLIError` that names the file (and the line).

@@ -2,6 +2,8 @@
 import ArgumentParser
 import Foundation
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 struct TraceStatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,8 @@
 // `spillway version`: build facts an operator pastes into a bug report.
 import ArgumentParser
 import Spillway
+import SpillwayCore
+import SpillwaySystem
 
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,16 +3,16 @@
 import Foundation
 
 /// The result of `ChildProcess.run`.
-public struct ChildProcessResult: Sendable {
-    public let status: Int32
-    public let stdout: Data
-    public let stderr: String
+package struct ChildProcessResult: Sendable {
+    package let status: Int32
+    package let stdout: Data
+    package let stderr: String
 }
 
-public enum ChildProcess {
+package enum ChildProcess {
     /// Runs `executable` with `arguments` to completion (stderr is drained concurrently, so a
     /// chatty child cannot block). `environment` nil inherits this process's environment.
-    public static func run(
+    package static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil
     ) throws -> ChildProcessResult {
         let process = Process()

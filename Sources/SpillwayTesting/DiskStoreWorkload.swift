@@ -3,13 +3,13 @@
 import SpillwayCore
 
 /// Stores rows `0..<count` (key = trace id of the row, payload of `kind(row)`).
-public enum DiskStoreWorkload {
+package enum DiskStoreWorkload {
     /// Submits every row with up to `depth` stores in flight, waiting as needed, and
     /// returns every completion. With `keepRows` each row keeps its own buffer until the
     /// end (what `DiskTierOptions.zeroCopy` requires); otherwise one buffer is reused and
     /// scribbled over right after each submit, since the tier promised it is free then.
     /// `step` runs after every submit and every wait (e.g. `checkInvariants`).
-    public static func storeAll<IO: IOBackend>(
+    package static func storeAll<IO: IOBackend>(
         _ tier: DiskTier<IO>, count: Int, length: Int, depth: Int, keepRows: Bool = false,
         kind: (Int) -> PayloadKind, step: () -> Void = {}
     ) throws -> [DiskCompletion] {

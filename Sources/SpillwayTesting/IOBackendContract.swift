@@ -17,18 +17,18 @@ import SpillwayCore
 ///     try IOBackendContract.run(check, directory: freshDirectory()) { try URingIO(directory: $0) }
 /// }
 /// ```
-public enum IOBackendContract {
-    public typealias Factory = (String) throws -> any IOBackend
+package enum IOBackendContract {
+    package typealias Factory = (String) throws -> any IOBackend
 
     /// A broken promise of the contract.
-    public struct Violation: Error, CustomStringConvertible {
-        public var check: Check
-        public var message: String
-        public var description: String { "IOBackend contract, \(check.rawValue): \(message)" }
+    package struct Violation: Error, CustomStringConvertible {
+        package var check: Check
+        package var message: String
+        package var description: String { "IOBackend contract, \(check.rawValue): \(message)" }
     }
 
     /// The individual checks.
-    public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
+    package enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
         /// Writes then reads back several sizes at several offsets (unaligned ones too when
         /// `requiredAlignment == 1`).
         case roundTrip
@@ -50,18 +50,18 @@ public enum IOBackendContract {
         /// always does; io_uring may refuse, e.g. over RLIMIT_MEMLOCK).
         case registeredBuffers
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
     /// Runs every check, each in its own subdirectory `directory/<check>`.
-    public static func runAll(directory: String, makeBackend: Factory) throws {
+    package static func runAll(directory: String, makeBackend: Factory) throws {
         for check in Check.allCases {
             try run(check, directory: directory + "/" + check.rawValue, makeBackend: makeBackend)
         }
     }
 
     /// Runs one check in `directory` (fresh, no files).
-    public static func run(_ check: Check, directory: String, makeBackend: Factory) throws {
+    package static func run(_ check: Check, directory: String, makeBackend: Factory) throws {
         // A check that fails part-way leaves requests in flight; the backend waits for them
         // when it is released, so the buffers they target must outlive it: the pool is
         // released only after `runReleasingBackend` has returned and dropped the backend.
@@ -91,7 +91,7 @@ public enum IOBackendContract {
     /// allows, and checks every one completes exactly once and nothing else completes.
     ///
     /// - Returns: result per userData.
-    public static func execute(_ backend: any IOBackend, _ requests: [IORequest], check: Check)
+    package static func execute(_ backend: any IOBackend, _ requests: [IORequest], check: Check)
         throws -> [UInt64: Int32]
     {
         let context = Context(check: check, pool: BufferPool())

@@ -2,12 +2,12 @@
 import SpillwayCore
 
 /// An owned, 4096-byte-aligned buffer (valid for O_DIRECT), freed on deinit.
-public final class IOTestBuffer {
-    public let pointer: UnsafeMutableRawPointer
-    public let byteCount: Int
+package final class IOTestBuffer {
+    package let pointer: UnsafeMutableRawPointer
+    package let byteCount: Int
 
     /// Allocates `byteCount` bytes (at least 1) aligned to `alignment`, filled with `fill`.
-    public init(byteCount: Int, alignment: Int = 4096, fill: UInt8 = 0) {
+    package init(byteCount: Int, alignment: Int = 4096, fill: UInt8 = 0) {
         precondition(byteCount >= 0 && alignment > 0 && alignment & (alignment - 1) == 0)
         self.byteCount = byteCount
         self.pointer = .allocate(byteCount: max(byteCount, 1), alignment: alignment)
@@ -17,12 +17,12 @@ public final class IOTestBuffer {
     deinit { pointer.deallocate() }
 
     /// The whole buffer as bytes.
-    public var bytes: UnsafeMutableRawBufferPointer {
+    package var bytes: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
     }
 
     /// Fills the buffer with a deterministic byte stream derived from `seed`.
-    public func fillPattern(seed: UInt64) {
+    package func fillPattern(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
         var index = 0
         while index + 8 <= byteCount {
@@ -39,7 +39,7 @@ public final class IOTestBuffer {
     }
 
     /// True when bytes [offset, offset + count) equal `other`'s [otherOffset, + count).
-    public func matches(_ other: IOTestBuffer, offset: Int = 0, otherOffset: Int = 0, count: Int)
+    package func matches(_ other: IOTestBuffer, offset: Int = 0, otherOffset: Int = 0, count: Int)
         -> Bool
     {
         precondition(offset + count <= byteCount && otherOffset + count <= other.byteCount)
@@ -47,7 +47,7 @@ public final class IOTestBuffer {
     }
 
     /// True when bytes [offset, offset + count) are all zero.
-    public func isZero(offset: Int = 0, count: Int) -> Bool {
+    package func isZero(offset: Int = 0, count: Int) -> Bool {
         precondition(offset + count <= byteCount)
         let bytes = UnsafeRawBufferPointer(start: pointer + offset, count: count)
         return bytes.allSatisfy { $0 == 0 }

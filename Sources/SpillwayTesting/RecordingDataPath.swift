@@ -8,16 +8,16 @@ import SpillwayCore
 ///
 /// Disk reads fail when `failRead(readNumber)` says so (read numbers count every
 /// `loadFromDisk` call from 0), e.g. `{ $0 % 7 == 3 }` or a seeded random choice.
-public final class RecordingDataPath: TierDataPath {
-    public private(set) var rows: [BlockKey?]
-    public private(set) var records: [BlockKey?]
-    public private(set) var violations: [String] = []
-    public private(set) var readCount = 0
-    public private(set) var failedReads = 0
-    public private(set) var writeCount = 0
+package final class RecordingDataPath: TierDataPath {
+    package private(set) var rows: [BlockKey?]
+    package private(set) var records: [BlockKey?]
+    package private(set) var violations: [String] = []
+    package private(set) var readCount = 0
+    package private(set) var failedReads = 0
+    package private(set) var writeCount = 0
     let failRead: (Int) -> Bool
 
-    public init(primaryBlocks: Int, diskBlocks: Int, failRead: @escaping (Int) -> Bool = { _ in false }) {
+    package init(primaryBlocks: Int, diskBlocks: Int, failRead: @escaping (Int) -> Bool = { _ in false }) {
         rows = Array(repeating: nil, count: primaryBlocks)
         records = Array(repeating: nil, count: diskBlocks)
         self.failRead = failRead
@@ -27,12 +27,12 @@ public final class RecordingDataPath: TierDataPath {
         if violations.count < 20 { violations.append(text) }
     }
 
-    public func writeRow(_ key: BlockKey, row: Int32) {
+    package func writeRow(_ key: BlockKey, row: Int32) {
         if let held = rows[Int(row)] { violation("writeRow \(key) into row \(row) still holding \(held)") }
         rows[Int(row)] = key
     }
 
-    public func copyToDisk(_ key: BlockKey, row: Int32, record: Int32) -> TierIOOutcome {
+    package func copyToDisk(_ key: BlockKey, row: Int32, record: Int32) -> TierIOOutcome {
         if rows[Int(row)] != key { violation("copyToDisk \(key) from row \(row) holding \(String(describing: rows[Int(row)]))") }
         if let held = records[Int(record)] { violation("copyToDisk \(key) over record \(record) holding \(held)") }
         records[Int(record)] = key
@@ -40,7 +40,7 @@ public final class RecordingDataPath: TierDataPath {
         return .completed
     }
 
-    public func loadFromDisk(_ key: BlockKey, record: Int32, row: Int32) -> TierIOOutcome {
+    package func loadFromDisk(_ key: BlockKey, record: Int32, row: Int32) -> TierIOOutcome {
         defer { readCount += 1 }
         if records[Int(record)] != key { violation("loadFromDisk \(key) from record \(record) holding \(String(describing: records[Int(record)]))") }
         if let held = rows[Int(row)] { violation("loadFromDisk \(key) into row \(row) still holding \(held)") }
@@ -52,12 +52,12 @@ public final class RecordingDataPath: TierDataPath {
         return .completed
     }
 
-    public func removeFromDisk(_ key: BlockKey, record: Int32) {
+    package func removeFromDisk(_ key: BlockKey, record: Int32) {
         if records[Int(record)] != key { violation("removeFromDisk \(key) from record \(record) holding \(String(describing: records[Int(record)]))") }
         records[Int(record)] = nil
     }
 
-    public func rowFreed(_ key: BlockKey, row: Int32) {
+    package func rowFreed(_ key: BlockKey, row: Int32) {
         // After a failed read the row was never filled; otherwise it must hold the key.
         if let held = rows[Int(row)], held != key { violation("rowFreed \(key) for row \(row) holding \(held)") }
         rows[Int(row)] = nil

@@ -7,17 +7,17 @@ import SpillwayCore
 /// (vllm/v1/kv_offload/cpu_manager.py), with the disk tier's additions of `PrimaryTierManager`
 /// (disk-only keys count as pending, spill / write-through, promotion) done by the one
 /// reference core. With a disk capacity of 0 it is vLLM's manager exactly. O(n) everywhere.
-public final class ReferenceOffloadingManager {
-    public typealias Block = ReferenceTieringCore.Block
+package final class ReferenceOffloadingManager {
+    package typealias Block = ReferenceTieringCore.Block
 
-    public let core: ReferenceTieringCore
+    package let core: ReferenceTieringCore
     /// Primary blocks, least recent first.
-    public var order: [BlockKey] { core.primary }
-    public var blocks: [BlockKey: Block] { core.blocks }
+    package var order: [BlockKey] { core.primary }
+    package var blocks: [BlockKey: Block] { core.blocks }
     let blockSize: Int
     var events: [OffloadingEvent] = []
 
-    public init(capacity: Int, diskCapacity: Int = 0, policy: TieringPolicy = .spill, blockSize: Int) {
+    package init(capacity: Int, diskCapacity: Int = 0, policy: TieringPolicy = .spill, blockSize: Int) {
         core = ReferenceTieringCore(primaryCapacity: capacity, diskCapacity: diskCapacity, policy: policy)
         self.blockSize = blockSize
     }
@@ -33,7 +33,7 @@ public final class ReferenceOffloadingManager {
 
     /// Leading stored blocks (readable in primary, or disk-only: pending); retry while one
     /// of them is being promoted.
-    public func lookup(_ keys: [BlockKey]) -> ManagerLookup {
+    package func lookup(_ keys: [BlockKey]) -> ManagerLookup {
         var count = 0
         var pending = 0
         for key in keys {
@@ -49,18 +49,18 @@ public final class ReferenceOffloadingManager {
         return .hit(count: count, pending: pending)
     }
 
-    public func prepareLoad(_ keys: [BlockKey]) -> [Int32] {
+    package func prepareLoad(_ keys: [BlockKey]) -> [Int32] {
         keys.map { key in
             core.setRefCount(key, core.blocks[key]!.refCount + 1)
             return core.blocks[key]!.row
         }
     }
 
-    public func completeLoad(_ keys: [BlockKey]) {
+    package func completeLoad(_ keys: [BlockKey]) {
         for key in keys { core.setRefCount(key, core.blocks[key]!.refCount - 1) }
     }
 
-    public func touch(_ keys: [BlockKey]) {
+    package func touch(_ keys: [BlockKey]) {
         for key in keys.reversed() { core.touch(key) }
     }
 
@@ -82,7 +82,7 @@ public final class ReferenceOffloadingManager {
         emit(core.moves.diskStored, .storage, removed: false)
     }
 
-    public func prepareStore(_ keys: [BlockKey]) -> PrepareStoreResult? {
+    package func prepareStore(_ keys: [BlockKey]) -> PrepareStoreResult? {
         var toStore: [BlockKey] = []
         for key in keys where !core.inPrimary(key) && !toStore.contains(key) { toStore.append(key) }
         if toStore.isEmpty { return PrepareStoreResult(keysToStore: [], rows: [], evicted: []) }
@@ -91,7 +91,7 @@ public final class ReferenceOffloadingManager {
         return PrepareStoreResult(keysToStore: toStore, rows: rows, evicted: evicted)
     }
 
-    public func completeStore(_ keys: [BlockKey], success: Bool) {
+    package func completeStore(_ keys: [BlockKey], success: Bool) {
         var stored: [BlockKey] = []
         for key in keys {
             guard let block = core.blocks[key], block.refCount < 0, !isPromoting(key) else { continue }
@@ -111,7 +111,7 @@ public final class ReferenceOffloadingManager {
     }
 
     /// Rows for the disk-only keys (ref -1, disk copy pinned); nil when room cannot be made.
-    public func preparePromotion(_ keys: [BlockKey]) -> PreparePromotionResult? {
+    package func preparePromotion(_ keys: [BlockKey]) -> PreparePromotionResult? {
         var toPromote: [BlockKey] = []
         for key in keys where core.onDisk(key) && !core.inPrimary(key) && !toPromote.contains(key) {
             toPromote.append(key)
@@ -122,7 +122,7 @@ public final class ReferenceOffloadingManager {
         return PreparePromotionResult(keys: toPromote, rows: rows, records: [], evicted: evicted)
     }
 
-    public func completePromotion(_ keys: [BlockKey], success: Bool) {
+    package func completePromotion(_ keys: [BlockKey], success: Bool) {
         var done: [BlockKey] = []
         for key in keys where isPromoting(key) {
             core.finishPromotion(key, success: success)
@@ -131,7 +131,7 @@ public final class ReferenceOffloadingManager {
         emit(done, success ? .cpu : .storage, removed: !success)
     }
 
-    public func takeEvents() -> [OffloadingEvent] {
+    package func takeEvents() -> [OffloadingEvent] {
         defer { events = [] }
         return events
     }

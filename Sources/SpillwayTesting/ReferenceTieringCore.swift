@@ -6,43 +6,43 @@ import SpillwayCore
 /// dictionaries for state, O(n) everywhere on purpose. Rows are handed out as vLLM does
 /// (fresh ids counting up, then the free list popped from its end). Each operation logs the
 /// keys it moved in `moves`, as the core does, for the manager's events.
-public final class ReferenceTieringCore {
-    public struct Block: Equatable, Sendable {
-        public var refCount: Int32
-        public var row: Int32
-        public init(refCount: Int32, row: Int32) {
+package final class ReferenceTieringCore {
+    package struct Block: Equatable, Sendable {
+        package var refCount: Int32
+        package var row: Int32
+        package init(refCount: Int32, row: Int32) {
             self.refCount = refCount
             self.row = row
         }
     }
 
     /// Primary blocks, least recent first, and their ref counts and rows.
-    public private(set) var primary: [BlockKey] = []
-    public private(set) var blocks: [BlockKey: Block] = [:]
+    package private(set) var primary: [BlockKey] = []
+    package private(set) var blocks: [BlockKey: Block] = [:]
     /// Disk blocks, least recent first, and reads of their disk copies in flight.
-    public private(set) var disk: [BlockKey] = []
-    public private(set) var diskPins: [BlockKey: Int] = [:]
-    public var counters = TieringCounters()
-    public var moves = TieringMoves()
-    public let primaryCapacity: Int
-    public let diskCapacity: Int
-    public let policy: TieringPolicy
+    package private(set) var disk: [BlockKey] = []
+    package private(set) var diskPins: [BlockKey: Int] = [:]
+    package var counters = TieringCounters()
+    package var moves = TieringMoves()
+    package let primaryCapacity: Int
+    package let diskCapacity: Int
+    package let policy: TieringPolicy
     var allocatedCount = 0
     var freeList: [Int32] = []
 
-    public init(primaryCapacity: Int, diskCapacity: Int, policy: TieringPolicy) {
+    package init(primaryCapacity: Int, diskCapacity: Int, policy: TieringPolicy) {
         self.primaryCapacity = primaryCapacity
         self.diskCapacity = diskCapacity
         self.policy = policy
     }
 
-    public func inPrimary(_ key: BlockKey) -> Bool { blocks[key] != nil }
-    public func onDisk(_ key: BlockKey) -> Bool { disk.contains(key) }
-    public var freeRows: Int { freeList.count + primaryCapacity - allocatedCount }
+    package func inPrimary(_ key: BlockKey) -> Bool { blocks[key] != nil }
+    package func onDisk(_ key: BlockKey) -> Bool { disk.contains(key) }
+    package var freeRows: Int { freeList.count + primaryCapacity - allocatedCount }
 
     /// Gives `key` a row, appended most recent, with `refCount`.
     @discardableResult
-    public func insertPrimary(_ key: BlockKey, refCount: Int32) -> Int32 {
+    package func insertPrimary(_ key: BlockKey, refCount: Int32) -> Int32 {
         let row: Int32
         if allocatedCount < primaryCapacity {
             row = Int32(allocatedCount)
@@ -56,17 +56,17 @@ public final class ReferenceTieringCore {
     }
 
     /// Takes `key` out of primary; its row is reused first.
-    public func removePrimary(_ key: BlockKey) {
+    package func removePrimary(_ key: BlockKey) {
         freeList.append(blocks[key]!.row)
         blocks[key] = nil
         primary.removeAll { $0 == key }
     }
 
-    public func setRefCount(_ key: BlockKey, _ value: Int32) { blocks[key]!.refCount = value }
+    package func setRefCount(_ key: BlockKey, _ value: Int32) { blocks[key]!.refCount = value }
 
     /// Make room for `n` rows: the least recent unprotected blocks with ref count 0, all or
     /// nothing; under spill each victim not on disk is written to disk first.
-    public func makeRoom(_ n: Int, protected: Set<BlockKey>) -> Bool {
+    package func makeRoom(_ n: Int, protected: Set<BlockKey>) -> Bool {
         let need = n - freeRows
         if need <= 0 { return true }
         let victims = Array(primary.filter { blocks[$0]!.refCount == 0 && !protected.contains($0) }.prefix(need))
@@ -82,7 +82,7 @@ public final class ReferenceTieringCore {
 
     /// Write to disk: most recent if there; else evict the least recent unprotected,
     /// unpinned disk block when full (or drop the block when none / no disk); else append.
-    public func writeToDisk(_ key: BlockKey, protected: Set<BlockKey>) {
+    package func writeToDisk(_ key: BlockKey, protected: Set<BlockKey>) {
         if let index = disk.firstIndex(of: key) {
             disk.remove(at: index)
             disk.append(key)
@@ -102,13 +102,13 @@ public final class ReferenceTieringCore {
 
     /// A row for the disk-only `key` (ref -1, its disk copy pinned).
     @discardableResult
-    public func beginPromotion(_ key: BlockKey) -> Int32 {
+    package func beginPromotion(_ key: BlockKey) -> Int32 {
         diskPins[key, default: 0] += 1
         return insertPrimary(key, refCount: -1)
     }
 
     /// Readable on success (`diskReads`); dropped from both tiers on failure.
-    public func finishPromotion(_ key: BlockKey, success: Bool) {
+    package func finishPromotion(_ key: BlockKey, success: Bool) {
         diskPins[key, default: 0] -= 1
         if success {
             blocks[key]!.refCount = 0
@@ -121,7 +121,7 @@ public final class ReferenceTieringCore {
     }
 
     /// Most recent in each tier holding it.
-    public func touch(_ key: BlockKey) {
+    package func touch(_ key: BlockKey) {
         if let index = primary.firstIndex(of: key) { primary.remove(at: index); primary.append(key) }
         if let index = disk.firstIndex(of: key) { disk.remove(at: index); disk.append(key) }
     }

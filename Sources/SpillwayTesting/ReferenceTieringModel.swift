@@ -6,21 +6,21 @@ import SpillwayCore
 /// The replay's request rules written the obvious way over `ReferenceTieringCore` (which
 /// makes room, writes to disk and promotes). `failRead(readNumber)` fails the n-th promotion
 /// read, as `RecordingDataPath` does, so engine and model see the same faults.
-public final class ReferenceTieringModel {
-    public let core: ReferenceTieringCore
+package final class ReferenceTieringModel {
+    package let core: ReferenceTieringCore
     /// Primary and disk blocks as trace ids, least recent first.
-    public var primary: [UInt64] { core.primary.map { $0.traceID! } }
-    public var disk: [UInt64] { core.disk.map { $0.traceID! } }
-    public var counters: TieringCounters { core.counters }
+    package var primary: [UInt64] { core.primary.map { $0.traceID! } }
+    package var disk: [UInt64] { core.disk.map { $0.traceID! } }
+    package var counters: TieringCounters { core.counters }
     let failRead: (Int) -> Bool
     var readNumber = 0
 
-    public init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, failRead: @escaping (Int) -> Bool = { _ in false }) {
+    package init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, failRead: @escaping (Int) -> Bool = { _ in false }) {
         core = ReferenceTieringCore(primaryCapacity: primaryBlocks, diskCapacity: diskBlocks, policy: policy)
         self.failRead = failRead
     }
 
-    public func process(_ ids: [UInt64]) {
+    package func process(_ ids: [UInt64]) {
         let keys = ids.map { BlockKey(traceID: $0) }
         core.counters.requests += 1
         core.counters.blocks += keys.count

@@ -6,9 +6,9 @@ import SpillwayCore
 /// Decodes Mooncake JSONL exactly as `MooncakeTrace.parse` did with `JSONDecoder`: lines
 /// split at `\n`, blank lines (spaces, tabs, CRs) ignored, each other line decoded as a
 /// `ReferenceTraceLine`. Slow (a `Data` and a decoder pass per line); never used by the tool.
-public enum ReferenceTraceDecoder {
+package enum ReferenceTraceDecoder {
     /// The requests, the skipped line numbers (with `skipBadLines`), or the first bad line.
-    public static func parse(_ bytes: [UInt8], skipBadLines: Bool = false) throws -> MooncakeTrace {
+    package static func parse(_ bytes: [UInt8], skipBadLines: Bool = false) throws -> MooncakeTrace {
         let decoder = JSONDecoder()
         var requests: [TraceRequest] = []
         var skipped: [Int] = []
@@ -31,7 +31,7 @@ public enum ReferenceTraceDecoder {
     }
 
     /// One line, or the `TraceParseError` the old reader threw for it.
-    public static func decodeLine(
+    package static func decodeLine(
         _ line: ArraySlice<UInt8>, decoder: JSONDecoder = JSONDecoder(), lineNumber: Int
     ) throws -> TraceRequest {
         do {

@@ -6,25 +6,25 @@ import SpillwayCore
 /// whenever `slotCount` encodes are pending) and finishes each encode only after a seeded
 /// number of polls, so encodes come back late and out of order. The bytes each encode
 /// produces are exactly those of `InlineDiskEncoder` (both run `DiskEncodeWork.perform`).
-public final class SeededDiskEncoder: DiskEncoder {
-    public let blockByteCountMax: Int
-    public var threadCount: Int { 0 }
+package final class SeededDiskEncoder: DiskEncoder {
+    package let blockByteCountMax: Int
+    package var threadCount: Int { 0 }
     /// Chance that `isBehind` says yes with a slot free.
-    public let behindRate: Double
+    package let behindRate: Double
     /// Encodes pending at most.
-    public let slotCount: Int
+    package let slotCount: Int
     /// Polls an encode waits at most before it finishes.
-    public let pollCountMax: Int
+    package let pollCountMax: Int
     private var rng: SplitMix64
     private var pending: [(work: DiskEncodeWork, pollsLeft: Int)] = []
     private let scratch: UnsafeMutableRawPointer
     /// Times `isBehind` said yes, and encodes finished.
-    public private(set) var behindCount = 0
-    public private(set) var finishedCount = 0
+    package private(set) var behindCount = 0
+    package private(set) var finishedCount = 0
     /// Encodes taken back by `reclaim`.
-    public private(set) var reclaimedCount = 0
+    package private(set) var reclaimedCount = 0
 
-    public init(
+    package init(
         seed: UInt64, blockByteCountMax: Int, behindRate: Double = 0.3, slotCount: Int = 3,
         pollCountMax: Int = 4
     ) {
@@ -40,21 +40,21 @@ public final class SeededDiskEncoder: DiskEncoder {
     deinit { scratch.deallocate() }
 
     /// Encodes submitted and not yet returned.
-    public var pendingCount: Int { pending.count }
+    package var pendingCount: Int { pending.count }
 
-    public var isBehind: Bool {
+    package var isBehind: Bool {
         let behind = pending.count >= slotCount || rng.chance(behindRate)
         if behind { behindCount += 1 }
         return behind
     }
 
-    public func submit(_ work: DiskEncodeWork) {
+    package func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         precondition(pending.count < slotCount, "submit to an encoder that is behind")
         pending.append((work, rng.below(pollCountMax + 1)))
     }
 
-    public func takeFinished(into results: inout [DiskEncodeResult]) {
+    package func takeFinished(into results: inout [DiskEncodeResult]) {
         var kept: [(work: DiskEncodeWork, pollsLeft: Int)] = []
         for var item in pending {
             if item.pollsLeft == 0 {
@@ -69,7 +69,7 @@ public final class SeededDiskEncoder: DiskEncoder {
 
     /// Takes back a seeded share of the pending encodes (those a thread would not have
     /// started yet), oldest first.
-    public func reclaim(into work: inout [DiskEncodeWork]) {
+    package func reclaim(into work: inout [DiskEncodeWork]) {
         var kept: [(work: DiskEncodeWork, pollsLeft: Int)] = []
         for item in pending {
             if rng.chance(0.5) {
@@ -82,7 +82,7 @@ public final class SeededDiskEncoder: DiskEncoder {
         pending = kept
     }
 
-    public func waitFinished(into results: inout [DiskEncodeResult]) {
+    package func waitFinished(into results: inout [DiskEncodeResult]) {
         precondition(!pending.isEmpty, "wait for an encode with none pending")
         let count = results.count
         takeFinished(into: &results)

@@ -4,9 +4,9 @@ import Foundation
 
 /// Paths of the trace fixtures used by the replay tests (`Tests/Fixtures/traces`, see the
 /// README there: the public Mooncake trace, a generated trace, their expected counters).
-public enum SharedTraces {
+package enum SharedTraces {
     /// The repository root: the nearest ancestor of `testFile` holding `Package.swift`.
-    public static func repositoryRoot(testFile: String) -> URL? {
+    package static func repositoryRoot(testFile: String) -> URL? {
         var directory = URL(fileURLWithPath: testFile).deletingLastPathComponent()
         for _ in 0..<6 {
             directory = directory.deletingLastPathComponent()
@@ -21,7 +21,7 @@ public enum SharedTraces {
 
     /// The `Tests/Fixtures/traces` directory of the repository holding `testFile`. Nil when
     /// it is absent (callers fail with the path they looked for).
-    public static func directory(testFile: String) -> URL? {
+    package static func directory(testFile: String) -> URL? {
         guard let root = repositoryRoot(testFile: testFile) else { return nil }
         let candidate = root.appendingPathComponent("Tests/Fixtures/traces")
         guard

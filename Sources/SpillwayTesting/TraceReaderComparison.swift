@@ -3,17 +3,17 @@
 import SpillwayCore
 
 /// What a reader made of one input: the trace, or the first bad line's number and message.
-public enum TraceReaderOutcome: Equatable, Sendable {
+package enum TraceReaderOutcome: Equatable, Sendable {
     case parsed(MooncakeTrace)
     case failed(line: Int, message: String)
 
     /// `MooncakeTrace.parse` (the scanner).
-    public static func scanner(_ bytes: [UInt8], skipBadLines: Bool = false) -> TraceReaderOutcome {
+    package static func scanner(_ bytes: [UInt8], skipBadLines: Bool = false) -> TraceReaderOutcome {
         outcome { try MooncakeTrace.parse(bytes, skipBadLines: skipBadLines) }
     }
 
     /// `ReferenceTraceDecoder.parse` (Foundation's JSONDecoder per line).
-    public static func reference(_ bytes: [UInt8], skipBadLines: Bool = false) -> TraceReaderOutcome {
+    package static func reference(_ bytes: [UInt8], skipBadLines: Bool = false) -> TraceReaderOutcome {
         outcome { try ReferenceTraceDecoder.parse(bytes, skipBadLines: skipBadLines) }
     }
 
@@ -26,18 +26,18 @@ public enum TraceReaderOutcome: Equatable, Sendable {
     }
 }
 
-public enum TraceReaderComparison {
+package enum TraceReaderComparison {
     /// Whether Foundation may have read `line` as UTF-16/32: it guessed the encoding from NUL
     /// bytes among the first four, which a UTF-8 scanner never does. Such lines are
     /// rejected by the scanner; the comparison leaves them out (docs/SEMANTICS.md, "Trace
     /// format").
-    public static func mayBeUTF16(_ line: some Collection<UInt8>) -> Bool { line.prefix(4).contains(0) }
+    package static func mayBeUTF16(_ line: some Collection<UInt8>) -> Bool { line.prefix(4).contains(0) }
 
     /// Nil when the scanner agrees with the reference on `bytes`: the same trace, or the same
     /// first bad line with the same message, except that the reference's catch-all "not valid
     /// JSON" may be made precise (what was expected and where, or which field's number does
     /// not fit). Otherwise a description of the difference.
-    public static func difference(_ bytes: [UInt8], skipBadLines: Bool = false) -> String? {
+    package static func difference(_ bytes: [UInt8], skipBadLines: Bool = false) -> String? {
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
         if lines.contains(where: mayBeUTF16) { return nil }
         let scanned = TraceReaderOutcome.scanner(bytes, skipBadLines: skipBadLines)

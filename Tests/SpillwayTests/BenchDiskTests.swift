@@ -2,6 +2,8 @@
 // as a child process on small sizes (its JSON keys are what scripts/bench-compare.sh reads).
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import Testing
 @testable import SpillwayTools
 

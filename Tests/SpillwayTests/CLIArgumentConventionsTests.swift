@@ -3,6 +3,8 @@
 // every subcommand's --help follows it.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import SpillwayTesting
 import Testing
 

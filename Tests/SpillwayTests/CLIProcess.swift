@@ -3,6 +3,8 @@ import Foundation
 import SpillwayTesting
 import Glibc
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 
 /// A running `spillway` child with its stdout read line by line.
 final class CLIProcess {

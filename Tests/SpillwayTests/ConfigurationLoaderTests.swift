@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import Spillway
+import SpillwaySystem
+import SpillwayCore
 
 @Suite("Configuration loader")
 struct ConfigurationLoaderTests {

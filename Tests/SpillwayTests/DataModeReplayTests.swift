@@ -2,6 +2,8 @@
 // counters exactly, never serves wrong bytes, and turns failed disk reads into misses.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import SpillwayTesting
 import Testing
 
@@ -16,7 +18,7 @@ import Testing
             "Tests/Fixtures/traces not found above \(#filePath)")
         let trace = try TraceFile.load(directory.appendingPathComponent("mooncake-synthetic.jsonl").path)
         let expected = try JSONDecoder().decode(
-            [ReplayCounters].self,
+            Array<ReplayCounters>.self,
             from: Data(
                 contentsOf: directory.appendingPathComponent("mooncake-synthetic.expected.json")))
         return (trace, expected)
@@ -71,7 +73,7 @@ import Testing
     /// lz4-shuffle codec with bf16 payload, rows of 8 KiB. Checks: data-mode counters equal
     /// the simulation's, zero verify failures, every resident row holds its payload.
     @Test(arguments: [TieringPolicy.spill, .writeThrough])
-    func generatedTraceAgreesWithSimulation(policy: TieringPolicy) throws {
+    func generatedTraceAgreesWithSimulation(policy: SpillwayCore.TieringPolicy) throws {
         for seed: UInt64 in [7, 8] {
             var parameters = TraceGenerator.Parameters()
             parameters.requests = 400

@@ -3,6 +3,8 @@
 import Foundation
 import Glibc
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import Testing
 
 /// A checkpoint header page with valid CRCs and the given counts (entries CRC 0).

@@ -3,6 +3,7 @@
 // thread, close that finishes everything, and calls after close that fail cleanly.
 import Foundation
 import Spillway
+import SpillwaySystem
 import SpillwayCore
 import SpillwayTesting
 import Testing

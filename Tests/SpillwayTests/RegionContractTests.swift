@@ -2,6 +2,8 @@
 // Spillway` only, string-literal directory, defaulted layout and timeout.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import Testing
 
 @Suite("Region public contract (import Spillway only)")

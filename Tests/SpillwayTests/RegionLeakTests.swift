@@ -3,6 +3,8 @@
 import Foundation
 import Glibc
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import SpillwayTesting
 import Testing
 

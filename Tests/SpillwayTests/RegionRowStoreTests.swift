@@ -2,6 +2,8 @@
 // so `cleanup()` cannot unmap rows a store still lends.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import Testing
 
 @Suite struct RegionRowStoreTests {

@@ -3,6 +3,8 @@
 // generated trace, and it refuses to reuse a region file that already exists.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import SpillwayTesting
 import Testing
 @testable import SpillwayTools

@@ -3,6 +3,8 @@
 // checked against a dictionary of what was stored.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import SpillwayTesting
 import Testing
 
@@ -16,8 +18,8 @@ import Testing
     /// returns is one that was stored and its row holds exactly that key's bytes (never
     /// wrong bytes); every job comes back exactly once; faults did fail some reads (the case
     /// tests something) and each failed key then misses; invariants hold after every step.
-    @Test(arguments: [(1, TieringPolicy.spill), (2, .spill), (3, .writeThrough)] as [(UInt64, TieringPolicy)])
-    func randomJobsWithFaultsNeverServeWrongBytes(seedIndex: UInt64, policy: TieringPolicy) throws {
+    @Test(arguments: [(1, TieringPolicy.spill), (2, .spill), (3, .writeThrough)] as [(UInt64, SpillwayCore.TieringPolicy)])
+    func randomJobsWithFaultsNeverServeWrongBytes(seedIndex: UInt64, policy: SpillwayCore.TieringPolicy) throws {
         let seed = SplitMix64.seed(fallback: 0x7153_0000 + seedIndex)
         var rng = SplitMix64(seed: seed)
         let rowCount = 6

@@ -2,6 +2,8 @@
 // dictionary of what was stored, with simulated read faults.
 import Foundation
 import Spillway
+import SpillwaySystem
+import SpillwayCore
 import SpillwayTesting
 import Testing
 

@@ -51,7 +51,7 @@ public final class OffloadTier<IO: IOBackend>: @unchecked Sendable {
 
     /// Starts the I/O thread over `worker` (which must not be used by anyone else from now).
     /// - Throws: `.openFailed` when the thread cannot start.
-    public init(worker: OffloadWorker<IO>) throws {
+    package init(worker: OffloadWorker<IO>) throws {
         self.worker = worker
         self.rowCount = worker.memory.rowCount
         self.directory = OffloadDirectory(held: worker.tier.keysLeastRecentFirst())

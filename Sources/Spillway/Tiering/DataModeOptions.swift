@@ -2,43 +2,43 @@
 import SpillwayCore
 
 /// How `DataModeReplay` builds its store.
-public struct DataModeOptions: Sendable {
-    public var primaryBlocks: Int
-    public var diskBlocks: Int
-    public var policy: TieringPolicy
+package struct DataModeOptions: Sendable {
+    package var primaryBlocks: Int
+    package var diskBlocks: Int
+    package var policy: TieringPolicy
     /// Bytes of a row (the region's `cpuPageSize`, one worker): the block size.
-    public var blockBytes: Int
+    package var blockBytes: Int
     /// The disk tier directory; nil: a fresh temporary directory under `/tmp`. A given
     /// directory must not hold a tier already (it is created 0700 when missing).
-    public var diskDirectory: String?
+    package var diskDirectory: String?
     /// Keep the disk tier (closed and synced, so `spillway disk verify --pattern` can check
     /// it) and its directory; otherwise both are removed.
-    public var keep: Bool
-    public var codec: DiskCodec
-    public var payload: PayloadKind
+    package var keep: Bool
+    package var codec: DiskCodec
+    package var payload: PayloadKind
     /// io_uring queue depth = disk jobs in flight.
-    public var queueDepth: Int
-    public var directIO: DirectIOMode
+    package var queueDepth: Int
+    package var directIO: DirectIOMode
     /// Where the region file goes (`/dev/shm`).
-    public var regionDirectory: String
+    package var regionDirectory: String
     /// The region's geometry: worker slots per row and slot bytes. nil: one worker whose
     /// slot is the whole block (`cpuPageSize = blockBytes`). When set, the row stride the
     /// layout gives must equal `blockBytes` (the disk tier moves whole rows).
-    public var regionGeometry: (numWorkers: Int, cpuPageSize: Int, layout: SharedOffloadRegion.Layout)?
+    package var regionGeometry: (numWorkers: Int, cpuPageSize: Int, layout: SharedOffloadRegion.Layout)?
     /// The region's instance id; nil: a unique one. A named region must be created by this
     /// replay (a file already at the path is refused, never joined and overwritten).
-    public var regionInstanceID: String?
+    package var regionInstanceID: String?
     /// Upper bound on the region's backing files (vLLM 0.33's `num_segments`).
-    public var regionNumSegments = 1
+    package var regionNumSegments = 1
     /// A block is stored compressed only when it shrinks to this fraction of its raw size.
-    public var compressionThreshold: Double = 0.9
+    package var compressionThreshold: Double = 0.9
     /// Make the disk tier durable (`DiskTier.sync()`) after every this many block stores;
     /// 0: only when the kept tier is closed at the end.
-    public var syncIntervalBlocks = 0
+    package var syncIntervalBlocks = 0
     /// Memory budget of the disk tier's staging buffers (`DiskTierOptions.stagingBytesMax`).
-    public var stagingBytesMax = DiskTierOptions.defaultStagingBytesMax
+    package var stagingBytesMax = DiskTierOptions.defaultStagingBytesMax
 
-    public init(
+    package init(
         primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, blockBytes: Int = 256 << 10,
         diskDirectory: String? = nil, keep: Bool = false, codec: DiskCodec = .none,
         payload: PayloadKind = .random, queueDepth: Int = 64, directIO: DirectIOMode = .auto,

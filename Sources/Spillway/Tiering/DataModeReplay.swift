@@ -7,11 +7,11 @@ import SpillwaySystem
 /// Builds a region (unranked manager mapping, one worker, `cpuPageSize = blockBytes`, unique
 /// instance id in `/dev/shm`) and a disk tier sized never to evict by itself, replays a trace
 /// through a `TieringEngine` over a `RegionDiskDataPath`, and cleans both up.
-public enum DataModeReplay {
+package enum DataModeReplay {
     /// Replays `trace` in data mode. `progress` is called after each request.
     /// - Throws: `DataModeError` for setup problems (directory, region, disk tier) and when
     ///   the I/O backend itself failed mid-replay.
-    public static func run(
+    package static func run(
         _ trace: MooncakeTrace, options: DataModeOptions,
         progress: ((Int, TieringCounters) -> Void)? = nil
     ) throws -> DataModeReport {
@@ -47,7 +47,7 @@ public enum DataModeReplay {
 
     /// Replays through an already built region and disk tier (any backend): the core of
     /// `run`, used directly by tests with a simulated backend.
-    public static func replay<IO: IOBackend>(
+    package static func replay<IO: IOBackend>(
         _ trace: MooncakeTrace, region: SharedOffloadRegion, disk: DiskTier<IO>,
         options: DataModeOptions, directory: String = "",
         progress: ((Int, TieringCounters) -> Void)? = nil
@@ -91,7 +91,7 @@ public enum DataModeReplay {
     }
 
     /// Disk tier options for `options`: capacity from `DiskTierSizing`, jobs = queue depth.
-    public static func diskOptions(_ options: DataModeOptions) -> DiskTierOptions {
+    package static func diskOptions(_ options: DataModeOptions) -> DiskTierOptions {
         var tierOptions = DiskTierOptions(
             capacityBytes: DiskTierSizing.capacityBytes(
                 blocks: options.diskBlocks, blockBytes: options.blockBytes, codec: options.codec),
@@ -104,7 +104,7 @@ public enum DataModeReplay {
 
     /// The region of a data-mode store: unranked (the manager's mapping), with the options'
     /// geometry (default: one worker, seed layout) and instance id (default: unique).
-    public static func makeRegion(_ options: DataModeOptions) throws -> SharedOffloadRegion {
+    package static func makeRegion(_ options: DataModeOptions) throws -> SharedOffloadRegion {
         let id =
             options.regionInstanceID
             ?? "spillway-data-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
@@ -213,7 +213,7 @@ public enum DataModeReplay {
 }
 
 /// A data-mode setup or backend failure, with what to do.
-public struct DataModeError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct DataModeError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

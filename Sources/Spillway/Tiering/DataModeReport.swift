@@ -2,23 +2,23 @@
 import SpillwayCore
 
 /// Counters of a data-mode replay and what its data path measured.
-public struct DataModeReport: Sendable {
+package struct DataModeReport: Sendable {
     /// The engine's counters (equal to the simulation's when nothing failed).
-    public var counters: ReplayCounters
-    public var stats: DataPathStats
+    package var counters: ReplayCounters
+    package var stats: DataPathStats
     /// Bytes the disk tier itself moved (headers, page rounding, compression included).
-    public var diskBytesWritten: Int
-    public var diskBytesRead: Int
+    package var diskBytesWritten: Int
+    package var diskBytesRead: Int
     /// Seconds from the first request to the last spill settled (setup excluded).
-    public var elapsedSeconds: Double
+    package var elapsedSeconds: Double
     /// Promotion load latency (submit to reaped completion).
-    public var loadLatency: LatencySummary
+    package var loadLatency: LatencySummary
     /// Where the disk tier was, and whether it was kept.
-    public var diskDirectory: String
-    public var kept: Bool
+    package var diskDirectory: String
+    package var kept: Bool
 
     /// Bytes of a block.
-    public var blockBytes: Int
+    package var blockBytes: Int
 }
 
 extension String {

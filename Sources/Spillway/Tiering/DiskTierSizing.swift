@@ -3,9 +3,9 @@ import SpillwayCore
 
 /// Sizes the data file of a data path's disk tier from the record layout (DISK_FORMAT.md):
 /// one block = one extent of `roundUp(128-byte header + stored bytes, 4 KiB)` pages.
-public enum DiskTierSizing {
+package enum DiskTierSizing {
     /// Pages of one uncompressed record of `blockBytes`.
-    public static func pagesPerRecord(blockBytes: Int) -> Int {
+    package static func pagesPerRecord(blockBytes: Int) -> Int {
         DiskLayout.roundUp(DiskRecordHeader.byteCount + blockBytes, to: DiskLayout.pageBytes)
             / DiskLayout.pageBytes
     }
@@ -22,7 +22,7 @@ public enum DiskTierSizing {
     /// room, at most `N - 1` extents split the free pages into at most `N` runs; if every
     /// run were shorter than `K`, free pages would be at most `N * (K - 1)`, so
     /// `(N - 1) * K + N * (K - 1) + 1 = 2NK - K - N + 1` pages always have a `K`-page run.
-    public static func capacityBytes(blocks: Int, blockBytes: Int, codec: DiskCodec) -> Int {
+    package static func capacityBytes(blocks: Int, blockBytes: Int, codec: DiskCodec) -> Int {
         let n = max(1, blocks)
         let k = pagesPerRecord(blockBytes: blockBytes)
         let pages = codec == .none ? n * k : max(n * k, 2 * n * k - k - n + 1)

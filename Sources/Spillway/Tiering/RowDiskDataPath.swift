@@ -43,7 +43,7 @@ public final class RowDiskDataPath<Rows: RowStore, IO: IOBackend>: TierDataPath 
     /// Counters so far (spills still in flight are not counted yet; see `drain()`).
     public private(set) var stats = DataPathStats()
     /// Load latency per promoted row, from submit to the reaped completion.
-    public private(set) var loadLatency = LatencyHistogram()
+    package private(set) var loadLatency = LatencyHistogram()
     /// The first failure of the I/O backend itself, if any.
     public private(set) var backendError: (any Error)?
 

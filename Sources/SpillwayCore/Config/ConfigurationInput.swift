@@ -1,14 +1,14 @@
 // One raw configuration value as a layer supplied it, before the key's parser sees it.
 
 /// A raw value: text from the environment or a flag, or a typed JSON scalar from a file.
-public enum ConfigurationInput: Sendable, Equatable, CustomStringConvertible {
+package enum ConfigurationInput: Sendable, Equatable, CustomStringConvertible {
     case text(String)
     case integer(Int)
     case number(Double)
     case boolean(Bool)
 
     /// The value as the operator wrote it, for error messages.
-    public var description: String {
+    package var description: String {
         switch self {
         case .text(let text): return text
         case .integer(let value): return String(value)

@@ -6,15 +6,15 @@
 /// configuration (`check`, used by `validate()` for configurations built in code or
 /// decoded), and how to print the effective value (`render`). Build keys with the static
 /// factories (`integer`, `size`, `choice`, ...), which derive all three from one range.
-public struct ConfigurationKey: @unchecked Sendable {
+package struct ConfigurationKey: @unchecked Sendable {
     /// Dotted name as in the JSON file: `disk.queue_depth`.
-    public let name: String
+    package let name: String
     /// What the allowed values are: `an integer in 1...4096`.
-    public let allowed: String
+    package let allowed: String
     /// One-line documentation.
-    public let summary: String
+    package let summary: String
     /// The kind of value, which decides how a JSON scalar is read.
-    public let kind: Kind
+    package let kind: Kind
     let applyInput:
         (inout SpillwayConfiguration, ConfigurationInput) throws(ConfigurationError) -> Void
     let checkValue: (SpillwayConfiguration) throws(ConfigurationError) -> Void
@@ -22,17 +22,17 @@ public struct ConfigurationKey: @unchecked Sendable {
     let jsonValue: (SpillwayConfiguration) -> JSONScalar
 
     /// The environment variable: `SPILLWAY_` + the name upper-cased, `.` as `_`.
-    public var environmentName: String {
+    package var environmentName: String {
         "SPILLWAY_" + name.uppercased().replacingDots(with: "_")
     }
 
     /// The dotted name's components: `["disk", "queue_depth"]`.
-    public var components: [String] { name.split(separator: ".").map(String.init) }
+    package var components: [String] { name.split(separator: ".").map(String.init) }
 
     /// Parses `input` and stores it in `configuration`.
     ///
     /// - Throws: `ConfigurationError` naming this key, the value, `source` and `allowed`.
-    public func apply(
+    package func apply(
         _ input: ConfigurationInput, to configuration: inout SpillwayConfiguration,
         source: ConfigValueSource? = nil
     ) throws(ConfigurationError) {
@@ -46,17 +46,17 @@ public struct ConfigurationKey: @unchecked Sendable {
     }
 
     /// Checks this key's value in `configuration` against its range.
-    public func check(_ configuration: SpillwayConfiguration) throws(ConfigurationError) {
+    package func check(_ configuration: SpillwayConfiguration) throws(ConfigurationError) {
         try checkValue(configuration)
     }
 
     /// The effective value as text, sizes with their unit: `262144 (256 KiB)`.
-    public func render(_ configuration: SpillwayConfiguration) -> String {
+    package func render(_ configuration: SpillwayConfiguration) -> String {
         renderValue(configuration)
     }
 
     /// The effective value as a JSON scalar.
-    public func json(_ configuration: SpillwayConfiguration) -> JSONScalar {
+    package func json(_ configuration: SpillwayConfiguration) -> JSONScalar {
         jsonValue(configuration)
     }
 
@@ -67,20 +67,20 @@ public struct ConfigurationKey: @unchecked Sendable {
 
 extension ConfigurationKey {
     /// The kinds of configuration values.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         case string, choice, integer, size, fraction, boolean
     }
 }
 
 /// A JSON scalar for printing effective values.
-public enum JSONScalar: Sendable, Equatable, Encodable {
+package enum JSONScalar: Sendable, Equatable, Encodable {
     case string(String)
     case integer(Int64)
     case unsigned(UInt64)
     case number(Double)
     case boolean(Bool)
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let value): try container.encode(value)

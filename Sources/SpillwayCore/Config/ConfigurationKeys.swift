@@ -1,9 +1,9 @@
 // The table of every configuration key: name, range, documentation, in file order.
 
 /// Every key of `SpillwayConfiguration`, in the order `config show` prints them.
-public enum ConfigurationKeys {
+package enum ConfigurationKeys {
     /// All keys. Environment names are `SPILLWAY_<KEY>` (dots as underscores, upper case).
-    public static let all: [ConfigurationKey] = [
+    package static let all: [ConfigurationKey] = [
         .string(
             "region.instance_id", \.region.instanceID,
             allowed: "1...64 characters from A-Z a-z 0-9 . _ -, not containing '..'",
@@ -112,7 +112,7 @@ public enum ConfigurationKeys {
     ]
 
     /// The key named `name`, or nil.
-    public static func named(_ name: String) -> ConfigurationKey? {
+    package static func named(_ name: String) -> ConfigurationKey? {
         all.first { $0.name == name }
     }
 

@@ -6,7 +6,7 @@ extension BlockDirectory {
     /// row/record; rows and disk records are unique, in range and disjoint from the
     /// allocators' free stacks; the hash table maps each tracked key to its slot and nothing
     /// else; ref counts are >= -1; every tracked block is in at least one tier.
-    public func checkInvariants() {
+    package func checkInvariants() {
         let inPrimary = Set(state.pointee.primary.checkedOrder("primary"))
         let onDisk = Set(state.pointee.disk.checkedOrder("disk"))
         precondition(primaryCount <= primaryCapacity, "more primary blocks than rows")

@@ -15,17 +15,17 @@
 /// The directory only records state; the policy (`TieringCore`, driven by the manager, the
 /// replay engine and `TieredStore`) decides what moves. Misuse (attaching a tier twice,
 /// removing a resident block) traps.
-public final class BlockDirectory {
-    public typealias Slot = Int32
+package final class BlockDirectory {
+    package typealias Slot = Int32
     /// "No slot": returned by `find` on a miss, and the end marker of the recency lists.
-    public static let noSlot: Slot = -1
+    package static let noSlot: Slot = -1
 
     /// Rows in the primary tier.
-    public let primaryCapacity: Int
+    package let primaryCapacity: Int
     /// Records in the disk tier.
-    public let diskCapacity: Int
+    package let diskCapacity: Int
     /// Maximum number of blocks tracked at once (`primaryCapacity + diskCapacity`).
-    public let slotCapacity: Int
+    package let slotCapacity: Int
 
     // Everything is reached through `let` pointers: a class `var` would cost a dynamic
     // exclusivity check (swift_beginAccess) on every access, a third of the replay's time.
@@ -48,23 +48,23 @@ public final class BlockDirectory {
         set { state.pointee.protectionStamp = newValue }
     }
     /// Number of blocks tracked.
-    public private(set) var count: Int {
+    package private(set) var count: Int {
         get { state.pointee.count }
         set { state.pointee.count = newValue }
     }
     /// Least recent primary block (head) and most recent (tail); -1 when empty.
-    public var primaryHead: Slot { state.pointee.primary.head }
-    public var primaryTail: Slot { state.pointee.primary.tail }
+    package var primaryHead: Slot { state.pointee.primary.head }
+    package var primaryTail: Slot { state.pointee.primary.tail }
     /// Blocks in primary.
-    public var primaryCount: Int { state.pointee.primary.count }
+    package var primaryCount: Int { state.pointee.primary.count }
     /// Least recent disk block (head) and most recent (tail); -1 when empty.
-    public var diskHead: Slot { state.pointee.disk.head }
-    public var diskTail: Slot { state.pointee.disk.tail }
+    package var diskHead: Slot { state.pointee.disk.head }
+    package var diskTail: Slot { state.pointee.disk.tail }
     /// Blocks on disk.
-    public var diskCount: Int { state.pointee.disk.count }
+    package var diskCount: Int { state.pointee.disk.count }
 
     /// A directory for `primaryCapacity` rows and `diskCapacity` disk records.
-    public init(primaryCapacity: Int, diskCapacity: Int) {
+    package init(primaryCapacity: Int, diskCapacity: Int) {
         precondition(primaryCapacity >= 0 && diskCapacity >= 0, "capacities must be >= 0")
         precondition(primaryCapacity + diskCapacity < Int(Int32.max) / 4, "capacity too large")
         self.primaryCapacity = primaryCapacity
@@ -111,7 +111,7 @@ public final class BlockDirectory {
     // MARK: Memory
 
     /// Bytes allocated by the directory, keys included.
-    public var allocatedBytes: Int {
+    package var allocatedBytes: Int {
         let slots = max(slotCapacity, 1)
         return slots * (MemoryLayout<DirectoryNode>.stride + MemoryLayout<BlockKey>.stride)
             + table.allocatedBytes + state.pointee.primary.allocatedBytes
@@ -121,7 +121,7 @@ public final class BlockDirectory {
     }
 
     /// Bytes per block slot beyond the inline key (node + table share + allocator stacks).
-    public var bytesPerBlockBeyondKey: Double {
+    package var bytesPerBlockBeyondKey: Double {
         let keyBytes = max(slotCapacity, 1) * MemoryLayout<BlockKey>.stride
         return Double(allocatedBytes - keyBytes) / Double(max(slotCapacity, 1))
     }
@@ -130,7 +130,7 @@ public final class BlockDirectory {
 
     /// The slot holding `key`, or `noSlot`. O(1) expected; does not change recency.
     @inline(__always)
-    public func find(_ key: BlockKey) -> Slot { find(key, hash: key.tableHash) }
+    package func find(_ key: BlockKey) -> Slot { find(key, hash: key.tableHash) }
 
     /// `find` with the key's `tableHash` already computed (the engine reuses it).
     @inline(__always)
@@ -141,11 +141,11 @@ public final class BlockDirectory {
 
     /// The key stored in `slot`.
     @inline(__always)
-    public func key(_ slot: Slot) -> BlockKey { keys[Int(slot)] }
+    package func key(_ slot: Slot) -> BlockKey { keys[Int(slot)] }
 
     /// The tiers holding the block in `slot`.
     @inline(__always)
-    public func residency(_ slot: Slot) -> Residency {
+    package func residency(_ slot: Slot) -> Residency {
         let node = nodes[Int(slot)]
         var result: Residency = []
         if node.row >= 0 { result.insert(.primary) }
@@ -155,45 +155,45 @@ public final class BlockDirectory {
 
     /// Primary row of the block, or -1.
     @inline(__always)
-    public func row(_ slot: Slot) -> Int32 { nodes[Int(slot)].row }
+    package func row(_ slot: Slot) -> Int32 { nodes[Int(slot)].row }
 
     /// Disk record of the block, or -1.
     @inline(__always)
-    public func diskRecord(_ slot: Slot) -> Int32 { nodes[Int(slot)].diskRecord }
+    package func diskRecord(_ slot: Slot) -> Int32 { nodes[Int(slot)].diskRecord }
 
     /// vLLM ref count of the primary copy: -1 writing, 0 evictable, >0 being read.
     @inline(__always)
-    public func refCount(_ slot: Slot) -> Int32 { nodes[Int(slot)].refCount }
+    package func refCount(_ slot: Slot) -> Int32 { nodes[Int(slot)].refCount }
 
     @inline(__always)
-    public func setRefCount(_ slot: Slot, _ value: Int32) {
+    package func setRefCount(_ slot: Slot, _ value: Int32) {
         precondition(value >= -1, "ref count below -1")
         nodes[Int(slot)].refCount = value
     }
 
     /// Reads of the disk copy in flight.
     @inline(__always)
-    public func diskPinCount(_ slot: Slot) -> Int32 { nodes[Int(slot)].diskPinCount }
+    package func diskPinCount(_ slot: Slot) -> Int32 { nodes[Int(slot)].diskPinCount }
 
     @inline(__always)
-    public func setDiskPinCount(_ slot: Slot, _ value: Int32) {
+    package func setDiskPinCount(_ slot: Slot, _ value: Int32) {
         precondition(value >= 0, "disk pin count below 0")
         nodes[Int(slot)].diskPinCount = value
     }
 
     /// Free primary rows.
     @inline(__always)
-    public var freeRowCount: Int { rows.availableCount }
+    package var freeRowCount: Int { rows.availableCount }
     /// Free disk records.
     @inline(__always)
-    public var freeDiskRecordCount: Int { diskRecords.availableCount }
+    package var freeDiskRecordCount: Int { diskRecords.availableCount }
 
     // MARK: Insert / remove
 
     /// Adds `key` in no tier yet and returns its slot. Traps if present or out of slots (a
     /// caller attaches a tier right after, so slot count never exceeds the capacities).
     @inline(__always)
-    public func insert(_ key: BlockKey) -> Slot {
+    package func insert(_ key: BlockKey) -> Slot {
         let slot = state.pointee.primary.popFree()
         precondition(slot >= 0, "directory out of slots")
         nodes[Int(slot)] = DirectoryNode()  // links "in no list", as popFree left them
@@ -206,7 +206,7 @@ public final class BlockDirectory {
 
     /// Forgets the block in `slot`, which must be in no tier.
     @inline(__always)
-    public func remove(_ slot: Slot) {
+    package func remove(_ slot: Slot) {
         let node = nodes[Int(slot)]
         precondition(node.row < 0 && node.diskRecord < 0, "removing a resident block")
         precondition(!state.pointee.primary.isFree(slot), "removing a free slot")
@@ -221,7 +221,7 @@ public final class BlockDirectory {
     /// recent. Sets the ref count to `refCount` (-1 while it is being written).
     @inline(__always)
     @discardableResult
-    public func attachPrimary(_ slot: Slot, refCount: Int32) -> Int32 {
+    package func attachPrimary(_ slot: Slot, refCount: Int32) -> Int32 {
         precondition(nodes[Int(slot)].row < 0, "block already in primary")
         let row = rows.allocate()
         nodes[Int(slot)].row = row
@@ -234,7 +234,7 @@ public final class BlockDirectory {
     /// Returns the freed row.
     @inline(__always)
     @discardableResult
-    public func detachPrimary(_ slot: Slot) -> Int32 {
+    package func detachPrimary(_ slot: Slot) -> Int32 {
         let row = nodes[Int(slot)].row
         precondition(row >= 0, "block not in primary")
         state.pointee.primary.remove(slot)
@@ -246,21 +246,21 @@ public final class BlockDirectory {
 
     /// Makes the block the most recent in primary (no-op when not in primary).
     @inline(__always)
-    public func touchPrimary(_ slot: Slot) {
+    package func touchPrimary(_ slot: Slot) {
         guard nodes[Int(slot)].row >= 0 else { return }
         state.pointee.primary.moveToTail(slot)
     }
 
     /// The next more recent primary block after `slot`, or `noSlot`.
     @inline(__always)
-    public func primaryMoreRecent(_ slot: Slot) -> Slot { state.pointee.primary.moreRecent(slot) }
+    package func primaryMoreRecent(_ slot: Slot) -> Slot { state.pointee.primary.moreRecent(slot) }
 
     // MARK: Disk tier
 
     /// Gives the block a disk record and appends it most recent on disk.
     @inline(__always)
     @discardableResult
-    public func attachDisk(_ slot: Slot) -> Int32 {
+    package func attachDisk(_ slot: Slot) -> Int32 {
         precondition(nodes[Int(slot)].diskRecord < 0, "block already on disk")
         let record = diskRecords.allocate()
         nodes[Int(slot)].diskRecord = record
@@ -272,7 +272,7 @@ public final class BlockDirectory {
     /// Takes the block off disk; returns the freed record.
     @inline(__always)
     @discardableResult
-    public func detachDisk(_ slot: Slot) -> Int32 {
+    package func detachDisk(_ slot: Slot) -> Int32 {
         let record = nodes[Int(slot)].diskRecord
         precondition(record >= 0, "block not on disk")
         state.pointee.disk.remove(slot)
@@ -284,20 +284,20 @@ public final class BlockDirectory {
 
     /// Makes the block the most recent on disk (no-op when not on disk).
     @inline(__always)
-    public func touchDisk(_ slot: Slot) {
+    package func touchDisk(_ slot: Slot) {
         guard nodes[Int(slot)].diskRecord >= 0 else { return }
         state.pointee.disk.moveToTail(slot)
     }
 
     /// The next more recent disk block after `slot`, or `noSlot`.
     @inline(__always)
-    public func diskMoreRecent(_ slot: Slot) -> Slot { state.pointee.disk.moreRecent(slot) }
+    package func diskMoreRecent(_ slot: Slot) -> Slot { state.pointee.disk.moreRecent(slot) }
 
     // MARK: Protection (`protected` in docs/SEMANTICS.md, vLLM prepare_store's input keys)
 
     /// Starts a new protected set; every block protected before is unprotected (O(1)).
     @inline(__always)
-    public func beginProtection() {
+    package func beginProtection() {
         protectionStamp &+= 1
         if protectionStamp == 0 {
             // Wrapped after 2^32 operations: clear stale stamps once so none aliases.
@@ -308,19 +308,19 @@ public final class BlockDirectory {
 
     /// Adds the block to the current protected set.
     @inline(__always)
-    public func protect(_ slot: Slot) { nodes[Int(slot)].protectionStamp = protectionStamp }
+    package func protect(_ slot: Slot) { nodes[Int(slot)].protectionStamp = protectionStamp }
 
     /// Whether the block is in the current protected set.
     @inline(__always)
-    public func isProtected(_ slot: Slot) -> Bool {
+    package func isProtected(_ slot: Slot) -> Bool {
         nodes[Int(slot)].protectionStamp == protectionStamp
     }
 
     // MARK: Iteration (tests, tools; allocates)
 
     /// Primary blocks, least recent first.
-    public var primaryOrder: [Slot] { state.pointee.primary.checkedOrder("primary") }
+    package var primaryOrder: [Slot] { state.pointee.primary.checkedOrder("primary") }
 
     /// Disk blocks, least recent first.
-    public var diskOrder: [Slot] { state.pointee.disk.checkedOrder("disk") }
+    package var diskOrder: [Slot] { state.pointee.disk.checkedOrder("disk") }
 }

@@ -11,11 +11,11 @@
 /// gives 3,2,1.
 ///
 /// No allocation after init; all operations are O(1).
-public struct IndexAllocator {
+package struct IndexAllocator {
     /// Number of indices managed.
-    public let capacity: Int
+    package let capacity: Int
     /// Next never-used index; indices below it have been handed out at least once.
-    public var freshCount: Int { counts[0] }
+    package var freshCount: Int { counts[0] }
     private let freeStack: UnsafeMutablePointer<Int32>
     /// [freshCount, freeStackCount], behind a pointer so the allocator can live in a `let`
     /// of a class without dynamic exclusivity checks on every call.
@@ -41,11 +41,11 @@ public struct IndexAllocator {
 
     /// Indices available to `allocate()`.
     @inline(__always)
-    public var availableCount: Int { capacity - freshCount + freeStackCount }
+    package var availableCount: Int { capacity - freshCount + freeStackCount }
 
     /// Indices currently handed out.
     @inline(__always)
-    public var allocatedCount: Int { capacity - availableCount }
+    package var allocatedCount: Int { capacity - availableCount }
 
     /// Takes an index: a fresh one while any remain, else the last freed. Traps when none is
     /// available (callers check `availableCount` first).

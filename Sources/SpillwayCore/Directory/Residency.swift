@@ -2,18 +2,18 @@
 
 /// The tiers holding a block. A block in the directory is in at least one tier, except
 /// transiently inside a single directory operation.
-public struct Residency: OptionSet, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+package struct Residency: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    package let rawValue: UInt8
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// In a row of the shared region.
-    public static let primary = Residency(rawValue: 1)
+    package static let primary = Residency(rawValue: 1)
     /// In a disk record.
-    public static let disk = Residency(rawValue: 2)
+    package static let disk = Residency(rawValue: 2)
     /// In both tiers (after a promotion, or a write-through store).
-    public static let both: Residency = [.primary, .disk]
+    package static let both: Residency = [.primary, .disk]
 
-    public var description: String {
+    package var description: String {
         switch self {
         case []: "none"
         case .primary: "primary"

@@ -2,20 +2,20 @@
 // A/B slots so a torn checkpoint falls back to the previous one.
 
 /// One live block in a checkpoint.
-public struct DiskCheckpointEntry: Equatable, Sendable {
-    public var key: BlockKey
-    public var codec: DiskCodec
-    public var pageIndex: Int
-    public var pageCount: Int
-    public var rawLength: Int
-    public var storedLength: Int
-    public var payloadCRC: UInt32
-    public var sequence: UInt64
+package struct DiskCheckpointEntry: Equatable, Sendable {
+    package var key: BlockKey
+    package var codec: DiskCodec
+    package var pageIndex: Int
+    package var pageCount: Int
+    package var rawLength: Int
+    package var storedLength: Int
+    package var payloadCRC: UInt32
+    package var sequence: UInt64
     /// Zero-copy record layout: the payload starts at the extent's second page.
-    public var separateHeaderPage = false
+    package var separateHeaderPage = false
 
     /// Where the payload starts inside the extent.
-    public var payloadOffset: Int {
+    package var payloadOffset: Int {
         separateHeaderPage ? DiskLayout.pageBytes : DiskRecordHeader.byteCount
     }
 }
@@ -39,44 +39,44 @@ public struct DiskCheckpointEntry: Equatable, Sendable {
 ///  32 [64] key bytes, zero padded
 /// ```
 /// Worked example: 1,000,000 blocks take 4096 + 96,000,000 bytes, read back in one request.
-public enum DiskCheckpoint {
-    public static let magic: UInt32 = 0x4957_5053
+package enum DiskCheckpoint {
+    package static let magic: UInt32 = 0x4957_5053
     /// Version written: 2 (a journal may extend it, docs/DISK_FORMAT.md "Index journal").
     /// Version 1 (same layout, written before the journal) is still read; a binary that
     /// only knows version 1 sees a version-2 slot as corrupt and recovers by scan, so it
     /// never ignores a journal silently.
-    public static let version: UInt16 = 2
-    public static let readableVersions: ClosedRange<UInt16> = 1...2
-    public static let entryBytes = 96
-    public static let headerBytes = DiskLayout.pageBytes
+    package static let version: UInt16 = 2
+    package static let readableVersions: ClosedRange<UInt16> = 1...2
+    package static let entryBytes = 96
+    package static let headerBytes = DiskLayout.pageBytes
 
     /// The decoded header of a checkpoint.
-    public struct Header: Equatable, Sendable {
-        public var generation: UInt64
-        public var dataFileBytes: Int
-        public var nextSequence: UInt64
-        public var entryCount: Int
-        public var blockByteCountMax: Int
-        public var entriesCRC: UInt32
+    package struct Header: Equatable, Sendable {
+        package var generation: UInt64
+        package var dataFileBytes: Int
+        package var nextSequence: UInt64
+        package var entryCount: Int
+        package var blockByteCountMax: Int
+        package var entriesCRC: UInt32
         /// CRC32C of header bytes 0..<60: names this exact checkpoint (a journal batch
         /// extends only the checkpoint whose generation and header CRC it carries).
-        public var headerCRC: UInt32
+        package var headerCRC: UInt32
     }
 
     /// Total bytes of a checkpoint with `entryCount` entries, padded to whole pages.
-    public static func byteCount(entryCount: Int) -> Int {
+    package static func byteCount(entryCount: Int) -> Int {
         DiskLayout.roundUp(headerBytes + entryCount * entryBytes, to: DiskLayout.pageBytes)
     }
 
     /// Writes entry `index` at its place in a checkpoint buffer starting at `base`.
-    public static func encodeEntry(
+    package static func encodeEntry(
         _ entry: DiskCheckpointEntry, index: Int, into base: UnsafeMutableRawPointer
     ) {
         encodeEntry(entry, at: base + headerBytes + index * entryBytes)
     }
 
     /// Writes one 96-byte entry at `at` (a checkpoint's or a journal batch's).
-    public static func encodeEntry(_ entry: DiskCheckpointEntry, at: UnsafeMutableRawPointer) {
+    package static func encodeEntry(_ entry: DiskCheckpointEntry, at: UnsafeMutableRawPointer) {
         at.initializeMemory(as: UInt8.self, repeating: 0, count: entryBytes)
         at.storeBytes(of: entry.sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
         at.storeBytes(of: UInt32(entry.pageIndex).littleEndian, toByteOffset: 8, as: UInt32.self)
@@ -98,7 +98,7 @@ public enum DiskCheckpoint {
     /// Writes the header (computing the entries' CRC) into page 0 at `base`; the entries
     /// must already be in place.
     @discardableResult
-    public static func encodeHeader(
+    package static func encodeHeader(
         generation: UInt64, dataFileBytes: Int, nextSequence: UInt64, entryCount: Int,
         blockByteCountMax: Int, into base: UnsafeMutableRawPointer
     ) -> UInt32 {
@@ -129,9 +129,9 @@ public enum DiskCheckpoint {
     /// CRCs but impossible counts is a corrupt slot, never a size to allocate by.
     /// Generations and sequence numbers at or above this are corrupt (2^62: a tier storing a
     /// billion blocks a second takes over a century to reach it).
-    public static let sequenceLimit: UInt64 = 1 << 62
+    package static let sequenceLimit: UInt64 = 1 << 62
 
-    public static func decodeHeader(from base: UnsafeRawPointer) -> Header? {
+    package static func decodeHeader(from base: UnsafeRawPointer) -> Header? {
         func u32(_ offset: Int) -> UInt32 {
             UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
         }
@@ -158,13 +158,13 @@ public enum DiskCheckpoint {
     }
 
     /// Decodes entry `index` of a checkpoint buffer at `base`; nil when a field is invalid.
-    public static func decodeEntry(index: Int, from base: UnsafeRawPointer) -> DiskCheckpointEntry?
+    package static func decodeEntry(index: Int, from base: UnsafeRawPointer) -> DiskCheckpointEntry?
     {
         decodeEntry(at: base + headerBytes + index * entryBytes)
     }
 
     /// Decodes one 96-byte entry at `at`; nil when a field is invalid.
-    public static func decodeEntry(at: UnsafeRawPointer) -> DiskCheckpointEntry? {
+    package static func decodeEntry(at: UnsafeRawPointer) -> DiskCheckpointEntry? {
         func u32(_ offset: Int) -> Int {
             Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         }

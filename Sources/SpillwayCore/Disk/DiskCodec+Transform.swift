@@ -8,7 +8,7 @@ extension DiskCodec {
     /// (the caller then stores the bytes raw) or when `self` is `.none` (nothing to encode).
     /// `scratch` must hold `rawLength` bytes (the shuffle's output).
     @inline(__always)
-    public func encodePayload(
+    package func encodePayload(
         _ source: UnsafeRawPointer, rawLength: Int, into destination: UnsafeMutableRawPointer,
         capacity: Int, scratch: UnsafeMutableRawPointer
     ) -> Int {
@@ -28,7 +28,7 @@ extension DiskCodec {
     /// malformed or does not decode to `rawLength` bytes. `scratch` must hold `rawLength`
     /// bytes (used by the shuffled codec).
     @inline(__always)
-    public func decodePayload(
+    package func decodePayload(
         _ payload: UnsafeRawPointer, storedLength: Int, into destination: UnsafeMutableRawPointer,
         rawLength: Int, scratch: UnsafeMutableRawPointer
     ) -> Bool {
@@ -72,5 +72,5 @@ extension DiskCodec {
     }
 
     /// Upper bound of `encode`'s output for `rawLength` bytes (LZ4's compress bound).
-    public static func encodedBound(rawLength: Int) -> Int { Int(spw_lz4_bound(Int32(rawLength))) }
+    package static func encodedBound(rawLength: Int) -> Int { Int(spw_lz4_bound(Int32(rawLength))) }
 }

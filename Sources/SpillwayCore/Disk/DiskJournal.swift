@@ -3,25 +3,25 @@
 // checkpoint they extend (docs/DISK_FORMAT.md, "Index journal").
 
 /// One decoded journal batch: its header fields and where its records are.
-public struct DiskJournalBatch: Equatable, Sendable {
+package struct DiskJournalBatch: Equatable, Sendable {
     /// Generation and header CRC of the full checkpoint this batch extends.
-    public var baseGeneration: UInt64
-    public var baseCRC: UInt32
+    package var baseGeneration: UInt64
+    package var baseCRC: UInt32
     /// 1 for the first batch after that checkpoint, then consecutive.
-    public var number: UInt64
+    package var number: UInt64
     /// The tier's next sequence number when the batch was written.
-    public var nextSequence: UInt64
-    public var removalCount: Int
-    public var putCount: Int
+    package var nextSequence: UInt64
+    package var removalCount: Int
+    package var putCount: Int
     /// Header CRC of the previous batch (0 for the first): a batch only follows the one it
     /// was written after.
-    public var previousCRC: UInt32
-    public var recordsCRC: UInt32
+    package var previousCRC: UInt32
+    package var recordsCRC: UInt32
     /// CRC32C of header bytes 0..<60 (what the next batch chains to).
-    public var headerCRC: UInt32
+    package var headerCRC: UInt32
 
     /// Bytes of the batch on disk (whole pages).
-    public var byteCount: Int {
+    package var byteCount: Int {
         DiskJournal.byteCount(removalCount: removalCount, putCount: putCount)
     }
 }
@@ -42,14 +42,14 @@ public struct DiskJournalBatch: Equatable, Sendable {
 /// puts (96-byte checkpoint entries, least recently used first), zero padded to a page.
 /// Worked example: 10,000 removals and 10,000 puts take 64 + 720,000 + 960,000 bytes,
 /// 411 pages (1,683,456 bytes) — 1.75% of a 1M-entry checkpoint.
-public enum DiskJournal {
-    public static let magic: UInt32 = 0x4A57_5053
-    public static let version: UInt16 = 1
-    public static let headerBytes = 64
-    public static let removalBytes = 72
+package enum DiskJournal {
+    package static let magic: UInt32 = 0x4A57_5053
+    package static let version: UInt16 = 1
+    package static let headerBytes = 64
+    package static let removalBytes = 72
 
     /// Bytes of a batch with these counts, padded to whole pages.
-    public static func byteCount(removalCount: Int, putCount: Int) -> Int {
+    package static func byteCount(removalCount: Int, putCount: Int) -> Int {
         DiskLayout.roundUp(
             headerBytes + removalCount * removalBytes + putCount * DiskCheckpoint.entryBytes,
             to: DiskLayout.pageBytes)
@@ -58,7 +58,7 @@ public enum DiskJournal {
     /// Encodes a whole batch into `base` (`byteCount` bytes, zeroed here) and returns its
     /// header CRC.
     @discardableResult
-    public static func encode(
+    package static func encode(
         baseGeneration: UInt64, baseCRC: UInt32, number: UInt64, nextSequence: UInt64,
         previousCRC: UInt32, removals: [BlockKey], puts: [DiskCheckpointEntry], into base: UnsafeMutableRawPointer
     ) -> UInt32 {
@@ -93,7 +93,7 @@ public enum DiskJournal {
     }
 
     /// What is found at one offset of the journal.
-    public enum Found: Equatable, Sendable {
+    package enum Found: Equatable, Sendable {
         /// A batch whose header and records check out.
         case batch(DiskJournalBatch)
         /// No batch here: zeros, another format, or a valid header of another journal
@@ -108,7 +108,7 @@ public enum DiskJournal {
     /// Decodes the batch at `base` (`available` readable bytes from there) that should be
     /// number `number` after the checkpoint (`baseGeneration`, `baseCRC`), chained to
     /// `previousCRC`.
-    public static func decode(
+    package static func decode(
         from base: UnsafeRawPointer, available: Int, baseGeneration: UInt64, baseCRC: UInt32,
         number: UInt64, previousCRC: UInt32
     ) -> Found {
@@ -146,7 +146,7 @@ public enum DiskJournal {
     /// Whether the page at `page` may start a batch after checkpoint (`generation`, `crc`):
     /// it has the magic and names that checkpoint, or its header CRC fails (damage, which
     /// `scan` then reports). False for anything else: no journal for that checkpoint.
-    public static func mayExtend(_ generation: UInt64, _ crc: UInt32, page: UnsafeRawPointer)
+    package static func mayExtend(_ generation: UInt64, _ crc: UInt32, page: UnsafeRawPointer)
         -> Bool
     {
         guard UInt32(littleEndian: page.loadUnaligned(as: UInt32.self)) == magic else { return false }
@@ -157,7 +157,7 @@ public enum DiskJournal {
     }
 
     /// Removal `index` of a decoded batch at `base`; nil when its key is invalid.
-    public static func removal(_ index: Int, from base: UnsafeRawPointer) -> BlockKey? {
+    package static func removal(_ index: Int, from base: UnsafeRawPointer) -> BlockKey? {
         let at = base + headerBytes + index * removalBytes
         let length = Int(at.load(as: UInt8.self))
         guard length >= 1, length <= BlockKey.maxByteCount else { return nil }
@@ -165,7 +165,7 @@ public enum DiskJournal {
     }
 
     /// Put `index` of a decoded batch at `base`; nil when a field is invalid.
-    public static func put(_ index: Int, of batch: DiskJournalBatch, from base: UnsafeRawPointer)
+    package static func put(_ index: Int, of batch: DiskJournalBatch, from base: UnsafeRawPointer)
         -> DiskCheckpointEntry?
     {
         DiskCheckpoint.decodeEntry(
@@ -176,7 +176,7 @@ public enum DiskJournal {
     /// Walks the journal image `base` (`count` bytes) from offset 0 for batches extending
     /// the checkpoint (`baseGeneration`, `baseCRC`): the consecutive valid batches with
     /// their offsets, and whether it stopped at a damaged one.
-    public static func scan(
+    package static func scan(
         _ base: UnsafeRawPointer, count: Int, baseGeneration: UInt64, baseCRC: UInt32
     )
         -> (batches: [(offset: Int, batch: DiskJournalBatch)], damaged: Bool)

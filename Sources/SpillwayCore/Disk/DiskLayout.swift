@@ -1,28 +1,28 @@
 // Constants of the on-disk layout: page size and the names of the files a tier owns.
 
 /// Fixed facts of the disk format (docs/DISK_FORMAT.md).
-public enum DiskLayout {
+package enum DiskLayout {
     /// Allocation unit and direct-I/O alignment of every extent, checkpoint and buffer.
-    public static let pageBytes = 4096
+    package static let pageBytes = 4096
     /// The data file: block extents at page offsets.
-    public static let dataFileName = "spillway-data.0"
+    package static let dataFileName = "spillway-data.0"
     /// The two checkpoint slots; a new checkpoint overwrites the older one.
-    public static let checkpointFileNames = ["spillway-index.a", "spillway-index.b"]
+    package static let checkpointFileNames = ["spillway-index.a", "spillway-index.b"]
     /// The index journal: batches of index changes since the newest full checkpoint.
-    public static let journalFileName = "spillway-journal"
+    package static let journalFileName = "spillway-journal"
 
     /// Pages of a record: its header then `storedLength` payload bytes, the payload right
     /// after the 128-byte header, or from the second page (zero-copy layout).
     /// Worked example: 262144 bytes take 65 pages either way; 1000 bytes take 1 page
     /// inline and 2 pages with a separate header page.
-    public static func recordPageCount(storedLength: Int, separateHeaderPage: Bool) -> Int {
+    package static func recordPageCount(storedLength: Int, separateHeaderPage: Bool) -> Int {
         let payloadOffset = separateHeaderPage ? pageBytes : DiskRecordHeader.byteCount
         return roundUp(payloadOffset + storedLength, to: pageBytes) / pageBytes
     }
 
     /// `value` rounded up to a multiple of `unit` (a power of two).
     @inlinable
-    public static func roundUp(_ value: Int, to unit: Int) -> Int {
+    package static func roundUp(_ value: Int, to unit: Int) -> Int {
         (value + unit - 1) & ~(unit - 1)
     }
 }

@@ -7,15 +7,15 @@
 /// bounded by `scanPageCountMax` so a fragmented full tier falls back to eviction quickly
 /// instead of walking the whole bitmap on every store. `freeRun(around:)` finds the maximal
 /// free run containing a just-freed extent, which is how eviction turns a victim into room.
-public struct DiskPageAllocator: Sendable {
-    public let pageCount: Int
-    public private(set) var usedPageCount = 0
+package struct DiskPageAllocator: Sendable {
+    package let pageCount: Int
+    package private(set) var usedPageCount = 0
     var words: [UInt64]
     var rover = 0
     /// Upper bound on pages examined by one `findRun` call.
-    public var scanPageCountMax = 1 << 16
+    package var scanPageCountMax = 1 << 16
 
-    public init(pageCount: Int) {
+    package init(pageCount: Int) {
         precondition(pageCount >= 0)
         self.pageCount = pageCount
         words = Array(repeating: 0, count: (pageCount + 63) / 64)
@@ -24,7 +24,7 @@ public struct DiskPageAllocator: Sendable {
         if tail != 0 { words[words.count - 1] = ~0 << UInt64(tail) }
     }
 
-    public var freePageCount: Int { pageCount - usedPageCount }
+    package var freePageCount: Int { pageCount - usedPageCount }
 
     @inline(__always)
     func isUsed(_ page: Int) -> Bool {
@@ -32,7 +32,7 @@ public struct DiskPageAllocator: Sendable {
     }
 
     /// Marks `count` pages from `start` used. They must be free (a double allocation is a bug).
-    public mutating func markUsed(start: Int, count: Int) {
+    package mutating func markUsed(start: Int, count: Int) {
         precondition(start >= 0 && count > 0 && start + count <= pageCount, "extent out of range")
         for page in start..<start + count {
             precondition(!isUsed(page), "page \(page) allocated twice")
@@ -42,14 +42,14 @@ public struct DiskPageAllocator: Sendable {
     }
 
     /// Whether every page of the extent is free.
-    public func isFree(start: Int, count: Int) -> Bool {
+    package func isFree(start: Int, count: Int) -> Bool {
         guard start >= 0, count > 0, start + count <= pageCount else { return false }
         for page in start..<start + count where isUsed(page) { return false }
         return true
     }
 
     /// Marks `count` pages from `start` free. They must be used (a double free is a bug).
-    public mutating func markFree(start: Int, count: Int) {
+    package mutating func markFree(start: Int, count: Int) {
         precondition(start >= 0 && count > 0 && start + count <= pageCount, "extent out of range")
         for page in start..<start + count {
             precondition(isUsed(page), "page \(page) freed twice")
@@ -60,7 +60,7 @@ public struct DiskPageAllocator: Sendable {
 
     /// The start of a free run of `count` pages, next-fit from the rover, examining at most
     /// `scanPageCountMax` pages; nil when none was found within the bound.
-    public mutating func findRun(count: Int) -> Int? {
+    package mutating func findRun(count: Int) -> Int? {
         guard count > 0, count <= freePageCount else { return nil }
         var page = rover < pageCount ? rover : 0
         var runStart = page
@@ -100,7 +100,7 @@ public struct DiskPageAllocator: Sendable {
     /// A free run containing page `page` (which must be free), grown left then right until
     /// it is `wanted` pages long or cannot grow; returns (start, count). Bounded by `wanted`
     /// steps each way, so eviction stays cheap even in a mostly empty file.
-    public func freeRun(around page: Int, wanted: Int) -> (start: Int, count: Int) {
+    package func freeRun(around page: Int, wanted: Int) -> (start: Int, count: Int) {
         precondition(!isUsed(page), "freeRun(around:) of a used page")
         var low = page
         while low > 0, page - low + 1 < wanted, !isUsed(low - 1) { low -= 1 }
@@ -110,7 +110,7 @@ public struct DiskPageAllocator: Sendable {
     }
 
     /// Number of used pages by counting bits (for invariant checks).
-    public func countUsedPages() -> Int {
+    package func countUsedPages() -> Int {
         var total = 0
         for (index, word) in words.enumerated() {
             var bits = word

@@ -21,26 +21,26 @@
 /// payload in the pages after it, so an aligned caller buffer is written and read in place
 /// (no staging copy). The same 256 KiB block then also takes 1 + 64 = 65 pages.
 /// Records written before the flag existed have 0 there (payload at byte 128).
-public struct DiskRecordHeader: Equatable, Sendable {
-    public static let byteCount = 128
-    public static let magic: UInt32 = 0x4257_5053
-    public static let version: UInt16 = 1
+package struct DiskRecordHeader: Equatable, Sendable {
+    package static let byteCount = 128
+    package static let magic: UInt32 = 0x4257_5053
+    package static let version: UInt16 = 1
 
-    public var key: BlockKey
-    public var codec: DiskCodec
-    public var rawLength: Int
-    public var storedLength: Int
-    public var payloadCRC: UInt32
-    public var sequence: UInt64
+    package var key: BlockKey
+    package var codec: DiskCodec
+    package var rawLength: Int
+    package var storedLength: Int
+    package var payloadCRC: UInt32
+    package var sequence: UInt64
     /// The payload starts at byte 4096 (zero-copy layout) instead of right after the header.
-    public var separateHeaderPage: Bool
+    package var separateHeaderPage: Bool
 
     /// Where the payload starts inside the extent.
-    public var payloadOffset: Int {
+    package var payloadOffset: Int {
         separateHeaderPage ? DiskLayout.pageBytes : Self.byteCount
     }
 
-    public init(
+    package init(
         key: BlockKey, codec: DiskCodec, rawLength: Int, storedLength: Int, payloadCRC: UInt32,
         sequence: UInt64, separateHeaderPage: Bool = false
     ) {
@@ -54,7 +54,7 @@ public struct DiskRecordHeader: Equatable, Sendable {
     }
 
     /// Writes the header (with its CRC) into the first 128 bytes at `base`.
-    public func encode(into base: UnsafeMutableRawPointer) {
+    package func encode(into base: UnsafeMutableRawPointer) {
         base.initializeMemory(as: UInt8.self, repeating: 0, count: Self.byteCount)
         base.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
         base.storeBytes(of: Self.version.littleEndian, toByteOffset: 4, as: UInt16.self)
@@ -76,7 +76,7 @@ public struct DiskRecordHeader: Equatable, Sendable {
 
     /// Decodes and checks (magic, version, CRC, field ranges) the header at `base`; nil
     /// when it is not a valid record header.
-    public static func decode(from base: UnsafeRawPointer) -> DiskRecordHeader? {
+    package static func decode(from base: UnsafeRawPointer) -> DiskRecordHeader? {
         let stored = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 124, as: UInt32.self))
         guard CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 124)) == stored,
             UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) == magic,

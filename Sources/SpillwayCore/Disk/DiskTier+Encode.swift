@@ -6,7 +6,7 @@ extension DiskTier {
     /// Hands this tier's payload encodes to `encoder` (default: an `InlineDiskEncoder`,
     /// which encodes inside `submitStore`). Only while no encode is outstanding; the
     /// encoder must take blocks of `blockByteCountMax` bytes.
-    public func useEncoder(_ encoder: any DiskEncoder) {
+    package func useEncoder(_ encoder: any DiskEncoder) {
         precondition(encodingJobCount == 0, "encoder swapped with encodes outstanding")
         precondition(
             encoder.blockByteCountMax >= blockByteCountMax,
@@ -15,7 +15,7 @@ extension DiskTier {
     }
 
     /// Threads the encoder runs beside the owner's (0: it encodes inline).
-    public var encoderThreadCount: Int { encoder.threadCount }
+    package var encoderThreadCount: Int { encoder.threadCount }
 
     /// Starts a store through the encoder: the key is taken (a `.writing` slot with no
     /// extent yet, so a second store of it is `busy` and loads miss) and the payload goes

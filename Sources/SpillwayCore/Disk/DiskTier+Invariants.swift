@@ -4,7 +4,7 @@ extension DiskTier {
     /// Traps when an internal invariant is broken: page accounting matches the extents,
     /// extents do not overlap and stay inside the capacity, the key map and the LRU list
     /// agree with slot states, and jobs, pins and staging buffers are all accounted for.
-    public func checkInvariants() {
+    package func checkInvariants() {
         let pageCount = allocator.pageCount
         var shadow = DiskPageAllocator(pageCount: pageCount)
         var counts = [0, 0, 0, 0]  // free, writing, live, doomed

@@ -5,14 +5,14 @@ extension DiskTier {
     /// A sync writes a full checkpoint instead of a journal batch once the journal would
     /// exceed this fraction of the full checkpoint's bytes (default 0.125: a reopen reads at
     /// most 12.5% more than the checkpoint), or `journalBytesMin`, whichever is larger.
-    public var journalCompactionFraction: Double {
+    package var journalCompactionFraction: Double {
         get { journal.compactionFraction }
         set { journal.compactionFraction = max(0, newValue) }
     }
 
     /// Journal bytes always allowed before compaction (default 1 MiB), so small tiers still
     /// journal.
-    public var journalBytesMin: Int {
+    package var journalBytesMin: Int {
         get { journal.byteCountMin }
         set { journal.byteCountMin = max(0, newValue) }
     }

@@ -41,8 +41,8 @@
 /// Duplicate keys in one `prepareStore` are stored once (vLLM would allocate two rows).
 public final class PrimaryTierManager<DataPath: TierDataPath> {
     /// The core that moves the blocks (it logs the keys moved: `evicted` results, events).
-    public let core: TieringCore<DataPath>
-    public var directory: BlockDirectory { core.directory }
+    package let core: TieringCore<DataPath>
+    package var directory: BlockDirectory { core.directory }
     public var policy: TieringPolicy { core.policy }
     public var dataPath: DataPath { core.dataPath }
     /// Bytes per block, reported in events.

@@ -6,11 +6,11 @@ import Histogram
 /// Backed by HdrHistogram (`hdrhistogram-swift`) with 3 significant digits: a reported
 /// percentile is the highest value equivalent to the true one, within 0.1% above it.
 /// Recording is O(1) and allocation-free once the range has grown to the largest value.
-public struct LatencyHistogram: Sendable {
+package struct LatencyHistogram: Sendable {
     private var histogram: Histogram<UInt64>
 
     /// An empty histogram tracking 1 ns ... 1 s, growing as needed for larger values.
-    public init() {
+    package init() {
         histogram = Histogram(
             lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
             numberOfSignificantValueDigits: .three)
@@ -18,33 +18,33 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// Records one latency.
-    public mutating func record(nanoseconds: UInt64) {
+    package mutating func record(nanoseconds: UInt64) {
         let recorded = histogram.record(nanoseconds)
         precondition(recorded, "auto-resizing histogram refused \(nanoseconds) ns")
     }
 
     /// Adds every value recorded in `other`.
-    public mutating func merge(_ other: LatencyHistogram) {
+    package mutating func merge(_ other: LatencyHistogram) {
         histogram.add(other.histogram)
     }
 
     /// Number of recorded values.
-    public var count: UInt64 { histogram.totalCount }
+    package var count: UInt64 { histogram.totalCount }
 
     /// The value at `percentile` (0...100): the smallest recorded value (to 3 significant
     /// digits) such that `percentile`% of values are at or below it. 0 when empty.
-    public func nanoseconds(atPercentile percentile: Double) -> UInt64 {
+    package func nanoseconds(atPercentile percentile: Double) -> UInt64 {
         count == 0 ? 0 : histogram.valueAtPercentile(percentile)
     }
 
     /// The largest recorded value, exact. 0 when empty.
-    public var maxNanoseconds: UInt64 { count == 0 ? 0 : histogram.maxRecorded }
+    package var maxNanoseconds: UInt64 { count == 0 ? 0 : histogram.maxRecorded }
 
     /// Mean of recorded values (to 3 significant digits). 0 when empty.
-    public var meanNanoseconds: Double { count == 0 ? 0 : histogram.mean }
+    package var meanNanoseconds: Double { count == 0 ? 0 : histogram.mean }
 
     /// The standard summary: count, p50, p90, p99, p99.9, max, mean.
-    public var summary: LatencySummary {
+    package var summary: LatencySummary {
         LatencySummary(
             count: count,
             p50Nanoseconds: nanoseconds(atPercentile: 50),
@@ -57,16 +57,16 @@ public struct LatencyHistogram: Sendable {
 }
 
 /// Latency percentiles as reports print them (JSON keys in snake_case, nanoseconds).
-public struct LatencySummary: Sendable, Equatable, Codable {
-    public var count: UInt64
-    public var p50Nanoseconds: UInt64
-    public var p90Nanoseconds: UInt64
-    public var p99Nanoseconds: UInt64
-    public var p999Nanoseconds: UInt64
-    public var maxNanoseconds: UInt64
-    public var meanNanoseconds: Double
+package struct LatencySummary: Sendable, Equatable, Codable {
+    package var count: UInt64
+    package var p50Nanoseconds: UInt64
+    package var p90Nanoseconds: UInt64
+    package var p99Nanoseconds: UInt64
+    package var p999Nanoseconds: UInt64
+    package var maxNanoseconds: UInt64
+    package var meanNanoseconds: Double
 
-    public init(
+    package init(
         count: UInt64, p50Nanoseconds: UInt64, p90Nanoseconds: UInt64, p99Nanoseconds: UInt64,
         p999Nanoseconds: UInt64, maxNanoseconds: UInt64, meanNanoseconds: Double
     ) {

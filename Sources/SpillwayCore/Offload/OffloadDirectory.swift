@@ -2,7 +2,7 @@
 // which jobs are in flight. Answers lookups at once, without touching the disk.
 
 /// What the I/O side tells the directory about a key.
-public enum OffloadKeyEvent: Equatable, Sendable {
+package enum OffloadKeyEvent: Equatable, Sendable {
     /// The key became readable on disk.
     case stored(BlockKey)
     /// The key is gone: evicted, or a load of it failed (corrupt, unreadable, absent).
@@ -15,19 +15,19 @@ public enum OffloadKeyEvent: Equatable, Sendable {
 /// Invariants: a key is in `held` only while the disk tier holds it readable (up to the
 /// events not yet applied); `storing[k]` counts admitted stores of `k` not yet finished;
 /// a job id is in `inFlight` from admission until it finishes.
-public struct OffloadDirectory: Sendable {
-    public private(set) var held: Set<BlockKey> = []
+package struct OffloadDirectory: Sendable {
+    package private(set) var held: Set<BlockKey> = []
     private var storing: [BlockKey: Int] = [:]
     private var inFlight: Set<UInt64> = []
 
-    public init(held: some Sequence<BlockKey>) {
+    package init(held: some Sequence<BlockKey>) {
         self.held = Set(held)
     }
 
     /// Jobs admitted and not yet finished.
-    public var inFlightJobCount: Int { inFlight.count }
+    package var inFlightJobCount: Int { inFlight.count }
 
-    public func lookup(_ key: BlockKey) -> OffloadLookup {
+    package func lookup(_ key: BlockKey) -> OffloadLookup {
         if held.contains(key) { return .hit }
         return storing[key] != nil ? .pending : .miss
     }
@@ -37,7 +37,7 @@ public struct OffloadDirectory: Sendable {
     ///   stored, or repeated earlier in the same job); for a load, all true.
     /// - Throws: `.duplicateJob` for an id in flight, `.invalidArgument` for a row out of
     ///   range or a length mismatch. Nothing is admitted then.
-    public mutating func admit(_ job: OffloadJob, rowCount: Int) throws -> [Bool] {
+    package mutating func admit(_ job: OffloadJob, rowCount: Int) throws -> [Bool] {
         guard job.keys.count == job.rows.count else {
             throw OffloadTierError(
                 .invalidArgument,
@@ -66,7 +66,7 @@ public struct OffloadDirectory: Sendable {
     /// Applies what the I/O side reported, in order.
     /// - Returns: for a removal, whether the key was held (false: it never became readable).
     @discardableResult
-    public mutating func apply(_ event: OffloadKeyEvent) -> Bool {
+    package mutating func apply(_ event: OffloadKeyEvent) -> Bool {
         switch event {
         case .stored(let key): return held.insert(key).inserted
         case .removed(let key): return held.remove(key) != nil
@@ -76,7 +76,7 @@ public struct OffloadDirectory: Sendable {
     /// Ends a job: its stores are no longer pending. (A failed load's keys already left
     /// `held` through the `.removed` event the I/O side reported in order; removing them
     /// here again would undo a store of the same key that completed after the failure.)
-    public mutating func finish(_ job: OffloadJob, writes: [Bool]) {
+    package mutating func finish(_ job: OffloadJob, writes: [Bool]) {
         inFlight.remove(job.id)
         guard job.kind == .store else { return }
         for (index, key) in job.keys.enumerated() where writes[index] {

@@ -4,10 +4,10 @@
 // drive it directly over `SimulatedIO`.
 
 /// A finished job with the write mask it was admitted with.
-public struct OffloadFinishedJob: Sendable {
-    public var job: OffloadJob
-    public var writes: [Bool]
-    public var result: OffloadJobResult
+package struct OffloadFinishedJob: Sendable {
+    package var job: OffloadJob
+    package var writes: [Bool]
+    package var result: OffloadJobResult
 }
 
 /// Moves rows of a `RowMemory` to and from a `DiskTier`, one job at a time per block, as
@@ -17,11 +17,11 @@ public struct OffloadFinishedJob: Sendable {
 /// tier (the tier evicts least recently used blocks to stay within its capacity).
 /// Durability: every `syncIntervalBlocks` stored blocks (0: never) the tier is synced;
 /// `close()` always syncs.
-public final class OffloadWorker<IO: IOBackend> {
-    public let tier: DiskTier<IO>
-    public let memory: RowMemory
-    public var syncIntervalBlocks: Int
-    public private(set) var stats = OffloadTierStats()
+package final class OffloadWorker<IO: IOBackend> {
+    package let tier: DiskTier<IO>
+    package let memory: RowMemory
+    package var syncIntervalBlocks: Int
+    package private(set) var stats = OffloadTierStats()
 
     private struct ActiveJob {
         var job: OffloadJob
@@ -49,7 +49,7 @@ public final class OffloadWorker<IO: IOBackend> {
     private let clock = ContinuousClock()
 
     /// - Throws: `.invalidArgument` when rows are larger than the tier's largest block.
-    public init(tier: DiskTier<IO>, memory: RowMemory, syncIntervalBlocks: Int) throws {
+    package init(tier: DiskTier<IO>, memory: RowMemory, syncIntervalBlocks: Int) throws {
         guard memory.rowStride <= tier.blockByteCountMax else {
             throw OffloadTierError(
                 .invalidArgument,
@@ -67,10 +67,10 @@ public final class OffloadWorker<IO: IOBackend> {
     }
 
     /// No job active, nothing waiting for a job slot, nothing in flight.
-    public var isIdle: Bool { active.isEmpty && tier.inFlightJobCount == 0 }
+    package var isIdle: Bool { active.isEmpty && tier.inFlightJobCount == 0 }
 
     /// Starts a job admitted by `OffloadDirectory.admit` (rows already validated).
-    public func start(_ job: OffloadJob, writes: [Bool]) {
+    package func start(_ job: OffloadJob, writes: [Bool]) {
         var state = ActiveJob(
             job: job, writes: writes, succeeded: Array(repeating: false, count: job.keys.count),
             remaining: 0, start: clock.now)
@@ -103,7 +103,7 @@ public final class OffloadWorker<IO: IOBackend> {
     /// completes when something is in flight.
     /// - Throws: `OffloadTierError.ioFailed` when the backend itself failed, or
     ///   `.syncFailed` when an interval sync failed.
-    public func progress(wait: Bool) throws {
+    package func progress(wait: Bool) throws {
         submitWaiting()
         completions.removeAll(keepingCapacity: true)
         do {
@@ -124,7 +124,7 @@ public final class OffloadWorker<IO: IOBackend> {
 
     /// Makes every stored block durable (waits for transfers in flight; their completions
     /// are handled by the next `progress`).
-    public func sync() throws {
+    package func sync() throws {
         do { try tier.sync() } catch {
             throw OffloadTierError(.syncFailed, "disk tier sync failed: \(error)")
         }
@@ -133,7 +133,7 @@ public final class OffloadWorker<IO: IOBackend> {
     }
 
     /// Takes the key events and finished jobs produced since the last call.
-    public func takeOutput(
+    package func takeOutput(
         events: inout [OffloadKeyEvent], finished: inout [OffloadFinishedJob]
     ) {
         events.append(contentsOf: self.events)
@@ -145,7 +145,7 @@ public final class OffloadWorker<IO: IOBackend> {
 
     /// Ends every active job as failed without touching its rows again. Only for a backend
     /// that failed: no transfer can complete any more.
-    public func abandonAll() {
+    package func abandonAll() {
         for id in Array(active.keys) { finish(id) }
         waiting.removeAll()
         waitingHead = 0

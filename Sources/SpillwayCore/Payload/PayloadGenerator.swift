@@ -7,10 +7,10 @@
 /// written eight bytes at a time. `bf16` maps each 16 random bits through a precomputed
 /// table of standard-normal quantiles rounded to bf16, so it costs one table lookup per
 /// element.
-public enum PayloadGenerator {
+package enum PayloadGenerator {
     /// The seed of a block's stream.
     @inlinable
-    public static func seed(key: BlockKey, length: Int, kind: PayloadKind) -> UInt64 {
+    package static func seed(key: BlockKey, length: Int, kind: PayloadKind) -> UInt64 {
         // FNV-1a over the key bytes, then mixed with the length and kind through one
         // SplitMix step so nearby keys get unrelated streams.
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -25,7 +25,7 @@ public enum PayloadGenerator {
     }
 
     /// Fills `buffer` with the payload of `key` for a block of `buffer.count` bytes.
-    public static func fill(
+    package static func fill(
         _ buffer: UnsafeMutableRawBufferPointer, key: BlockKey, kind: PayloadKind
     ) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
@@ -88,7 +88,7 @@ public enum PayloadGenerator {
 
     /// Whether `buffer` holds exactly the payload of `key` for its length. Allocates a
     /// scratch copy; for verification, not the hot path.
-    public static func matches(_ buffer: UnsafeRawBufferPointer, key: BlockKey, kind: PayloadKind)
+    package static func matches(_ buffer: UnsafeRawBufferPointer, key: BlockKey, kind: PayloadKind)
         -> Bool
     {
         let expected = UnsafeMutableRawBufferPointer.allocate(
@@ -100,7 +100,7 @@ public enum PayloadGenerator {
     }
 
     /// Byte equality, eight bytes at a time.
-    public static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    package static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
         var index = 0

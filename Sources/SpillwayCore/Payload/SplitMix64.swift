@@ -3,16 +3,16 @@
 /// A 64-bit SplitMix generator (Steele, Lea, Flood 2014). Every seed gives a distinct,
 /// reproducible stream; one step is three multiplies and shifts, so filling a buffer eight
 /// bytes at a time runs at several GB/s.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+    package var state: UInt64
 
     /// A generator whose stream is a pure function of `seed`.
     @inlinable
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     /// The next 64 random bits.
     @inlinable
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -22,19 +22,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A uniform double in [0, 1).
     @inlinable
-    public mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// True with probability `probability` (0 never, 1 always).
     @inlinable
-    public mutating func chance(_ probability: Double) -> Bool {
+    package mutating func chance(_ probability: Double) -> Bool {
         probability > 0 && nextUnit() < probability
     }
 
     /// A uniform integer in `0..<bound` (`bound` > 0).
     @inlinable
-    public mutating func below(_ bound: Int) -> Int {
+    package mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0, "below(_:) needs a positive bound")
         return Int(next() % UInt64(bound))
     }

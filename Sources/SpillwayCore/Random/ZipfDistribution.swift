@@ -5,13 +5,13 @@ import Foundation
 ///
 /// Sampling is a binary search in a precomputed cumulative table: O(n) memory, O(log n)
 /// per sample, exact for any exponent including 0 (uniform).
-public struct ZipfDistribution: Sendable {
+package struct ZipfDistribution: Sendable {
     private let cumulative: [Double]
 
     /// - Parameters:
     ///   - count: number of ranks, at least 1.
     ///   - exponent: `s >= 0`; 1 is classic Zipf, 0 uniform.
-    public init(count: Int, exponent: Double) {
+    package init(count: Int, exponent: Double) {
         precondition(count >= 1, "Zipf needs at least one rank")
         precondition(exponent >= 0 && exponent.isFinite, "Zipf exponent must be >= 0")
         var table: [Double] = []
@@ -25,15 +25,15 @@ public struct ZipfDistribution: Sendable {
     }
 
     /// Number of ranks.
-    public var count: Int { cumulative.count }
+    package var count: Int { cumulative.count }
 
     /// The probability of `rank`.
-    public func probability(of rank: Int) -> Double {
+    package func probability(of rank: Int) -> Double {
         rank == 0 ? cumulative[0] : cumulative[rank] - cumulative[rank - 1]
     }
 
     /// A rank drawn from the distribution.
-    public func sample(using generator: inout SeededGenerator) -> Int {
+    package func sample(using generator: inout SeededGenerator) -> Int {
         let u = generator.nextUnitDouble()
         var low = 0
         var high = cumulative.count - 1

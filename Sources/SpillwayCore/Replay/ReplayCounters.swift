@@ -47,7 +47,7 @@ public struct ReplayCounters: Sendable, Equatable, Codable {
     }
 
     /// Counters from an engine's state and configuration.
-    public init(
+    package init(
         counters c: TieringCounters, residentPrimary: Int, residentDisk: Int,
         primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy
     ) {

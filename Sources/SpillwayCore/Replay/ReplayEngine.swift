@@ -3,7 +3,7 @@
 /// Replays traces: every request, in file order, through one `TieringEngine`.
 public final class ReplayEngine<DataPath: TierDataPath> {
     /// The engine (and through it the directory) the replay drives.
-    public let engine: TieringEngine<DataPath>
+    package let engine: TieringEngine<DataPath>
     public let primaryBlocks: Int
     public let diskBlocks: Int
 

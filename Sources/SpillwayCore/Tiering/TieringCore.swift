@@ -26,20 +26,20 @@
 /// than any before, and the logs keep their capacity when cleared.
 ///
 /// Not thread-safe; one core per directory.
-public final class TieringCore<DataPath: TierDataPath> {
+package final class TieringCore<DataPath: TierDataPath> {
     /// Where every block is.
-    public let directory: BlockDirectory
-    public let policy: TieringPolicy
+    package let directory: BlockDirectory
+    package let policy: TieringPolicy
     /// Where bytes move; `SimulatedDataPath` for the pure simulation.
-    public let dataPath: DataPath
+    package let dataPath: DataPath
     /// Whether `moves` records the keys moved.
-    public let logsMoves: Bool
+    package let logsMoves: Bool
 
     /// Movement counters (primaryEvictions, diskWrites, diskEvictions, diskReads,
     /// diskReadFailures, diskWriteFailures); the replay adds its request counters here too.
-    public var counters: TieringCounters { counterStorage.pointee }
+    package var counters: TieringCounters { counterStorage.pointee }
     /// Keys moved since the last `clearMoves()` (empty unless `logsMoves`).
-    public var moves: TieringMoves { scratch.pointee.moves }
+    package var moves: TieringMoves { scratch.pointee.moves }
 
     /// Behind `let` pointers: a class `var` costs a dynamic exclusivity check per update.
     let counterStorage: UnsafeMutablePointer<TieringCounters>
@@ -52,7 +52,7 @@ public final class TieringCore<DataPath: TierDataPath> {
     }
 
     /// A core over a fresh directory of `primaryBlocks` rows and `diskBlocks` records.
-    public init(
+    package init(
         primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, dataPath: DataPath,
         logsMoves: Bool = false
     ) {

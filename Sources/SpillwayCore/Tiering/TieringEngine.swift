@@ -29,16 +29,16 @@
 ///   disk copy (a spilled victim is thereby dropped).
 ///
 /// Not thread-safe; one engine per directory.
-public final class TieringEngine<DataPath: TierDataPath> {
+package final class TieringEngine<DataPath: TierDataPath> {
     /// The core that moves the blocks.
-    public let core: TieringCore<DataPath>
+    package let core: TieringCore<DataPath>
     /// The directory the engine moves blocks in.
-    public var directory: BlockDirectory { core.directory }
-    public var policy: TieringPolicy { core.policy }
+    package var directory: BlockDirectory { core.directory }
+    package var policy: TieringPolicy { core.policy }
     /// Where bytes move; `SimulatedDataPath` for the pure simulation.
-    public var dataPath: DataPath { core.dataPath }
+    package var dataPath: DataPath { core.dataPath }
     /// Counters so far.
-    public var counters: TieringCounters { core.counterStorage.pointee }
+    package var counters: TieringCounters { core.counterStorage.pointee }
 
     private var scratchCapacity = 0
     private var requestKeys: UnsafeMutablePointer<BlockKey>
@@ -52,7 +52,7 @@ public final class TieringEngine<DataPath: TierDataPath> {
     private static var inPrimaryFlag: UInt8 { 2 }
 
     /// An engine with a fresh directory of `primaryBlocks` rows and `diskBlocks` records.
-    public init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, dataPath: DataPath) {
+    package init(primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy, dataPath: DataPath) {
         core = TieringCore(
             primaryBlocks: primaryBlocks, diskBlocks: diskBlocks, policy: policy, dataPath: dataPath)
         scratchCapacity = 256
@@ -69,9 +69,9 @@ public final class TieringEngine<DataPath: TierDataPath> {
     }
 
     /// Blocks in primary now.
-    public var residentPrimary: Int { directory.primaryCount }
+    package var residentPrimary: Int { directory.primaryCount }
     /// Blocks on disk now.
-    public var residentDisk: Int { directory.diskCount }
+    package var residentDisk: Int { directory.diskCount }
 
     private func reserveScratch(_ count: Int) {
         guard count > scratchCapacity else { return }
@@ -87,14 +87,14 @@ public final class TieringEngine<DataPath: TierDataPath> {
     }
 
     /// Processes one request of integer trace block ids (keys via `BlockKey(traceID:)`).
-    public func process(traceIDs: [UInt64]) {
+    package func process(traceIDs: [UInt64]) {
         reserveScratch(traceIDs.count)
         for index in traceIDs.indices { requestKeys[index] = BlockKey(traceID: traceIDs[index]) }
         processScratch(count: traceIDs.count)
     }
 
     /// Processes one request given as block keys in prompt order.
-    public func process(keys: some Collection<BlockKey>) {
+    package func process(keys: some Collection<BlockKey>) {
         reserveScratch(keys.count)
         var index = 0
         for key in keys {

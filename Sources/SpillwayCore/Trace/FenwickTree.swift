@@ -1,19 +1,19 @@
 // A Fenwick (binary indexed) tree of counts: point update and prefix sum in O(log n).
 
 /// Counts over positions `0..<count` with O(log n) `add` and `prefixSum`.
-public struct FenwickTree: Sendable {
+package struct FenwickTree: Sendable {
     private var tree: [Int]
 
     /// A tree of `count` zero counts.
-    public init(count: Int) {
+    package init(count: Int) {
         tree = Array(repeating: 0, count: count + 1)
     }
 
     /// Number of positions.
-    public var count: Int { tree.count - 1 }
+    package var count: Int { tree.count - 1 }
 
     /// Adds `delta` at `position`.
-    public mutating func add(_ delta: Int, at position: Int) {
+    package mutating func add(_ delta: Int, at position: Int) {
         precondition(position >= 0 && position < count, "position out of range")
         var index = position + 1
         while index < tree.count {
@@ -23,7 +23,7 @@ public struct FenwickTree: Sendable {
     }
 
     /// The sum of counts at positions `0..<end`.
-    public func prefixSum(_ end: Int) -> Int {
+    package func prefixSum(_ end: Int) -> Int {
         precondition(end >= 0 && end <= count, "end out of range")
         var index = end
         var sum = 0
@@ -35,7 +35,7 @@ public struct FenwickTree: Sendable {
     }
 
     /// The sum of counts at positions in `range`.
-    public func sum(_ range: Range<Int>) -> Int {
+    package func sum(_ range: Range<Int>) -> Int {
         prefixSum(range.upperBound) - prefixSum(range.lowerBound)
     }
 }

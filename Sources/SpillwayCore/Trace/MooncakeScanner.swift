@@ -9,8 +9,8 @@
 ///
 /// Memory: the trace's arrays grow geometrically; a line that spans two chunks is copied
 /// once into a carry buffer that keeps its capacity. Nothing else is allocated per line.
-public struct MooncakeScanner: Sendable {
-    public let skipBadLines: Bool
+package struct MooncakeScanner: Sendable {
+    package let skipBadLines: Bool
     private var trace = MooncakeTrace()
     private var lineNumber = 0
     /// The start of a line whose end has not arrived yet.
@@ -18,16 +18,16 @@ public struct MooncakeScanner: Sendable {
     /// Scratch for object keys that contain escapes (decoded before comparing).
     private var keyScratch: [UInt8] = []
 
-    public init(skipBadLines: Bool = false) {
+    package init(skipBadLines: Bool = false) {
         self.skipBadLines = skipBadLines
     }
 
     /// Lines scanned so far (blank ones included).
-    public var linesScanned: Int { lineNumber }
+    package var linesScanned: Int { lineNumber }
 
     /// Scans every line that `chunk` completes; keeps the unfinished last line for the next
     /// chunk or `finish()`.
-    public mutating func consume(_ chunk: UnsafeRawBufferPointer) throws(TraceParseError) {
+    package mutating func consume(_ chunk: UnsafeRawBufferPointer) throws(TraceParseError) {
         guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let bytes = UnsafeBufferPointer(start: base, count: chunk.count)
         var start = 0
@@ -50,7 +50,7 @@ public struct MooncakeScanner: Sendable {
     }
 
     /// Scans the last line (when the input does not end with a newline) and returns the trace.
-    public mutating func finish() throws(TraceParseError) -> MooncakeTrace {
+    package mutating func finish() throws(TraceParseError) -> MooncakeTrace {
         if !carry.isEmpty { try scanCarry() }
         let result = trace
         trace = MooncakeTrace()

@@ -13,25 +13,25 @@
 ///   < C, so `lruHitRate(capacityBlocks:)` reads capacity planning straight off the trace.
 ///   Computed in O(n log n) with a Fenwick tree over reference times: a key's last
 ///   reference time is marked; the distance is the number of marks after it.
-public struct TraceStatistics: Sendable, Equatable {
-    public var requestCount = 0
-    public var blockCount = 0
-    public var uniqueBlockCount = 0
+package struct TraceStatistics: Sendable, Equatable {
+    package var requestCount = 0
+    package var blockCount = 0
+    package var uniqueBlockCount = 0
     /// References to a key referenced before.
-    public var repeatCount = 0
+    package var repeatCount = 0
     /// Sum over requests of the longest prefix seen in earlier requests.
-    public var prefixHitCount = 0
-    public var requestBlocksMax = 0
+    package var prefixHitCount = 0
+    package var requestBlocksMax = 0
     /// Reuse distances of all repeats, ascending.
-    public var sortedReuseDistances: [Int] = []
+    package var sortedReuseDistances: [Int] = []
 
-    public init() {}
+    package init() {}
 
     /// Computes the statistics of `requests`.
-    public init(requests: [TraceRequest]) { self.init(trace: MooncakeTrace(requests: requests)) }
+    package init(requests: [TraceRequest]) { self.init(trace: MooncakeTrace(requests: requests)) }
 
     /// Computes the statistics of `trace`.
-    public init(trace: MooncakeTrace) {
+    package init(trace: MooncakeTrace) {
         let total = trace.blockCount
         // Per key: the time of its first reference (to tell "seen in an earlier request")
         // and of its last reference (the mark in the Fenwick tree).
@@ -72,23 +72,23 @@ public struct TraceStatistics: Sendable, Equatable {
     }
 
     /// Repeats over references: the hit rate of an infinite cache.
-    public var ceilingHitRate: Double {
+    package var ceilingHitRate: Double {
         blockCount == 0 ? 0 : Double(repeatCount) / Double(blockCount)
     }
 
     /// Prefix hits with unbounded tiers over references (docs/SEMANTICS.md semantics).
-    public var prefixCeilingHitRate: Double {
+    package var prefixCeilingHitRate: Double {
         blockCount == 0 ? 0 : Double(prefixHitCount) / Double(blockCount)
     }
 
     /// The hit rate of a per-reference LRU cache holding `capacityBlocks` blocks.
-    public func lruHitRate(capacityBlocks: Int) -> Double {
+    package func lruHitRate(capacityBlocks: Int) -> Double {
         guard blockCount > 0 else { return 0 }
         return Double(countOfDistances(below: capacityBlocks)) / Double(blockCount)
     }
 
     /// The reuse distance at `percentile` (0...100) of all repeats, nil without repeats.
-    public func reuseDistance(percentile: Double) -> Int? {
+    package func reuseDistance(percentile: Double) -> Int? {
         guard !sortedReuseDistances.isEmpty else { return nil }
         let rank = Int((percentile / 100 * Double(sortedReuseDistances.count)).rounded(.up))
         return sortedReuseDistances[min(max(rank, 1), sortedReuseDistances.count) - 1]
@@ -96,7 +96,7 @@ public struct TraceStatistics: Sendable, Equatable {
 
     /// Log2 buckets of reuse distances: bucket 0 is distance 0, bucket k >= 1 is
     /// `2^(k-1) ..< 2^k`. Only buckets up to the largest distance are returned.
-    public var reuseDistanceBuckets: [ReuseDistanceBucket] {
+    package var reuseDistanceBuckets: [ReuseDistanceBucket] {
         guard let largest = sortedReuseDistances.last else { return [] }
         var buckets: [ReuseDistanceBucket] = []
         var lower = 0
@@ -127,12 +127,12 @@ public struct TraceStatistics: Sendable, Equatable {
 }
 
 /// Reuse distances in `lowerBound..<upperBound`.
-public struct ReuseDistanceBucket: Sendable, Equatable, Codable {
-    public var lowerBound: Int
-    public var upperBound: Int
-    public var count: Int
+package struct ReuseDistanceBucket: Sendable, Equatable, Codable {
+    package var lowerBound: Int
+    package var upperBound: Int
+    package var count: Int
     /// Hit rate of an LRU cache of `upperBound` blocks (all repeats with distance below it).
-    public var lruHitRateAtUpperBound: Double
+    package var lruHitRateAtUpperBound: Double
 
     enum CodingKeys: String, CodingKey {
         case lowerBound = "distance_min"

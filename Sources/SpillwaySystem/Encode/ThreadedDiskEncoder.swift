@@ -10,36 +10,36 @@ import SpillwayCore
 /// device never waits for compression. Finished encodes wait in a queue until the tier
 /// takes them. One thread (the tier's owner) submits and takes; `deinit` stops the threads
 /// after they finish what they hold.
-public final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
-    public let blockByteCountMax: Int
-    public let threadCount: Int
+package final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
+    package let blockByteCountMax: Int
+    package let threadCount: Int
     /// Encodes queued or running per thread before the pool counts as behind: one
     /// running and one queued keeps a thread busy between two takes.
-    public static let slotsPerThread = 2
+    package static let slotsPerThread = 2
 
     private let shared: Shared
     private var threads: [NativeThread] = []
 
     /// Bytes of scratch memory the pool holds (one block per thread).
-    public static func scratchBytes(threadCount: Int, blockByteCountMax: Int) -> Int {
+    package static func scratchBytes(threadCount: Int, blockByteCountMax: Int) -> Int {
         threadCount * max(blockByteCountMax, 16)
     }
 
     /// Encode threads for this machine: one per online core but one (the core the owner's
     /// I/O thread submits from), at least 1, at most 4.
-    public static var defaultThreadCount: Int {
+    package static var defaultThreadCount: Int {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return max(1, min(4, cores - 1))
     }
 
     /// The nice value encode threads run at: compression uses the CPU the owner's
     /// thread (and the engine beside it) leaves over; rows it has no time for go raw.
-    public static let defaultNiceness: Int32 = 10
+    package static let defaultNiceness: Int32 = 10
 
     /// Starts `threadCount` encode threads for blocks of up to `blockByteCountMax` bytes,
     /// each at nice `niceness` (Linux nice is per thread; a failure to set it is ignored).
     /// - Throws: `NativeThreadError` when a thread cannot start (those started are stopped).
-    public init(
+    package init(
         threadCount: Int, blockByteCountMax: Int, niceness: Int32 = defaultNiceness
     ) throws {
         precondition(threadCount > 0, "an encode pool needs a thread")
@@ -73,22 +73,22 @@ public final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
         for thread in threads { thread.join() }
     }
 
-    public var isBehind: Bool { shared.isBehind }
+    package var isBehind: Bool { shared.isBehind }
 
-    public func submit(_ work: DiskEncodeWork) {
+    package func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         shared.submit(work)
     }
 
-    public func takeFinished(into results: inout [DiskEncodeResult]) {
+    package func takeFinished(into results: inout [DiskEncodeResult]) {
         shared.takeFinished(into: &results, waiting: false)
     }
 
-    public func waitFinished(into results: inout [DiskEncodeResult]) {
+    package func waitFinished(into results: inout [DiskEncodeResult]) {
         shared.takeFinished(into: &results, waiting: true)
     }
 
-    public func reclaim(into work: inout [DiskEncodeWork]) {
+    package func reclaim(into work: inout [DiskEncodeWork]) {
         shared.reclaim(into: &work)
     }
 

@@ -2,10 +2,10 @@
 import Glibc
 
 /// Turns SIGINT and SIGTERM into something the main thread waits for instead of dying.
-public enum TerminationSignals {
+package enum TerminationSignals {
     /// Blocks SIGINT and SIGTERM in the calling thread (call first, before other threads
     /// start, so they inherit the mask); the signals stay pending until `wait` takes them.
-    public static func block() {
+    package static func block() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
@@ -15,7 +15,7 @@ public enum TerminationSignals {
 
     /// Waits up to `timeoutSeconds` (forever when nil) for SIGINT or SIGTERM.
     /// - Returns: the signal number, or nil when the time ran out.
-    public static func wait(timeoutSeconds: Double?) -> Int32? {
+    package static func wait(timeoutSeconds: Double?) -> Int32? {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)

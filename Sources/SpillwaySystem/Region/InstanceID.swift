@@ -1,15 +1,15 @@
 // Validation of region instance ids, which become part of a file name in a shared directory.
 
 /// Rules for the `<id>` in `<dir>/vllm_offload_<id>.mmap`.
-public enum InstanceID {
+package enum InstanceID {
     /// Longest accepted id in UTF-8 bytes; keeps the file name (`vllm_offload_` + id +
     /// `.mmap.meta.tmp.<pid>`) well below NAME_MAX = 255.
-    public static let maxByteCount = 200
+    package static let maxByteCount = 200
 
     /// Throws unless `id` is safe as a file-name component: non-empty, at most
     /// `maxByteCount` bytes, no `/`, no `..`, no NUL.
     /// - Throws: `SharedOffloadRegionError.invalidInstanceID` naming the rule broken.
-    public static func validate(_ id: String) throws {
+    package static func validate(_ id: String) throws {
         func fail(_ reason: String) -> SharedOffloadRegionError {
             .invalidInstanceID(id: id, reason: reason)
         }
@@ -23,11 +23,11 @@ public enum InstanceID {
     }
 
     /// The region file name for `id` (not validated): `vllm_offload_<id>.mmap`.
-    public static func fileName(for id: String) -> String { "vllm_offload_\(id).mmap" }
+    package static func fileName(for id: String) -> String { "vllm_offload_\(id).mmap" }
 
     /// The instance id and segment index of a segment file name `vllm_offload_<id>.mmap.<i>`
     /// (`i` >= 1, decimal, no leading zero), or nil if the name is not one.
-    public static func parseSegment(fileName: String) -> (id: String, index: Int)? {
+    package static func parseSegment(fileName: String) -> (id: String, index: Int)? {
         guard let dot = fileName.lastIndex(of: ".") else { return nil }
         let digits = fileName[fileName.index(after: dot)...]
         guard !digits.isEmpty, digits.first != "0",
@@ -39,7 +39,7 @@ public enum InstanceID {
     }
 
     /// The instance id encoded in a region file name, or nil if the name is not one.
-    public static func parse(fileName: String) -> String? {
+    package static func parse(fileName: String) -> String? {
         let prefix = "vllm_offload_"
         let suffix = ".mmap"
         guard fileName.hasPrefix(prefix), fileName.hasSuffix(suffix),

@@ -8,18 +8,18 @@ import Glibc
 import SystemPackage
 
 /// A reusable barrier of `parties` processes sharing `directory`.
-public final class RegionFileBarrier: @unchecked Sendable {
+package final class RegionFileBarrier: @unchecked Sendable {
     /// The shared directory (must exist).
-    public let directory: String
+    package let directory: String
     /// Processes that must arrive before anyone passes.
-    public let parties: Int
+    package let parties: Int
     /// This process's name in the file names (its pid by default).
-    public let party: String
+    package let party: String
     /// How long one wait may take.
-    public let timeoutSeconds: Double
+    package let timeoutSeconds: Double
     private var generation = 0
 
-    public init(directory: String, parties: Int, party: String? = nil, timeoutSeconds: Double = 60)
+    package init(directory: String, parties: Int, party: String? = nil, timeoutSeconds: Double = 60)
     {
         self.directory = directory
         self.parties = parties
@@ -30,7 +30,7 @@ public final class RegionFileBarrier: @unchecked Sendable {
     /// Arrives at the next generation and waits for every party.
     /// - Throws: `SharedOffloadRegionError.system` when the arrival cannot be written or the
     ///   others do not arrive within `timeoutSeconds` (ETIMEDOUT).
-    public func wait() throws {
+    package func wait() throws {
         generation += 1
         let prefix = "\(generation)."
         let mine = directory + "/" + prefix + party

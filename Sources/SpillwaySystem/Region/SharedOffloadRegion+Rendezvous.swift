@@ -10,7 +10,7 @@ import SystemPackage
 
 extension SharedOffloadRegion {
     /// Where the rendezvous stands after an arrival.
-    public enum RendezvousStatus: Equatable, Sendable {
+    package enum RendezvousStatus: Equatable, Sendable {
         /// Still waiting for other participants.
         case waiting(arrived: Int, expected: Int)
         /// This arrival completed the rendezvous and unlinked the file and its sidecar.
@@ -21,13 +21,13 @@ extension SharedOffloadRegion {
     }
 
     /// This opener's name in the rendezvous: `rank<N>` or `manager`.
-    public var rendezvousParticipant: String { rank.map { "rank\($0)" } ?? "manager" }
+    package var rendezvousParticipant: String { rank.map { "rank\($0)" } ?? "manager" }
 
     /// Records that this opener has mapped the region. When every rank `0..<numWorkers` and
     /// the manager have arrived, unlinks every segment file (only paths that still name the
     /// mapped inodes) and the sidecar. Mappings stay valid.
     /// - Throws: `SharedOffloadRegionError` when the sidecar cannot be read or written.
-    public func arriveAtRendezvous() throws -> RendezvousStatus {
+    package func arriveAtRendezvous() throws -> RendezvousStatus {
         checkMapped()
         let metaPath = sidecarPath
         // Bound: each retry means another process replaced or removed the sidecar between our
@@ -88,7 +88,7 @@ extension SharedOffloadRegion {
     }
 
     /// True when `path` still names the inode this region maps.
-    public func pathNamesMappedFile() -> Bool {
+    package func pathNamesMappedFile() -> Bool {
         guard let current = try? FileStatus.ofLink(atPath: path) else { return false }
         return current.sameInode(as: fileStatus)
     }

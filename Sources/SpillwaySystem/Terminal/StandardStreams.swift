@@ -3,7 +3,7 @@
 import CSpillwayURing
 
 /// The C `stdout` stream, which Swift 6 code cannot name (it is shared mutable state).
-public enum StandardStreams {
+package enum StandardStreams {
     /// Flushes `stdout`; false when the flush or an earlier buffered write failed.
-    public static func flushStandardOutput() -> Bool { spw_stdout_flush() == 0 }
+    package static func flushStandardOutput() -> Bool { spw_stdout_flush() == 0 }
 }

@@ -2,7 +2,7 @@
 import Glibc
 
 /// Terminal facts about the standard streams.
-public enum Terminal {
+package enum Terminal {
     /// True when standard error is a terminal (`isatty(2)`).
-    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    package static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }

@@ -5,11 +5,11 @@ import Glibc
 /// A pthread mutex and condition variable. `withLock` runs a closure holding the mutex;
 /// inside it, `wait()` releases the mutex until `broadcast()` (spurious wake-ups happen:
 /// callers wait in a loop on their own predicate).
-public final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    public init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
     }
@@ -22,19 +22,19 @@ public final class ConditionLock: @unchecked Sendable {
     }
 
     /// Runs `body` holding the mutex.
-    public func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Releases the mutex until woken; call only inside `withLock`.
-    public func wait() {
+    package func wait() {
         pthread_cond_wait(condition, mutex)
     }
 
     /// Wakes every waiter.
-    public func broadcast() {
+    package func broadcast() {
         pthread_cond_broadcast(condition)
     }
 }

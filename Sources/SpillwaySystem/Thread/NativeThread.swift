@@ -3,13 +3,13 @@
 import Glibc
 
 /// A joinable thread that runs `body` once.
-public final class NativeThread: @unchecked Sendable {
+package final class NativeThread: @unchecked Sendable {
     private var handle = pthread_t()
     private var joined = false
 
     /// Starts the thread.
     /// - Throws: `NativeThreadError` when pthread_create fails.
-    public init(_ body: @escaping @Sendable () -> Void) throws {
+    package init(_ body: @escaping @Sendable () -> Void) throws {
         let box = Unmanaged.passRetained(Box(body))
         let result = pthread_create(
             &handle, nil,
@@ -25,7 +25,7 @@ public final class NativeThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to end (once; later calls return at once).
-    public func join() {
+    package func join() {
         guard !joined else { return }
         joined = true
         pthread_join(handle, nil)
@@ -38,9 +38,9 @@ public final class NativeThread: @unchecked Sendable {
 }
 
 /// pthread_create failed.
-public struct NativeThreadError: Error, CustomStringConvertible {
-    public var errno: Int32
-    public var description: String {
+package struct NativeThreadError: Error, CustomStringConvertible {
+    package var errno: Int32
+    package var description: String {
         "cannot start a thread: \(String(cString: strerror(errno))) (errno \(errno))"
     }
 }

@@ -4,7 +4,7 @@ extension SimulatedIO {
     /// Makes `name` hold exactly `bytes` in both images (durable, nothing unsynced), creating
     /// it when absent. The file is a new object: a backend made by `reopened` that shares
     /// the old one keeps its bytes.
-    public func replaceContents(ofFileNamed name: String, with bytes: [UInt8]) {
+    package func replaceContents(ofFileNamed name: String, with bytes: [UInt8]) {
         let file = File(name: name)
         file.current = bytes
         file.durable = bytes

@@ -6,7 +6,7 @@ extension SimulatedIO {
     /// applied per the seed (`FaultPlan.crashDrop`, `crashTear`), the surviving image
     /// becomes both current and durable, and open files and queued requests vanish.
     /// Reopen files by name afterwards.
-    public func crash() {
+    package func crash() {
         faultCounts.crashes += 1
         for file in files.values.sorted(by: { $0.name < $1.name }) {
             var image = file.durable
@@ -44,7 +44,7 @@ extension SimulatedIO {
     /// XORs `mask` into the byte at `offset` of `name` in both images: media corruption
     /// that survives crashes. Returns false when the file or offset does not exist.
     @discardableResult
-    public func corrupt(fileNamed name: String, offset: Int, xor mask: UInt8) -> Bool {
+    package func corrupt(fileNamed name: String, offset: Int, xor mask: UInt8) -> Bool {
         guard let file = files[name], offset < file.current.count else { return false }
         file.current[offset] ^= mask
         if offset < file.durable.count { file.durable[offset] ^= mask }
@@ -52,20 +52,20 @@ extension SimulatedIO {
     }
 
     /// A copy of the bytes reads would see in `name`, or nil when it does not exist.
-    public func contents(ofFileNamed name: String) -> [UInt8]? { files[name]?.current }
+    package func contents(ofFileNamed name: String) -> [UInt8]? { files[name]?.current }
 
     /// Bytes written and not yet made durable, summed over files.
-    public var unsyncedByteCount: Int {
+    package var unsyncedByteCount: Int {
         files.values.reduce(0) { $0 + $1.unsynced.reduce(0) { $0 + $1.bytes.count } }
     }
 
     /// Requests prepared or completed and not yet reaped (0 when the caller leaked none).
-    public var outstandingRequestCount: Int { outstandingCount }
+    package var outstandingRequestCount: Int { outstandingCount }
 
     /// A new backend over the same files, as a second process opening the directory would
     /// see them (every completed write, synced or not; no crash in between). Open file ids
     /// and queued requests are not shared.
-    public func reopened(seed: UInt64, faults: FaultPlan = .none) -> SimulatedIO {
+    package func reopened(seed: UInt64, faults: FaultPlan = .none) -> SimulatedIO {
         let other = SimulatedIO(
             seed: seed, requiredAlignment: requiredAlignment, queueDepth: queueDepth, faults: faults
         )

@@ -4,38 +4,38 @@ import SpillwayCore
 extension SimulatedIO {
     /// Probabilities (0...1) of each injected fault, drawn per request from the backend's
     /// seeded stream, so a failing run replays exactly from its seed.
-    public struct FaultPlan: Sendable, Equatable {
+    package struct FaultPlan: Sendable, Equatable {
         /// A read completes with -EIO.
-        public var readError: Double = 0
+        package var readError: Double = 0
         /// A write completes with -EIO (after applying a random prefix of its sectors).
-        public var writeError: Double = 0
+        package var writeError: Double = 0
         /// A write completes with -ENOSPC, changing nothing.
-        public var writeNoSpace: Double = 0
+        package var writeNoSpace: Double = 0
         /// `reserve` throws ENOSPC.
-        public var reserveNoSpace: Double = 0
+        package var reserveNoSpace: Double = 0
         /// A read or write transfers a random shorter prefix (aligned when the backend
         /// requires alignment) and reports that count.
-        public var shortTransfer: Double = 0
+        package var shortTransfer: Double = 0
         /// One random bit of the bytes a read returns is flipped (the image is unchanged:
         /// a flaky bus or DMA, the read after may be clean).
-        public var readBitFlip: Double = 0
+        package var readBitFlip: Double = 0
         /// An fdatasync completes with -EIO and makes nothing durable.
-        public var syncError: Double = 0
+        package var syncError: Double = 0
         /// A read or write completes with -EINTR or -EAGAIN, moving nothing (the caller must
         /// retry, bounded).
-        public var interrupted: Double = 0
+        package var interrupted: Double = 0
         /// A submitted batch's completions are shuffled.
-        public var reorder: Double = 0
+        package var reorder: Double = 0
         /// On `crash()`, each unsynced write is dropped with this probability...
-        public var crashDrop: Double = 1.0 / 3
+        package var crashDrop: Double = 1.0 / 3
         /// ...else torn (a random subset of its 512-byte sectors applied) with this
         /// probability, else applied whole.
-        public var crashTear: Double = 1.0 / 3
+        package var crashTear: Double = 1.0 / 3
 
         /// No faults on the data path; `crash()` still drops and tears unsynced writes.
-        public static let none = FaultPlan()
+        package static let none = FaultPlan()
 
-        public init(
+        package init(
             readError: Double = 0, writeError: Double = 0, writeNoSpace: Double = 0,
             reserveNoSpace: Double = 0, shortTransfer: Double = 0, readBitFlip: Double = 0,
             syncError: Double = 0, reorder: Double = 0, crashDrop: Double = 1.0 / 3,
@@ -56,7 +56,7 @@ extension SimulatedIO {
 
         /// Every data-path fault at `rate`, reordering always on: the chaos setting of the
         /// seeded simulation tests.
-        public static func chaos(rate: Double) -> FaultPlan {
+        package static func chaos(rate: Double) -> FaultPlan {
             FaultPlan(
                 readError: rate, writeError: rate, writeNoSpace: rate, reserveNoSpace: 0,
                 shortTransfer: rate * 2, readBitFlip: rate, syncError: rate / 2, reorder: 0.5,
@@ -65,20 +65,20 @@ extension SimulatedIO {
     }
 
     /// How many faults of each kind were injected.
-    public struct FaultCounts: Sendable, Equatable {
-        public var readErrors = 0
-        public var writeErrors = 0
-        public var writeNoSpace = 0
-        public var reserveNoSpace = 0
-        public var shortTransfers = 0
-        public var readBitFlips = 0
-        public var syncErrors = 0
-        public var interruptions = 0
-        public var reorderedBatches = 0
-        public var crashes = 0
-        public var crashDroppedWrites = 0
-        public var crashTornWrites = 0
-        public var crashAppliedWrites = 0
-        public init() {}
+    package struct FaultCounts: Sendable, Equatable {
+        package var readErrors = 0
+        package var writeErrors = 0
+        package var writeNoSpace = 0
+        package var reserveNoSpace = 0
+        package var shortTransfers = 0
+        package var readBitFlips = 0
+        package var syncErrors = 0
+        package var interruptions = 0
+        package var reorderedBatches = 0
+        package var crashes = 0
+        package var crashDroppedWrites = 0
+        package var crashTornWrites = 0
+        package var crashAppliedWrites = 0
+        package init() {}
     }
 }

@@ -16,7 +16,7 @@ import SpillwayCore
 /// `reap` (shuffled when the fault plan says so). With `requiredAlignment > 1` it traps on a
 /// misaligned buffer, offset or length, like O_DIRECT would fail.
 /// `reserve` and file creation are treated as durable at once (fallocate metadata).
-public final class SimulatedIO: IOBackend {
+package final class SimulatedIO: IOBackend {
     final class File {
         let name: String
         var current: [UInt8] = []
@@ -25,16 +25,16 @@ public final class SimulatedIO: IOBackend {
         init(name: String) { self.name = name }
     }
 
-    public let requiredAlignment: Int
-    public let queueDepth: Int
+    package let requiredAlignment: Int
+    package let queueDepth: Int
     /// The fault plan; may be changed between operations (e.g. faults off for a final check).
-    public var faults: FaultPlan
+    package var faults: FaultPlan
     /// Faults injected so far.
-    public internal(set) var faultCounts = FaultCounts()
+    package internal(set) var faultCounts = FaultCounts()
     /// Requests executed so far, by kind.
-    public private(set) var readCount = 0
-    public private(set) var writeCount = 0
-    public private(set) var syncCount = 0
+    package private(set) var readCount = 0
+    package private(set) var writeCount = 0
+    package private(set) var syncCount = 0
 
     var rng: SplitMix64
     var files: [String: File] = [:]
@@ -51,7 +51,7 @@ public final class SimulatedIO: IOBackend {
     ///   - requiredAlignment: 1 (buffered) or a power of two such as 4096 (O_DIRECT model).
     ///   - queueDepth: how many requests may be outstanding.
     ///   - faults: the fault plan.
-    public init(
+    package init(
         seed: UInt64, requiredAlignment: Int = 1, queueDepth: Int = 64, faults: FaultPlan = .none
     ) {
         precondition(
@@ -68,7 +68,7 @@ public final class SimulatedIO: IOBackend {
 
     // MARK: Files
 
-    public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
+    package func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
             throw IOBackendError(
                 operation: "open", path: name, errno: 22,
@@ -95,17 +95,17 @@ public final class SimulatedIO: IOBackend {
         return IOFileID(rawValue: id)
     }
 
-    public func listFiles() throws -> [String] { files.keys.sorted() }
+    package func listFiles() throws -> [String] { files.keys.sorted() }
 
-    public func removeFile(_ name: String) throws {
+    package func removeFile(_ name: String) throws {
         files[name] = nil
     }
 
-    public func fileSize(_ file: IOFileID) throws -> UInt64 {
+    package func fileSize(_ file: IOFileID) throws -> UInt64 {
         UInt64(try handle(file).current.count)
     }
 
-    public func reserve(_ file: IOFileID, size: UInt64) throws {
+    package func reserve(_ file: IOFileID, size: UInt64) throws {
         let target = try handle(file)
         if rng.chance(faults.reserveNoSpace) {
             faultCounts.reserveNoSpace += 1
@@ -118,17 +118,17 @@ public final class SimulatedIO: IOBackend {
         Self.grow(&target.durable, to: size)
     }
 
-    public func closeFile(_ file: IOFileID) {
+    package func closeFile(_ file: IOFileID) {
         openFiles[file.rawValue] = nil
     }
 
     /// Buffers registered for fixed-buffer requests (`registeredBufferIndex >= 0`).
-    public private(set) var registeredBuffers: [UnsafeMutableRawBufferPointer] = []
+    package private(set) var registeredBuffers: [UnsafeMutableRawBufferPointer] = []
 
     /// Registers `buffers` (replacing any earlier set; an empty array unregisters). A request
     /// with `registeredBufferIndex >= 0` then completes with -EFAULT unless its bytes lie
     /// inside that registered buffer, as io_uring's fixed reads and writes do.
-    public func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool {
+    package func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool {
         registeredBuffers = buffers
         return true
     }
@@ -159,7 +159,7 @@ public final class SimulatedIO: IOBackend {
 
     // MARK: Data path
 
-    public func prepare(_ request: IORequest) -> Bool {
+    package func prepare(_ request: IORequest) -> Bool {
         guard outstandingCount < queueDepth else { return false }
         if request.kind != .sync {
             precondition(
@@ -179,7 +179,7 @@ public final class SimulatedIO: IOBackend {
     }
 
     @discardableResult
-    public func submit() throws -> Int {
+    package func submit() throws -> Int {
         let count = prepared.count
         let firstNew = completed.count
         for request in prepared {
@@ -199,7 +199,7 @@ public final class SimulatedIO: IOBackend {
     }
 
     @discardableResult
-    public func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
+    package func reap(into completions: inout [IOCompletion], minimum: Int) throws -> Int {
         precondition(
             minimum <= completed.count,
             "reap would wait forever: \(minimum) wanted, \(completed.count) submitted and unreaped, \(prepared.count) prepared but not submitted"

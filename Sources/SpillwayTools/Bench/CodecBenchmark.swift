@@ -7,20 +7,20 @@ import CSpillwayCompute
 
 /// Codec benchmark (docs/BENCHMARKS.md: compare with `lz4 -b1` on the same bytes; see
 /// scripts/bench-codec.sh).
-public enum CodecBenchmark {
+package enum CodecBenchmark {
     /// One (payload kind, codec) measurement.
-    public struct Result: Sendable, Codable, Equatable {
-        public var payload: String
-        public var codec: String
-        public var rawBytes: Int
+    package struct Result: Sendable, Codable, Equatable {
+        package var payload: String
+        package var codec: String
+        package var rawBytes: Int
         /// Bytes after encoding (LZ4 output, or raw for `none`), summed over blocks.
-        public var storedBytes: Int
+        package var storedBytes: Int
         /// rawBytes / storedBytes.
-        public var ratio: Double
+        package var ratio: Double
         /// Raw bytes encoded per second, best pass.
-        public var compressBytesPerSecond: Double
+        package var compressBytesPerSecond: Double
         /// Raw bytes decoded per second, best pass.
-        public var decompressBytesPerSecond: Double
+        package var decompressBytesPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
             case payload, codec, ratio
@@ -32,11 +32,11 @@ public enum CodecBenchmark {
     }
 
     /// The whole run.
-    public struct Report: Sendable, Codable, Equatable {
-        public var blockBytes: Int
-        public var blocks: Int
-        public var passes: Int
-        public var results: [Result]
+    package struct Report: Sendable, Codable, Equatable {
+        package var blockBytes: Int
+        package var blocks: Int
+        package var passes: Int
+        package var results: [Result]
 
         enum CodingKeys: String, CodingKey {
             case blockBytes = "block_bytes"
@@ -46,7 +46,7 @@ public enum CodecBenchmark {
 
     /// The payload of the benchmark for `kind`: `blocks` blocks of `blockBytes`, block i the
     /// deterministic payload of key `BlockKey(traceID: i)`, concatenated.
-    public static func payload(kind: PayloadKind, blockBytes: Int, blocks: Int) -> [UInt8] {
+    package static func payload(kind: PayloadKind, blockBytes: Int, blocks: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: blockBytes * blocks)
         bytes.withUnsafeMutableBytes { buffer in
             for block in 0..<blocks {
@@ -62,7 +62,7 @@ public enum CodecBenchmark {
     /// `payload` with every `blockBytes` block byte-shuffled as `lz4-shuffle` does before
     /// LZ4 (2-byte elements; an odd last byte stays in place): what `lz4 -b1` must be given
     /// to compare with the shuffled codec.
-    public static func shuffled(_ payload: [UInt8], blockBytes: Int) -> [UInt8] {
+    package static func shuffled(_ payload: [UInt8], blockBytes: Int) -> [UInt8] {
         precondition(blockBytes > 0 && payload.count % blockBytes == 0)
         var out = payload
         payload.withUnsafeBytes { source in
@@ -80,7 +80,7 @@ public enum CodecBenchmark {
     /// Encodes then decodes every block of `payload` with `codec`, `passes` times, and
     /// reports the best pass of each direction. Traps if a block does not decode to its
     /// original bytes (a codec bug).
-    public static func measure(
+    package static func measure(
         payload: [UInt8], payloadName: String, codec: DiskCodec, blockBytes: Int, passes: Int
     ) -> Result {
         precondition(blockBytes > 0 && payload.count % blockBytes == 0 && passes >= 1)
@@ -101,7 +101,7 @@ public enum CodecBenchmark {
         decoded.initializeMemory(as: UInt8.self, repeating: 0, count: max(payload.count, 1))
         scratch.initializeMemory(as: UInt8.self, repeating: 0, count: blockBytes)
         var storedLengths = [Int](repeating: 0, count: blocks)
-        var storedCodecs = [DiskCodec](repeating: codec, count: blocks)
+        var storedCodecs = Array(repeating: codec, count: blocks)
         let clock = ContinuousClock()
         var bestEncode = Duration.seconds(1_000_000)
         var bestDecode = Duration.seconds(1_000_000)
@@ -150,7 +150,7 @@ public enum CodecBenchmark {
     }
 
     /// Every (kind, codec) pair, kinds outer.
-    public static func run(
+    package static func run(
         kinds: [PayloadKind], codecs: [DiskCodec], blockBytes: Int, blocks: Int, passes: Int
     ) -> Report {
         var results: [Result] = []

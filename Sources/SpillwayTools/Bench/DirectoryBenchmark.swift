@@ -7,15 +7,15 @@ import SpillwaySystem
 /// Directory benchmarks (docs/BENCHMARKS.md). One block operation = one block reference of a trace
 /// replayed through the tiering engine (lookup, promotion or store, touch, evictions included),
 /// the same unit scripts/lru_reference.py reports, so the two rates compare directly.
-public enum DirectoryBenchmark {
+package enum DirectoryBenchmark {
     /// Result of `replay`.
-    public struct ReplayResult: Sendable, Codable, Equatable {
-        public var blockOperations: Int
+    package struct ReplayResult: Sendable, Codable, Equatable {
+        package var blockOperations: Int
         /// Best of the repeats, replay only (trace parsing excluded).
-        public var seconds: Double
-        public var blockOperationsPerSecond: Double
-        public var repeats: Int
-        public var counters: ReplayCounters
+        package var seconds: Double
+        package var blockOperationsPerSecond: Double
+        package var repeats: Int
+        package var counters: ReplayCounters
 
         enum CodingKeys: String, CodingKey {
             case blockOperations = "block_operations"
@@ -27,7 +27,7 @@ public enum DirectoryBenchmark {
 
     /// Replays `trace` `repeats` times, each on a fresh directory, and reports the best
     /// time. Traps if repeats disagree on the counters (the replay is deterministic).
-    public static func replay(
+    package static func replay(
         _ trace: MooncakeTrace, primaryBlocks: Int, diskBlocks: Int, policy: TieringPolicy,
         repeats: Int
     ) -> ReplayResult {
@@ -58,15 +58,15 @@ public enum DirectoryBenchmark {
     }
 
     /// Result of `memory`.
-    public struct MemoryResult: Sendable, Codable, Equatable {
-        public var blocks: Int
-        public var allocatedBytes: Int
-        public var bytesPerBlock: Double
-        public var bytesPerBlockBeyondKey: Double
-        public var keyBytes: Int
+    package struct MemoryResult: Sendable, Codable, Equatable {
+        package var blocks: Int
+        package var allocatedBytes: Int
+        package var bytesPerBlock: Double
+        package var bytesPerBlockBeyondKey: Double
+        package var keyBytes: Int
         /// Seconds to insert all blocks (find + insert + attach), and the per-block rate.
-        public var fillSeconds: Double
-        public var fillBlocksPerSecond: Double
+        package var fillSeconds: Double
+        package var fillBlocksPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
             case blocks
@@ -81,7 +81,7 @@ public enum DirectoryBenchmark {
 
     /// Builds a directory of `blocks` slots (one tenth primary rows, the rest disk records,
     /// like a 10x disk tier), fills every slot, and reports its memory.
-    public static func memory(blocks: Int = 10_000_000) -> MemoryResult {
+    package static func memory(blocks: Int = 10_000_000) -> MemoryResult {
         let primary = blocks / 10
         let directory = BlockDirectory(primaryCapacity: primary, diskCapacity: blocks - primary)
         let clock = ContinuousClock()

@@ -5,51 +5,51 @@ import SpillwaySystem
 
 /// What a disk benchmark measured. `layer` says what was timed: "io" = the raw I/O backend
 /// (URingIO requests, no checksums or records), "tier" = through the disk tier.
-public struct DiskBenchmarkReport: Codable, Sendable {
-    public var layer: String
-    public var directory: String
-    public var blockBytes: Int
-    public var queueDepth: Int
-    public var totalBytes: UInt64
-    public var blockCount: Int
-    public var directIO: Bool
-    public var registeredBuffers: Bool
+package struct DiskBenchmarkReport: Codable, Sendable {
+    package var layer: String
+    package var directory: String
+    package var blockBytes: Int
+    package var queueDepth: Int
+    package var totalBytes: UInt64
+    package var blockCount: Int
+    package var directIO: Bool
+    package var registeredBuffers: Bool
     /// Bytes written per second over the write phase (until the last write completed; the
     /// closing fdatasync is timed separately in `syncNanoseconds`).
-    public var writeBytesPerSecond: Double
+    package var writeBytesPerSecond: Double
     /// Bytes written per second including the closing fdatasync.
-    public var writeBytesPerSecondIncludingSync: Double
+    package var writeBytesPerSecondIncludingSync: Double
     /// Bytes read per second over the random-read phase.
-    public var readBytesPerSecond: Double
-    public var syncNanoseconds: UInt64
-    public var writeLatency: ExactLatencyPercentiles
-    public var readLatency: ExactLatencyPercentiles
+    package var readBytesPerSecond: Double
+    package var syncNanoseconds: UInt64
+    package var writeLatency: ExactLatencyPercentiles
+    package var readLatency: ExactLatencyPercentiles
     /// Layer "tier" only (absent for "io"): the codec asked for, the payload kind, and what
     /// the rows took on disk. Throughputs above count raw row bytes.
-    public var compression: String?
-    public var payload: String?
+    package var compression: String?
+    package var payload: String?
     /// Raw row bytes stored (what the rates count).
-    public var rawBytes: UInt64?
+    package var rawBytes: UInt64?
     /// Payload bytes after the codec (blocks that did not shrink count raw).
-    public var storedBytes: UInt64?
+    package var storedBytes: UInt64?
     /// Bytes of the data file held by the rows' extents (header + payload, whole pages).
-    public var diskBytes: UInt64?
+    package var diskBytes: UInt64?
     /// rawBytes / storedBytes.
-    public var compressionRatio: Double?
+    package var compressionRatio: Double?
     /// Rows whose loaded bytes were compared with their payload and matched (all of them,
     /// or the run fails).
-    public var verifiedRows: Int?
+    package var verifiedRows: Int?
     /// With a codec: encode threads beside the submitting one (0: inline), rows the encoders
     /// took (and kept compressed), rows stored raw because they were all busy, the disk
     /// bytes of those, and the capacity that cost (estimated, `DiskTierStats`).
-    public var encoderThreads: Int?
-    public var blocksEncoded: Int?
-    public var blocksCompressed: Int?
-    public var blocksStoredRawBackpressure: Int?
-    public var bytesStoredRawBackpressure: UInt64?
-    public var estimatedBytesGivenUpBackpressure: UInt64?
+    package var encoderThreads: Int?
+    package var blocksEncoded: Int?
+    package var blocksCompressed: Int?
+    package var blocksStoredRawBackpressure: Int?
+    package var bytesStoredRawBackpressure: UInt64?
+    package var estimatedBytesGivenUpBackpressure: UInt64?
 
-    public init(
+    package init(
         layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
         blockCount: Int, directIO: Bool, registeredBuffers: Bool, writeNanoseconds: UInt64,
         syncNanoseconds: UInt64, readNanoseconds: UInt64, writeLatency: ExactLatencyPercentiles,

@@ -6,14 +6,14 @@ import SpillwaySystem
 /// p50 / p99 / p99.9 of a set of latencies, in nanoseconds (nearest rank over every sample;
 /// the benchmarks keep all samples and compare with fio's exact percentiles, where the
 /// replay reports use the bounded-memory `LatencyHistogram`).
-public struct ExactLatencyPercentiles: Codable, Sendable, Equatable {
-    public var p50Nanoseconds: UInt64
-    public var p99Nanoseconds: UInt64
-    public var p999Nanoseconds: UInt64
-    public var maxNanoseconds: UInt64
+package struct ExactLatencyPercentiles: Codable, Sendable, Equatable {
+    package var p50Nanoseconds: UInt64
+    package var p99Nanoseconds: UInt64
+    package var p999Nanoseconds: UInt64
+    package var maxNanoseconds: UInt64
 
     /// Summarises `samples` (sorted in place). All zero when empty.
-    public init(sorting samples: inout [UInt64]) {
+    package init(sorting samples: inout [UInt64]) {
         samples.sort()
         func rank(_ fraction: Double) -> UInt64 {
             if samples.isEmpty { return 0 }

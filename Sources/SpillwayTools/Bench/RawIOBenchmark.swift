@@ -6,25 +6,25 @@ import SpillwayCore
 import SpillwaySystem
 
 /// Settings of one disk benchmark run (shared by every layer).
-public struct DiskBenchmarkOptions: Sendable {
+package struct DiskBenchmarkOptions: Sendable {
     /// Directory for the benchmark file (created 0700 if missing).
-    public var directory: String
-    public var blockBytes: Int
-    public var queueDepth: Int
+    package var directory: String
+    package var blockBytes: Int
+    package var queueDepth: Int
     /// Bytes to write, then to read; a multiple of `blockBytes`.
-    public var totalBytes: UInt64
-    public var directIO: DirectIOMode
+    package var totalBytes: UInt64
+    package var directIO: DirectIOMode
     /// Register the in-flight buffers with the kernel (fixed-buffer I/O) when it allows.
-    public var registeredBuffers: Bool
+    package var registeredBuffers: Bool
     /// Seed of the random read order.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Leave the benchmark file behind (default: removed at the end).
-    public var keepFile: Bool
+    package var keepFile: Bool
     /// Memory for the in-flight buffers (one block each): the queue depth used is capped to
     /// fit (`DiskTierOptions.stagingBytesMax` for the tier layer).
-    public var bufferBytesMax = DiskTierOptions.defaultStagingBytesMax
+    package var bufferBytesMax = DiskTierOptions.defaultStagingBytesMax
 
-    public init(
+    package init(
         directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
         directIO: DirectIOMode = .required, registeredBuffers: Bool = true, seed: UInt64 = 1,
         keepFile: Bool = false
@@ -40,7 +40,7 @@ public struct DiskBenchmarkOptions: Sendable {
     }
 
     /// Checks the settings; returns a message saying what to change, or nil.
-    public func problem(alignment: Int = 4096) -> String? {
+    package func problem(alignment: Int = 4096) -> String? {
         if directory.isEmpty {
             return "--disk-dir is empty: give the directory to benchmark (e.g. --disk-dir /var/tmp)"
         }
@@ -63,22 +63,22 @@ public struct DiskBenchmarkOptions: Sendable {
     }
 
     /// In-flight requests: the queue depth, capped so their buffers fit `bufferBytesMax`.
-    public var boundedDepth: Int { max(1, min(queueDepth, bufferBytesMax / max(1, blockBytes))) }
+    package var boundedDepth: Int { max(1, min(queueDepth, bufferBytesMax / max(1, blockBytes))) }
 }
 
 /// A failure during a benchmark: a request that did not move its bytes, or read back the
 /// wrong block.
-public struct DiskBenchmarkError: Error, CustomStringConvertible {
-    public var description: String
+package struct DiskBenchmarkError: Error, CustomStringConvertible {
+    package var description: String
 }
 
 /// Sequential-write then random-read benchmark straight over an I/O backend.
-public enum RawIOBenchmark {
+package enum RawIOBenchmark {
     /// Name of the file the benchmark writes in `options.directory`.
-    public static let fileName = "spillway-bench-disk.dat"
+    package static let fileName = "spillway-bench-disk.dat"
 
     /// Opens a URingIO on `options.directory` and measures it.
-    public static func run(_ options: DiskBenchmarkOptions) throws -> DiskBenchmarkReport {
+    package static func run(_ options: DiskBenchmarkOptions) throws -> DiskBenchmarkReport {
         if let problem = options.problem() { throw DiskBenchmarkError(description: problem) }
         let backend = try URingIO(
             directory: options.directory, queueDepth: options.queueDepth,
@@ -90,7 +90,7 @@ public enum RawIOBenchmark {
     /// `options.queueDepth`, fdatasync, then read every block once in a seeded random order.
     /// Each block carries its index in its first 8 bytes and every read checks it, so a
     /// wrong block fails the run instead of being counted as throughput.
-    public static func measure<Backend: IOBackend>(
+    package static func measure<Backend: IOBackend>(
         _ backend: Backend, options: DiskBenchmarkOptions, directIO: Bool
     ) throws -> DiskBenchmarkReport {
         precondition(options.problem(alignment: max(backend.requiredAlignment, 8)) == nil)

@@ -9,15 +9,15 @@ import Foundation
 /// a store from the engine does), from the region's rows into a second private buffer (a
 /// load), and between the two private buffers (the memcpy reference), row by row in the
 /// same loop, best of `passes` each.
-public enum RegionBenchmark {
+package enum RegionBenchmark {
     /// Options; `problem()` says what is wrong.
-    public struct Options: Sendable {
-        public var rows: Int
-        public var blockBytes: Int
-        public var passes: Int
-        public var directory: String
+    package struct Options: Sendable {
+        package var rows: Int
+        package var blockBytes: Int
+        package var passes: Int
+        package var directory: String
 
-        public init(rows: Int, blockBytes: Int, passes: Int, directory: String = "/dev/shm") {
+        package init(rows: Int, blockBytes: Int, passes: Int, directory: String = "/dev/shm") {
             self.rows = rows
             self.blockBytes = blockBytes
             self.passes = passes
@@ -25,7 +25,7 @@ public enum RegionBenchmark {
         }
 
         /// A message naming the bad option, or nil.
-        public func problem() -> String? {
+        package func problem() -> String? {
             if rows < 1 { return "--rows must be >= 1 (got \(rows))" }
             if blockBytes < 4096 || blockBytes % 4096 != 0 {
                 return "--block-bytes must be a positive multiple of 4096 (got \(blockBytes))"
@@ -41,22 +41,22 @@ public enum RegionBenchmark {
     }
 
     /// The result (JSON keys in snake_case).
-    public struct Report: Sendable, Codable, Equatable {
-        public var rows: Int
-        public var blockBytes: Int
-        public var bytesPerPass: Int
-        public var passes: Int
-        public var directory: String
+    package struct Report: Sendable, Codable, Equatable {
+        package var rows: Int
+        package var blockBytes: Int
+        package var bytesPerPass: Int
+        package var passes: Int
+        package var directory: String
         /// Private buffer -> region rows, bytes per second (best pass).
-        public var intoRegionBytesPerSecond: Double
+        package var intoRegionBytesPerSecond: Double
         /// Region rows -> private buffer, bytes per second (best pass).
-        public var outOfRegionBytesPerSecond: Double
+        package var outOfRegionBytesPerSecond: Double
         /// Private buffer -> private buffer, bytes per second (best pass).
-        public var memcpyBytesPerSecond: Double
+        package var memcpyBytesPerSecond: Double
         /// intoRegion / memcpy.
-        public var intoRatio: Double
+        package var intoRatio: Double
         /// outOfRegion / memcpy.
-        public var outOfRatio: Double
+        package var outOfRatio: Double
 
         enum CodingKeys: String, CodingKey {
             case rows, passes, directory
@@ -72,7 +72,7 @@ public enum RegionBenchmark {
 
     /// Creates a private region (one worker slot of `blockBytes` per row) in `directory`,
     /// runs the copies, checks every row arrived intact, removes the region.
-    public static func run(_ options: Options) throws -> Report {
+    package static func run(_ options: Options) throws -> Report {
         precondition(options.problem() == nil, "options are validated by the caller")
         let bytes = options.rows * options.blockBytes
         let region = try SharedOffloadRegion(
@@ -158,7 +158,7 @@ public enum RegionBenchmark {
 }
 
 /// A region benchmark that could not run or whose copies did not verify.
-public struct RegionBenchmarkError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct RegionBenchmarkError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

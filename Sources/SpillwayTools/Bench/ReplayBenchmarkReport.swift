@@ -6,40 +6,40 @@ import SpillwaySystem
 import Foundation
 
 /// What `spillway bench replay` measured (docs/BENCHMARKS.md, "Replay, whole process").
-public struct ReplayBenchmarkReport: Codable, Sendable, Equatable {
-    public var trace: String
-    public var traceBytes: Int
-    public var requests: Int
-    public var blocks: Int
-    public var primaryBlocks: Int
-    public var diskBlocks: Int
-    public var policy: String
+package struct ReplayBenchmarkReport: Codable, Sendable, Equatable {
+    package var trace: String
+    package var traceBytes: Int
+    package var requests: Int
+    package var blocks: Int
+    package var primaryBlocks: Int
+    package var diskBlocks: Int
+    package var policy: String
     /// Whole-process wall seconds of `spillway replay ... --json --quiet`, one per run.
-    public var spillwayProcessSeconds: [Double]
+    package var spillwayProcessSeconds: [Double]
     /// Whole-process wall seconds of `python3 scripts/lru_reference.py ...`, same runs.
-    public var pythonProcessSeconds: [Double]
-    public var spillwayProcessMedianSeconds: Double
-    public var pythonProcessMedianSeconds: Double
+    package var pythonProcessSeconds: [Double]
+    package var spillwayProcessMedianSeconds: Double
+    package var pythonProcessMedianSeconds: Double
     /// Python's median over Spillway's median (how many times faster Spillway is).
-    public var ratioOfMedians: Double
+    package var ratioOfMedians: Double
     /// Geometric mean of the per-run ratios (runs alternate, so each pair shares the noise).
-    public var ratioGeometricMean: Double
+    package var ratioGeometricMean: Double
     /// Loading only (`TraceFile.load`: read + scan), in process, per repeat.
-    public var loadSeconds: [Double]
-    public var loadMedianSeconds: Double
-    public var loadBytesPerSecond: Double
-    public var loadBlocksPerSecond: Double
+    package var loadSeconds: [Double]
+    package var loadMedianSeconds: Double
+    package var loadBytesPerSecond: Double
+    package var loadBlocksPerSecond: Double
     /// Replay only (trace in memory, simulation), in process, per repeat.
-    public var replaySeconds: [Double]
-    public var replayMedianSeconds: Double
-    public var replayBlockOperationsPerSecond: Double
+    package var replaySeconds: [Double]
+    package var replayMedianSeconds: Double
+    package var replayBlockOperationsPerSecond: Double
     /// The two processes printed the same counters.
-    public var countersAgree: Bool
-    public var spillwayCommand: String
-    public var pythonCommand: String
+    package var countersAgree: Bool
+    package var spillwayCommand: String
+    package var pythonCommand: String
 
     /// Builds the report from the raw timings; medians and ratios are computed here.
-    public init(
+    package init(
         trace: String, traceBytes: Int, requests: Int, blocks: Int, primaryBlocks: Int,
         diskBlocks: Int, policy: String, spillwayProcessSeconds: [Double],
         pythonProcessSeconds: [Double], loadSeconds: [Double], replaySeconds: [Double],
@@ -72,7 +72,7 @@ public struct ReplayBenchmarkReport: Codable, Sendable, Equatable {
     }
 
     /// The median (mean of the middle two for an even count).
-    public static func median(_ values: [Double]) -> Double {
+    package static func median(_ values: [Double]) -> Double {
         precondition(!values.isEmpty, "median of nothing")
         let sorted = values.sorted()
         let middle = sorted.count / 2

@@ -5,17 +5,17 @@ import SpillwayCore
 import SpillwaySystem
 
 /// Sync and reopen figures of a disk tier with many small blocks.
-public enum SyncBenchmark {
+package enum SyncBenchmark {
     /// One measured sync.
-    public struct Sync: Codable, Sendable {
-        public var changedFraction: Double
-        public var changedBlocks: Int
-        public var seconds: Double
-        public var indexBytesWritten: Int
+    package struct Sync: Codable, Sendable {
+        package var changedFraction: Double
+        package var changedBlocks: Int
+        package var seconds: Double
+        package var indexBytesWritten: Int
         /// Bytes written as a fraction of the full checkpoint of the same index.
-        public var fractionOfFullCheckpoint: Double
+        package var fractionOfFullCheckpoint: Double
         /// "journal" (a batch appended) or "checkpoint" (a full checkpoint written).
-        public var kind: String
+        package var kind: String
 
         enum CodingKeys: String, CodingKey {
             case changedFraction = "changed_fraction", changedBlocks = "changed_blocks", seconds
@@ -24,21 +24,21 @@ public enum SyncBenchmark {
         }
     }
 
-    public struct Report: Codable, Sendable {
-        public var blocks: Int
-        public var blockBytes: Int
-        public var fillSeconds: Double
+    package struct Report: Codable, Sendable {
+        package var blocks: Int
+        package var blockBytes: Int
+        package var fillSeconds: Double
         /// The reference measured in the same run: a full checkpoint of every block (what
         /// every sync wrote before the journal).
-        public var fullCheckpointBytes: Int
-        public var fullCheckpointSeconds: Double
-        public var syncs: [Sync]
+        package var fullCheckpointBytes: Int
+        package var fullCheckpointSeconds: Double
+        package var syncs: [Sync]
         /// Open of the tier right after close (checkpoint only, the journal compacted).
-        public var reopenSeconds: Double
+        package var reopenSeconds: Double
         /// Open after `journalSyncs` 1% syncs left the journal near its compaction limit.
-        public var reopenWithJournalSeconds: Double
-        public var reopenJournalBytes: Int
-        public var journalSyncs: Int
+        package var reopenWithJournalSeconds: Double
+        package var reopenJournalBytes: Int
+        package var journalSyncs: Int
 
         enum CodingKeys: String, CodingKey {
             case blocks, blockBytes = "block_bytes", fillSeconds = "fill_seconds"
@@ -54,7 +54,7 @@ public enum SyncBenchmark {
     /// each fraction rewrites that share of the blocks and times one sync; closes, times a
     /// reopen, then runs 1% syncs up to the journal's compaction limit and times a reopen
     /// that replays that journal.
-    public static func run(
+    package static func run(
         directory: String, blocks: Int, blockBytes: Int, fractions: [Double], queueDepth: Int
     ) throws -> Report {
         var options = DiskTierOptions(

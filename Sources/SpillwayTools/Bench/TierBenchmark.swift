@@ -7,10 +7,10 @@ import SpillwayCore
 import SpillwaySystem
 
 /// Sequential stores then random loads of whole rows through the disk tier.
-public enum TierBenchmark {
+package enum TierBenchmark {
     /// Subdirectory of `--disk-dir` the benchmark's tier lives in (removed afterwards unless
     /// `keepFile`).
-    public static let directoryName = "spillway-bench-tier"
+    package static let directoryName = "spillway-bench-tier"
 
     /// Distinct payloads generated before timing. Row `i` carries payload `i % count` with
     /// its own index stamped in its first 8 bytes, so each row is unique and a wrong row
@@ -26,7 +26,7 @@ public enum TierBenchmark {
     /// - Parameter encoderThreads: compress rows on this many threads beside the one that
     ///   submits (`ThreadedDiskEncoder`; rows are stored raw while they are all busy); 0
     ///   compresses every row inline on the submitting thread.
-    public static func run(
+    package static func run(
         _ options: DiskBenchmarkOptions, codec: DiskCodec, payload: PayloadKind,
         encoderThreads: Int = 0
     ) throws -> DiskBenchmarkReport {

@@ -7,9 +7,9 @@ import SpillwayCore
 
 /// Runs `TierBenchmark` with codec `none` and with the codec asked for, alternating which
 /// goes first, `runs` times per payload kind.
-public enum TierCompressionComparison {
+package enum TierCompressionComparison {
     /// - Parameter progress: told about each run as it finishes (for a log on stderr).
-    public static func run(
+    package static func run(
         _ options: DiskBenchmarkOptions, codec: DiskCodec, payloads: [PayloadKind], runs: Int,
         encoderThreads: Int, progress: (DiskBenchmarkReport) -> Void = { _ in }
     ) throws -> TierCompressionReport {

@@ -5,39 +5,39 @@ import SpillwayCore
 import SpillwaySystem
 
 /// What one comparison measured. Rates count raw row bytes; ratios are compressed / raw.
-public struct TierCompressionReport: Codable, Sendable {
-    public var blockBytes: Int
-    public var queueDepth: Int
-    public var totalBytes: UInt64
-    public var codec: String
+package struct TierCompressionReport: Codable, Sendable {
+    package var blockBytes: Int
+    package var queueDepth: Int
+    package var totalBytes: UInt64
+    package var codec: String
     /// Encode threads beside the submitting one (0: inline).
-    public var encoderThreads: Int
+    package var encoderThreads: Int
     /// Runs per side and payload kind (alternating which side goes first).
-    public var runs: Int
-    public var payloads: [PayloadComparison]
+    package var runs: Int
+    package var payloads: [PayloadComparison]
 
     /// One payload kind: the tier without and with its codec.
-    public struct PayloadComparison: Codable, Sendable {
-        public var payload: String
+    package struct PayloadComparison: Codable, Sendable {
+        package var payload: String
         /// Write-phase rates (until the last store completed), every run, in order.
-        public var writeBytesPerSecondOff: [Double]
-        public var writeBytesPerSecondOn: [Double]
-        public var readBytesPerSecondOff: [Double]
-        public var readBytesPerSecondOn: [Double]
+        package var writeBytesPerSecondOff: [Double]
+        package var writeBytesPerSecondOn: [Double]
+        package var readBytesPerSecondOff: [Double]
+        package var readBytesPerSecondOn: [Double]
         /// Median over the runs of (compressed rate / raw rate) of the runs made together.
-        public var writeRatio: Double
-        public var readRatio: Double
+        package var writeRatio: Double
+        package var readRatio: Double
         /// Median data-file bytes the rows took, raw and compressed.
-        public var diskBytesOff: UInt64
-        public var diskBytesOn: UInt64
+        package var diskBytesOff: UInt64
+        package var diskBytesOn: UInt64
         /// diskBytesOff / diskBytesOn − 1: how many more rows the same capacity holds.
-        public var capacityGained: Double
+        package var capacityGained: Double
         /// Per compressed run: rows the encoders took and kept compressed, rows stored raw
         /// because every encoder was busy, and the capacity that cost (estimated).
-        public var blocksCompressed: [Int]
-        public var blocksStoredRawBackpressure: [Int]
-        public var estimatedBytesGivenUpBackpressure: [UInt64]
-        public var blockCount: Int
+        package var blocksCompressed: [Int]
+        package var blocksStoredRawBackpressure: [Int]
+        package var estimatedBytesGivenUpBackpressure: [UInt64]
+        package var blockCount: Int
 
         init(payload: String, off: [DiskBenchmarkReport], on: [DiskBenchmarkReport]) {
             self.payload = payload

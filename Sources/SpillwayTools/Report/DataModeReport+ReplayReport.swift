@@ -6,7 +6,7 @@ import SpillwayCore
 
 extension DataModeReport {
     /// The data-mode figures of this run, as the report renders them.
-    public var figures: ReplayDataFigures {
+    package var figures: ReplayDataFigures {
         ReplayDataFigures(
             blockBytes: blockBytes, bytesWritten: stats.bytesWritten,
             bytesRead: stats.bytesRead, diskBytesWritten: diskBytesWritten,
@@ -18,7 +18,7 @@ extension DataModeReport {
 
     /// The full report: counters, data-mode figures, and optionally the primary-only
     /// baseline (same trace and primary capacity, disk 0) and skipped trace lines.
-    public func replayReport(
+    package func replayReport(
         primaryOnly: ReplayCounters? = nil, skippedLines: [Int]? = nil,
         extraFields: [(String, String)] = []
     ) -> ReplayReport {
@@ -28,10 +28,10 @@ extension DataModeReport {
     }
 
     /// True when the run found wrong bytes or a disk tier that evicted on its own (a bug).
-    public var foundDataPathBug: Bool { stats.verifyFailures > 0 || stats.diskSelfEvictions > 0 }
+    package var foundDataPathBug: Bool { stats.verifyFailures > 0 || stats.diskSelfEvictions > 0 }
 
     /// What to tell the user when `foundDataPathBug`.
-    public var dataPathBugMessage: String {
+    package var dataPathBugMessage: String {
         "data mode found \(stats.verifyFailures) verify failures and \(stats.diskSelfEvictions) disk self-evictions: this is a bug, please report it with the command line and configuration"
     }
 }

@@ -5,30 +5,30 @@ import SpillwayCore
 import SpillwaySystem
 
 /// Data-mode measurements of one replay (nothing here exists in simulation).
-public struct ReplayDataFigures: Sendable, Equatable {
+package struct ReplayDataFigures: Sendable, Equatable {
     /// Bytes of one block (a region row's worth of KV data).
-    public var blockBytes: Int
+    package var blockBytes: Int
     /// Block bytes copied into rows and spilled (raw, before compression).
-    public var bytesWritten: Int
+    package var bytesWritten: Int
     /// Block bytes loaded from disk into rows (raw).
-    public var bytesRead: Int
+    package var bytesRead: Int
     /// Bytes the disk tier itself wrote / read (headers, page rounding, compression included).
-    public var diskBytesWritten: Int
-    public var diskBytesRead: Int
+    package var diskBytesWritten: Int
+    package var diskBytesRead: Int
     /// Blocks whose bytes did not match their deterministic payload when checked.
-    public var verifyFailures: Int
+    package var verifyFailures: Int
     /// Spills the disk tier refused or failed.
-    public var spillFailures: Int
+    package var spillFailures: Int
     /// Blocks the disk tier evicted on its own (its byte budget ran out before the block count).
-    public var diskSelfEvictions: Int
+    package var diskSelfEvictions: Int
     /// Wall-clock seconds of the replay (setup and trace parsing excluded).
-    public var elapsedSeconds: Double
+    package var elapsedSeconds: Double
     /// Per-block load latency (disk record into a region row), when loads were timed.
-    public var loadLatency: LatencySummary?
+    package var loadLatency: LatencySummary?
     /// Where the disk tier lived (table only), or nil.
-    public var diskDirectory: String?
+    package var diskDirectory: String?
 
-    public init(
+    package init(
         blockBytes: Int, bytesWritten: Int, bytesRead: Int, diskBytesWritten: Int = 0,
         diskBytesRead: Int = 0, verifyFailures: Int, spillFailures: Int = 0,
         diskSelfEvictions: Int = 0, elapsedSeconds: Double, loadLatency: LatencySummary? = nil,
@@ -48,7 +48,7 @@ public struct ReplayDataFigures: Sendable, Equatable {
     }
 
     /// (bytes written + bytes read) / elapsed seconds; 0 when no time elapsed.
-    public var bytesPerSecond: Double {
+    package var bytesPerSecond: Double {
         elapsedSeconds > 0 ? Double(bytesWritten + bytesRead) / elapsedSeconds : 0
     }
 }

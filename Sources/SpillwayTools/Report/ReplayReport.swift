@@ -23,19 +23,19 @@ import Foundation
 ///   latency `load_latency_ns`, an object with `ReplayReport.latencyKeys` (`count`, `p50`,
 ///   `p90`, `p99`, `p999`, `max`, `mean`; nanoseconds);
 /// - finally `extraFields` (name, string value).
-public struct ReplayReport: Sendable, Encodable {
+package struct ReplayReport: Sendable, Encodable {
     /// The replay's counters and configuration.
-    public var counters: ReplayCounters
+    package var counters: ReplayCounters
     /// The same trace replayed with the same primary capacity and policy and disk 0, or nil.
-    public var primaryOnly: ReplayCounters?
+    package var primaryOnly: ReplayCounters?
     /// Data-mode measurements, or nil in simulation.
-    public var data: ReplayDataFigures?
+    package var data: ReplayDataFigures?
     /// Line numbers of malformed trace lines skipped, or nil when not skipping.
-    public var skippedLines: [Int]?
+    package var skippedLines: [Int]?
     /// More fields (name, string value), in the JSON as strings; also shown in the table.
-    public var extraFields: [(String, String)]
+    package var extraFields: [(String, String)]
 
-    public init(
+    package init(
         counters: ReplayCounters, primaryOnly: ReplayCounters? = nil,
         data: ReplayDataFigures? = nil, skippedLines: [Int]? = nil,
         extraFields: [(String, String)] = []
@@ -53,32 +53,32 @@ public struct ReplayReport: Sendable, Encodable {
     }
 
     /// Keys always present, in order (those of the expected-counters file).
-    public static let counterKeys = [
+    package static let counterKeys = [
         "requests", "blocks", "hit_primary", "hit_disk", "miss", "stored", "store_skipped",
         "disk_writes", "disk_reads", "primary_evictions", "disk_evictions", "promote_failed",
         "resident_primary", "resident_disk", "hit_rate", "primary_blocks", "disk_blocks",
         "policy",
     ]
     /// Keys present when a primary-only baseline was replayed.
-    public static let baselineKeys = ["primary_only_hit_rate", "disk_added_hit_rate"]
+    package static let baselineKeys = ["primary_only_hit_rate", "disk_added_hit_rate"]
     /// Keys present in data mode.
-    public static let dataKeys = [
+    package static let dataKeys = [
         "block_bytes", "bytes_written", "bytes_read", "disk_bytes_written", "disk_bytes_read",
         "verify_failures", "spill_failures", "disk_self_evictions", "elapsed_seconds",
         "bytes_per_second", "load_latency_ns",
     ]
     /// Keys of the `load_latency_ns` object (present when loads were timed).
-    public static let latencyKeys = ["count", "p50", "p90", "p99", "p999", "max", "mean"]
+    package static let latencyKeys = ["count", "p50", "p90", "p99", "p999", "max", "mean"]
 
     /// Hit rate with the disk tier minus the primary-only hit rate, or nil without a baseline.
-    public var diskAddedHitRate: Double? {
+    package var diskAddedHitRate: Double? {
         primaryOnly.map { counters.hitRate - $0.hitRate }
     }
 
     // MARK: JSON
 
     /// The report as one JSON object (keys documented on the type), written by `JSONText`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try counters.encode(to: encoder)
         var c = encoder.container(keyedBy: JSONKey.self)
         if let skippedLines { try c.encode(skippedLines.count, forKey: JSONKey("skipped_lines")) }
@@ -140,7 +140,7 @@ public struct ReplayReport: Sendable, Encodable {
     }
 
     /// The report as an aligned two-column table with a few headed sections.
-    public func tableText() -> String {
+    package func tableText() -> String {
         let c = counters
         var sections: [(String, [(String, String)])] = []
         sections.append(

@@ -6,21 +6,21 @@ import SpillwaySystem
 import Foundation
 
 /// Simulated replays of one trace over every (primary, disk) capacity pair of a grid.
-public struct ReplaySweep: Sendable {
+package struct ReplaySweep: Sendable {
     /// One grid point: the counters at (primary, disk) and the primary-only hit rate at the
     /// same primary capacity (disk 0).
-    public struct Point: Sendable, Equatable, Encodable {
-        public var counters: ReplayCounters
-        public var primaryOnlyHitRate: Double
-        public var primaryBlocks: Int { counters.primaryBlocks }
-        public var diskBlocks: Int { counters.diskBlocks }
-        public var totalBlocks: Int { counters.primaryBlocks + counters.diskBlocks }
-        public var hitRate: Double { counters.hitRate }
-        public var diskAddedHitRate: Double { counters.hitRate - primaryOnlyHitRate }
+    package struct Point: Sendable, Equatable, Encodable {
+        package var counters: ReplayCounters
+        package var primaryOnlyHitRate: Double
+        package var primaryBlocks: Int { counters.primaryBlocks }
+        package var diskBlocks: Int { counters.diskBlocks }
+        package var totalBlocks: Int { counters.primaryBlocks + counters.diskBlocks }
+        package var hitRate: Double { counters.hitRate }
+        package var diskAddedHitRate: Double { counters.hitRate - primaryOnlyHitRate }
 
         /// The counters' keys plus `primary_only_hit_rate`, `disk_added_hit_rate`,
         /// `total_blocks`.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             try counters.encode(to: encoder)
             var c = encoder.container(keyedBy: JSONKey.self)
             try c.encode(
@@ -31,14 +31,14 @@ public struct ReplaySweep: Sendable {
         }
     }
 
-    public let primaryBlocksList: [Int]
-    public let diskBlocksList: [Int]
-    public let policy: TieringPolicy
+    package let primaryBlocksList: [Int]
+    package let diskBlocksList: [Int]
+    package let policy: TieringPolicy
     /// Points in grid order: primary capacities outer, disk capacities inner, as listed.
-    public let points: [Point]
+    package let points: [Point]
 
     /// CSV columns, in order (documented in docs/CLI.md).
-    public static let csvColumns = [
+    package static let csvColumns = [
         "primary_blocks", "disk_blocks", "total_blocks", "policy", "requests", "blocks",
         "hit_primary", "hit_disk", "miss", "hit_rate", "primary_only_hit_rate",
         "disk_added_hit_rate", "disk_writes", "disk_reads", "primary_evictions",
@@ -48,7 +48,7 @@ public struct ReplaySweep: Sendable {
     /// Replays `trace` once per grid point (and once per primary capacity with disk 0
     /// when 0 is not in `diskBlocksList`). `progress(done, total)` after each replay.
     /// Lists must be valid (`parseList`); capacities are in blocks.
-    public init(
+    package init(
         trace: MooncakeTrace, primaryBlocksList: [Int], diskBlocksList: [Int],
         policy: TieringPolicy, progress: ((Int, Int) -> Void)? = nil
     ) {
@@ -85,7 +85,7 @@ public struct ReplaySweep: Sendable {
     /// Parses a comma-separated list of block counts (`250,500,1000`; `_` allowed inside
     /// numbers; `k`/`m` suffixes for thousands/millions). Entries must be distinct and
     /// `>= minimum`; the list is returned in the given order.
-    public static func parseList(_ text: String, name: String, minimum: Int) throws -> [Int] {
+    package static func parseList(_ text: String, name: String, minimum: Int) throws -> [Int] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -134,7 +134,7 @@ public struct ReplaySweep: Sendable {
     // MARK: Output
 
     /// The grid as CSV: a header of `csvColumns`, then one row per point in grid order.
-    public func csvText() -> String {
+    package func csvText() -> String {
         var lines = [Self.csvColumns.joined(separator: ",")]
         for point in points {
             let c = point.counters
@@ -157,11 +157,11 @@ public struct ReplaySweep: Sendable {
     /// `policy`, `primary_blocks_list`, `disk_blocks_list`, and `points`, each point the
     /// replay's counter keys plus `primary_only_hit_rate`, `disk_added_hit_rate` (6 decimals)
     /// and `total_blocks`.
-    public struct Document: Encodable {
-        public var trace: String
-        public var sweep: ReplaySweep
+    package struct Document: Encodable {
+        package var trace: String
+        package var sweep: ReplaySweep
 
-        public init(trace: String, sweep: ReplaySweep) {
+        package init(trace: String, sweep: ReplaySweep) {
             self.trace = trace
             self.sweep = sweep
         }
@@ -171,7 +171,7 @@ public struct ReplaySweep: Sendable {
             case primaryBlocksList = "primary_blocks_list", diskBlocksList = "disk_blocks_list"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(trace, forKey: .trace)
             try c.encode(sweep.policy, forKey: .policy)
@@ -183,7 +183,7 @@ public struct ReplaySweep: Sendable {
 
     /// A grid of hit rates for the terminal: one row per primary capacity, one column per
     /// disk capacity.
-    public func tableText() -> String {
+    package func tableText() -> String {
         let header = ["primary \\ disk"] + diskBlocksList.map { "\($0)" }
         var rows = [header]
         for (index, primary) in primaryBlocksList.enumerated() {
@@ -203,7 +203,7 @@ public struct ReplaySweep: Sendable {
 }
 
 /// A bad `--primary-blocks-list` / `--disk-blocks-list`, with a message saying what to give.
-public struct SweepListError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct SweepListError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

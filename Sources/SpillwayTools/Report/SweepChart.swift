@@ -7,7 +7,7 @@ import Foundation
 
 /// Renders a `ReplaySweep` as a self-contained SVG document (no scripts, no external
 /// resources).
-public enum SweepChart {
+package enum SweepChart {
     static let width = 900.0
     static let height = 540.0
     static let left = 80.0
@@ -22,7 +22,7 @@ public enum SweepChart {
     /// (x = primary + disk); the dashed grey line joins the disk-0 hit rates of all primary
     /// capacities (what the same total capacity would give as primary only, where measured).
     /// The x axis is logarithmic when the totals span more than 20x.
-    public static func svg(_ sweep: ReplaySweep, title: String) -> String {
+    package static func svg(_ sweep: ReplaySweep, title: String) -> String {
         let totals = sweep.points.map { Double(max($0.totalBlocks, 1)) }
         let minTotal = totals.min() ?? 1
         let maxTotal = max(totals.max() ?? 1, minTotal + 1)

@@ -6,17 +6,17 @@ import CSpillwayCompute
 /// of a job's staging buffer, right behind the record header). `source` is either the same
 /// memory (the row was copied into staging first) or the caller's row, which the caller
 /// keeps untouched until the store completes (`DiskTierOptions.zeroCopy`).
-public struct DiskEncodeWork: @unchecked Sendable {
+package struct DiskEncodeWork: @unchecked Sendable {
     /// The tier's job index; returned in the result.
-    public var tag: Int32
-    public var codec: DiskCodec
-    public var source: UnsafeRawPointer
-    public var destination: UnsafeMutableRawPointer
-    public var rawLength: Int
+    package var tag: Int32
+    package var codec: DiskCodec
+    package var source: UnsafeRawPointer
+    package var destination: UnsafeMutableRawPointer
+    package var rawLength: Int
     /// Largest encoded length kept: a longer encode stores the row raw instead.
-    public var capacity: Int
+    package var capacity: Int
 
-    public init(
+    package init(
         tag: Int32, codec: DiskCodec, source: UnsafeRawPointer,
         destination: UnsafeMutableRawPointer, rawLength: Int, capacity: Int
     ) {
@@ -31,7 +31,7 @@ public struct DiskEncodeWork: @unchecked Sendable {
     /// Leaves the stored payload at `destination` (encoded when it fits in `capacity`,
     /// else the raw bytes) and returns its codec, length and CRC32C. `scratch` holds at
     /// least `rawLength` bytes and is used by this call only.
-    public func perform(scratch: UnsafeMutableRawPointer) -> DiskEncodeResult {
+    package func perform(scratch: UnsafeMutableRawPointer) -> DiskEncodeResult {
         let inPlace = UnsafeRawPointer(destination) == source
         guard codec != .none, rawLength > 0, capacity > 0 else {
             // Nothing to try (no room for any encoding): the raw bytes as they are.

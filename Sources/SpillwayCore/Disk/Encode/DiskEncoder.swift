@@ -11,7 +11,7 @@
 /// The tier stores a row raw, without waiting, whenever `isBehind` is true
 /// (`DiskTierStats.blocksStoredRawBackpressure`): an encoder that falls behind the device
 /// costs capacity, never throughput.
-public protocol DiskEncoder: AnyObject {
+package protocol DiskEncoder: AnyObject {
     /// The largest raw length a work item may have (the encoder's scratch holds one block).
     var blockByteCountMax: Int { get }
     /// Threads encoding beside the owner's (0: encodes run on the owner's thread).

@@ -2,22 +2,22 @@
 // The disk tier's default, and what simulations use (deterministic, no threads).
 
 /// Encodes each work item inside `submit`; the result is ready at once.
-public final class InlineDiskEncoder: DiskEncoder {
-    public let blockByteCountMax: Int
-    public var threadCount: Int { 0 }
+package final class InlineDiskEncoder: DiskEncoder {
+    package let blockByteCountMax: Int
+    package var threadCount: Int { 0 }
     private var scratch: UnsafeMutableRawPointer?
     private var finished: [DiskEncodeResult] = []
 
-    public init(blockByteCountMax: Int) {
+    package init(blockByteCountMax: Int) {
         self.blockByteCountMax = blockByteCountMax
         finished.reserveCapacity(1)
     }
 
     deinit { scratch?.deallocate() }
 
-    public var isBehind: Bool { false }
+    package var isBehind: Bool { false }
 
-    public func submit(_ work: DiskEncodeWork) {
+    package func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         if scratch == nil {
             scratch = UnsafeMutableRawPointer.allocate(
@@ -26,15 +26,15 @@ public final class InlineDiskEncoder: DiskEncoder {
         finished.append(work.perform(scratch: scratch!))
     }
 
-    public func takeFinished(into results: inout [DiskEncodeResult]) {
+    package func takeFinished(into results: inout [DiskEncodeResult]) {
         results.append(contentsOf: finished)
         finished.removeAll(keepingCapacity: true)
     }
 
     /// Nothing is ever queued: every encode finished inside `submit`.
-    public func reclaim(into work: inout [DiskEncodeWork]) {}
+    package func reclaim(into work: inout [DiskEncodeWork]) {}
 
-    public func waitFinished(into results: inout [DiskEncodeResult]) {
+    package func waitFinished(into results: inout [DiskEncodeResult]) {
         takeFinished(into: &results)
     }
 }
