@@ -70,7 +70,7 @@ struct RunCommand: ParsableCommand {
                 ? ReplayCommand.primaryOnly(
                     trace, primaryBlocks: settings.primaryBlocks, policy: settings.policy)
                 : nil,
-            extraFields: [("trace", traceSource)])
+            extraFields: [("trace", traceSource), ("region_segments", String(report.regionSegments))])
         if json { try JSONOutput.print(replayReport) } else { print(replayReport.tableText()) }
         if report.foundDataPathBug { throw CLIError(report.dataPathBugMessage) }
     }

@@ -261,6 +261,13 @@ final class OutcomeLog<Inner: TierDataPath>: TierDataPath {
             "replay", "--trace", tracePath, "--primary-blocks", String(primary), "--disk-blocks",
             String(disk), "--policy", "spill", "--json",
         ]
+        // The tier directory exists beforehand: the replay removes only the tier's files
+        // (data, both checkpoints, the journal) and leaves the directory empty.
+        try FileManager.default.createDirectory(atPath: scratch.sub("tier"), withIntermediateDirectories: true)
+        defer {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch.sub("tier"))) ?? ["(gone)"]
+            #expect(left.isEmpty, "the replay left \(left) in its --disk-dir")
+        }
         let (sim, got) = try Self.simulationAndData(
             common,
             data: [

@@ -64,6 +64,32 @@ struct RunCommandTests {
         #expect(leftovers.isEmpty, "disk directory still holds \(leftovers)")
     }
 
+    /// `region.num_segments` reaches the region end to end: a 2 GiB region (two full GiB)
+    /// with `num_segments=2` is made of two files (vLLM 0.33's plan), one with the default
+    /// of 1 is one file, and both runs give the same counters with zero verify failures.
+    @Test func numSegmentsSplitsTheRunsRegion() throws {
+        var counters: [String: String] = [:]
+        for segments in [2, 1] {
+            let scratch = ScratchDirectory()
+            var arguments = Self.arguments(scratch, instanceID: "run-seg\(segments)-\(getpid())")
+            // 131072 rows of 16 KiB = 2 GiB; the trace's 120 requests touch a few hundred.
+            arguments[arguments.firstIndex(of: "384KiB")!] = "2GiB"
+            arguments += ["--set", "region.num_segments=\(segments)"]
+            let result = try CLIProcess.run(arguments)
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                "stdout: \(result.stdout)")
+            #expect(object["region_segments"] as? String == "\(segments)")
+            #expect(object["primary_blocks"] as? Int == 131072)
+            #expect(object["verify_failures"] as? Int == 0)
+            let summary = ReplayReport.counterKeys.map { "\($0)=\(object[$0] ?? "nil")" }.joined(separator: " ")
+            counters[String(segments)] = summary
+            #expect(scratch.regionFiles.isEmpty, "left \(scratch.regionFiles)")
+        }
+        #expect(counters["1"] == counters["2"])
+    }
+
     @Test func existingRegionFileIsRefusedNotJoined() throws {
         let scratch = ScratchDirectory()
         let id = "run-stale-\(getpid())"

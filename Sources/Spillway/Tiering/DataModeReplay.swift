@@ -87,7 +87,7 @@ package enum DataModeReplay {
             diskBytesRead: disk.stats.bytesRead - bytesReadBefore,
             elapsedSeconds: Double(parts.seconds) + Double(parts.attoseconds) / 1e18,
             loadLatency: dataPath.loadLatency.summary, diskDirectory: directory, kept: options.keep,
-            blockBytes: dataPath.blockBytes)
+            blockBytes: dataPath.blockBytes, regionSegments: region.segments.count)
     }
 
     /// Disk tier options for `options`: capacity from `DiskTierSizing`, jobs = queue depth.
@@ -206,7 +206,7 @@ package enum DataModeReplay {
             try? manager.removeItem(atPath: directory)
             return
         }
-        for name in [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames {
+        for name in DiskLayout.fileNames {
             try? manager.removeItem(atPath: directory + "/" + name)
         }
     }

@@ -19,6 +19,9 @@ package struct DataModeReport: Sendable {
 
     /// Bytes of a block.
     package var blockBytes: Int
+    /// Backing files of the shared region (1 unless `regionNumSegments` split a region of
+    /// 2 GiB or more, as vLLM 0.33 does).
+    package var regionSegments: Int
 }
 
 extension String {

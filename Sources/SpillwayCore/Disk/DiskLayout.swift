@@ -10,6 +10,8 @@ package enum DiskLayout {
     package static let checkpointFileNames = ["spillway-index.a", "spillway-index.b"]
     /// The index journal: batches of index changes since the newest full checkpoint.
     package static let journalFileName = "spillway-journal"
+    /// Every file a tier owns in its directory (what removing a tier removes).
+    package static var fileNames: [String] { [dataFileName] + checkpointFileNames + [journalFileName] }
 
     /// Pages of a record: its header then `storedLength` payload bytes, the payload right
     /// after the 128-byte header, or from the second page (zero-copy layout).

@@ -18,8 +18,7 @@ extension DiskTier {
             throw DiskTierError(.backend, "cannot list the tier directory: \(error)")
         }
         let hasData = existing.contains(DiskLayout.dataFileName)
-        let tierFileNames =
-            [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames + [DiskLayout.journalFileName]
+        let tierFileNames = DiskLayout.fileNames
         // Opening without a capacity must not leave files behind in a directory without a tier.
         if (options.capacityBytes == nil || options.readOnly), !hasData,
             !DiskLayout.checkpointFileNames.contains(where: existing.contains)

@@ -45,7 +45,7 @@ package enum TierBenchmark {
                 description: "cannot create \(directory): \(error.localizedDescription)")
         }
         func removeTierFiles() {
-            for name in [DiskLayout.dataFileName] + DiskLayout.checkpointFileNames {
+            for name in DiskLayout.fileNames {
                 try? manager.removeItem(atPath: directory + "/" + name)
             }
         }
