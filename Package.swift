@@ -99,6 +99,17 @@ let package = Package(
             name: "SpillwayAllocProbe",
             dependencies: ["SpillwayCore", "SpillwaySystem", "CSpillwayMallocCount"]
         ),
+        // The libFuzzer harness (scripts/fuzz.sh builds it with -sanitize=fuzzer,address into
+        // .build/fuzz; a plain build links it without libFuzzer, and it only says so). It
+        // lives in this package because its targets read package-level internals (checkpoint,
+        // journal and record codecs, the trace scanner) and SpillwayTesting's SimulatedIO.
+        .target(name: "CSpillwayFuzzDriver"),
+        .executableTarget(
+            name: "SpillwayFuzz",
+            dependencies: [
+                "CSpillwayFuzzDriver", "Spillway", "SpillwayCore", "SpillwaySystem", "SpillwayTesting",
+            ]
+        ),
         .testTarget(
             name: "SpillwayCoreTests",
             dependencies: ["SpillwayCore", "SpillwayTools", "SpillwayTesting"]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer) of the trace parser, the configuration loader, the
-# checkpoint decoder, the record decoder and the index journal decoder. Builds the separate
-# package in Fuzz/ (the main package never sees it) with -sanitize=fuzzer,address, then
-# runs each target for N seconds on its seed corpus Fuzz/Corpus/<target>/. Inputs the fuzzer adds go to a scratch
+# checkpoint decoder, the record decoder and the index journal decoder. Builds the package's
+# SpillwayFuzz target with -sanitize=fuzzer,address into .build/fuzz (apart from the normal
+# build), then runs each target for N seconds on its seed corpus Fuzz/Corpus/<target>/. Inputs the fuzzer adds go to a scratch
 # directory, never into the repository. A crash, trap or sanitizer report fails the run;
 # the crash input's path is printed (and its scratch directory kept).
 #
@@ -36,13 +36,13 @@ done
 if [ "$which" = all ]; then targets=("${all_targets[@]}"); else targets=("$which"); fi
 
 # SwiftPM links an executable with `main` aliased to SpillwayFuzz_main, which
-# Fuzz/Sources/CFuzzDriver defines as a call to LLVMFuzzerRunDriver (libFuzzer's own main
+# Sources/CSpillwayFuzzDriver defines as a call to LLVMFuzzerRunDriver (libFuzzer's own main
 # is not used). -parse-as-library: the harness has no top-level code.
-echo "== building the fuzz harness (Fuzz/, release, fuzzer+address)" >&2
-swift build --package-path Fuzz -c release \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-binary="$(swift build --package-path Fuzz -c release --show-bin-path \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)/SpillwayFuzz"
+echo "== building the fuzz harness (SpillwayFuzz, release, fuzzer+address, .build/fuzz)" >&2
+fuzz_build=(-c release --scratch-path .build/fuzz --product SpillwayFuzz
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+swift build "${fuzz_build[@]}"
+binary="$(swift build "${fuzz_build[@]}" --show-bin-path)/SpillwayFuzz"
 
 if [ "$write_seeds" = 1 ]; then
     SPILLWAY_FUZZ_WRITE_SEEDS="$PWD/Fuzz/Corpus" "$binary"

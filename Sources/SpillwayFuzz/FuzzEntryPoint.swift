@@ -7,7 +7,8 @@ let selectedTarget: FuzzTarget = {
     let name = getenv("SPILLWAY_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
         let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-        fputs("SPILLWAY_FUZZ_TARGET must be one of: \(names) (got '\(name)')\n", stderr)
+        let message = "SPILLWAY_FUZZ_TARGET must be one of: \(names) (got '\(name)')\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
         exit(2)
     }
     return target

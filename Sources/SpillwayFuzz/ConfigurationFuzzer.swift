@@ -2,6 +2,7 @@
 // validate, or throw a ConfigurationFileError / ConfigurationError.
 import Glibc
 import Spillway
+import SpillwayCore
 
 /// Loads the input through `ConfigurationLoader.load(filePath:)`, the path of
 /// `spillway run --config F`, with an empty environment.

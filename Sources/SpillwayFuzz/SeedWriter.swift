@@ -65,7 +65,8 @@ enum SeedWriter {
 
     static func write(_ bytes: [UInt8], to path: String) -> Bool {
         guard let file = fopen(path, "wb") else {
-            fputs("cannot write \(path)\n", stderr)
+            let message = "cannot write \(path)\n"
+            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
             return false
         }
         defer { fclose(file) }

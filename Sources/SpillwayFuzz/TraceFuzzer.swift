@@ -1,6 +1,6 @@
 // Fuzzes the Mooncake trace scanner: arbitrary bytes must parse or throw TraceParseError,
 // exactly as the JSONDecoder reader it replaced did, in one chunk or two.
-import FuzzSimulatedIO
+import SpillwayTesting
 import SpillwayCore
 
 /// Parses the input as `spillway replay --trace` does (MooncakeScanner), strict and with bad

@@ -1,6 +1,6 @@
 // A small disk tier over simulated I/O for the checkpoint and record fuzzers: a valid
 // template made once with the tier's own encoders, and the open-and-check every input gets.
-import FuzzSimulatedIO
+import SpillwayTesting
 import SpillwayCore
 
 /// The template tier's files and the check of a tier opened over (partly) fuzzed files.
