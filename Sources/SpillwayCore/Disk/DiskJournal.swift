@@ -167,11 +167,9 @@ public enum DiskJournal {
     public static func mayExtend(_ generation: UInt64, _ crc: UInt32, page: UnsafeRawPointer)
         -> Bool
     {
-        guard UInt32(littleEndian: page.loadUnaligned(as: UInt32.self)) == magic else { return false }
-        let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(start: page, count: 60))
-        return headerCRC != UInt32(littleEndian: page.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
-            || (UInt64(littleEndian: page.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) == generation
-                && UInt32(littleEndian: page.loadUnaligned(fromByteOffset: 48, as: UInt32.self)) == crc)
+        guard u32(page, 0) == magic else { return false }
+        guard let batch = header(at: page) else { return true }
+        return batch.baseGeneration == generation && batch.baseCRC == crc
     }
 
     /// Removal `index` of a decoded batch at `base`; nil when its key is invalid.

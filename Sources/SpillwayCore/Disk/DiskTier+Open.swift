@@ -211,6 +211,9 @@ extension DiskTier {
                 UnsafeRawPointer(journalImage?.buffer ?? buffer), batches: journalBatches,
                 base: header)
             if damaged {
+                // Without a scan: the next sync writes a full checkpoint, so no batch is
+                // appended to a chain with damage (or valid batches) beyond its end.
+                journal.fullCheckpointsPending = max(journal.fullCheckpointsPending, 1)
                 recovery.checkpointGeneration = header.generation
                 recovery.checkpointBlocks = header.entryCount
                 recovery.blocks = blockCount

@@ -165,6 +165,20 @@ struct DiskTierJournalTornTests {
         // Records of batch 5 of 10 flipped: completed syncs follow it, so it is damage.
         var io = try Self.tenBatches(seed: 75)
         #expect(io.corrupt(fileNamed: DiskLayout.journalFileName, offset: 4 * 4096 + 100, xor: 1))
+        var checkpointOnly = DiskTierOptions()
+        checkpointOnly.scanRecovery = false
+        let partial = try DiskTier(io: io, options: checkpointOnly)
+        #expect(partial.recovery?.corruptCheckpoints == [DiskLayout.journalFileName] && partial.blockCount == 4)
+        // Without a scan the next sync compacts: no batch is chained in front of the damage.
+        #expect(try DiskTestSupport.store(partial, BlockKey(traceID: 20), length: 5000) == .stored)
+        try partial.sync()
+        #expect(partial.stats.fullCheckpoints == 1 && partial.stats.journalBatches == 0)
+        _ = consume partial
+        let synced = try DiskTier(io: io, options: DiskTierOptions())
+        #expect(synced.recovery == nil && synced.blockCount == 5, "\(synced.recovery?.summary ?? "")")
+        _ = consume synced
+        io = try Self.tenBatches(seed: 75)
+        #expect(io.corrupt(fileNamed: DiskLayout.journalFileName, offset: 4 * 4096 + 100, xor: 1))
         let damaged = try DiskTier(io: io, options: DiskTierOptions())
         #expect(damaged.recovery?.scanned == true && damaged.blockCount == 10)
         // The same flip in batch 10, the last: read as the torn batch of a cut sync (the
