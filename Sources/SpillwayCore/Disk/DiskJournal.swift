@@ -4,6 +4,8 @@
 
 /// One decoded journal batch: its header fields and where its records are.
 package struct DiskJournalBatch: Equatable, Sendable {
+    /// Format version of the batch (`DiskJournal.version` for one this binary applies).
+    package var version: UInt16 = DiskJournal.version
     /// Generation and header CRC of the full checkpoint this batch extends.
     package var baseGeneration: UInt64
     package var baseCRC: UInt32
@@ -99,9 +101,14 @@ package enum DiskJournal {
         /// No batch here: zeros, another format, or a valid header of another journal
         /// (older base generation, another number, another chain): the journal ends.
         case end
-        /// Journal-shaped but damaged: the magic with a failing header CRC, or the expected
-        /// header with records that fail their CRC or run past the file (a torn or
-        /// corrupted batch). Never silent: the open recovers by scan.
+        /// The expected header (its CRC, base, number and link check out) with records
+        /// that fail their CRC or run past the file: a batch whose write did not complete
+        /// (a power cut before the sync's fdatasync of the journal) — or, when valid
+        /// batches follow it, damage (`scan` tells the two apart).
+        case incomplete(DiskJournalBatch)
+        /// The magic with a failing header CRC. A torn write cannot produce it (the 64-byte
+        /// header lies in the page's first sector, written whole or not at all), so it is
+        /// corruption: never silent, the open recovers by scan.
         case damaged
     }
 
@@ -113,34 +120,45 @@ package enum DiskJournal {
         number: UInt64, previousCRC: UInt32
     ) -> Found {
         guard available >= headerBytes else { return .end }
-        func u32(_ offset: Int) -> UInt32 {
-            UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        guard let batch = header(at: base) else {
+            return u32(base, 0) == magic ? .damaged : .end
         }
-        func u64(_ offset: Int) -> UInt64 {
-            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        }
-        guard u32(0) == magic else { return .end }
-        let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60))
-        guard headerCRC == u32(60) else { return .damaged }
-        guard UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == version,
-            u64(8) == baseGeneration, u32(48) == baseCRC, u64(16) == number,
-            u32(40) == previousCRC
+        guard batch.version == version,
+            batch.baseGeneration == baseGeneration, batch.baseCRC == baseCRC,
+            batch.number == number, batch.previousCRC == previousCRC
         else { return .end }
-        let batch = DiskJournalBatch(
-            baseGeneration: u64(8), baseCRC: u32(48), number: u64(16), nextSequence: u64(24),
-            removalCount: Int(u32(32)), putCount: Int(u32(36)), previousCRC: u32(40),
-            recordsCRC: u32(44), headerCRC: headerCRC)
         guard batch.nextSequence < DiskCheckpoint.sequenceLimit,
-            batch.removalCount <= Int(Int32.max), batch.putCount <= Int(Int32.max),
-            batch.byteCount <= available
+            batch.removalCount <= Int(Int32.max), batch.putCount <= Int(Int32.max)
         else { return .damaged }
+        guard batch.byteCount <= available else { return .incomplete(batch) }
         let recordBytes =
             batch.removalCount * removalBytes + batch.putCount * DiskCheckpoint.entryBytes
         guard
             CRC32C.checksum(UnsafeRawBufferPointer(start: base + headerBytes, count: recordBytes))
                 == batch.recordsCRC
-        else { return .damaged }
+        else { return .incomplete(batch) }
         return .batch(batch)
+    }
+
+    private static func u32(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32 {
+        UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    /// The header at `base` (at least `headerBytes` readable) when it has the magic and a
+    /// valid header CRC; nil otherwise. Its version and records are not checked.
+    static func header(at base: UnsafeRawPointer) -> DiskJournalBatch? {
+        func u64(_ offset: Int) -> UInt64 {
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
+        guard u32(base, 0) == magic else { return nil }
+        let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60))
+        guard headerCRC == u32(base, 60) else { return nil }
+        return DiskJournalBatch(
+            version: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)),
+            baseGeneration: u64(8), baseCRC: u32(base, 48), number: u64(16),
+            nextSequence: u64(24), removalCount: Int(u32(base, 32)),
+            putCount: Int(u32(base, 36)), previousCRC: u32(base, 40),
+            recordsCRC: u32(base, 44), headerCRC: headerCRC)
     }
 
     /// Whether the page at `page` may start a batch after checkpoint (`generation`, `crc`):
@@ -149,11 +167,9 @@ package enum DiskJournal {
     package static func mayExtend(_ generation: UInt64, _ crc: UInt32, page: UnsafeRawPointer)
         -> Bool
     {
-        guard UInt32(littleEndian: page.loadUnaligned(as: UInt32.self)) == magic else { return false }
-        let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(start: page, count: 60))
-        return headerCRC != UInt32(littleEndian: page.loadUnaligned(fromByteOffset: 60, as: UInt32.self))
-            || (UInt64(littleEndian: page.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) == generation
-                && UInt32(littleEndian: page.loadUnaligned(fromByteOffset: 48, as: UInt32.self)) == crc)
+        guard u32(page, 0) == magic else { return false }
+        guard let batch = header(at: page) else { return true }
+        return batch.baseGeneration == generation && batch.baseCRC == crc
     }
 
     /// Removal `index` of a decoded batch at `base`; nil when its key is invalid.
@@ -175,28 +191,67 @@ package enum DiskJournal {
 
     /// Walks the journal image `base` (`count` bytes) from offset 0 for batches extending
     /// the checkpoint (`baseGeneration`, `baseCRC`): the consecutive valid batches with
-    /// their offsets, and whether it stopped at a damaged one.
+    /// their offsets, then how the chain ended.
+    ///
+    /// - `incompleteTail`: the batch after the last valid one has the expected header but
+    ///   not its records, and no batch of this chain follows it anywhere in the file: the
+    ///   last sync was cut before its journal fdatasync completed. Its changes were never
+    ///   promised; the valid batches are the last completed sync.
+    /// - `damaged`: a header with a failing CRC where a batch was expected, or anything
+    ///   but the true end followed by a valid later batch of this chain (a bad batch with
+    ///   completed syncs after it, or a middle batch whose magic was destroyed).
     package static func scan(
         _ base: UnsafeRawPointer, count: Int, baseGeneration: UInt64, baseCRC: UInt32
     )
-        -> (batches: [(offset: Int, batch: DiskJournalBatch)], damaged: Bool)
+        -> (batches: [(offset: Int, batch: DiskJournalBatch)], damaged: Bool, incompleteTail: Bool)
     {
         var batches: [(offset: Int, batch: DiskJournalBatch)] = []
         var offset = 0
         var previousCRC: UInt32 = 0
         while offset < count {
+            let number = UInt64(batches.count + 1)
             switch decode(
                 from: base + offset, available: count - offset, baseGeneration: baseGeneration,
-                baseCRC: baseCRC, number: UInt64(batches.count + 1), previousCRC: previousCRC)
+                baseCRC: baseCRC, number: number, previousCRC: previousCRC)
             {
             case .batch(let batch):
                 batches.append((offset, batch))
                 offset += batch.byteCount
                 previousCRC = batch.headerCRC
-            case .end: return (batches, false)
-            case .damaged: return (batches, true)
+            case .end:
+                let later = laterBatchExists(
+                    base, count: count, from: offset, baseGeneration: baseGeneration,
+                    baseCRC: baseCRC, after: number - 1)
+                return (batches, later, false)
+            case .incomplete:
+                let later = laterBatchExists(
+                    base, count: count, from: offset + DiskLayout.pageBytes,
+                    baseGeneration: baseGeneration, baseCRC: baseCRC, after: number - 1)
+                return (batches, later, !later)
+            case .damaged: return (batches, true, false)
             }
         }
-        return (batches, false)
+        return (batches, false, false)
+    }
+
+    /// Whether a page at or after `from` holds a valid header of this chain numbered after
+    /// `number`: the batches before it were not the end. (Batches of one checkpoint are only
+    /// ever appended, so none lies past the true end; older checkpoints' batches name
+    /// another base.)
+    static func laterBatchExists(
+        _ base: UnsafeRawPointer, count: Int, from: Int, baseGeneration: UInt64,
+        baseCRC: UInt32, after number: UInt64
+    ) -> Bool {
+        let page = DiskLayout.pageBytes
+        var offset = DiskLayout.roundUp(max(0, from), to: page)
+        while offset + headerBytes <= count {
+            if let batch = header(at: base + offset), batch.baseGeneration == baseGeneration,
+                batch.baseCRC == baseCRC, batch.number > number
+            {
+                return true
+            }
+            offset += page
+        }
+        return false
     }
 }

@@ -110,6 +110,27 @@ extension DiskTier {
         stats.indexBytesWritten += total
     }
 
+    /// Zeroes the journal's first page (when the file has one) and fdatasyncs it, right
+    /// after a full checkpoint restarted the journal: whatever the old first page held (a
+    /// damaged header is taken as damage of any checkpoint's journal) is gone, so the next
+    /// open reads the checkpoint alone. Used after a recovery by scan.
+    func resetJournal() throws {
+        guard let file = journal.file, journal.endOffset == 0 else { return }
+        let size: UInt64
+        do { size = try io.fileSize(file) } catch {
+            throw DiskTierError(.syncFailed, "cannot stat \(DiskLayout.journalFileName): \(error)")
+        }
+        guard size > 0 else { return }
+        let page = DiskLayout.pageBytes
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: page, alignment: max(page, alignment))
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: page)
+        try writeDurably(
+            file: file, offset: 0, buffer: buffer, length: page, what: "the index journal")
+        stats.indexBytesWritten += page
+    }
+
     /// Reads the journal into an aligned buffer: its first page, and the whole file only
     /// when that page may start a batch of checkpoint `base` (the magic, and that base or a
     /// header CRC that fails). Nil when absent, empty, or left over from an older

@@ -107,12 +107,13 @@ extension DiskTier {
             recovery.corruptCheckpoints.append(candidate.name)
         }
         recovery.corruptCheckpoints.sort()
-        // The journal batches that extend the chosen checkpoint. A damaged batch (the
-        // expected header with records failing their CRC: torn or corrupted) may hide
-        // changes a completed sync promised, so it is treated like a corrupt slot.
+        // The journal batches that extend the chosen checkpoint. A damaged journal (a bad
+        // header, or a bad batch with valid batches after it) may hide changes a completed
+        // sync promised, so it is treated like a corrupt slot.
         var journalImage: (buffer: UnsafeMutableRawPointer, count: Int)?
         defer { journalImage?.buffer.deallocate() }
         var journalBatches: [(offset: Int, batch: DiskJournalBatch)] = []
+        var uncommittedSyncs = 0
         if let newest, let journalFile {
             journalImage = try Self.readJournal(io: io, file: journalFile, base: newest.header)
             if let image = journalImage {
@@ -121,6 +122,8 @@ extension DiskTier {
                     baseCRC: newest.header.headerCRC)
                 journalBatches = found.batches
                 if found.damaged { recovery.corruptCheckpoints.append(DiskLayout.journalFileName) }
+                // An incomplete last batch is a sync cut by a crash: not damage, not applied.
+                if found.incompleteTail { uncommittedSyncs = 1 }
             }
         }
         let dataSize: UInt64
@@ -174,10 +177,11 @@ extension DiskTier {
             recovery.blocks = blockCount
             self.recovery = recovery
             // Make the recovered index durable in both slots at once, so the corrupt slot is
-            // replaced and the next open is clean.
+            // replaced, and empty the journal, so the next open is clean (no scan).
             if !options.readOnly {
                 try sync()
                 try sync()
+                try resetJournal()
             }
             succeeded = true
             return
@@ -200,11 +204,15 @@ extension DiskTier {
                 checkpointGeneration: header.generation, nextSequence: header.nextSequence)
             journal.file = journalFile
             rebuildIndex(header: header, buffer: UnsafeRawPointer(buffer))
+            stats.uncommittedSyncsDiscarded = uncommittedSyncs
             if stats.recoveryDroppedEntries > 0 { journal.fullCheckpointsPending = 1 }
             replayJournal(
                 UnsafeRawPointer(journalImage?.buffer ?? buffer), batches: journalBatches,
                 base: header)
             if damaged {
+                // Without a scan: the next sync writes a full checkpoint, so no batch is
+                // appended to a chain with damage (or valid batches) beyond its end.
+                journal.fullCheckpointsPending = max(journal.fullCheckpointsPending, 1)
                 recovery.checkpointGeneration = header.generation
                 recovery.checkpointBlocks = header.entryCount
                 recovery.blocks = blockCount

@@ -203,10 +203,12 @@ struct DiskTierJournalTests {
     /// Runs `seed`'s workload with syncs, then one more sync cut after `budget` requests and
     /// a power cut; returns (state before, state after that sync, reopened tier), or nil
     /// when the sync completed within the budget.
-    static func cutSync(seed: UInt64, budget: Int, scan: Bool) throws -> (
+    static func cutSync(
+        seed: UInt64, budget: Int, scan: Bool, faults: SimulatedIO.FaultPlan = .none
+    ) throws -> (
         before: IndexImage, after: IndexImage, tier: DiskTier<SimulatedIO>, io: SimulatedIO
     )? {
-        let inner = SimulatedIO(seed: seed ^ 0x5C, requiredAlignment: 4096)
+        let inner = SimulatedIO(seed: seed ^ 0x5C, requiredAlignment: 4096, faults: faults)
         let io = PowerCutIO(inner: inner)
         var workload = JournalWorkload(seed: seed)
         let tier = try DiskTier(io: io, options: JournalWorkload.options(scan: scan))
@@ -354,7 +356,7 @@ struct DiskTierJournalTests {
         #expect(outcome == .loaded(byteCount: 3000) && matches)
     }
 
-    @Test("journal batches decode only in their chain: another base, number or link ends it")
+    @Test("journal batches decode only in their chain; a bad last batch is an incomplete tail, a bad batch before a valid one is damage")
     func decoderChain() throws {
         let page = 4096
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 3 * page, alignment: page)
@@ -375,15 +377,30 @@ struct DiskTierJournalTests {
         #expect(DiskJournal.put(0, of: found.batches[0].batch, from: buffer) == entry)
         #expect(DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAC).batches.isEmpty)
         #expect(DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 5, baseCRC: 0xAB).batches.isEmpty)
-        // Batch 2 re-encoded with a broken link: the chain ends after batch 1.
+        // A flipped record byte in the last batch: an incomplete tail (a sync cut before its
+        // fdatasync), not damage; batch 1 applies.
+        (buffer + page + 100).storeBytes(of: 0xFF, as: UInt8.self)
+        found = DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAB)
+        #expect(found.batches.count == 1 && !found.damaged && found.incompleteTail)
+        // Batch 2 re-encoded with a broken link: a header of this chain that does not follow
+        // is no clean end (batches are only appended), so it is damage.
         DiskJournal.encode(
             baseGeneration: 4, baseCRC: 0xAB, number: 2, nextSequence: 7, previousCRC: first ^ 1,
             removals: [], puts: [entry], into: buffer + page)
         found = DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAB)
-        #expect(found.batches.count == 1 && !found.damaged)
-        // A flipped record byte in batch 1: damaged, nothing applies.
-        (buffer + 100).storeBytes(of: 0xFF, as: UInt8.self)
+        #expect(found.batches.count == 1 && found.damaged && !found.incompleteTail)
+        // Batch 2 valid again; batch 1's magic destroyed: the later batch makes it damage,
+        // not a silent end of the journal.
+        DiskJournal.encode(
+            baseGeneration: 4, baseCRC: 0xAB, number: 2, nextSequence: 7, previousCRC: first,
+            removals: [], puts: [entry], into: buffer + page)
+        buffer.storeBytes(of: 0, as: UInt8.self)
         found = DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAB)
         #expect(found.batches.isEmpty && found.damaged)
+        buffer.storeBytes(of: UInt8(truncatingIfNeeded: DiskJournal.magic), as: UInt8.self)
+        // A flipped record byte in batch 1 with batch 2 after it: damaged, nothing applies.
+        (buffer + 100).storeBytes(of: 0xFF, as: UInt8.self)
+        found = DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAB)
+        #expect(found.batches.isEmpty && found.damaged && !found.incompleteTail)
     }
 }
