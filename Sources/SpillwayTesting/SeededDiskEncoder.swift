@@ -9,6 +9,8 @@ import SpillwayCore
 public final class SeededDiskEncoder: DiskEncoder {
     public let blockByteCountMax: Int
     public var threadCount: Int { 0 }
+    /// Encodes finish late: the tier must hand over a copy of the row.
+    public var encodesInSubmit: Bool { false }
     /// Chance that `isBehind` says yes with a slot free.
     public let behindRate: Double
     /// Encodes pending at most.

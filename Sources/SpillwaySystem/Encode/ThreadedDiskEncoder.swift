@@ -75,6 +75,9 @@ public final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
 
     public var isBehind: Bool { shared.isBehind }
 
+    /// Encodes run on the pool's threads after `submit` returns.
+    public var encodesInSubmit: Bool { false }
+
     public func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         shared.submit(work)

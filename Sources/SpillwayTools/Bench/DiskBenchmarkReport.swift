@@ -48,6 +48,10 @@ public struct DiskBenchmarkReport: Codable, Sendable {
     public var blocksStoredRawBackpressure: Int?
     public var bytesStoredRawBackpressure: UInt64?
     public var estimatedBytesGivenUpBackpressure: UInt64?
+    /// Rows stored raw without an encode because the rows before them did not compress
+    /// (the tier's compression gate), and the capacity that gave up (estimated).
+    public var blocksStoredRawIncompressible: Int?
+    public var estimatedBytesGivenUpIncompressible: UInt64?
 
     public init(
         layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
@@ -100,5 +104,7 @@ public struct DiskBenchmarkReport: Codable, Sendable {
         case blocksStoredRawBackpressure = "blocks_stored_raw_backpressure"
         case bytesStoredRawBackpressure = "bytes_stored_raw_backpressure"
         case estimatedBytesGivenUpBackpressure = "estimated_bytes_given_up_backpressure"
+        case blocksStoredRawIncompressible = "blocks_stored_raw_incompressible"
+        case estimatedBytesGivenUpIncompressible = "estimated_bytes_given_up_incompressible"
     }
 }

@@ -17,6 +17,9 @@ public final class InlineDiskEncoder: DiskEncoder {
 
     public var isBehind: Bool { false }
 
+    /// The encode is done when `submit` returns: it may read the caller's row directly.
+    public var encodesInSubmit: Bool { true }
+
     public func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         if scratch == nil {
