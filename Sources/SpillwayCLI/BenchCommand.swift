@@ -12,6 +12,7 @@ struct BenchCommand: ParsableCommand {
             BenchDirectoryCommand.self,
             BenchSyncCommand.self,
             BenchReplayCommand.self,
+            BenchDataModeCommand.self,
         ]
     )
 }

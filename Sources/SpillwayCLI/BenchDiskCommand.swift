@@ -192,7 +192,8 @@ struct BenchDiskCommand: ParsableCommand {
             print(
                 "encode threads \(report.encoderThreads ?? 0)  compressed \(report.blocksCompressed ?? 0)"
                     + " of \(report.blocksEncoded ?? 0) encoded  stored raw (encoders busy) \(raw)"
-                    + "  capacity given up ~\(report.estimatedBytesGivenUpBackpressure ?? 0) B")
+                    + "  capacity given up ~\(report.estimatedBytesGivenUpBackpressure ?? 0) B"
+                    + "  stored raw (not compressing) \(report.blocksStoredRawIncompressible ?? 0)")
         }
     }
 

@@ -9,6 +9,8 @@ import SpillwayCore
 package final class SeededDiskEncoder: DiskEncoder {
     package let blockByteCountMax: Int
     package var threadCount: Int { 0 }
+    /// Encodes finish late: the tier must hand over a copy of the row.
+    package var encodesInSubmit: Bool { false }
     /// Chance that `isBehind` says yes with a slot free.
     package let behindRate: Double
     /// Encodes pending at most.

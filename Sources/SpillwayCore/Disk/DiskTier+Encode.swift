@@ -20,14 +20,17 @@ extension DiskTier {
     /// Starts a store through the encoder: the key is taken (a `.writing` slot with no
     /// extent yet, so a second store of it is `busy` and loads miss) and the payload goes
     /// to the encoder, from the row copied into staging, or from the caller's row itself
-    /// with `zeroCopy` (the caller keeps it untouched until the store completes).
+    /// with `zeroCopy` (the caller keeps it untouched until the store completes) or with
+    /// an encoder that `encodesInSubmit` (the encode reads it before this returns).
     func startEncode(
         _ jobIndex: Int32, key: BlockKey, bytes: UnsafeRawBufferPointer, token: UInt64,
         isFacade: Bool
     ) {
         let payload = stagingBuffer(jobIndex) + DiskRecordHeader.byteCount
         let source: UnsafeRawPointer
-        if zeroCopy {
+        if zeroCopy || encoder.encodesInSubmit {
+            // The row is read where it is: the caller keeps it (zero-copy) or the encode is
+            // over before `submitStore` returns (inline), so no copy into staging first.
             source = bytes.baseAddress!
         } else {
             payload.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
@@ -88,11 +91,22 @@ extension DiskTier {
         stats.bytesStoredRawBackpressure += pages * DiskLayout.pageBytes
     }
 
+    /// Counts a row stored raw without an encode because the rows before it did not
+    /// compress (`compressionGate` closed), with the capacity that estimate gives up.
+    func countRawIncompressible(pages: Int) {
+        let bytes = pages * DiskLayout.pageBytes
+        stats.blocksStoredRawIncompressible += 1
+        stats.bytesStoredRawIncompressible += bytes
+        stats.estimatedBytesGivenUpIncompressible += Int(
+            (Double(bytes) * compressionGate.estimatedSaving).rounded())
+    }
+
     /// A finished encode: its stored payload is in staging; allocate the extent for its
-    /// size, write the header, start the record's one write.
+    /// size, write the header, start the record's one write. The gate learns what it saved.
     func finishEncode(_ result: DiskEncodeResult) {
-        guard let pageCount = startEncodedWrite(result) else { return }
         let rawLength = Int(table.entries[Int(jobs[Int(result.tag)].slot)].rawLength)
+        compressionGate.record(rawLength: rawLength, storedLength: result.storedLength)
+        guard let pageCount = startEncodedWrite(result) else { return }
         stats.blocksEncoded += 1
         if result.codec != .none { stats.blocksCompressed += 1 }
         stats.encodedDiskBytes += pageCount * DiskLayout.pageBytes

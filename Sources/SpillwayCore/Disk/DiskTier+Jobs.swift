@@ -90,13 +90,20 @@ extension DiskTier {
         guard let jobIndex = freeJobs.popLast() else { return false }
         stats.stores += 1
         let wantsEncode = codec != .none && bytes.count > 0
-        if wantsEncode, !encoder.isBehind {
-            startEncode(jobIndex, key: key, bytes: bytes, token: token, isFacade: isFacade)
-            // An inline encoder has finished already: its write starts before this returns.
-            collectEncodes()
-            return true
+        // Why a row with a codec on is stored raw: the recent rows did not compress (the
+        // gate), or the encoders are behind and waiting would cost throughput.
+        var isIncompressible = false
+        if wantsEncode {
+            if !compressionGate.admits() {
+                isIncompressible = true
+            } else if !encoder.isBehind {
+                startEncode(jobIndex, key: key, bytes: bytes, token: token, isFacade: isFacade)
+                // An inline encoder has finished already: its write starts before this returns.
+                collectEncodes()
+                return true
+            }
         }
-        // Raw: no codec, or the encoders are behind and waiting would cost throughput.
+        // Raw: no codec, rows not compressing lately, or the encoders are behind.
         let buffer = stagingBuffer(jobIndex)
         let isZeroCopy = canMoveInPlace(bytes.baseAddress, count: bytes.count)
         let header: DiskRecordHeader
@@ -126,7 +133,11 @@ extension DiskTier {
         jobs[Int(jobIndex)] = DiskJob(
             kind: .store, token: token, key: key, slot: slot, isFacade: isFacade)
         guard let pageCount = placeStore(jobIndex, header: header) else { return true }
-        if wantsEncode { countRawBackpressure(pages: pageCount) }
+        if isIncompressible {
+            countRawIncompressible(pages: pageCount)
+        } else if wantsEncode {
+            countRawBackpressure(pages: pageCount)
+        }
         if isZeroCopy {
             // Payload first, header page last: until the header lands, the extent cannot
             // pass for this record.

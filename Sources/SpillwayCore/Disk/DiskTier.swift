@@ -84,6 +84,8 @@ public final class DiskTier<IO: IOBackend> {
     /// waiting for one, and the buffer finished encodes are taken into.
     var encoder: any DiskEncoder
     var encodingJobCount = 0
+    /// Whether rows are worth encoding lately (stored raw without an encode when not).
+    package var compressionGate = DiskCompressionGate()
     var encodeResults: [DiskEncodeResult] = []
     var ready: [DiskCompletion] = []
     var reaped: [IOCompletion] = []

@@ -36,11 +36,18 @@ public struct DiskTierStats: Equatable, Sendable {
     public var zeroCopyLoads = 0
     /// Stores with a codec on, by how they went: handed to the encoder and finished
     /// (`blocksEncoded`, of which `blocksCompressed` shrank enough to be kept compressed),
-    /// or stored raw at once because every encoder was busy (`blocksStoredRawBackpressure`:
-    /// compression never makes a store wait).
+    /// stored raw at once because every encoder was busy (`blocksStoredRawBackpressure`:
+    /// compression never makes a store wait), or stored raw without an encode because the
+    /// rows before it did not compress (`blocksStoredRawIncompressible`, the tier's
+    /// `DiskCompressionGate`; a probe row now and then still goes to the encoder).
     public var blocksEncoded = 0
     public var blocksCompressed = 0
     public var blocksStoredRawBackpressure = 0
+    package var blocksStoredRawIncompressible = 0
+    /// Data-file bytes of the rows stored raw as incompressible, and the capacity that
+    /// gave up by the gate's estimate of the saving at the time (small by construction).
+    package var bytesStoredRawIncompressible = 0
+    package var estimatedBytesGivenUpIncompressible = 0
     /// Data-file bytes (whole pages) the encoded blocks took, and what they would have
     /// taken raw.
     public var encodedDiskBytes = 0

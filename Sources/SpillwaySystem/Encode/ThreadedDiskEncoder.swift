@@ -75,6 +75,9 @@ package final class ThreadedDiskEncoder: DiskEncoder, @unchecked Sendable {
 
     package var isBehind: Bool { shared.isBehind }
 
+    /// Encodes run on the pool's threads after `submit` returns.
+    package var encodesInSubmit: Bool { false }
+
     package func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         shared.submit(work)

@@ -48,6 +48,10 @@ package struct DiskBenchmarkReport: Codable, Sendable {
     package var blocksStoredRawBackpressure: Int?
     package var bytesStoredRawBackpressure: UInt64?
     package var estimatedBytesGivenUpBackpressure: UInt64?
+    /// Rows stored raw without an encode because the rows before them did not compress
+    /// (the tier's compression gate), and the capacity that gave up (estimated).
+    package var blocksStoredRawIncompressible: Int?
+    package var estimatedBytesGivenUpIncompressible: UInt64?
 
     package init(
         layer: String, directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
@@ -100,5 +104,7 @@ package struct DiskBenchmarkReport: Codable, Sendable {
         case blocksStoredRawBackpressure = "blocks_stored_raw_backpressure"
         case bytesStoredRawBackpressure = "bytes_stored_raw_backpressure"
         case estimatedBytesGivenUpBackpressure = "estimated_bytes_given_up_backpressure"
+        case blocksStoredRawIncompressible = "blocks_stored_raw_incompressible"
+        case estimatedBytesGivenUpIncompressible = "estimated_bytes_given_up_incompressible"
     }
 }

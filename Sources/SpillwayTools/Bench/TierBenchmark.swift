@@ -223,6 +223,9 @@ package enum TierBenchmark {
             report.bytesStoredRawBackpressure = UInt64(stats.bytesStoredRawBackpressure)
             report.estimatedBytesGivenUpBackpressure = UInt64(
                 stats.estimatedBytesGivenUpBackpressure)
+            report.blocksStoredRawIncompressible = stats.blocksStoredRawIncompressible
+            report.estimatedBytesGivenUpIncompressible = UInt64(
+                stats.estimatedBytesGivenUpIncompressible)
         }
         return report
     }

@@ -37,6 +37,9 @@ package struct TierCompressionReport: Codable, Sendable {
         package var blocksCompressed: [Int]
         package var blocksStoredRawBackpressure: [Int]
         package var estimatedBytesGivenUpBackpressure: [UInt64]
+        /// Per compressed run: rows stored raw without an encode because the rows before
+        /// them did not compress (the tier's compression gate).
+        package var blocksStoredRawIncompressible: [Int]
         package var blockCount: Int
 
         init(payload: String, off: [DiskBenchmarkReport], on: [DiskBenchmarkReport]) {
@@ -55,6 +58,7 @@ package struct TierCompressionReport: Codable, Sendable {
             estimatedBytesGivenUpBackpressure = on.map {
                 $0.estimatedBytesGivenUpBackpressure ?? 0
             }
+            blocksStoredRawIncompressible = on.map { $0.blocksStoredRawIncompressible ?? 0 }
             blockCount = on.first?.blockCount ?? 0
         }
 
@@ -79,6 +83,7 @@ package struct TierCompressionReport: Codable, Sendable {
             case blocksCompressed = "blocks_compressed"
             case blocksStoredRawBackpressure = "blocks_stored_raw_backpressure"
             case estimatedBytesGivenUpBackpressure = "estimated_bytes_given_up_backpressure"
+            case blocksStoredRawIncompressible = "blocks_stored_raw_incompressible"
             case blockCount = "block_count"
         }
     }

@@ -42,14 +42,23 @@ package struct DiskEncodeWork: @unchecked Sendable {
                     from: UnsafeRawBufferPointer(start: source, count: rawLength), to: destination)
             return DiskEncodeResult(tag: tag, codec: .none, storedLength: rawLength, payloadCRC: crc)
         }
-        var input = source
         if inPlace, codec == .lz4 {
-            // LZ4 cannot compress over its own input: compress from a copy.
-            scratch.copyMemory(from: source, byteCount: rawLength)
-            input = UnsafeRawPointer(scratch)
+            // LZ4 cannot compress over its own input: compress into scratch, and copy only
+            // the (shorter) encoded bytes back, checksummed on the way; a row that did not
+            // shrink is still intact in place.
+            let encoded = codec.encodePayload(
+                source, rawLength: rawLength, into: scratch, capacity: capacity,
+                scratch: scratch)
+            if encoded > 0 {
+                let crc = CRC32C.copyAndChecksum(
+                    from: UnsafeRawBufferPointer(start: scratch, count: encoded), to: destination)
+                return DiskEncodeResult(tag: tag, codec: codec, storedLength: encoded, payloadCRC: crc)
+            }
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: source, count: rawLength))
+            return DiskEncodeResult(tag: tag, codec: .none, storedLength: rawLength, payloadCRC: crc)
         }
         let encoded = codec.encodePayload(
-            input, rawLength: rawLength, into: destination, capacity: capacity, scratch: scratch)
+            source, rawLength: rawLength, into: destination, capacity: capacity, scratch: scratch)
         if encoded > 0 {
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: destination, count: encoded))
             return DiskEncodeResult(tag: tag, codec: codec, storedLength: encoded, payloadCRC: crc)
@@ -60,9 +69,6 @@ package struct DiskEncodeWork: @unchecked Sendable {
         if !inPlace {
             crc = CRC32C.copyAndChecksum(
                 from: UnsafeRawBufferPointer(start: source, count: rawLength), to: destination)
-        } else if codec == .lz4 {
-            crc = CRC32C.copyAndChecksum(
-                from: UnsafeRawBufferPointer(start: scratch, count: rawLength), to: destination)
         } else {
             // The shuffled copy in scratch is the only intact one: unshuffle it back.
             DiskCodec.shuffle(scratch, into: destination, rawLength: rawLength, inverse: true)

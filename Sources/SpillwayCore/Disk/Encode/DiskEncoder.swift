@@ -16,6 +16,9 @@ package protocol DiskEncoder: AnyObject {
     var blockByteCountMax: Int { get }
     /// Threads encoding beside the owner's (0: encodes run on the owner's thread).
     var threadCount: Int { get }
+    /// True when every encode finishes inside `submit` (and reads `work.source` only
+    /// there): the tier then hands over the caller's row itself, never a copy of it.
+    var encodesInSubmit: Bool { get }
     /// True when every encode slot is busy: a store now would have to wait for one.
     var isBehind: Bool { get }
     /// Starts `work`; only called when `isBehind` is false.

@@ -17,6 +17,9 @@ package final class InlineDiskEncoder: DiskEncoder {
 
     package var isBehind: Bool { false }
 
+    /// The encode is done when `submit` returns: it may read the caller's row directly.
+    package var encodesInSubmit: Bool { true }
+
     package func submit(_ work: DiskEncodeWork) {
         precondition(work.rawLength <= blockByteCountMax, "encode larger than the scratch")
         if scratch == nil {
