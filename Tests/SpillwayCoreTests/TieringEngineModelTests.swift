@@ -30,6 +30,19 @@ import Testing
         return trace
     }
 
+    /// Expects the engine and the model to agree after a request (counters, primary and
+    /// disk recency orders) and the directory's invariants to hold; returns whether the
+    /// counters agree (callers stop at the first disagreement).
+    static func expectAgreement<Path: TierDataPath>(
+        _ engine: TieringEngine<Path>, _ model: ReferenceTieringModel, _ context: String
+    ) -> Bool {
+        #expect(engine.counters == model.counters, "\(context)")
+        #expect(engine.directory.primaryOrder.map { engine.directory.key($0).traceID! } == model.primary, "\(context): primary order")
+        #expect(engine.directory.diskOrder.map { engine.directory.key($0).traceID! } == model.disk, "\(context): disk order")
+        engine.directory.checkInvariants()
+        return engine.counters == model.counters
+    }
+
     /// Setup: per seed and configuration (tiny capacities, both policies, some with a disk
     /// read failing every 5th or 3rd read), 300 random requests through the engine with a
     /// RecordingDataPath and through ReferenceTieringModel. Checks after every request: equal
@@ -53,12 +66,9 @@ import Testing
                 engine.process(traceIDs: request)
                 model.process(request)
                 let context = "seed \(seed) config \(primary)/\(disk)/\(policy.rawValue)/fail\(failEvery) request \(index) \(request)"
-                #expect(engine.counters == model.counters, "\(context)")
-                #expect(engine.directory.primaryOrder.map { engine.directory.key($0).traceID! } == model.primary, "\(context): primary order")
-                #expect(engine.directory.diskOrder.map { engine.directory.key($0).traceID! } == model.disk, "\(context): disk order")
+                let agrees = Self.expectAgreement(engine, model, context)
                 #expect(path.violations.isEmpty, "\(context): \(path.violations)")
-                engine.directory.checkInvariants()
-                if engine.counters != model.counters || !path.violations.isEmpty { return }
+                if !agrees || !path.violations.isEmpty { return }
             }
             if failEvery > 0 { #expect(engine.counters.diskReadFailures > 0, "seed \(seed): no read failed, the case tests nothing") }
         }

@@ -42,10 +42,11 @@ extension BlockDirectory {
         precondition(usedRows.isDisjoint(with: rows.freedIndices), "a used row is on the free stack")
         precondition(usedRecords.isDisjoint(with: diskRecords.freedIndices), "a used record is on the free stack")
         var tableEntries = 0
-        for index in 0..<table.bucketCount where table.buckets[index] >= 0 {
+        for index in 0..<table.bucketCount where table.buckets[index].slot >= 0 {
             tableEntries += 1
-            let slot = table.buckets[index]
+            let slot = table.buckets[index].slot
             precondition(!state.pointee.primary.isFree(slot), "table points at free slot \(slot)")
+            precondition(table.buckets[index].tag == table.tags[Int(slot)], "bucket \(index): tag of slot \(slot) stale")
         }
         precondition(tableEntries == count, "table holds \(tableEntries) entries, count \(count)")
     }

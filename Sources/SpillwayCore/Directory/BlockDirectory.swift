@@ -75,7 +75,7 @@ package final class BlockDirectory {
         nodes.initialize(repeating: DirectoryNode(), count: allocated)
         keys = .allocate(capacity: allocated)
         keys.initialize(repeating: BlockKey(traceID: 0), count: allocated)
-        table = SlotTable(slotCapacity: allocated, keys: slotCapacity)
+        table = SlotTable(slotCapacity: allocated, keys: slotCapacity, maxLoad: .threeQuarters)
         rows = IndexAllocator(capacity: primaryCapacity)
         diskRecords = IndexAllocator(capacity: diskCapacity)
         let raw = UnsafeMutableRawPointer(nodes)
@@ -138,6 +138,11 @@ package final class BlockDirectory {
         let keys = self.keys
         return table.find(key, hash: hash) { keys[Int($0)] }
     }
+
+    /// The first tag match on `hash`'s probe path (`SlotTable.candidate`): `find`'s answer
+    /// when the slot's key equals the key sought, else call `find`.
+    @inline(__always)
+    func candidate(hash: UInt64) -> Slot { table.candidate(hash: hash) }
 
     /// The key stored in `slot`.
     @inline(__always)

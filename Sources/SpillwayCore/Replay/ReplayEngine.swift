@@ -19,26 +19,44 @@ public final class ReplayEngine<DataPath: TierDataPath> {
     /// Replays one request.
     public func replay(_ request: TraceRequest) { engine.process(traceIDs: request.hashIDs) }
 
-    /// Request keys copied out of a trace's flat array: `TieringEngine.process(traceIDs:)`
-    /// takes an Array, and its generic `process(keys:)` is not specialized across the
-    /// engine's generic parameter (a profile showed runtime metadata lookups per key).
-    /// Grows to the longest request, then is reused.
-    private var requestIDs: [UInt64] = []
-
     /// Replays request `index` of `trace`.
-    @inline(__always)
     public func replay(request index: Int, of trace: MooncakeTrace) {
-        requestIDs.removeAll(keepingCapacity: true)
-        requestIDs.append(contentsOf: trace.hashIDs[trace.hashIDRange(ofRequest: index)])
-        engine.process(traceIDs: requestIDs)
+        if let simulated = simulation {
+            simulated.replayRequests(index..<(index + 1), of: trace, progress: nil)
+        } else {
+            replayRequests(index..<(index + 1), of: trace, progress: nil)
+        }
     }
 
     /// Replays every request of `trace` in order; `progress` is called after each request
     /// with the number done (callers throttle their own output).
     public func replay(_ trace: MooncakeTrace, progress: ((Int) -> Void)? = nil) {
-        for index in 0..<trace.count {
-            replay(request: index, of: trace)
-            progress?(index + 1)
+        if let simulated = simulation {
+            simulated.replayRequests(0..<trace.count, of: trace, progress: progress)
+        } else {
+            replayRequests(0..<trace.count, of: trace, progress: progress)
+        }
+    }
+
+    /// This engine as a `ReplayEngine<SimulatedDataPath>` when that is what it is. Callers in
+    /// other modules reach the generic (unspecialized) code of this class, where every data
+    /// path call is a witness-table call taking the key indirectly; calling through this
+    /// concrete type lets the compiler specialize the engine, the core and the directory
+    /// for the simulation (the replay's hot loop), which then moves nothing at all.
+    @inline(__always)
+    private var simulation: ReplayEngine<SimulatedDataPath>? {
+        DataPath.self == SimulatedDataPath.self
+            ? unsafeDowncast(self, to: ReplayEngine<SimulatedDataPath>.self) : nil
+    }
+
+    /// Replays requests `range` of `trace`, each straight from the trace's flat key array.
+    private func replayRequests(_ range: Range<Int>, of trace: MooncakeTrace, progress: ((Int) -> Void)?) {
+        let engine = self.engine
+        trace.hashIDs.withUnsafeBufferPointer { ids in
+            for index in range {
+                engine.process(traceIDs: UnsafeBufferPointer(rebasing: ids[trace.hashIDRange(ofRequest: index)]))
+                progress?(index + 1)
+            }
         }
     }
 

@@ -4,10 +4,14 @@
 /// Maps keys to slots of a slot-indexed store (the owner keeps the keys; the table keeps
 /// slot numbers in its buckets and each slot's 32-bit hash tag).
 ///
-/// - Buckets hold slot numbers (-1 empty); a bucket is 4 bytes, and the table is kept at most
-///   half full by its owner (`bucketCount(forKeys:)`), so probes stay short.
-/// - `tags[slot]` is the low 32 bits of the slot's `BlockKey.tableHash`: probes compare it
-///   before the key, and deletion's backward shift finds home buckets without the keys.
+/// - A bucket holds a slot number (-1 empty) and that slot's tag, 8 bytes: a probe compares
+///   tags inside the bucket array and reads a key only when the tag matches, so a lookup
+///   touches its bucket's cache line and, on a hit, its key. The owner chooses the load
+///   factor (`bucketCount(forKeys:maxLoad:)`): the block directory, preallocated for its
+///   capacity, keeps it <= 3/4; the disk tier's growing index rehashes at 1/2.
+/// - The tag is the low 32 bits of the key's `BlockKey.tableHash`; its low bits pick the
+///   home bucket. `tags[slot]` repeats it per slot so `remove(slot)` finds the slot's
+///   cluster without its key; deletion's backward shift reads homes from the buckets.
 /// - Deletion shifts later entries of the cluster back (Knuth's algorithm R), so no
 ///   tombstone is ever left however long the store runs.
 ///
@@ -15,20 +19,37 @@
 /// (a class can hold the table in a `let` without dynamic exclusivity checks); only
 /// `rehash` and `reserveSlots` reallocate. No allocation otherwise. Call `deallocate()`.
 struct SlotTable {
-    private(set) var buckets: UnsafeMutablePointer<Int32>
+    /// One bucket: a slot (-1 when empty) and its tag.
+    struct Bucket {
+        var tag: UInt32
+        var slot: Int32
+
+        static let empty = Bucket(tag: 0, slot: -1)
+    }
+
+    /// The most a table may hold, as a fraction of its buckets.
+    enum MaxLoad {
+        /// <= 1/2 (the default; tables that grow).
+        case half
+        /// <= 3/4 (a preallocated table: half the buckets of `.half`, same bytes as 4-byte
+        /// buckets at 1/2).
+        case threeQuarters
+    }
+
+    private(set) var buckets: UnsafeMutablePointer<Bucket>
     private(set) var bucketMask: Int
     private(set) var tags: UnsafeMutablePointer<UInt32>
     /// Slots `tags` has room for.
     private(set) var slotCapacity: Int
 
-    /// A table for slots `0..<slotCapacity` with room for `keys` keys at load factor <= 1/2.
-    init(slotCapacity: Int, keys: Int) {
+    /// A table for slots `0..<slotCapacity` with room for `keys` keys within `maxLoad`.
+    init(slotCapacity: Int, keys: Int, maxLoad: MaxLoad = .half) {
         self.slotCapacity = max(slotCapacity, 1)
         tags = .allocate(capacity: self.slotCapacity)
         tags.initialize(repeating: 0, count: self.slotCapacity)
-        let count = Self.bucketCount(forKeys: keys)
+        let count = Self.bucketCount(forKeys: keys, maxLoad: maxLoad)
         buckets = .allocate(capacity: count)
-        buckets.initialize(repeating: -1, count: count)
+        buckets.initialize(repeating: .empty, count: count)
         bucketMask = count - 1
     }
 
@@ -37,10 +58,13 @@ struct SlotTable {
         tags.deallocate()
     }
 
-    /// Buckets for `keys` keys at load factor <= 1/2 (a power of two, at least 16).
-    static func bucketCount(forKeys keys: Int) -> Int {
+    /// Buckets for `keys` keys within `maxLoad` (a power of two, at least 16).
+    static func bucketCount(forKeys keys: Int, maxLoad: MaxLoad = .half) -> Int {
         var count = 16
-        while count < 2 * keys { count <<= 1 }
+        switch maxLoad {
+        case .half: while count < 2 * keys { count <<= 1 }
+        case .threeQuarters: while 3 * count < 4 * keys { count <<= 1 }
+        }
         return count
     }
 
@@ -48,7 +72,7 @@ struct SlotTable {
 
     /// Bytes held by the table.
     var allocatedBytes: Int {
-        bucketCount * MemoryLayout<Int32>.stride + slotCapacity * MemoryLayout<UInt32>.stride
+        bucketCount * MemoryLayout<Bucket>.stride + slotCapacity * MemoryLayout<UInt32>.stride
     }
 
     @inline(__always)
@@ -60,41 +84,57 @@ struct SlotTable {
         let tag = Self.tag(hash)
         var index = Int(tag) & bucketMask
         while true {
-            let slot = buckets[index]
-            if slot < 0 || (tags[Int(slot)] == tag && keyOf(slot) == key) { return slot }
-            index = (index + 1) & bucketMask
+            let bucket = buckets[index]
+            if bucket.slot < 0 || (bucket.tag == tag && keyOf(bucket.slot) == key) { return bucket.slot }
+            index = (index &+ 1) & bucketMask
+        }
+    }
+
+    /// The first slot on `hash`'s probe path whose tag matches, or -1 when the path reaches
+    /// an empty bucket first: `find` without reading any key. When the candidate's key
+    /// equals the key sought it is `find`'s answer; otherwise (a tag collision, about one
+    /// probe in 2^32 / buckets) call `find`. Lets a caller probe a batch of keys and then
+    /// compare a batch of keys, so their cache misses overlap.
+    @inline(__always)
+    func candidate(hash: UInt64) -> Int32 {
+        let tag = Self.tag(hash)
+        var index = Int(tag) & bucketMask
+        while true {
+            let bucket = buckets[index]
+            if bucket.slot < 0 || bucket.tag == tag { return bucket.slot }
+            index = (index &+ 1) & bucketMask
         }
     }
 
     /// Indexes `slot` under `key` (hash `hash`); traps if the key is already indexed. The
-    /// caller keeps the load factor <= 1/2 (rehash first when needed).
+    /// caller keeps the load factor within its bound (rehash first when needed).
     @inline(__always)
     func insert(_ slot: Int32, key: BlockKey, hash: UInt64, keyOf: (Int32) -> BlockKey) {
         let tag = Self.tag(hash)
         tags[Int(slot)] = tag
         var index = Int(tag) & bucketMask
-        while buckets[index] >= 0 {
+        while buckets[index].slot >= 0 {
             let other = buckets[index]
-            precondition(tags[Int(other)] != tag || keyOf(other) != key, "key indexed twice")
-            index = (index + 1) & bucketMask
+            precondition(other.tag != tag || keyOf(other.slot) != key, "key indexed twice")
+            index = (index &+ 1) & bucketMask
         }
-        buckets[index] = slot
+        buckets[index] = Bucket(tag: tag, slot: slot)
     }
 
     /// Removes `slot` (which must be indexed) and shifts the rest of its cluster back.
     @inline(__always)
     func remove(_ slot: Int32) {
         var hole = Int(tags[Int(slot)]) & bucketMask
-        while buckets[hole] != slot {
-            precondition(buckets[hole] >= 0, "removing a slot that is not indexed")
-            hole = (hole + 1) & bucketMask
+        while buckets[hole].slot != slot {
+            precondition(buckets[hole].slot >= 0, "removing a slot that is not indexed")
+            hole = (hole &+ 1) & bucketMask
         }
         var next = hole
         while true {
-            next = (next + 1) & bucketMask
+            next = (next &+ 1) & bucketMask
             let moving = buckets[next]
-            if moving < 0 { break }
-            let home = Int(tags[Int(moving)]) & bucketMask
+            if moving.slot < 0 { break }
+            let home = Int(moving.tag) & bucketMask
             // `moving` may fill the hole only if its home is not cyclically in (hole, next]:
             // otherwise it is still reachable from home without crossing the hole.
             let reachable = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
@@ -103,13 +143,13 @@ struct SlotTable {
                 hole = next
             }
         }
-        buckets[hole] = -1
+        buckets[hole] = .empty
     }
 
     /// Number of non-empty buckets (invariant checks; O(buckets)).
     var occupiedBucketCount: Int {
         var count = 0
-        for index in 0..<bucketCount where buckets[index] >= 0 { count += 1 }
+        for index in 0..<bucketCount where buckets[index].slot >= 0 { count += 1 }
         return count
     }
 
@@ -119,13 +159,12 @@ struct SlotTable {
         let old = buckets
         let oldCount = self.bucketCount
         buckets = .allocate(capacity: bucketCount)
-        buckets.initialize(repeating: -1, count: bucketCount)
+        buckets.initialize(repeating: .empty, count: bucketCount)
         bucketMask = bucketCount - 1
-        for index in 0..<oldCount where old[index] >= 0 {
-            let slot = old[index]
-            var bucket = Int(tags[Int(slot)]) & bucketMask
-            while buckets[bucket] >= 0 { bucket = (bucket + 1) & bucketMask }
-            buckets[bucket] = slot
+        for index in 0..<oldCount where old[index].slot >= 0 {
+            var bucket = Int(old[index].tag) & bucketMask
+            while buckets[bucket].slot >= 0 { bucket = (bucket &+ 1) & bucketMask }
+            buckets[bucket] = old[index]
         }
         old.deallocate()
     }

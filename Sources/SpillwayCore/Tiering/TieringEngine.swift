@@ -43,6 +43,7 @@ package final class TieringEngine<DataPath: TierDataPath> {
     private var scratchCapacity = 0
     private var requestKeys: UnsafeMutablePointer<BlockKey>
     private var requestSlots: UnsafeMutablePointer<BlockDirectory.Slot>
+    private var requestHashes: UnsafeMutablePointer<UInt64>
     /// Per position: bit 0 = first occurrence of the key in the request, bit 1 = was in
     /// primary at the start of the request.
     private var requestFlags: UnsafeMutablePointer<UInt8>
@@ -58,12 +59,14 @@ package final class TieringEngine<DataPath: TierDataPath> {
         scratchCapacity = 256
         requestKeys = .allocate(capacity: scratchCapacity)
         requestSlots = .allocate(capacity: scratchCapacity)
+        requestHashes = .allocate(capacity: scratchCapacity)
         requestFlags = .allocate(capacity: scratchCapacity)
     }
 
     deinit {
         requestKeys.deallocate()
         requestSlots.deallocate()
+        requestHashes.deallocate()
         requestFlags.deallocate()
         firstOccurrences.deallocate()
     }
@@ -79,18 +82,28 @@ package final class TieringEngine<DataPath: TierDataPath> {
         while size < count { size *= 2 }
         requestKeys.deallocate()
         requestSlots.deallocate()
+        requestHashes.deallocate()
         requestFlags.deallocate()
         requestKeys = .allocate(capacity: size)
         requestSlots = .allocate(capacity: size)
+        requestHashes = .allocate(capacity: size)
         requestFlags = .allocate(capacity: size)
         scratchCapacity = size
     }
 
     /// Processes one request of integer trace block ids (keys via `BlockKey(traceID:)`).
     package func process(traceIDs: [UInt64]) {
-        reserveScratch(traceIDs.count)
-        for index in traceIDs.indices { requestKeys[index] = BlockKey(traceID: traceIDs[index]) }
-        processScratch(count: traceIDs.count)
+        traceIDs.withUnsafeBufferPointer { process(traceIDs: $0) }
+    }
+
+    /// Processes one request of integer trace block ids held in memory (the replay passes
+    /// slices of a trace's flat key array).
+    @inline(__always)
+    func process(traceIDs ids: UnsafeBufferPointer<UInt64>) {
+        reserveScratch(ids.count)
+        let requestKeys = self.requestKeys
+        for index in 0..<ids.count { requestKeys[index] = BlockKey(traceID: ids[index]) }
+        processScratch(count: ids.count)
     }
 
     /// Processes one request given as block keys in prompt order.
@@ -112,17 +125,29 @@ package final class TieringEngine<DataPath: TierDataPath> {
         // an exclusivity check each.
         let requestKeys = self.requestKeys
         let requestSlots = self.requestSlots
+        let requestHashes = self.requestHashes
         let requestFlags = self.requestFlags
         counters.pointee.requests += 1
         counters.pointee.blocks += n
         dir.beginProtection()
         firstOccurrences.reset(forCount: n)
         let firstOccurrences = self.firstOccurrences
+        // The lookups as short loops over the request, one step each (hash; probe the
+        // buckets; compare the candidate's key, rarely probing on; read the node): the keys
+        // are independent, so with little work per iteration the processor keeps many of
+        // their cache misses (bucket, key, node) in flight at once instead of one chain.
+        for j in 0..<n { requestHashes[j] = requestKeys[j].tableHash }
+        for j in 0..<n { requestSlots[j] = dir.candidate(hash: requestHashes[j]) }
         for j in 0..<n {
-            let hash = requestKeys[j].tableHash
-            let slot = dir.find(requestKeys[j], hash: hash)
-            requestSlots[j] = slot
-            var flags: UInt8 = firstOccurrences.insert(j, hash: hash, keys: requestKeys) ? Self.firstFlag : 0
+            let candidate = requestSlots[j]
+            if candidate >= 0 && dir.key(candidate) != requestKeys[j] {
+                requestSlots[j] = dir.find(requestKeys[j], hash: requestHashes[j])
+            }
+        }
+        for j in 0..<n {
+            let slot = requestSlots[j]
+            var flags: UInt8 =
+                firstOccurrences.insert(j, hash: requestHashes[j], keys: requestKeys) ? Self.firstFlag : 0
             if slot >= 0 {
                 dir.protect(slot)
                 if dir.row(slot) >= 0 { flags |= Self.inPrimaryFlag }

@@ -44,9 +44,14 @@ struct MooncakeLine {
     /// Which field a key names.
     enum Key { case timestamp, inputLength, outputLength, hashIDs, other }
 
-    /// Parses the line; hash ids are appended to `trace` (the caller rolls them back on failure).
+    /// The most hash ids a line of `byteCount` bytes can hold (each takes a digit, and all
+    /// but the last a comma): the room `parse` needs in its id buffer.
+    static func hashIDCapacity(forLineBytes byteCount: Int) -> Int { byteCount / 2 + 1 }
+
+    /// Parses the line; its hash ids are written to `ids` (room for
+    /// `hashIDCapacity(forLineBytes:)`), `idCount` of them (meaningful on success only).
     mutating func parse(
-        into trace: inout MooncakeTrace, keyScratch: inout [UInt8]
+        ids: UnsafeMutablePointer<UInt64>, idCount: inout Int, keyScratch: inout [UInt8]
     ) -> Result<TraceRequestMetadata, MooncakeLineError> {
         var timestamp = Field<Double>.absent
         var inputLength = Field<Int>.absent
@@ -84,7 +89,7 @@ struct MooncakeLine {
                         outputLength = try scanLengthField("output_length")
                     case .hashIDs where !seen.3:
                         seen.3 = true
-                        hashIDs = try scanHashIDs(into: &trace)
+                        hashIDs = try scanHashIDs(into: ids, count: &idCount)
                     default:
                         try skipValue(depth: 2)
                     }
@@ -114,8 +119,10 @@ struct MooncakeLine {
 
     // MARK: Known fields
 
-    /// `hash_ids`: an array whose elements are appended while they are valid ids.
-    private mutating func scanHashIDs(into trace: inout MooncakeTrace) throws(MooncakeLineError) -> Field<Void> {
+    /// `hash_ids`: an array whose elements are stored in `ids` while they are valid ids.
+    private mutating func scanHashIDs(
+        into ids: UnsafeMutablePointer<UInt64>, count: inout Int
+    ) throws(MooncakeLineError) -> Field<Void> {
         guard index < bytes.count else { throw invalid("a JSON value") }
         guard bytes[index] == UInt8(ascii: "[") else {
             // null is "absent" for the optional fields but wrong for the required array.
@@ -130,10 +137,20 @@ struct MooncakeLine {
         while true {
             guard index < bytes.count else { throw invalid("a JSON value") }
             let byte = bytes[index]
-            if byte == UInt8(ascii: "-") || JSONNumberToken.isDigit(byte) {
+            if let id = scanPlainID() {
+                if badElement == nil {
+                    ids[count] = id
+                    count += 1
+                }
+            } else if byte == UInt8(ascii: "-") || JSONNumberToken.isDigit(byte) {
                 let token = scanNumberToken()
                 if badElement == nil {
-                    if let id = token.unsignedValue { trace.appendHashID(id) } else { badElement = element }
+                    if let id = token.unsignedValue {
+                        ids[count] = id
+                        count += 1
+                    } else {
+                        badElement = element
+                    }
                 }
             } else {
                 try skipValue(depth: 3)
@@ -202,6 +219,36 @@ struct MooncakeLine {
         guard index == bytes.count else { throw invalid("the end of the line after the object") }
     }
 
+    /// The common id token in one pass: 1 to 19 digits without a leading zero (or a lone
+    /// `0`) that the number token ends after, so it is exactly the token
+    /// `scanNumberToken` would delimit and `unsignedValue` would convert. Anything else
+    /// (a sign, fraction, exponent, leading zero, 20 digits) returns nil with `index`
+    /// unchanged, for the general path.
+    @inline(__always)
+    private mutating func scanPlainID() -> UInt64? {
+        var end = index
+        var value: UInt64 = 0
+        while end < bytes.count {
+            let digit = bytes[end] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value &* 10 &+ UInt64(digit)
+            end += 1
+        }
+        let length = end - index
+        guard length > 0 && length < 20 && (length == 1 || bytes[index] != UInt8(ascii: "0")) else { return nil }
+        if end < bytes.count && Self.continuesNumberToken(bytes[end]) { return nil }
+        index = end
+        return value
+    }
+
+    /// Whether `byte` may continue a number token (`.`, `e`, `E`, `+`, `-`; digits are
+    /// consumed before this is asked).
+    @inline(__always)
+    private static func continuesNumberToken(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e") || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: "-") || JSONNumberToken.isDigit(byte)
+    }
+
     /// A number token as Foundation's scanner delimits it: a digit or `-`, then any of
     /// `0-9 . e E + -`.
     @inline(__always)
@@ -210,9 +257,7 @@ struct MooncakeLine {
         index += 1
         while index < bytes.count {
             let byte = bytes[index]
-            guard JSONNumberToken.isDigit(byte) || byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e")
-                || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
-            else { break }
+            guard Self.continuesNumberToken(byte) else { break }
             index += 1
         }
         return JSONNumberToken(bytes: UnsafeBufferPointer(rebasing: bytes[start..<index]))

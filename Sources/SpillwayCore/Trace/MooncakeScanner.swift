@@ -17,9 +17,19 @@ package struct MooncakeScanner: Sendable {
     private var carry: [UInt8] = []
     /// Scratch for object keys that contain escapes (decoded before comparing).
     private var keyScratch: [UInt8] = []
+    /// A line's hash ids, appended to the trace in one piece once the line has parsed.
+    private var idScratch: [UInt64] = []
 
-    package init(skipBadLines: Bool = false) {
+    /// A scanner; `expectedBytes` (the input's size when known) sizes the trace's arrays
+    /// up front: at most one key per 4 bytes and one request per 64 (a typical line has
+    /// hundreds of bytes, a key takes at least 2), capped so a huge file does not reserve
+    /// more than 512 MiB before it is read. A wrong estimate only costs regrowth.
+    package init(skipBadLines: Bool = false, expectedBytes: Int = 0) {
         self.skipBadLines = skipBadLines
+        if expectedBytes > 0 {
+            trace.reserveCapacity(
+                blocks: min(expectedBytes / 4, 1 << 26), requests: min(expectedBytes / 64, 1 << 22))
+        }
     }
 
     /// Lines scanned so far (blank ones included).
@@ -69,9 +79,22 @@ package struct MooncakeScanner: Sendable {
         if let failure { throw failure }
     }
 
+    /// The first `\n` at or after `start`: eight bytes at a time (a zero byte of
+    /// `word ^ 0x0A0A...` is a newline; the classic has-zero-byte test flags the first one
+    /// exactly), then byte by byte.
     @inline(__always)
     private static func newline(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var index = start
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index &+ 8 <= bytes.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let x = word ^ 0x0A0A_0A0A_0A0A_0A0A
+                let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+                if found != 0 { return index &+ found.trailingZeroBitCount / 8 }
+                index &+= 8
+            }
+        }
         while index < bytes.count {
             if bytes[index] == 0x0A { return index }
             index += 1
@@ -82,13 +105,19 @@ package struct MooncakeScanner: Sendable {
     private mutating func scanLine(_ line: UnsafeBufferPointer<UInt8>) throws(TraceParseError) {
         lineNumber += 1
         if Self.isBlank(line) { return }
-        let mark = trace.blockCount
+        let room = MooncakeLine.hashIDCapacity(forLineBytes: line.count)
+        if idScratch.count < room { idScratch = [UInt64](repeating: 0, count: max(room, 2 * idScratch.count)) }
         var parser = MooncakeLine(bytes: line)
-        switch parser.parse(into: &trace, keyScratch: &keyScratch) {
+        var idCount = 0
+        let result = idScratch.withUnsafeMutableBufferPointer { ids in
+            parser.parse(ids: ids.baseAddress!, idCount: &idCount, keyScratch: &keyScratch)
+        }
+        switch result {
         case .success(let fields):
-            trace.commitRequest(fields)
+            idScratch.withUnsafeBufferPointer { ids in
+                trace.appendRequest(hashIDs: UnsafeBufferPointer(rebasing: ids[0..<idCount]), fields)
+            }
         case .failure(let error):
-            trace.rollBackHashIDs(to: mark)
             guard skipBadLines else {
                 throw TraceParseError(lineNumber: lineNumber, message: error.message)
             }

@@ -64,13 +64,18 @@ public struct MooncakeTrace: Sendable, Equatable {
                 outputLength: request.outputLength))
     }
 
-    /// The scanner's appends: keys first (`appendHashID`), then the request is committed, or
-    /// the keys appended since `mark` are taken back when the line turns out malformed.
-    @inline(__always)
-    mutating func appendHashID(_ id: UInt64) { hashIDs.append(id) }
+    /// The scanner's append: a parsed line's keys and fields.
+    mutating func appendRequest(hashIDs ids: UnsafeBufferPointer<UInt64>, _ fields: TraceRequestMetadata) {
+        hashIDs.append(contentsOf: ids)
+        commitRequest(fields)
+    }
 
-    mutating func rollBackHashIDs(to mark: Int) {
-        hashIDs.removeSubrange(mark..<hashIDs.count)
+    /// Makes room for `blocks` keys and `requests` requests (the loader's estimate from the
+    /// file size), so the arrays do not regrow and copy while a trace loads.
+    mutating func reserveCapacity(blocks: Int, requests: Int) {
+        hashIDs.reserveCapacity(blocks)
+        requestEnds.reserveCapacity(requests)
+        metadata.reserveCapacity(requests)
     }
 
     mutating func commitRequest(_ fields: TraceRequestMetadata) {

@@ -35,7 +35,9 @@ public enum TraceFile {
             throw .unreadable(path: path, reason: SystemCall.message(errno))
         }
         defer { close(descriptor) }
-        var scanner = MooncakeScanner(skipBadLines: skipBadLines)
+        var status = stat()
+        let size = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        var scanner = MooncakeScanner(skipBadLines: skipBadLines, expectedBytes: size)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 4096)
         defer { buffer.deallocate() }
         while true {
