@@ -36,8 +36,12 @@ extension DiskTier {
             )
         }
         while inFlightJobCount > 0 { try pump(minimum: 1) }
-        let synced = Self.blockingTransfer(
-            io: io, kind: .sync, file: dataFile, offset: 0, buffer: nil, length: 0)
+        // Every data file, one after the other (a striped tier's blocks are in all of them).
+        var synced = 0
+        for file in dataFiles where synced == 0 {
+            synced = Self.blockingTransfer(
+                io: io, kind: .sync, file: file, offset: 0, buffer: nil, length: 0)
+        }
         guard synced == 0 else {
             dataSyncErrno = Int32(truncatingIfNeeded: -synced)
             throw DiskTierError(
@@ -86,8 +90,9 @@ extension DiskTier {
             as: UInt8.self, repeating: 0, count: total - tailStart)
         let generation = checkpointGeneration + 1
         let headerCRC = DiskCheckpoint.encodeHeader(
-            generation: generation, dataFileBytes: capacityBytes, nextSequence: nextSequence,
-            entryCount: entryCount, blockByteCountMax: blockByteCountMax, into: buffer)
+            generation: generation, dataFileBytes: bytesPerDataFile, nextSequence: nextSequence,
+            entryCount: entryCount, blockByteCountMax: blockByteCountMax,
+            dataFileCount: dataFileCount, into: buffer)
         try writeDurably(
             file: checkpointFiles[Int(generation & 1)], offset: 0, buffer: buffer, length: total,
             what: "the checkpoint")
