@@ -1,6 +1,7 @@
 // A disk tier striped over several directories (docs/DISK_FORMAT.md, "Several
 // directories"): stores spread over the data files, reopen, crash and scan recovery with
 // every file, and opens refusing a directory list other than the one of the creation.
+import Foundation
 import SpillwayCore
 import SpillwayTesting
 import Testing
@@ -238,6 +239,34 @@ struct DiskTierStripingTests {
             page.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
             #expect(DiskCheckpoint.decodeHeader(from: page) == nil, "count \(count)")
         }
+    }
+
+    @Test("a tier written before striping (Tests/Fixtures/disk-one-directory) opens, verifies, takes stores and stays version 2")
+    func fixtureFromBeforeStriping() throws {
+        let root = try #require(SharedTraces.repositoryRoot(testFile: #filePath))
+        let fixture = root.appendingPathComponent("Tests/Fixtures/disk-one-directory")
+        let io = SimulatedIO(seed: 11, requiredAlignment: 4096)
+        for name in [DiskLayout.dataFileName, DiskLayout.journalFileName] + DiskLayout.checkpointFileNames {
+            let data = try #require(
+                FileManager.default.contents(atPath: fixture.appendingPathComponent(name).path),
+                "fixture file \(name) missing under \(fixture.path)")
+            io.replaceContents(ofFileNamed: name, with: [UInt8](data))
+        }
+        let tier = try DiskTier(io: io, options: DiskTierOptions())
+        #expect(tier.recovery == nil && tier.blockCount == 10 && tier.dataFileCount == 1)
+        #expect(tier.inspect().blocksByCodec[.lz4] == 4)
+        // Keys 0..<6: random payloads; 6..<10: zeros stored with lz4 (spillway disk fill).
+        for key in UInt64(0)..<10 {
+            let (outcome, matches) = try DiskTestSupport.loadMatches(
+                tier, BlockKey(traceID: key), length: Self.length, kind: key < 6 ? .random : .zeros)
+            #expect(outcome == .loaded(byteCount: Self.length) && matches, "key \(key): \(outcome)")
+        }
+        try Self.store(tier, 10..<12)
+        try tier.close()
+        let again = try DiskTier(io: io.reopened(seed: 12), options: DiskTierOptions())
+        #expect(again.blockCount == 12 && again.recovery == nil)
+        let slot = io.contents(ofFileNamed: DiskLayout.checkpointFileNames[Int(again.inspect().checkpointGeneration & 1)])!
+        #expect(slot[4] == 2 && slot[6] == 0)
     }
 
     @Test("a one-directory tier writes the pre-striping format byte for byte: version 2, no file index, no manifest")
