@@ -23,6 +23,9 @@ public struct DiskBenchmarkOptions: Sendable {
     /// Memory for the in-flight buffers (one block each): the queue depth used is capped to
     /// fit (`DiskTierOptions.stagingBytesMax` for the tier layer).
     public var bufferBytesMax = DiskTierOptions.defaultStagingBytesMax
+    /// Layer tier only: more directories (one per device) the tier stripes over beside
+    /// `directory` (its home).
+    package var extraDirectories: [String] = []
 
     public init(
         directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,
