@@ -2,10 +2,11 @@
 // page allocator, a byte budget enforced by block-level LRU eviction, optional LZ4, and a
 // checkpointed index that survives restarts and crashes. Generic over the I/O seam.
 
-/// A persistent, capacity-bounded block store on one directory, over any `IOBackend`.
+/// A persistent, capacity-bounded block store on one directory, or striped over several
+/// (one data file each, `dataFileCount`), over any `IOBackend`.
 ///
-/// **Layout** (docs/DISK_FORMAT.md): one data file of `capacityBytes`, reserved up front,
-/// split in 4 KiB pages; each block is one contiguous extent: a 128-byte `DiskRecordHeader`
+/// **Layout** (docs/DISK_FORMAT.md): data files of `capacityBytes` together (split equally),
+/// reserved up front, split in 4 KiB pages; each block is one contiguous extent: a 128-byte `DiskRecordHeader`
 /// (magic, key, codec, raw and stored lengths, payload CRC32C, sequence number, header CRC)
 /// then the payload, written by ONE request from an aligned staging buffer. Two checkpoint
 /// files (A/B) list the live extents.
