@@ -8,7 +8,10 @@
 # reports the ratio of medians and the geometric mean of the per-run (back-to-back) ratios.
 # Prints one JSON object on stdout.
 #
-# Usage: scripts/bench-compare.sh --disk-dir D [--block-bytes N] [--queue-depth Q] [--bytes TOTAL]
+# Several --disk-dir (with --layer tier): the tier stripes over them (one per device) and
+# fio's one job spreads the same I/O over one file in each (its files taken in turn).
+#
+# Usage: scripts/bench-compare.sh --disk-dir D [--disk-dir D2 ...] [--block-bytes N] [--queue-depth Q] [--bytes TOTAL]
 #                                 [--runs R] [--spillway PATH] [--layer io|tier]
 #                                 [--compression none|lz4|lz4-shuffle]
 #                                 [--payload random|bf16|zeros|mixed]
@@ -17,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dir=""
+dirs=()
 block_bytes=262144
 queue_depth=32
 total_bytes=$((1 << 30))
@@ -28,7 +31,7 @@ compression=none
 payload=random
 while [ $# -gt 0 ]; do
     case "$1" in
-        --disk-dir) dir="$2"; shift 2 ;;
+        --disk-dir) dirs+=("$2"); shift 2 ;;
         --block-bytes) block_bytes="$2"; shift 2 ;;
         --queue-depth) queue_depth="$2"; shift 2 ;;
         --bytes) total_bytes="$2"; shift 2 ;;
@@ -37,11 +40,12 @@ while [ $# -gt 0 ]; do
         --layer) layer="$2"; shift 2 ;;
         --compression) compression="$2"; shift 2 ;;
         --payload) payload="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "bench-compare: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
 done
-if [ -z "$dir" ]; then echo "bench-compare: --disk-dir is required" >&2; exit 64; fi
+if [ "${#dirs[@]}" -eq 0 ]; then echo "bench-compare: --disk-dir is required" >&2; exit 64; fi
+dir="${dirs[0]}"
 layer_args=(--layer "$layer")
 if [ "$layer" = tier ]; then
     layer_args+=(--compression "$compression" --payload "$payload")
@@ -56,30 +60,42 @@ if [ ! -x "$spillway" ]; then
     swift build -c release --product spillway >&2
 fi
 
-mkdir -p "$dir"
-chmod 700 "$dir"
+fio_files=()
+dir_args=()
+for d in "${dirs[@]}"; do
+    mkdir -p "$d"
+    chmod 700 "$d"
+    fio_files+=("$d/fio-bench.dat")
+    dir_args+=(--disk-dir "$d")
+done
+fio_filename="$(IFS=:; echo "${fio_files[*]}")"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"; rm -f "$dir/fio-bench.dat"' EXIT
+trap 'rm -rf "$work"; rm -f "${fio_files[@]}"' EXIT
 
-fio_common=(--directory="$dir" --filename=fio-bench.dat --bs="$block_bytes" --iodepth="$queue_depth"
+# With several files fio splits --size equally over them and takes them in turn.
+fio_common=(--filename="$fio_filename" --bs="$block_bytes" --iodepth="$queue_depth"
     --ioengine=io_uring --direct=1 --size="$total_bytes" --lat_percentiles=1 --output-format=json)
 
 for run in $(seq 1 "$runs"); do
-    rm -f "$dir/fio-bench.dat"
+    rm -f "${fio_files[@]}"
     # Write: a fresh file (fio preallocates it, as the benchmark does with fallocate), then
     # end_fsync=1 so fio's time includes the closing fsync like spillway's
     # write_bytes_per_second_including_sync.
     fio --name=write --rw=write --end_fsync=1 "${fio_common[@]}" > "$work/fio-write-$run.json"
     # Random read of every block once (fio's default random map), same file.
     fio --name=randread --rw=randread "${fio_common[@]}" > "$work/fio-read-$run.json"
-    rm -f "$dir/fio-bench.dat"
-    "$spillway" bench disk "${layer_args[@]}" --disk-dir "$dir" --block-bytes "$block_bytes" \
+    rm -f "${fio_files[@]}"
+    "$spillway" bench disk "${layer_args[@]}" "${dir_args[@]}" --block-bytes "$block_bytes" \
         --queue-depth "$queue_depth" --bytes "$total_bytes" --direct-io required --seed "$run" \
         --json > "$work/spillway-$run.json"
 done
 
-filesystem="$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || stat -f -c %T "$dir")"
-python3 - "$work" "$runs" "$dir" "$filesystem" "$block_bytes" "$queue_depth" "$total_bytes" "$layer" <<'PY'
+filesystem=""
+for d in "${dirs[@]}"; do
+    fs="$(findmnt -n -o FSTYPE,SOURCE -T "$d" 2>/dev/null || stat -f -c %T "$d")"
+    filesystem="${filesystem:+$filesystem, }$(echo $fs)"
+done
+python3 - "$work" "$runs" "$(IFS=,; echo "${dirs[*]}")" "$filesystem" "$block_bytes" "$queue_depth" "$total_bytes" "$layer" <<'PY'
 import json, math, statistics, sys
 work, runs, directory, filesystem = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 block_bytes, queue_depth, total_bytes = map(int, sys.argv[5:8])
@@ -128,6 +144,8 @@ if layer == "tier":
     for key in ("compression", "payload", "raw_bytes", "stored_bytes", "disk_bytes",
                 "compression_ratio", "verified_rows"):
         spillway[key] = ours[-1][key]
+    if "disk_bytes_per_directory" in ours[-1]:
+        spillway["disk_bytes_per_directory"] = ours[-1]["disk_bytes_per_directory"]
 def paired(phase):
     # Run i of each tool ran back to back, so their ratio cancels most of the machine's
     # drift; the geometric mean of those ratios is steadier than a ratio of medians.

@@ -26,6 +26,20 @@ public enum DiskTierFactory {
         directory: String, options: DiskTierOptions, queueDepth: Int = 64,
         directIO: DirectIOMode = .auto, encoderThreads: Int = 0
     ) throws -> DiskTier<URingIO> {
+        try open(
+            directories: [directory], options: options, queueDepth: queueDepth,
+            directIO: directIO, encoderThreads: encoderThreads)
+    }
+
+    /// `open(directory:...)` striped over several directories (one per device): the first
+    /// is the tier's home (index, journal, `spillway-data.0`), each other one holds one data
+    /// file, and the capacity is split equally over them (docs/DISK_FORMAT.md, "Several
+    /// directories"). The list is fixed when the tier is created: reopening with another
+    /// list (or order) throws `DiskTierError.invalidOptions` naming the difference.
+    public static func open(
+        directories: [String], options: DiskTierOptions, queueDepth: Int = 64,
+        directIO: DirectIOMode = .auto, encoderThreads: Int = 0
+    ) throws -> DiskTier<URingIO> {
         var options = options
         var encoderThreads = options.codec == .none || options.readOnly ? 0 : encoderThreads
         if encoderThreads > 0 {
@@ -46,7 +60,7 @@ public enum DiskTierFactory {
         // The backend locks the directory for the tier's lifetime: exclusive for a writer,
         // shared for a read-only tier; a conflicting opener is refused naming the holder.
         let io = try URingIO(
-            directory: directory, queueDepth: queueDepth, directIO: directIO,
+            directories: directories, queueDepth: queueDepth, directIO: directIO,
             access: options.readOnly ? .readOnly : .exclusive)
         let tier = try DiskTier(io: io, options: options)
         if encoderThreads > 0 {

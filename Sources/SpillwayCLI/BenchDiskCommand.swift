@@ -44,8 +44,8 @@ struct BenchDiskCommand: ParsableCommand {
 
     @Option(
         name: .customLong("disk-dir"),
-        help: "Directory on the file system to measure (created 0700 if missing).")
-    var diskDir: String
+        help: "Directory on the file system to measure (created 0700 if missing); with --layer tier, repeat it to stripe the tier over several (one per device).")
+    var diskDirs: [String] = []
 
     @Option(
         name: .customLong("block-bytes"), help: "Bytes per request (a multiple of 4096).",
@@ -111,6 +111,10 @@ struct BenchDiskCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try DiskCommandSupport.requireDirectories(diskDirs)
+        if diskDirs.count > 1, layer != .tier {
+            throw ValidationError("several --disk-dir need --layer tier (the io layer measures one file)")
+        }
         let options = makeOptions()
         if let problem = options.problem() { throw ValidationError(problem) }
         guard compareCompression || payload.kinds.count == 1 else {
@@ -136,11 +140,12 @@ struct BenchDiskCommand: ParsableCommand {
 
     func makeOptions() -> DiskBenchmarkOptions {
         var options = DiskBenchmarkOptions(
-            directory: diskDir, blockBytes: blockBytes.int, queueDepth: queueDepth,
+            directory: diskDirs.first ?? "", blockBytes: blockBytes.int, queueDepth: queueDepth,
             totalBytes: totalBytes.bytes,
             directIO: directIO, registeredBuffers: registeredBuffers, seed: seed, keepFile: keepFile
         )
         options.bufferBytesMax = bufferBytesMax.int
+        options.extraDirectories = Array(diskDirs.dropFirst())
         return options
     }
 

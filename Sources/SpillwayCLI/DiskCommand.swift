@@ -27,17 +27,30 @@ enum DiskCommandSupport {
         }
     }
 
+    /// Help of the repeatable `--disk-dir` of the commands that open a tier.
+    static let directoriesHelp: ArgumentHelp =
+        "The disk tier directory; repeat it for a tier striped over several (one per device): the home first, then the others in the order the tier was created with."
+
+    /// Refuses a command line without `--disk-dir` (the option is repeatable, so the
+    /// parser takes none as an empty list).
+    static func requireDirectories(_ directories: [String]) throws {
+        guard !directories.isEmpty else {
+            throw ValidationError("Missing expected argument '--disk-dir <disk-dir>'")
+        }
+    }
+
     /// Opens an existing tier read-only (shared lock: refused while a writer holds the
     /// directory; nothing is created or written, so a read-only directory works).
-    static func openReadOnly(_ dir: String, queueDepth: Int, directIO: DirectIOMode) throws
-        -> DiskTier<URingIO>
+    static func openReadOnly(_ directories: [String], queueDepth: Int, directIO: DirectIOMode)
+        throws -> DiskTier<URingIO>
     {
         var options = DiskTierOptions()
         options.readOnly = true
         // A reader loads one block at a time at least: never refuse a tier for the budget.
         options.stagingBytesMax = Int.max
         return try DiskTierFactory.open(
-            directory: dir, options: options, queueDepth: queueDepth, directIO: directIO)
+            directories: directories, options: options, queueDepth: queueDepth,
+            directIO: directIO)
     }
 
     /// Prints what the open recovered (a corrupt checkpoint, a scan) on stderr.

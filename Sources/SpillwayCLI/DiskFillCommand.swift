@@ -21,8 +21,9 @@ struct DiskFillCommand: ParsableCommand {
     )
 
     @Option(
-        name: .customLong("disk-dir"), help: "The disk tier directory (created 0700 if missing).")
-    var diskDir: String
+        name: .customLong("disk-dir"),
+        help: "The disk tier directory (created 0700 if missing); repeat it to stripe a new tier over several (one per device), the home first.")
+    var diskDirs: [String] = []
 
     @Option(help: "Blocks to store.")
     var blocks: Int
@@ -69,6 +70,7 @@ struct DiskFillCommand: ParsableCommand {
     var blockBytes: Int { blockByteCount.int }
 
     func validate() throws {
+        try DiskCommandSupport.requireDirectories(diskDirs)
         guard blocks >= 0 else { throw ValidationError("--blocks must be >= 0") }
         guard blockBytes > 0, blockBytes <= 1 << 30 else {
             throw ValidationError("--block-bytes must be in 1...1 GiB")
@@ -101,12 +103,14 @@ struct DiskFillCommand: ParsableCommand {
             )
         }
         var options = DiskTierOptions(
-            capacityBytes: capacityBytes?.int ?? max(DiskLayout.pageBytes, needed),
+            // Striped: each directory gets an equal share, room for its share of the blocks.
+            capacityBytes: capacityBytes?.int
+                ?? max(DiskLayout.pageBytes, needed + (diskDirs.count - 1) * extentBytes),
             blockByteCountMax: blockBytes, codec: codec, jobCountMax: queueDepth,
             reservedBlockCount: max(1024, min(blocks, 1 << 20)))
         options.stagingBytesMax = stagingBytesMax.int
         let tier = try DiskTierFactory.open(
-            directory: diskDir, options: options, queueDepth: queueDepth, directIO: directIO)
+            directories: diskDirs, options: options, queueDepth: queueDepth, directIO: directIO)
         DiskCommandSupport.reportRecovery(tier)
         var evictions = 0
         tier.evictionHandler = { _ in evictions += 1 }

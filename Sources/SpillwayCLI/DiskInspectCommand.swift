@@ -19,8 +19,13 @@ struct DiskInspectCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("disk-dir"), help: "The disk tier directory.")
-    var diskDir: String
+    @Option(name: .customLong("disk-dir"), help: DiskCommandSupport.directoriesHelp)
+    var diskDirs: [String] = []
+
+    /// The tier's home directory (the first --disk-dir).
+    var diskDir: String { diskDirs.first ?? "" }
+
+    func validate() throws { try DiskCommandSupport.requireDirectories(diskDirs) }
 
     @Option(name: .customLong("direct-io"), help: "O_DIRECT: required, auto, off.")
     var directIO: DirectIOMode = .auto
@@ -29,9 +34,9 @@ struct DiskInspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try DiskCommandSupport.requireDirectory(diskDir)
+        for directory in diskDirs { try DiskCommandSupport.requireDirectory(directory) }
         let start = Date()
-        let tier = try DiskCommandSupport.openReadOnly(diskDir, queueDepth: 8, directIO: directIO)
+        let tier = try DiskCommandSupport.openReadOnly(diskDirs, queueDepth: 8, directIO: directIO)
         let openSeconds = Date().timeIntervalSince(start)
         let inspection = tier.inspect()
         DiskCommandSupport.reportRecovery(tier)
@@ -44,7 +49,10 @@ struct DiskInspectCommand: ParsableCommand {
                     DiskInspectTiming(openSeconds: openSeconds)))
             return
         }
-        print("directory:         \(diskDir)")
+        print("directory:         \(diskDirs.joined(separator: ", "))")
+        if inspection.usedBytesPerFile.count > 1 {
+            print("used per directory: \(inspection.usedBytesPerFile.map(String.init).joined(separator: ", ")) bytes")
+        }
         print("capacity:          \(inspection.capacityBytes) bytes")
         print("used:              \(inspection.usedBytes) bytes")
         print("blocks:            \(inspection.blocks)")

@@ -34,6 +34,8 @@ struct DiskInspectionJSON: Encodable {
     var pageBytes: Int
     var checkpointGeneration: UInt64
     var directIO: Bool
+    /// Used bytes per data file (one per --disk-dir, the home's first).
+    var usedBytesPerFile: [Int]
 
     init(_ inspection: DiskTierInspection, directIO: Bool) {
         capacityBytes = inspection.capacityBytes
@@ -47,6 +49,7 @@ struct DiskInspectionJSON: Encodable {
         pageBytes = inspection.pageBytes
         checkpointGeneration = inspection.checkpointGeneration
         self.directIO = directIO
+        usedBytesPerFile = inspection.usedBytesPerFile
     }
 
     enum CodingKeys: String, CodingKey {
@@ -54,6 +57,7 @@ struct DiskInspectionJSON: Encodable {
         case codecMix = "codec_mix", rawBytes = "raw_bytes", storedBytes = "stored_bytes"
         case compressionRatio = "compression_ratio", pageBytes = "page_bytes"
         case checkpointGeneration = "checkpoint_generation", directIO = "direct_io"
+        case usedBytesPerFile = "used_bytes_per_file"
     }
 }
 

@@ -24,8 +24,13 @@ struct DiskVerifyCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("disk-dir"), help: "The disk tier directory.")
-    var diskDir: String
+    @Option(name: .customLong("disk-dir"), help: DiskCommandSupport.directoriesHelp)
+    var diskDirs: [String] = []
+
+    /// The tier's home directory (the first --disk-dir).
+    var diskDir: String { diskDirs.first ?? "" }
+
+    func validate() throws { try DiskCommandSupport.requireDirectories(diskDirs) }
 
     @Option(help: "Expected payload kind (mixed:F has F in 0...1).")
     var pattern: PayloadKind?
@@ -41,8 +46,8 @@ struct DiskVerifyCommand: ParsableCommand {
 
     func run() throws {
         let expected = pattern
-        try DiskCommandSupport.requireDirectory(diskDir)
-        let tier = try DiskCommandSupport.openReadOnly(diskDir, queueDepth: 32, directIO: directIO)
+        for directory in diskDirs { try DiskCommandSupport.requireDirectory(directory) }
+        let tier = try DiskCommandSupport.openReadOnly(diskDirs, queueDepth: 32, directIO: directIO)
         DiskCommandSupport.reportRecovery(tier)
         let report = try tier.verify(expected: expected)
         if json {

@@ -16,6 +16,7 @@ extension ReplayCommand {
             blockBytes: options.blockBytes, diskDirectory: options.diskDir, keep: options.keep,
             codec: options.compression, payload: options.payload,
             queueDepth: options.queueDepth, directIO: options.directIO)
+        settings.extraDiskDirectories = Array(options.diskDirs.dropFirst())
         // Only a kept tier outlives the replay; a temporary one is removed unsynced.
         settings.syncIntervalBlocks = options.keep ? options.syncEvery : 0
         let progress =

@@ -21,9 +21,12 @@ struct ReplayDataOptions: ParsableArguments {
     var blockByteCount = ByteCount(256 << 10)
 
     @Option(
-        name: .long,
-        help: "With --data: disk tier directory (default: a fresh temp dir under /tmp).")
-    var diskDir: String?
+        name: .customLong("disk-dir"),
+        help: "With --data: disk tier directory (default: a fresh temp dir under /tmp); repeat it to stripe the tier over several (one per device), the home first.")
+    var diskDirs: [String] = []
+
+    /// The tier's home (the first --disk-dir), or nil for a temporary directory.
+    var diskDir: String? { diskDirs.first }
 
     @Flag(name: .long, help: "With --data: keep the disk tier (synced) and its directory.")
     var keep = false

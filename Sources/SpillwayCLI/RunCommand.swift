@@ -101,8 +101,21 @@ struct RunCommand: ParsableCommand {
                 "cannot create disk.directory \(parent): \(error.localizedDescription); choose another with --disk-dir"
             )
         }
-        let runDirectory =
-            parent + "/run-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        let runName = "run-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        let runDirectory = parent + "/" + runName
+        // Striped: a run directory of the same name under each extra directory.
+        var extraRunDirectories: [String] = []
+        for extra in ConfigurationKeys.pathList(configuration.disk.extraDirectories) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: extra, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw CLIError(
+                    "cannot create disk.extra_directories entry \(extra): \(error.localizedDescription)")
+            }
+            extraRunDirectories.append(extra + "/" + runName)
+        }
         let region = configuration.region
         var settings = DataModeOptions(
             primaryBlocks: configuration.primaryBlockCount,
@@ -115,6 +128,7 @@ struct RunCommand: ParsableCommand {
             region.numWorkers, Int(region.cpuPageSize),
             region.layout == .seed ? .seed : .pageAligned
         )
+        settings.extraDiskDirectories = extraRunDirectories
         settings.regionInstanceID = region.instanceID
         settings.regionNumSegments = region.numSegments
         settings.compressionThreshold = configuration.disk.compressionThreshold

@@ -28,6 +28,7 @@ struct ConfigurationValidationTests {
         "region.cpu_page_size": "64KiB", "region.layout": "seed", "region.directory": "/tmp",
         "region.num_segments": "32", "region.join_timeout_ms": "1234", "tiers.primary_bytes": "32MiB",
         "tiers.disk_bytes": "0", "policy": "write-through", "disk.directory": "/tmp/other",
+        "disk.extra_directories": "/mnt/a,/mnt/b",
         "disk.queue_depth": "7", "disk.direct_io": "off", "disk.compression": "none",
         "disk.shuffle": "off", "disk.compression_threshold": "0.5",
         "disk.sync_interval_blocks": "0", "disk.staging_bytes_max": "8MiB", "payload": "zeros",
@@ -142,6 +143,10 @@ struct ConfigurationValidationTests {
             (
                 "policy", .text("writeback"),
                 "config key 'policy' has bad value 'writeback' (from env SPILLWAY_X): unknown choice; allowed: one of spill, write-through"
+            ),
+            (
+                "disk.extra_directories", .text("/mnt/a,,/mnt/b"),
+                "config key 'disk.extra_directories' has bad value '/mnt/a,,/mnt/b' (from env SPILLWAY_X): a path is empty; allowed: empty, or up to 63 comma-separated non-empty paths of at most 4096 bytes each"
             ),
             (
                 "disk.directory", .text(""),

@@ -141,10 +141,11 @@ struct DiskTierKernelTests {
         return synced
     }
 
-    func verifyJSON(binary: String, directory: String) throws -> [String: Any] {
+    func verifyJSON(binary: String, directory: String, extra: [String] = []) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["disk", "verify", "--disk-dir", directory, "--pattern", "bf16", "--json"]
+        process.arguments =
+            ["disk", "verify", "--disk-dir", directory, "--pattern", "bf16", "--json"] + extra
         let stdout = Pipe()
         process.standardOutput = stdout
         try process.run()
@@ -158,14 +159,23 @@ struct DiskTierKernelTests {
         "spillway disk fill killed with SIGKILL mid-write: every synced block verifies, no wrong block"
     )
     func killNineMidWrite() throws {
+        let directory = try TierDirectory(under: "/tmp")
+        let tier = try killAndVerify([directory.path])
+        try tier.close()
+    }
+
+    /// Fills a tier over `directories` (home first) with lz4, SIGKILLs the writer after 300
+    /// synced blocks, checks with `disk verify` that every block verifies and none is
+    /// wrong, and returns the tier reopened in process after checking every synced key.
+    func killAndVerify(_ directories: [String]) throws -> DiskTier<URingIO> {
         // The spillway this test build produced; throws naming the path when it is missing.
         let binary = try CLIProcess.executableURL().path
-        let directory = try TierDirectory(under: "/tmp")
+        let extra = directories.dropFirst().flatMap { ["--disk-dir", $0] }
         let synced = try fillAndKill(
-            binary: binary, directory: directory.path, extra: ["--compression", "lz4"],
+            binary: binary, directory: directories[0], extra: extra + ["--compression", "lz4"],
             killAfter: 300)
         #expect(synced >= 300, "the child reported only \(synced) synced blocks")
-        let report = try verifyJSON(binary: binary, directory: directory.path)
+        let report = try verifyJSON(binary: binary, directory: directories[0], extra: extra)
         let blocks = report["blocks"] as? Int ?? -1
         #expect(blocks >= synced, "only \(blocks) blocks after reopen, \(synced) were synced")
         #expect(report["verified"] as? Int == blocks, "\(report)")
@@ -173,9 +183,25 @@ struct DiskTierKernelTests {
         #expect(report["pattern_mismatch"] as? Int == 0, "a wrong block was served: \(report)")
         // In process too: every key below the synced count is there.
         let tier = try DiskTierFactory.open(
-            directory: directory.path, options: DiskTierOptions(), queueDepth: 8)
+            directories: directories, options: DiskTierOptions(), queueDepth: 8)
         for key in 0..<UInt64(synced) {
             #expect(tier.contains(BlockKey(traceID: key)), "synced key \(key) lost")
+        }
+        return tier
+    }
+
+    @Test(
+        "spillway disk fill over two directories killed with SIGKILL: every synced block verifies, both data files hold blocks"
+    )
+    func killNineStriped() throws {
+        let home = try TierDirectory(under: "/tmp")
+        let second = try TierDirectory(under: "/tmp")
+        let tier = try killAndVerify([home.path, second.path])
+        #expect(tier.dataFileCount == 2 && tier.usedBytes(inFile: 0) > 0 && tier.usedBytes(inFile: 1) > 0)
+        try tier.close()
+        // The home alone is refused, naming the directories the tier was created with.
+        #expect(throws: DiskTierError.self) {
+            _ = try DiskTierFactory.open(directory: home.path, options: DiskTierOptions())
         }
     }
 

@@ -33,9 +33,13 @@ struct RunCommandTests {
 
     static var defaultConfig: String { packageRoot + "/Config/default.json" }
 
-    @Test func mainJobMatchesSimulationWithZeroVerifyFailures() throws {
+    /// Striped: the disk tier also stripes over a second directory (`disk.extra_directories`).
+    @Test(arguments: [false, true])
+    func mainJobMatchesSimulationWithZeroVerifyFailures(striped: Bool) throws {
         let scratch = ScratchDirectory()
-        let result = try CLIProcess.run(Self.arguments(scratch, instanceID: "run-test-\(getpid())"))
+        let extra = striped ? ["--set", "disk.extra_directories=\(scratch.sub("disk2"))"] : []
+        let result = try CLIProcess.run(
+            Self.arguments(scratch, instanceID: "run-test-\(getpid())-\(striped)") + extra)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
@@ -60,8 +64,11 @@ struct RunCommandTests {
         }
         // Nothing left behind: the region is unlinked and the disk tier removed.
         #expect(scratch.regionFiles.isEmpty)
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: scratch.sub("disk"))) ?? []
-        #expect(leftovers.isEmpty, "disk directory still holds \(leftovers)")
+        for directory in striped ? ["disk", "disk2"] : ["disk"] {
+            let leftovers =
+                (try? FileManager.default.contentsOfDirectory(atPath: scratch.sub(directory))) ?? []
+            #expect(leftovers.isEmpty, "\(directory) still holds \(leftovers)")
+        }
     }
 
     /// `region.num_segments` reaches the region end to end: a 2 GiB region (two full GiB)

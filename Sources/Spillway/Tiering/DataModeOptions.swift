@@ -11,6 +11,9 @@ package struct DataModeOptions: Sendable {
     /// The disk tier directory; nil: a fresh temporary directory under `/tmp`. A given
     /// directory must not hold a tier already (it is created 0700 when missing).
     package var diskDirectory: String?
+    /// More directories (one per device) the disk tier stripes over beside `diskDirectory`
+    /// (which must then be given): each created when missing, refused when it holds a tier.
+    package var extraDiskDirectories: [String] = []
     /// Keep the disk tier (closed and synced, so `spillway disk verify --pattern` can check
     /// it) and its directory; otherwise both are removed.
     package var keep: Bool

@@ -17,19 +17,33 @@ package enum DataModeReplay {
     ) throws -> DataModeReport {
         try validate(options)
         let (directory, created) = try prepareDirectory(options.diskDirectory)
+        guard options.extraDiskDirectories.isEmpty || options.diskDirectory != nil else {
+            throw DataModeError("more disk directories need the first one given too")
+        }
+        var extras: [(directory: String, created: Bool)] = []
+        for extra in options.extraDiskDirectories { extras.append(try prepareDirectory(extra)) }
         // Only the tier's owner removes it: a replay refused by another process's lock on a
         // given --disk-dir must not delete that process's files. A fresh temporary
         // directory is this replay's alone.
         var ownsTier = options.diskDirectory == nil
-        defer { if ownsTier && !options.keep { removeTier(directory, created: created) } }
+        defer {
+            if ownsTier && !options.keep {
+                removeTier(directory, created: created)
+                for (index, extra) in extras.enumerated() {
+                    removeTier(
+                        extra.directory, created: extra.created,
+                        names: [DiskLayout.dataFileName(index + 1)])
+                }
+            }
+        }
         let region = try makeRegion(options)
         defer { region.cleanup() }
         unlinkOwnRegion(region)
         let disk: DiskTier<URingIO>
         do {
             disk = try DiskTierFactory.open(
-                directory: directory, options: diskOptions(options), queueDepth: options.queueDepth,
-                directIO: options.directIO)
+                directories: [directory] + extras.map(\.directory), options: diskOptions(options),
+                queueDepth: options.queueDepth, directIO: options.directIO)
         } catch {
             throw DataModeError("cannot create the disk tier in \(directory): \(error)")
         }
@@ -92,9 +106,14 @@ package enum DataModeReplay {
 
     /// Disk tier options for `options`: capacity from `DiskTierSizing`, jobs = queue depth.
     package static func diskOptions(_ options: DataModeOptions) -> DiskTierOptions {
+        // Striped over D directories: each data file sized for ceil(N / D) blocks, so while
+        // fewer than N are stored one file has fewer than its share and so a free run.
+        let files = 1 + options.extraDiskDirectories.count
         var tierOptions = DiskTierOptions(
-            capacityBytes: DiskTierSizing.capacityBytes(
-                blocks: options.diskBlocks, blockBytes: options.blockBytes, codec: options.codec),
+            capacityBytes: files
+                * DiskTierSizing.capacityBytes(
+                    blocks: (options.diskBlocks + files - 1) / files, blockBytes: options.blockBytes,
+                    codec: options.codec),
             blockByteCountMax: options.blockBytes, codec: options.codec,
             compressionThreshold: options.compressionThreshold, jobCountMax: options.queueDepth,
             reservedBlockCount: options.diskBlocks + options.queueDepth)
@@ -200,13 +219,16 @@ package enum DataModeReplay {
     }
 
     /// Removes the tier: the whole directory when created here, else only its tier files.
-    static func removeTier(_ directory: String, created: Bool) {
+    static func removeTier(
+        _ directory: String, created: Bool,
+        names: [String] = DiskLayout.fileNames + [DiskLayout.directoryManifestFileName]
+    ) {
         let manager = FileManager.default
         if created {
             try? manager.removeItem(atPath: directory)
             return
         }
-        for name in DiskLayout.fileNames {
+        for name in names {
             try? manager.removeItem(atPath: directory + "/" + name)
         }
     }

@@ -43,6 +43,11 @@ package enum ConfigurationKeys {
             allowed: "a non-empty path of at most 4096 bytes",
             summary: "Directory of the disk tier's data files (created 0700 if missing).",
             validate: validatePath),
+        .string(
+            "disk.extra_directories", \.disk.extraDirectories,
+            allowed: "empty, or up to 63 comma-separated non-empty paths of at most 4096 bytes each",
+            summary: "More directories (one per device) the disk tier stripes over beside disk.directory; the capacity is split equally.",
+            validate: validatePathList),
         .integer(
             "disk.queue_depth", \.disk.queueDepth, range: 1...4096,
             summary: "io_uring submission queue depth (I/Os in flight)."),
@@ -134,6 +139,20 @@ package enum ConfigurationKeys {
         if text.isEmpty { return "empty" }
         if text.utf8.contains(0) { return "contains a NUL byte" }
         if text.utf8.count > 4096 { return "longer than 4096 bytes" }
+        return nil
+    }
+
+    /// The paths of a comma-separated list (empty: none).
+    package static func pathList(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    static func validatePathList(_ text: String) -> String? {
+        let paths = pathList(text)
+        if paths.count > 63 { return "more than 63 directories" }
+        for path in paths {
+            if let reason = validatePath(path) { return "\(path.isEmpty ? "a path is" : path) \(reason)" }
+        }
         return nil
     }
 

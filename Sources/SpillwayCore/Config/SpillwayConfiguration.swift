@@ -66,6 +66,10 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
     public struct Disk: Codable, Sendable, Equatable {
         /// Directory of the tier's data files (created 0700 if missing).
         public var directory = "/var/tmp/spillway"
+        /// More directories (one per device, comma separated; empty: none) the disk tier
+        /// stripes its blocks over beside `directory` (docs/DISK_FORMAT.md, "Several
+        /// directories").
+        package var extraDirectories = ""
         /// io_uring submission queue depth.
         public var queueDepth = 32
         /// Whether data files are opened with O_DIRECT.
@@ -86,6 +90,7 @@ public struct SpillwayConfiguration: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case directory
+            case extraDirectories = "extra_directories"
             case queueDepth = "queue_depth"
             case directIO = "direct_io"
             case compression, shuffle

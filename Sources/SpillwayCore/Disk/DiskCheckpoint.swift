@@ -13,6 +13,9 @@ package struct DiskCheckpointEntry: Equatable, Sendable {
     package var sequence: UInt64
     /// Zero-copy record layout: the payload starts at the extent's second page.
     package var separateHeaderPage = false
+    /// The data file holding the extent (0: the home's; only version-3 checkpoints name
+    /// another).
+    package var fileIndex = 0
 
     /// Where the payload starts inside the extent.
     package var payloadOffset: Int {
@@ -24,9 +27,11 @@ package struct DiskCheckpointEntry: Equatable, Sendable {
 ///
 /// Layout (little-endian). Page 0 is the header:
 /// ```
-///   0 u32 magic 'SPWI' (0x49575053)   24 u64 data file bytes (capacity)
-///   4 u16 version (2; 1 read)         32 u64 next sequence number
-///   6 u16 reserved                    40 u64 entry count
+///   0 u32 magic 'SPWI' (0x49575053)   24 u64 bytes of each data file
+///   4 u16 version (2, or 3 when       32 u64 next sequence number
+///         striped; 1 read)
+///   6 u16 data file count (version 3; 40 u64 entry count
+///         0 before: one file)
 ///   8 u64 generation (1, 2, ...)      48 u64 block byte count max
 ///  16 u32 page bytes (4096)           56 u32 CRC32C of the entry bytes
 ///  20 u32 entry bytes (96)            60 u32 CRC32C of header bytes 0..<60
@@ -35,7 +40,8 @@ package struct DiskCheckpointEntry: Equatable, Sendable {
 /// ```
 ///   0 u64 sequence   12 u32 page count    20 u32 stored length   28 u8 key length
 ///   8 u32 page index 16 u32 raw length    24 u32 payload CRC     29 u8 codec
-///  30 u16 flags (bit 0: zero-copy layout, payload at the extent's second page)
+///  30 u8 flags (bit 0: zero-copy layout, payload at the extent's second page)
+///  31 u8 data file index (0 before version 3)
 ///  32 [64] key bytes, zero padded
 /// ```
 /// Worked example: 1,000,000 blocks take 4096 + 96,000,000 bytes, read back in one request.
@@ -46,14 +52,21 @@ package enum DiskCheckpoint {
     /// only knows version 1 sees a version-2 slot as corrupt and recovers by scan, so it
     /// never ignores a journal silently.
     package static let version: UInt16 = 2
-    package static let readableVersions: ClosedRange<UInt16> = 1...2
+    /// Version written by a tier striped over several data files (docs/DISK_FORMAT.md,
+    /// "Several directories"): the file count at byte 6, a file index in every entry. A
+    /// one-file tier keeps writing version 2, byte for byte as before.
+    package static let stripedVersion: UInt16 = 3
+    package static let readableVersions: ClosedRange<UInt16> = 1...3
     package static let entryBytes = 96
     package static let headerBytes = DiskLayout.pageBytes
 
     /// The decoded header of a checkpoint.
     package struct Header: Equatable, Sendable {
         package var generation: UInt64
+        /// Bytes of each data file.
         package var dataFileBytes: Int
+        /// Data files (directories) the tier stripes over: 1 before version 3.
+        package var dataFileCount = 1
         package var nextSequence: UInt64
         package var entryCount: Int
         package var blockByteCountMax: Int
@@ -87,9 +100,8 @@ package enum DiskCheckpoint {
         at.storeBytes(of: entry.payloadCRC.littleEndian, toByteOffset: 24, as: UInt32.self)
         at.storeBytes(of: UInt8(entry.key.count), toByteOffset: 28, as: UInt8.self)
         at.storeBytes(of: entry.codec.rawValue, toByteOffset: 29, as: UInt8.self)
-        at.storeBytes(
-            of: UInt16(entry.separateHeaderPage ? 1 : 0).littleEndian, toByteOffset: 30,
-            as: UInt16.self)
+        at.storeBytes(of: UInt8(entry.separateHeaderPage ? 1 : 0), toByteOffset: 30, as: UInt8.self)
+        at.storeBytes(of: UInt8(entry.fileIndex), toByteOffset: 31, as: UInt8.self)
         entry.key.withUnsafeBytes { bytes in
             (at + 32).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
@@ -100,13 +112,20 @@ package enum DiskCheckpoint {
     @discardableResult
     package static func encodeHeader(
         generation: UInt64, dataFileBytes: Int, nextSequence: UInt64, entryCount: Int,
-        blockByteCountMax: Int, into base: UnsafeMutableRawPointer
+        blockByteCountMax: Int, dataFileCount: Int = 1, into base: UnsafeMutableRawPointer
     ) -> UInt32 {
         base.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
         let entriesCRC = CRC32C.checksum(
             UnsafeRawBufferPointer(start: base + headerBytes, count: entryCount * entryBytes))
         base.storeBytes(of: magic.littleEndian, toByteOffset: 0, as: UInt32.self)
-        base.storeBytes(of: version.littleEndian, toByteOffset: 4, as: UInt16.self)
+        let striped = dataFileCount > 1
+        base.storeBytes(
+            of: (striped ? stripedVersion : version).littleEndian, toByteOffset: 4,
+            as: UInt16.self)
+        if striped {
+            base.storeBytes(
+                of: UInt16(dataFileCount).littleEndian, toByteOffset: 6, as: UInt16.self)
+        }
         base.storeBytes(of: generation.littleEndian, toByteOffset: 8, as: UInt64.self)
         base.storeBytes(
             of: UInt32(DiskLayout.pageBytes).littleEndian, toByteOffset: 16, as: UInt32.self)
@@ -138,21 +157,26 @@ package enum DiskCheckpoint {
         func u64(_ offset: Int) -> UInt64 {
             UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         }
+        func u16(_ offset: Int) -> UInt16 {
+            UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        }
+        let version = u16(4)
+        let fileCount = version >= stripedVersion ? Int(u16(6)) : 1
         guard CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 60)) == u32(60),
-            u32(0) == magic,
-            readableVersions.contains(
-                UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self))),
+            u32(0) == magic, readableVersions.contains(version),
+            (1...DiskLayout.dataFileCountMax).contains(fileCount),
             u32(16) == UInt32(DiskLayout.pageBytes), u32(20) == UInt32(entryBytes),
             u64(24) % UInt64(DiskLayout.pageBytes) == 0,
             u64(24) / UInt64(DiskLayout.pageBytes) <= UInt64(Int32.max),
-            u64(40) <= u64(24) / UInt64(DiskLayout.pageBytes),
+            u64(40) <= u64(24) / UInt64(DiskLayout.pageBytes) * UInt64(fileCount),
             u64(48) <= UInt64(DiskTierOptions.blockByteCountLimit),
             // Generations and sequence numbers count up by one per sync and per store: a
             // value near 2^64 was never written by a tier (and would overflow the next one).
             u64(8) >= 1, u64(8) < sequenceLimit, u64(32) < sequenceLimit
         else { return nil }
         return Header(
-            generation: u64(8), dataFileBytes: Int(u64(24)), nextSequence: u64(32),
+            generation: u64(8), dataFileBytes: Int(u64(24)), dataFileCount: fileCount,
+            nextSequence: u64(32),
             entryCount: Int(u64(40)), blockByteCountMax: Int(u64(48)), entriesCRC: u32(56),
             headerCRC: u32(60))
     }
@@ -169,7 +193,7 @@ package enum DiskCheckpoint {
             Int(UInt32(littleEndian: at.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         }
         let keyLength = Int(at.load(fromByteOffset: 28, as: UInt8.self))
-        let flags = UInt16(littleEndian: at.loadUnaligned(fromByteOffset: 30, as: UInt16.self))
+        let flags = at.load(fromByteOffset: 30, as: UInt8.self)
         guard keyLength >= 1, keyLength <= BlockKey.maxByteCount, flags <= 1,
             let codec = DiskCodec(rawValue: at.load(fromByteOffset: 29, as: UInt8.self)),
             let key = BlockKey(bytes: UnsafeRawBufferPointer(start: at + 32, count: keyLength))
@@ -178,6 +202,7 @@ package enum DiskCheckpoint {
             key: key, codec: codec, pageIndex: u32(8), pageCount: u32(12), rawLength: u32(16),
             storedLength: u32(20), payloadCRC: UInt32(u32(24)),
             sequence: UInt64(littleEndian: at.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-            separateHeaderPage: flags == 1)
+            separateHeaderPage: flags == 1,
+            fileIndex: Int(at.load(fromByteOffset: 31, as: UInt8.self)))
     }
 }

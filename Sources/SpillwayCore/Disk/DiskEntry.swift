@@ -17,6 +17,8 @@ struct DiskEntry {
     var key = BlockKey(traceID: 0)
     var sequence: UInt64 = 0
     var pageIndex: Int32 = 0
+    /// The data file (directory) holding the extent: 0 is the home's.
+    var fileIndex: UInt8 = 0
     var pageCount: Int32 = 0
     var rawLength: UInt32 = 0
     var storedLength: UInt32 = 0

@@ -14,8 +14,12 @@ struct DiskJob {
     var slot: Int32 = -1
     /// The caller's destination (loads).
     var destination: UnsafeMutableRawPointer?
-    /// The extent's offset in the data file.
+    /// The extent's data file and its offset there.
+    var fileIndex: UInt8 = 0
     var fileOffset: UInt64 = 0
+    /// Bytes this job counts in its file's `DiskFileAllocators.bytesInFlight` (its
+    /// extent's, once it has one), given back when the job is released.
+    var deviceBytes = 0
     /// The current transfer: its memory, its offset in the file, the registered-buffer index
     /// of that memory (-1 none), bytes to move and bytes moved so far (short transfers
     /// resubmit the rest). A staged job has one transfer (the whole record from or into its

@@ -6,6 +6,15 @@ package enum DiskLayout {
     package static let pageBytes = 4096
     /// The data file: block extents at page offsets.
     package static let dataFileName = "spillway-data.0"
+    /// Data file `index` of a tier striped over several directories: `spillway-data.K` in
+    /// its K-th directory (0 is the home's, `dataFileName`).
+    package static func dataFileName(_ index: Int) -> String { "spillway-data.\(index)" }
+    /// Most data files (directories) one tier stripes over: a file index is one byte in
+    /// the formats, and far fewer devices than this sit in one machine.
+    package static let dataFileCountMax = 64
+    /// The home's list of the tier's directories, written when a tier is created over
+    /// more than one (docs/DISK_FORMAT.md, "Several directories").
+    package static let directoryManifestFileName = "spillway-directories"
     /// The two checkpoint slots; a new checkpoint overwrites the older one.
     package static let checkpointFileNames = ["spillway-index.a", "spillway-index.b"]
     /// The index journal: batches of index changes since the newest full checkpoint.

@@ -7,7 +7,8 @@
 ///   0  u32 magic 'SPWB' (0x42575053)      24  u64 sequence (unique per store, never reused)
 ///   4  u16 version (1)                    32  [64] key bytes, zero padded
 ///   6  u16 header bytes (128)             96  [28] reserved, zero
-///   8  u8  key length (1...64)           124  u32 CRC32C of bytes 0..<124
+///   8  u8  key length (1...64)           (96  u8  data file index: 0 the home's)
+///                                        124  u32 CRC32C of bytes 0..<124
 ///   9  u8  codec of the stored payload
 ///  10  u16 flags: bit 0 = the payload starts at byte 4096 (a header page of its own)
 ///  12  u32 raw length (bytes the caller stored)
@@ -34,6 +35,9 @@ package struct DiskRecordHeader: Equatable, Sendable {
     package var sequence: UInt64
     /// The payload starts at byte 4096 (zero-copy layout) instead of right after the header.
     package var separateHeaderPage: Bool
+    /// The data file the record was written to (byte 96, formerly reserved: records of a
+    /// one-directory tier have 0 there). A scan takes a record only in its own file.
+    package var fileIndex: Int = 0
 
     /// Where the payload starts inside the extent.
     package var payloadOffset: Int {
@@ -67,6 +71,7 @@ package struct DiskRecordHeader: Equatable, Sendable {
         base.storeBytes(of: UInt32(storedLength).littleEndian, toByteOffset: 16, as: UInt32.self)
         base.storeBytes(of: payloadCRC.littleEndian, toByteOffset: 20, as: UInt32.self)
         base.storeBytes(of: sequence.littleEndian, toByteOffset: 24, as: UInt64.self)
+        base.storeBytes(of: UInt8(fileIndex), toByteOffset: 96, as: UInt8.self)
         key.withUnsafeBytes { bytes in
             (base + 32).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
@@ -93,7 +98,7 @@ package struct DiskRecordHeader: Equatable, Sendable {
         guard keyLength <= BlockKey.maxByteCount else { return nil }
         let flags = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
         guard flags <= 1 else { return nil }
-        return DiskRecordHeader(
+        var header = DiskRecordHeader(
             key: key, codec: codec,
             rawLength: Int(
                 UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 12, as: UInt32.self))),
@@ -103,5 +108,7 @@ package struct DiskRecordHeader: Equatable, Sendable {
                 littleEndian: base.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
             sequence: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
             separateHeaderPage: flags == 1)
+        header.fileIndex = Int(base.load(fromByteOffset: 96, as: UInt8.self))
+        return header
     }
 }

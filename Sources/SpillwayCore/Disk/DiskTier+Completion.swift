@@ -54,6 +54,8 @@ extension DiskTier {
     }
 
     func releaseJob(_ jobIndex: Int32) {
+        let job = jobs[Int(jobIndex)]
+        allocator.bytesInFlight[Int(job.fileIndex)] -= job.deviceBytes
         jobs[Int(jobIndex)] = DiskJob()
         freeJobs.append(jobIndex)
     }
@@ -146,6 +148,8 @@ extension DiskTier {
             return (nil, .checksumMismatch)
         }
         guard header.key == entry.key else { return (nil, .keyMismatch) }
+        // Another data file's record at this offset (directories mixed up): not this one.
+        guard header.fileIndex == Int(entry.fileIndex) else { return (nil, .staleRecord) }
         guard header.sequence == entry.sequence, header.codec == entry.codec,
             header.rawLength == Int(entry.rawLength),
             header.storedLength == Int(entry.storedLength),

@@ -51,7 +51,8 @@ extension DiskTier {
             compressionRatio: stored > 0 ? Double(raw) / Double(stored) : 1,
             checkpointGeneration: checkpointGeneration,
             journalBatches: journal.baseGeneration == checkpointGeneration
-                ? Int(journal.nextBatch) - 1 : 0)
+                ? Int(journal.nextBatch) - 1 : 0,
+            usedBytesPerFile: dataFiles.indices.map { usedBytes(inFile: $0) })
     }
 
     /// Reads every readable block through the verified load path (queue-depth loads in

@@ -5,8 +5,9 @@ extension DiskTier {
     /// extents do not overlap and stay inside the capacity, the key map and the LRU list
     /// agree with slot states, and jobs, pins and staging buffers are all accounted for.
     package func checkInvariants() {
-        let pageCount = allocator.pageCount
-        var shadow = DiskPageAllocator(pageCount: pageCount)
+        let pageCount = allocator.pagesPerFile
+        var shadows = Array(
+            repeating: DiskPageAllocator(pageCount: pageCount), count: allocator.fileCount)
         var counts = [0, 0, 0, 0]  // free, writing, live, doomed
         var pins = 0
         for (index, entry) in table.entries.enumerated() {
@@ -17,13 +18,15 @@ extension DiskTier {
                 continue
             }
             precondition(
-                Int(entry.pageIndex) + Int(entry.pageCount) <= pageCount,
+                Int(entry.pageIndex) + Int(entry.pageCount) <= pageCount
+                    && Int(entry.fileIndex) < allocator.fileCount,
                 "extent of slot \(index) past capacity")
             if entry.pageCount == 0 {
                 // Only a store waiting for its encode has no extent yet.
                 precondition(entry.state == .writing, "slot \(index) has no extent")
             } else {
-                shadow.markUsed(start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
+                shadows[Int(entry.fileIndex)].markUsed(
+                    start: Int(entry.pageIndex), count: Int(entry.pageCount))  // traps on overlap
             }
             if entry.state == .doomed {
                 precondition(entry.pinCount > 0, "doomed slot \(index) without a reader")
@@ -38,14 +41,18 @@ extension DiskTier {
                 precondition(entry.pinCount == 0, "slot being written is pinned")
             }
         }
-        precondition(
-            shadow.usedPageCount == allocator.usedPageCount,
-            "allocator counts \(allocator.usedPageCount) pages, extents hold \(shadow.usedPageCount)"
-        )
-        precondition(
-            allocator.countUsedPages() == allocator.usedPageCount,
-            "allocator bitmap disagrees with its count")
-        precondition(shadow.words == allocator.words, "allocator bitmap differs from the extents")
+        for (file, shadow) in shadows.enumerated() {
+            let allocator = allocator.files[file]
+            precondition(
+                shadow.usedPageCount == allocator.usedPageCount,
+                "file \(file): allocator counts \(allocator.usedPageCount) pages, extents hold \(shadow.usedPageCount)"
+            )
+            precondition(
+                allocator.countUsedPages() == allocator.usedPageCount,
+                "file \(file): allocator bitmap disagrees with its count")
+            precondition(
+                shadow.words == allocator.words, "file \(file): allocator bitmap differs from the extents")
+        }
         precondition(
             usedBytes <= capacityBytes, "used \(usedBytes) bytes above capacity \(capacityBytes)")
         precondition(
@@ -92,7 +99,9 @@ extension DiskTier {
         var loadJobs = 0
         var storeJobs = 0
         var encoding = 0
+        var inFlight = Array(repeating: 0, count: allocator.fileCount)
         for job in jobs {
+            inFlight[Int(job.fileIndex)] += job.deviceBytes
             switch job.kind {
             case .idle: break
             case .load: loadJobs += 1
@@ -107,6 +116,9 @@ extension DiskTier {
                     "a store has an extent exactly when its encode is back")
             }
         }
+        precondition(
+            inFlight == allocator.bytesInFlight,
+            "bytes in flight per file \(allocator.bytesInFlight), jobs hold \(inFlight)")
         precondition(
             loadJobs + storeJobs == inFlightJobCount,
             "jobs in flight \(loadJobs + storeJobs) != \(inFlightJobCount) taken slots")

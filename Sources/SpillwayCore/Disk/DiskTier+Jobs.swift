@@ -161,7 +161,7 @@ extension DiskTier {
         let job = jobs[Int(jobIndex)]
         let pageCount = DiskLayout.recordPageCount(
             storedLength: header.storedLength, separateHeaderPage: header.separateHeaderPage)
-        guard let pageIndex = allocatePages(pageCount) else {
+        guard let (fileIndex, pageIndex) = allocatePages(pageCount) else {
             table.removeKey(job.key)
             table.releaseSlot(job.slot)
             releaseJob(jobIndex)
@@ -173,11 +173,13 @@ extension DiskTier {
         }
         table.entries[Int(job.slot)] = DiskEntry(
             key: job.key, sequence: header.sequence, pageIndex: Int32(pageIndex),
-            pageCount: Int32(pageCount),
+            fileIndex: UInt8(fileIndex), pageCount: Int32(pageCount),
             rawLength: UInt32(header.rawLength), storedLength: UInt32(header.storedLength),
             payloadCRC: header.payloadCRC, codec: header.codec, state: .writing,
             separateHeaderPage: header.separateHeaderPage)
         let buffer = stagingBuffer(jobIndex)
+        var header = header
+        header.fileIndex = fileIndex
         header.encode(into: buffer)
         let recordBytes =
             header.separateHeaderPage
@@ -189,6 +191,9 @@ extension DiskTier {
             (buffer + recordBytes).initializeMemory(
                 as: UInt8.self, repeating: 0, count: writeLength - recordBytes)
         }
+        jobs[Int(jobIndex)].fileIndex = UInt8(fileIndex)
+        jobs[Int(jobIndex)].deviceBytes = pageCount * DiskLayout.pageBytes
+        allocator.bytesInFlight[fileIndex] += pageCount * DiskLayout.pageBytes
         jobs[Int(jobIndex)].fileOffset = UInt64(pageIndex) * UInt64(DiskLayout.pageBytes)
         jobs[Int(jobIndex)].transferOffset = jobs[Int(jobIndex)].fileOffset
         jobs[Int(jobIndex)].buffer = buffer
@@ -245,8 +250,10 @@ extension DiskTier {
         table.entries[Int(slot)].pinCount += 1
         var job = DiskJob(
             kind: .load, token: token, key: key, slot: slot, destination: buffer.baseAddress,
+            fileIndex: entry.fileIndex,
             fileOffset: UInt64(entry.pageIndex) * UInt64(DiskLayout.pageBytes),
-            isFacade: isFacade)
+            deviceBytes: Int(entry.pageCount) * DiskLayout.pageBytes, isFacade: isFacade)
+        allocator.bytesInFlight[Int(entry.fileIndex)] += job.deviceBytes
         if entry.separateHeaderPage, entry.codec == .none,
             canMoveInPlace(buffer.baseAddress, count: Int(entry.storedLength))
         {
@@ -275,7 +282,7 @@ extension DiskTier {
     func prepareTransfer(_ jobIndex: Int32) {
         let job = jobs[Int(jobIndex)]
         let request = IORequest(
-            kind: job.kind == .store ? .write : .read, file: dataFile,
+            kind: job.kind == .store ? .write : .read, file: dataFiles[Int(job.fileIndex)],
             offset: job.transferOffset + UInt64(job.transferred),
             buffer: job.buffer! + job.transferred, length: job.length - job.transferred,
             registeredBufferIndex: job.bufferIndex, userData: UInt64(jobIndex))

@@ -52,7 +52,8 @@ extension DiskTier {
             key: entry.key, codec: entry.codec, pageIndex: Int(entry.pageIndex),
             pageCount: Int(entry.pageCount), rawLength: Int(entry.rawLength),
             storedLength: Int(entry.storedLength), payloadCRC: entry.payloadCRC,
-            sequence: entry.sequence, separateHeaderPage: entry.separateHeaderPage)
+            sequence: entry.sequence, separateHeaderPage: entry.separateHeaderPage,
+            fileIndex: Int(entry.fileIndex))
     }
 
     /// Whether this sync may append a journal batch of the changes instead of writing a

@@ -13,6 +13,15 @@ extension DiskTier {
     ///   (index files exist but neither checkpoint is valid), `.invalidOptions`, `.backend`.
     public convenience init(io: IO, options: DiskTierOptions) throws {
         try options.validate()
+        // One data file per directory of the backend (docs/DISK_FORMAT.md, "Several
+        // directories"); the list is fixed when the tier is created.
+        let directories = io.directoryPaths
+        let fileCount = directories.count
+        guard (1...DiskLayout.dataFileCountMax).contains(fileCount) else {
+            throw DiskTierError(
+                .invalidOptions,
+                "\(fileCount) directories: a disk tier stripes over 1...\(DiskLayout.dataFileCountMax)")
+        }
         let existing: [String]
         do { existing = try io.listFiles() } catch {
             throw DiskTierError(.backend, "cannot list the tier directory: \(error)")
@@ -34,15 +43,31 @@ extension DiskTier {
                 "the tier has checkpoint files but no data file (\(DiskLayout.dataFileName)): nothing to read"
             )
         }
+        // The directory list must be the one the tier was created with, checked before
+        // anything is created; the extra directories' listings say which data files exist.
+        let extraListings = try Self.checkDirectories(
+            io: io, homeFiles: existing, creating: !hasData)
         // Files this open creates are removed again when it fails: a failed creation leaves
         // nothing behind.
-        let createdNames = tierFileNames.filter { !existing.contains($0) }
-        func open(_ name: String) throws -> IOFileID? {
-            if options.readOnly && !existing.contains(name) { return nil }
+        var createdNames: [(directory: Int, name: String)] =
+            tierFileNames.filter { !existing.contains($0) }.map { (0, $0) }
+        for index in 1..<max(1, fileCount)
+        where !extraListings[index - 1].contains(DiskLayout.dataFileName(index)) {
+            createdNames.append((index, DiskLayout.dataFileName(index)))
+        }
+        if fileCount > 1 && !existing.contains(DiskLayout.directoryManifestFileName) {
+            createdNames.append((0, DiskLayout.directoryManifestFileName))
+        }
+        func open(_ name: String, directory: Int = 0) throws -> IOFileID? {
+            let present =
+                directory == 0 ? existing.contains(name) : extraListings[directory - 1].contains(name)
+            if options.readOnly && !present { return nil }
             do {
-                return try io.openFile(name, options: IOFileOptions(create: !options.readOnly))
+                return try io.openFile(
+                    name, inDirectory: directory, options: IOFileOptions(create: !options.readOnly))
             } catch {
-                throw DiskTierError(.backend, "cannot open \(name) in the tier directory: \(error)")
+                throw DiskTierError(
+                    .backend, "cannot open \(name) in \(directories[directory]): \(error)")
             }
         }
         // Every file opened here is closed again when the open fails before the tier owns
@@ -53,13 +78,29 @@ extension DiskTier {
         defer {
             if !filesOwnedByTier { for file in openedFiles { io.closeFile(file) } }
             if !succeeded && !options.readOnly {
-                for name in createdNames { try? io.removeFile(name) }
+                for created in createdNames {
+                    try? io.removeFile(created.name, inDirectory: created.directory)
+                }
             }
         }
         guard let dataFile = try open(DiskLayout.dataFileName) else {
             throw DiskTierError(.notFound, "no data file in the tier directory")
         }
         openedFiles.append(dataFile)
+        var dataFiles = [dataFile]
+        for index in 1..<max(1, fileCount) {
+            guard let file = try open(DiskLayout.dataFileName(index), directory: index) else {
+                throw DiskTierError(
+                    .notFound,
+                    "\(directories[index]) holds no \(DiskLayout.dataFileName(index)): it is not directory \(index + 1) of this tier, or its data file was removed"
+                )
+            }
+            openedFiles.append(file)
+            dataFiles.append(file)
+        }
+        /// Data files this open created in an extra directory: for a tier that exists
+        /// (a checkpoint names the files) that means its blocks there are gone.
+        let createdDataFiles = createdNames.filter { $0.directory > 0 }.map(\.name)
         // A read-only open of a tier missing a slot reads it as empty; the id is never used
         // for I/O then (read-only tiers write no checkpoint).
         var checkpointFiles: [IOFileID] = []
@@ -107,6 +148,11 @@ extension DiskTier {
             recovery.corruptCheckpoints.append(candidate.name)
         }
         recovery.corruptCheckpoints.sort()
+        if let newest {
+            try Self.checkDataFiles(
+                recorded: newest.header.dataFileCount, directories: directories,
+                created: createdDataFiles)
+        }
         // The journal batches that extend the chosen checkpoint. A damaged journal (a bad
         // header, or a bad batch with valid batches after it) may hide changes a completed
         // sync promised, so it is treated like a corrupt slot.
@@ -140,13 +186,26 @@ extension DiskTier {
         if damaged && options.scanRecovery && (newest != nil || dataSize >= UInt64(DiskLayout.pageBytes)) {
             // A corrupt slot may have been the newest: rebuild from the data file's records
             // (the valid checkpoint, if any, orders them and bounds which older records count).
+            // Without a checkpoint the files' sizes say their capacity (all were reserved
+            // alike; the smallest bounds them).
+            var sizes: [UInt64] = []
+            for file in dataFiles {
+                do { sizes.append(try io.fileSize(file)) } catch {
+                    throw DiskTierError(.backend, "cannot stat a data file: \(error)")
+                }
+            }
             let capacityBytes =
                 newest?.header.dataFileBytes
-                ?? Int(min(dataSize, UInt64(Int32.max) * UInt64(DiskLayout.pageBytes)))
+                ?? Int(min(sizes.min() ?? 0, UInt64(Int32.max) * UInt64(DiskLayout.pageBytes)))
                 / DiskLayout.pageBytes * DiskLayout.pageBytes
-            let scan = try Self.scanRecords(
-                io: io, file: dataFile, capacityBytes: capacityBytes,
-                dataFileBytes: Int(min(dataSize, UInt64(capacityBytes))))
+            var scan: (records: [DiskCheckpointEntry], rejected: Int) = ([], 0)
+            for (index, file) in dataFiles.enumerated() {
+                let found = try Self.scanRecords(
+                    io: io, file: file, fileIndex: index, capacityBytes: capacityBytes,
+                    dataFileBytes: Int(min(sizes[index], UInt64(capacityBytes))))
+                scan.records += found.records
+                scan.rejected += found.rejected
+            }
             let blockByteCountMax = min(
                 DiskTierOptions.blockByteCountLimit,
                 max(
@@ -155,8 +214,8 @@ extension DiskTier {
             try Self.checkStaging(options, blockByteCountMax: blockByteCountMax, io: io)
             filesOwnedByTier = true
             self.init(
-                io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
-                capacityBytes: capacityBytes, blockByteCountMax: blockByteCountMax,
+                io: io, options: options, dataFiles: dataFiles, checkpointFiles: checkpointFiles,
+                bytesPerDataFile: capacityBytes, blockByteCountMax: blockByteCountMax,
                 checkpointGeneration: newest?.header.generation ?? 0,
                 nextSequence: max(
                     newest?.header.nextSequence ?? 1,
@@ -187,11 +246,13 @@ extension DiskTier {
             return
         }
         if let (header, buffer) = newest {
-            if dataSize < UInt64(header.dataFileBytes) && !options.readOnly {
-                do { try io.reserve(dataFile, size: UInt64(header.dataFileBytes)) } catch {
+            for (index, file) in dataFiles.enumerated() where !options.readOnly {
+                let size = index == 0 ? dataSize : ((try? io.fileSize(file)) ?? 0)
+                guard size < UInt64(header.dataFileBytes) else { continue }
+                do { try io.reserve(file, size: UInt64(header.dataFileBytes)) } catch {
                     throw DiskTierError(
                         .backend,
-                        "the data file is shorter than the checkpoint says and cannot be regrown: \(error)"
+                        "the data file \(DiskLayout.dataFileName(index)) is shorter than the checkpoint says and cannot be regrown: \(error)"
                     )
                 }
             }
@@ -199,8 +260,8 @@ extension DiskTier {
             try Self.checkStaging(options, blockByteCountMax: blockByteCountMax, io: io)
             filesOwnedByTier = true
             self.init(
-                io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
-                capacityBytes: header.dataFileBytes, blockByteCountMax: blockByteCountMax,
+                io: io, options: options, dataFiles: dataFiles, checkpointFiles: checkpointFiles,
+                bytesPerDataFile: header.dataFileBytes, blockByteCountMax: blockByteCountMax,
                 checkpointGeneration: header.generation, nextSequence: header.nextSequence)
             journal.file = journalFile
             rebuildIndex(header: header, buffer: UnsafeRawPointer(buffer))
@@ -234,19 +295,28 @@ extension DiskTier {
             )
         }
         // No checkpoint and an empty data file: a tier that never finished its creation (or
-        // none at all) is created afresh.
-        let capacityBytes = capacity / DiskLayout.pageBytes * DiskLayout.pageBytes
-        try Self.checkStaging(options, blockByteCountMax: options.blockByteCountMax, io: io)
-        do { try io.reserve(dataFile, size: UInt64(capacityBytes)) } catch {
+        // none at all) is created afresh. The capacity is split equally over the data files.
+        let bytesPerFile = capacity / fileCount / DiskLayout.pageBytes * DiskLayout.pageBytes
+        guard bytesPerFile >= DiskLayout.pageBytes else {
             throw DiskTierError(
-                .backend,
-                "cannot reserve \(capacityBytes) bytes for the data file: \(error); free space or lower the capacity"
+                .invalidOptions,
+                "capacity \(capacity) bytes split over \(fileCount) directories is below one 4 KiB page each: raise --capacity-bytes"
             )
+        }
+        try Self.checkStaging(options, blockByteCountMax: options.blockByteCountMax, io: io)
+        if fileCount > 1 { try Self.writeDirectoryManifest(io: io, directories: directories) }
+        for (index, file) in dataFiles.enumerated() {
+            do { try io.reserve(file, size: UInt64(bytesPerFile)) } catch {
+                throw DiskTierError(
+                    .backend,
+                    "cannot reserve \(bytesPerFile) bytes for the data file in \(directories[index]): \(error); free space or lower the capacity"
+                )
+            }
         }
         filesOwnedByTier = true
         self.init(
-            io: io, options: options, dataFile: dataFile, checkpointFiles: checkpointFiles,
-            capacityBytes: capacityBytes, blockByteCountMax: options.blockByteCountMax,
+            io: io, options: options, dataFiles: dataFiles, checkpointFiles: checkpointFiles,
+            bytesPerDataFile: bytesPerFile, blockByteCountMax: options.blockByteCountMax,
             checkpointGeneration: 0, nextSequence: 1)
         journal.file = journalFile
         // The empty checkpoint records the geometry durably: the tier exists from here on.
@@ -335,7 +405,7 @@ extension DiskTier {
     /// pays no per-access exclusivity checks on the class's stored properties.
     func rebuildIndex(header: DiskCheckpoint.Header, buffer: UnsafeRawPointer) {
         var table = DiskEntryTable(reserved: 0, slotCountMax: self.table.slotCountMax)
-        var allocator = DiskPageAllocator(pageCount: 0)
+        var allocator = DiskFileAllocators(fileCount: 0, pagesPerFile: 0)
         swap(&table, &self.table)
         swap(&allocator, &self.allocator)
         defer {
@@ -367,11 +437,12 @@ extension DiskTier {
     /// could have written: inside the file, pages matching its lengths and layout, a
     /// sequence below the next one, and its pages still free in `allocator`.
     static func acceptable(
-        _ entry: DiskCheckpointEntry, allocator: DiskPageAllocator, blockByteCountMax: Int,
+        _ entry: DiskCheckpointEntry, allocator: DiskFileAllocators, blockByteCountMax: Int,
         nextSequence: UInt64
     ) -> Bool {
-        entry.pageIndex >= 0 && entry.pageCount > 0
-            && entry.pageIndex + entry.pageCount <= allocator.pageCount
+        entry.fileIndex >= 0 && entry.fileIndex < allocator.fileCount
+            && entry.pageIndex >= 0 && entry.pageCount > 0
+            && entry.pageIndex + entry.pageCount <= allocator.pagesPerFile
             && entry.pageCount
                 == DiskLayout.recordPageCount(
                     storedLength: entry.storedLength, separateHeaderPage: entry.separateHeaderPage)
@@ -380,20 +451,21 @@ extension DiskTier {
             && (entry.codec == .none
                 ? entry.storedLength == entry.rawLength : entry.storedLength <= entry.rawLength)
             && entry.sequence < nextSequence
-            && allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
+            && allocator.files[entry.fileIndex].isFree(
+                start: entry.pageIndex, count: entry.pageCount)
     }
 
     /// Adds a checked entry to the index as the most recently used live block and marks its
     /// pages used (the key must be absent and the pages free).
     static func insertLive(
         _ entry: DiskCheckpointEntry, table: inout DiskEntryTable,
-        allocator: inout DiskPageAllocator
+        allocator: inout DiskFileAllocators
     ) {
         let slot = table.allocateSlot()
-        allocator.markUsed(start: entry.pageIndex, count: entry.pageCount)
+        allocator.files[entry.fileIndex].markUsed(start: entry.pageIndex, count: entry.pageCount)
         table.entries[Int(slot)] = DiskEntry(
             key: entry.key, sequence: entry.sequence, pageIndex: Int32(entry.pageIndex),
-            pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
+            fileIndex: UInt8(entry.fileIndex), pageCount: Int32(entry.pageCount), rawLength: UInt32(entry.rawLength),
             storedLength: UInt32(entry.storedLength), payloadCRC: entry.payloadCRC,
             codec: entry.codec, state: .live, separateHeaderPage: entry.separateHeaderPage)
         table.insertKey(slot)

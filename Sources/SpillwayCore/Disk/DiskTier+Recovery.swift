@@ -14,7 +14,7 @@ extension DiskTier {
     /// - Throws: `DiskTierError.backend` when a read fails (a scan that skipped unreadable
     ///   pages would silently lose the blocks in them).
     static func scanRecords(
-        io: IO, file: IOFileID, capacityBytes: Int, dataFileBytes: Int
+        io: IO, file: IOFileID, fileIndex: Int, capacityBytes: Int, dataFileBytes: Int
     ) throws -> (records: [DiskCheckpointEntry], rejected: Int) {
         let page = DiskLayout.pageBytes
         let totalPages = capacityBytes / page
@@ -36,7 +36,7 @@ extension DiskTier {
             guard moved >= 0 else {
                 throw DiskTierError(
                     .backend,
-                    "reading the data file at page \(pageIndex) failed (errno \(-moved)) while rebuilding the index by scan: the tier was not opened; check the device and retry"
+                    "reading \(DiskLayout.dataFileName(fileIndex)) at page \(pageIndex) failed (errno \(-moved)) while rebuilding the index by scan: the tier was not opened; check the device and retry"
                 )
             }
             return moved / page
@@ -47,7 +47,9 @@ extension DiskTier {
             if got == 0 { break }
             var offset = 0
             while offset < got {
+                // A record is taken only in the data file it was written to.
                 guard let header = DiskRecordHeader.decode(from: chunk + offset * page),
+                    header.fileIndex == fileIndex,
                     let entry = Self.scanEntry(header, pageIndex: start + offset),
                     entry.pageIndex + entry.pageCount <= totalPages
                 else {
@@ -104,7 +106,7 @@ extension DiskTier {
             key: header.key, codec: header.codec, pageIndex: pageIndex, pageCount: pageCount,
             rawLength: header.rawLength, storedLength: header.storedLength,
             payloadCRC: header.payloadCRC, sequence: header.sequence,
-            separateHeaderPage: header.separateHeaderPage)
+            separateHeaderPage: header.separateHeaderPage, fileIndex: header.fileIndex)
     }
 
     /// Builds the index from a scan. Checkpoint entries (in their LRU order) are kept only
@@ -116,9 +118,11 @@ extension DiskTier {
         checkpoint: (buffer: UnsafeRawPointer, header: DiskCheckpoint.Header)?,
         recovery: inout DiskTierRecovery
     ) {
+        // Records by (data file, page).
+        func place(_ entry: DiskCheckpointEntry) -> Int { entry.fileIndex << 32 | entry.pageIndex }
         var byPage: [Int: Int] = [:]
         byPage.reserveCapacity(scanned.count)
-        for (index, record) in scanned.enumerated() { byPage[record.pageIndex] = index }
+        for (index, record) in scanned.enumerated() { byPage[place(record)] = index }
         var used = [Bool](repeating: false, count: scanned.count)
         var ordered: [DiskCheckpointEntry] = []
         ordered.reserveCapacity(scanned.count)
@@ -127,7 +131,7 @@ extension DiskTier {
             firstSequence = header.nextSequence
             for index in 0..<header.entryCount {
                 guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
-                    let found = byPage[entry.pageIndex], !used[found],
+                    let found = byPage[place(entry)], !used[found],
                     scanned[found] == entry
                 else {
                     recovery.droppedCheckpointEntries += 1
@@ -152,7 +156,8 @@ extension DiskTier {
         table.reserveKeys(ordered.count)
         for (index, entry) in ordered.enumerated() where keep[index] {
             guard entry.rawLength <= blockByteCountMax,
-                allocator.isFree(start: entry.pageIndex, count: entry.pageCount)
+                allocator.files[entry.fileIndex].isFree(
+                    start: entry.pageIndex, count: entry.pageCount)
             else { continue }
             Self.insertLive(entry, table: &table, allocator: &allocator)
             if index >= checkpointed { recovery.recoveredByScan += 1 }

@@ -2,10 +2,11 @@
 // page allocator, a byte budget enforced by block-level LRU eviction, optional LZ4, and a
 // checkpointed index that survives restarts and crashes. Generic over the I/O seam.
 
-/// A persistent, capacity-bounded block store on one directory, over any `IOBackend`.
+/// A persistent, capacity-bounded block store on one directory, or striped over several
+/// (one data file each, `dataFileCount`), over any `IOBackend`.
 ///
-/// **Layout** (docs/DISK_FORMAT.md): one data file of `capacityBytes`, reserved up front,
-/// split in 4 KiB pages; each block is one contiguous extent: a 128-byte `DiskRecordHeader`
+/// **Layout** (docs/DISK_FORMAT.md): data files of `capacityBytes` together (split equally),
+/// reserved up front, split in 4 KiB pages; each block is one contiguous extent: a 128-byte `DiskRecordHeader`
 /// (magic, key, codec, raw and stored lengths, payload CRC32C, sequence number, header CRC)
 /// then the payload, written by ONE request from an aligned staging buffer. Two checkpoint
 /// files (A/B) list the live extents.
@@ -64,13 +65,14 @@ public final class DiskTier<IO: IOBackend> {
     public let isReadOnly: Bool
 
     let alignment: Int
-    let dataFile: IOFileID
+    /// The data files, one per directory (`dataFiles[0]` in the home).
+    let dataFiles: [IOFileID]
     var checkpointFiles: [IOFileID]
     var checkpointGeneration: UInt64
     var nextSequence: UInt64
     /// The index journal and the changes it has not recorded yet (DiskTier+Journal.swift).
     var journal = DiskJournalState()
-    var allocator: DiskPageAllocator
+    var allocator: DiskFileAllocators
     var table: DiskEntryTable
 
     // Jobs: preallocated, one staging buffer each.
@@ -128,25 +130,37 @@ public final class DiskTier<IO: IOBackend> {
     /// Bytes held by extents (whole pages).
     public var usedBytes: Int { allocator.usedPageCount * DiskLayout.pageBytes }
 
+    /// Data files the tier stripes its blocks over (one per directory of the backend).
+    public var dataFileCount: Int { dataFiles.count }
+
+    /// Bytes held by extents in data file `index` (whole pages).
+    public func usedBytes(inFile index: Int) -> Int {
+        allocator.files[index].usedPageCount * DiskLayout.pageBytes
+    }
+
+    /// Bytes of each data file: `capacityBytes` split equally over the files.
+    public var bytesPerDataFile: Int { allocator.pagesPerFile * DiskLayout.pageBytes }
+
     init(
-        io: IO, options: DiskTierOptions, dataFile: IOFileID, checkpointFiles: [IOFileID],
-        capacityBytes: Int, blockByteCountMax: Int, checkpointGeneration: UInt64,
+        io: IO, options: DiskTierOptions, dataFiles: [IOFileID], checkpointFiles: [IOFileID],
+        bytesPerDataFile: Int, blockByteCountMax: Int, checkpointGeneration: UInt64,
         nextSequence: UInt64
     ) {
         self.io = io
         self.isReadOnly = options.readOnly
-        self.capacityBytes = capacityBytes
         self.blockByteCountMax = blockByteCountMax
         self.codec = options.codec
         self.compressionThreshold = options.compressionThreshold
         self.zeroCopy = options.zeroCopy
         self.alignment = max(1, io.requiredAlignment)
-        self.dataFile = dataFile
+        self.dataFiles = dataFiles
         self.checkpointFiles = checkpointFiles
         self.checkpointGeneration = checkpointGeneration
         self.nextSequence = nextSequence
-        let pageCount = capacityBytes / DiskLayout.pageBytes
-        self.allocator = DiskPageAllocator(pageCount: pageCount)
+        let pagesPerFile = bytesPerDataFile / DiskLayout.pageBytes
+        self.capacityBytes = pagesPerFile * DiskLayout.pageBytes * dataFiles.count
+        self.allocator = DiskFileAllocators(fileCount: dataFiles.count, pagesPerFile: pagesPerFile)
+        let pageCount = allocator.pageCount
         self.table = DiskEntryTable(
             reserved: options.reservedBlockCount, slotCountMax: max(1, pageCount))
         // The convenience init checked that at least one staging buffer fits the budget.
@@ -205,8 +219,8 @@ public final class DiskTier<IO: IOBackend> {
             if buffersRegistered { _ = io.registerBuffers([]) }
             staging.deallocate()
         }
-        io.closeFile(dataFile)
-        for file in Set(checkpointFiles) where file != dataFile { io.closeFile(file) }
+        for file in dataFiles { io.closeFile(file) }
+        for file in Set(checkpointFiles) where !dataFiles.contains(file) { io.closeFile(file) }
         if let file = journal.file { io.closeFile(file) }
         scratch.deallocate()
         if inFlightJobCount == 0 { io.releaseDirectory() }
@@ -288,19 +302,29 @@ public final class DiskTier<IO: IOBackend> {
 
     func freeExtentAndSlot(_ slot: Int32) {
         let entry = table.entries[Int(slot)]
-        allocator.markFree(start: Int(entry.pageIndex), count: Int(entry.pageCount))
+        if entry.pageCount > 0 {
+            allocator.files[Int(entry.fileIndex)].markFree(
+                start: Int(entry.pageIndex), count: Int(entry.pageCount))
+        }
         table.releaseSlot(slot)
     }
 
-    /// A contiguous run of `pageCount` pages, evicting least-recently-used blocks that no
-    /// load is reading until one opens; nil when nothing more can be evicted. An extent
-    /// longer than the whole data file fails at once: evicting could never make room, and
-    /// emptying the tier for a store that cannot succeed would lose every block for nothing.
-    func allocatePages(_ pageCount: Int) -> Int? {
-        guard pageCount <= allocator.pageCount else { return nil }
-        if let start = allocator.findRun(count: pageCount) {
-            allocator.markUsed(start: start, count: pageCount)
-            return start
+    /// A contiguous run of `pageCount` pages in one data file: the least busy file with a
+    /// free run (`DiskFileAllocators.nextFile`), else evicting least-recently-used blocks
+    /// that no load is reading until one opens in the victim's file; nil when nothing more
+    /// can be evicted. An extent longer than a whole data file fails at once: evicting
+    /// could never make room, and emptying the tier for a store that cannot succeed would
+    /// lose every block for nothing.
+    func allocatePages(_ pageCount: Int) -> (file: Int, start: Int)? {
+        guard pageCount <= allocator.pagesPerFile else { return nil }
+        var tried: UInt64 = 0
+        while let file = allocator.nextFile(tried: tried) {
+            tried |= 1 << UInt64(file)
+            if let start = allocator.files[file].findRun(count: pageCount) {
+                allocator.files[file].markUsed(start: start, count: pageCount)
+                allocator.lastChosen = file
+                return (file, start)
+            }
         }
         var candidate = table.leastRecent
         while candidate >= 0 {
@@ -308,13 +332,15 @@ public final class DiskTier<IO: IOBackend> {
             let next = table.moreRecent(candidate)
             if entry.pinCount == 0 {
                 let start = Int(entry.pageIndex)
+                let file = Int(entry.fileIndex)
                 drop(candidate)
                 stats.evictions += 1
                 evictionHandler?(entry.key)
-                let run = allocator.freeRun(around: start, wanted: pageCount)
+                let run = allocator.files[file].freeRun(around: start, wanted: pageCount)
                 if run.count >= pageCount {
-                    allocator.markUsed(start: run.start, count: pageCount)
-                    return run.start
+                    allocator.files[file].markUsed(start: run.start, count: pageCount)
+                    allocator.lastChosen = file
+                    return (file, run.start)
                 }
             }
             candidate = next

@@ -2,7 +2,8 @@
 
 /// A snapshot of the tier's space and contents.
 public struct DiskTierInspection: Equatable, Sendable {
-    /// Bytes of the data file the tier may fill (the capacity budget).
+    /// Bytes of the data files the tier may fill (the capacity budget, split equally over
+    /// its data files).
     public var capacityBytes: Int
     /// Bytes of the data file held by block extents (pages × 4 KiB); never above capacity.
     public var usedBytes: Int
@@ -20,6 +21,8 @@ public struct DiskTierInspection: Equatable, Sendable {
     /// Journal batches written or replayed on top of that checkpoint: (generation, batches)
     /// names the durability point the index holds.
     public var journalBatches: Int = 0
+    /// `usedBytes` per data file (one per directory, the home's first).
+    public var usedBytesPerFile: [Int] = []
 }
 
 /// The result of reading and checking every block.

@@ -148,6 +148,22 @@ public protocol IOBackend: AnyObject {
 
     /// Gives up the directory (see the default implementation); called once, last.
     func releaseDirectory()
+
+    /// The directories the backend owns, the home (where `openFile(_:options:)`,
+    /// `listFiles()` and `removeFile(_:)` work) first, then the extra ones a striped disk tier
+    /// puts one data file in each (docs/DISK_FORMAT.md, "Several directories"). Paths as the
+    /// backend resolved them, for messages and the tier's directory manifest.
+    var directoryPaths: [String] { get }
+
+    /// `openFile(_:options:)` in directory `directory` (an index into `directoryPaths`).
+    func openFile(_ name: String, inDirectory directory: Int, options: IOFileOptions) throws
+        -> IOFileID
+
+    /// `listFiles()` of directory `directory`.
+    func listFiles(inDirectory directory: Int) throws -> [String]
+
+    /// `removeFile(_:)` in directory `directory`.
+    func removeFile(_ name: String, inDirectory directory: Int) throws
 }
 
 extension IOBackend {
@@ -155,4 +171,31 @@ extension IOBackend {
     /// a backend that locks its directory gives the lock up here, so another opener can
     /// take it while this object is still referenced. No I/O may follow. Default: nothing.
     public func releaseDirectory() {}
+
+    /// One directory, unnamed (a backend without extra directories).
+    public var directoryPaths: [String] { ["."] }
+
+    /// Directory 0 is the home; a backend with one directory has no other.
+    public func openFile(_ name: String, inDirectory directory: Int, options: IOFileOptions)
+        throws -> IOFileID
+    {
+        guard directory == 0 else { throw Self.noSuchDirectory(directory) }
+        return try openFile(name, options: options)
+    }
+
+    public func listFiles(inDirectory directory: Int) throws -> [String] {
+        guard directory == 0 else { throw Self.noSuchDirectory(directory) }
+        return try listFiles()
+    }
+
+    public func removeFile(_ name: String, inDirectory directory: Int) throws {
+        guard directory == 0 else { throw Self.noSuchDirectory(directory) }
+        try removeFile(name)
+    }
+
+    static func noSuchDirectory(_ directory: Int) -> IOBackendError {
+        IOBackendError(
+            operation: "open", path: "directory #\(directory)", errno: 22,
+            message: "this backend owns one directory")
+    }
 }

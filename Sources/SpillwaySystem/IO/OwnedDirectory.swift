@@ -116,6 +116,36 @@ struct OwnedDirectory {
         }
     }
 
+    /// The directory's absolute path with symlinks resolved (what a striped tier records in
+    /// its manifest), or `path` when it cannot be resolved.
+    var resolvedPath: String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Refuses a list naming one directory twice (by device and inode when it exists, by
+    /// resolved path otherwise), before any of them is opened and locked: the second lock
+    /// would only say the directory is in use by this very process.
+    static func refuseRepeats(_ paths: [String]) throws {
+        var seen: [(identity: String, path: String)] = []
+        for path in paths {
+            var info = stat()
+            let identity: String
+            if stat(path, &info) == 0 {
+                identity = "\(info.st_dev):\(info.st_ino)"
+            } else {
+                identity = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+            }
+            if let earlier = seen.first(where: { $0.identity == identity }) {
+                throw IOBackendError(
+                    operation: "open directory", path: path, errno: EINVAL,
+                    message: "is the same directory as \(earlier.path): give each directory once (one per device)")
+            }
+            seen.append((identity, path))
+        }
+    }
+
     /// Full path of `name`, for messages.
     func pathOf(_ name: String) -> String { path.hasSuffix("/") ? path + name : path + "/" + name }
 

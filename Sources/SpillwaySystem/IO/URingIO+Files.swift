@@ -13,6 +13,24 @@ extension URingIO {
     ///   `create`, an existing one with `exclusive`, a symlink or non-regular file, a file
     ///   owned by another user, or any open failure.
     public func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
+        try openFile(name, inDirectory: 0, options: options)
+    }
+
+    /// Directory `index` (0: the home) of `directoryPaths`.
+    func ownedDirectory(_ index: Int) throws -> OwnedDirectory {
+        guard index >= 0, index <= extraOwned.count else {
+            throw IOBackendError(
+                operation: "open", path: "directory #\(index)", errno: EINVAL,
+                message: "this backend owns \(extraOwned.count + 1) directories")
+        }
+        return index == 0 ? owned : extraOwned[index - 1]
+    }
+
+    /// `openFile(_:options:)` in directory `directory` of `directoryPaths`.
+    public func openFile(_ name: String, inDirectory directory: Int, options: IOFileOptions)
+        throws -> IOFileID
+    {
+        let owned = try ownedDirectory(directory)
         try owned.validate(name)
         let readOnly = access == .readOnly
         if readOnly && options.create {
@@ -63,7 +81,7 @@ extension URingIO {
         if options.create {
             // Make the directory entry durable too, so a file the tier created (and then
             // synced with `.sync`) survives a power loss with its name.
-            try syncDirectory(closingOnFailure: descriptor)
+            try syncDirectory(owned, closingOnFailure: descriptor)
         }
         let index: Int
         if let free = descriptors.firstIndex(of: -1) {
@@ -90,6 +108,11 @@ extension URingIO {
     /// probe file left by a crash during init are not listed).
     public func listFiles() throws -> [String] {
         try Self.regularFiles(in: owned)
+    }
+
+    /// `listFiles()` of directory `directory` of `directoryPaths`.
+    public func listFiles(inDirectory directory: Int) throws -> [String] {
+        try Self.regularFiles(in: ownedDirectory(directory))
     }
 
     /// The regular files of `owned`, sorted, without probe leftovers.
@@ -126,22 +149,28 @@ extension URingIO {
     /// Removes `name` from the directory (durably: the directory is fsynced); a missing file
     /// is not an error.
     public func removeFile(_ name: String) throws {
+        try removeFile(name, inDirectory: 0)
+    }
+
+    /// `removeFile(_:)` in directory `directory` of `directoryPaths`.
+    public func removeFile(_ name: String, inDirectory directory: Int) throws {
+        let owned = try ownedDirectory(directory)
         try owned.validate(name)
         try refuseWhenReadOnly("remove", name)
         if unlinkat(owned.descriptor, name, 0) != 0 {
             if errno == ENOENT { return }
             throw OwnedDirectory.failure("remove", owned.pathOf(name), errno, "cannot remove")
         }
-        try syncDirectory(closingOnFailure: -1)
+        try syncDirectory(owned, closingOnFailure: -1)
     }
 
     /// fsync of the directory itself: makes created and removed names durable.
-    private func syncDirectory(closingOnFailure descriptor: Int32) throws {
+    private func syncDirectory(_ owned: OwnedDirectory, closingOnFailure descriptor: Int32) throws {
         let directoryDescriptor = owned.descriptor
         if SystemCall.retryingInterrupts({ fsync(directoryDescriptor) }) != 0 {
             let code = errno
             if descriptor >= 0 { close(descriptor) }
-            throw OwnedDirectory.failure("fsync", directory, code, "cannot sync the directory")
+            throw OwnedDirectory.failure("fsync", owned.path, code, "cannot sync the directory")
         }
     }
 
@@ -206,7 +235,9 @@ extension URingIO {
     /// Gives up the directory lock (the owner closed its tier): another process, or another
     /// backend in this one, may open the directory now. No I/O may follow.
     public func releaseDirectory() {
-        let descriptor = owned.descriptor
-        _ = SystemCall.retryingInterrupts { flock(descriptor, LOCK_UN) }
+        for directory in [owned] + extraOwned {
+            let descriptor = directory.descriptor
+            _ = SystemCall.retryingInterrupts { flock(descriptor, LOCK_UN) }
+        }
     }
 }

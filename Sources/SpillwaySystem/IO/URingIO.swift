@@ -32,6 +32,11 @@ public final class URingIO: IOBackend {
     public static let directIOAlignment = 4096
 
     let owned: OwnedDirectory
+    /// The extra directories of a striped tier (docs/DISK_FORMAT.md, "Several
+    /// directories"), locked and checked like the home.
+    let extraOwned: [OwnedDirectory]
+    /// Every directory by its resolved path, the home first.
+    public let directoryPaths: [String]
     let ring: OpaquePointer
     /// Descriptor per `IOFileID.rawValue`; -1 marks a free slot.
     var descriptors: [Int32] = []
@@ -65,26 +70,58 @@ public final class URingIO: IOBackend {
     /// - Throws: `IOBackendError` for directory problems, a lock held by another opener
     ///   (naming its pid), a file system without direct I/O under `.required`, or a kernel
     ///   without io_uring.
-    public init(
+    public convenience init(
         directory: String, queueDepth: Int = 64, directIO: DirectIOMode = .auto,
         access: DirectoryAccess = .exclusive
     ) throws {
+        try self.init(
+            directories: [directory], queueDepth: queueDepth, directIO: directIO, access: access)
+    }
+
+    /// `init(directory:...)` over several directories, the home first: each is opened,
+    /// checked and locked the same way (one writer per directory), and files are opened
+    /// O_DIRECT only when every directory's file system does direct I/O. The same
+    /// directory given twice is refused.
+    public init(
+        directories: [String], queueDepth: Int = 64, directIO: DirectIOMode = .auto,
+        access: DirectoryAccess = .exclusive
+    ) throws {
+        guard let directory = directories.first else {
+            throw IOBackendError(
+                operation: "open directory", path: "", errno: EINVAL,
+                message: "no directory given: give at least the tier's home directory")
+        }
         guard (1...4096).contains(queueDepth) else {
             throw IOBackendError(
                 operation: "io_uring_queue_init", path: directory, errno: EINVAL,
                 message: "queue depth \(queueDepth) is not in 1...4096: choose a queue depth in range")
         }
-        let owned = try OwnedDirectory.open(directory, access: access)
-        var usesDirectIO = false
+        try OwnedDirectory.refuseRepeats(directories)
+        var opened: [OwnedDirectory] = []
+        var usesDirectIO = directIO != .off
         do {
-            if directIO != .off && access == .readOnly {
-                let names = try Self.regularFiles(in: owned)
-                usesDirectIO = names.first.map { owned.probeDirectIOReading($0) } ?? false
-            } else if directIO != .off {
-                usesDirectIO = try owned.probeDirectIO()
+            for path in directories {
+                opened.append(try OwnedDirectory.open(path, access: access))
+            }
+        } catch {
+            for directory in opened { close(directory.descriptor) }
+            throw error
+        }
+        let owned = opened[0]
+        do {
+            for directory in opened where usesDirectIO {
+                if access == .readOnly {
+                    let names = try Self.regularFiles(in: directory)
+                    usesDirectIO =
+                        names.first(where: { $0.hasPrefix("spillway-data.") }).map {
+                            directory.probeDirectIOReading($0)
+                        } ?? names.first.map { directory.probeDirectIOReading($0) } ?? false
+                } else {
+                    usesDirectIO = try directory.probeDirectIO()
+                }
                 if !usesDirectIO && directIO == .required {
                     throw IOBackendError(
-                        operation: "probe O_DIRECT", path: directory, errno: EINVAL,
+                        operation: "probe O_DIRECT", path: directory.path, errno: EINVAL,
                         message: "the file system holding this directory does not support "
                             + "direct I/O (O_DIRECT; tmpfs such as /dev/shm never does): put "
                             + "the disk tier on a disk-backed file system (ext4, xfs, btrfs) or "
@@ -92,7 +129,7 @@ public final class URingIO: IOBackend {
                 }
             }
         } catch {
-            close(owned.descriptor)
+            for directory in opened { close(directory.descriptor) }
             throw error
         }
         var ring: OpaquePointer?
@@ -101,7 +138,7 @@ public final class URingIO: IOBackend {
         // a caller polling reap(minimum: 0) could spin without ever seeing one.
         let rc = spw_ring_create(UInt32(queueDepth), 0, &ring)
         guard rc == 0, let ring else {
-            close(owned.descriptor)
+            for directory in opened { close(directory.descriptor) }
             throw IOBackendError(
                 operation: "io_uring_queue_init", path: directory, errno: -rc,
                 message: "cannot set up an io_uring instance (\(SystemCall.message(-rc))); "
@@ -114,6 +151,8 @@ public final class URingIO: IOBackend {
         self.access = access
         self.usesDirectIO = usesDirectIO
         self.owned = owned
+        self.extraOwned = Array(opened.dropFirst())
+        self.directoryPaths = opened.map(\.resolvedPath)
         self.ring = ring
         self.completionBatch = .allocate(capacity: queueDepth)
         // An empty (sparse) file table; openFile fills slots. Kernels before 5.5 refuse -1
@@ -144,6 +183,7 @@ public final class URingIO: IOBackend {
         spw_ring_destroy(ring)
         for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
         close(owned.descriptor)
+        for directory in extraOwned { close(directory.descriptor) }
         completionBatch.deallocate()
     }
 

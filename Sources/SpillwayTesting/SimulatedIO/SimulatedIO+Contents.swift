@@ -11,3 +11,9 @@ extension SimulatedIO {
         files[name] = file
     }
 }
+
+extension SimulatedIO {
+    /// Every file of every directory, sorted: the home's by name, an extra directory's as
+    /// `"<directory>/<name>"` (to check an open created or removed nothing).
+    package var fileNamesForTesting: [String] { files.keys.sorted() }
+}

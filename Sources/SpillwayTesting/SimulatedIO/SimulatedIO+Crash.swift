@@ -65,10 +65,14 @@ extension SimulatedIO {
     /// A new backend over the same files, as a second process opening the directory would
     /// see them (every completed write, synced or not; no crash in between). Open file ids
     /// and queued requests are not shared.
-    package func reopened(seed: UInt64, faults: FaultPlan = .none) -> SimulatedIO {
+    /// `directories` (default: the same) may name others, as an opener passing another
+    /// list would.
+    package func reopened(seed: UInt64, faults: FaultPlan = .none, directories: [String]? = nil)
+        -> SimulatedIO
+    {
         let other = SimulatedIO(
-            seed: seed, requiredAlignment: requiredAlignment, queueDepth: queueDepth, faults: faults
-        )
+            seed: seed, requiredAlignment: requiredAlignment, queueDepth: queueDepth,
+            faults: faults, directories: directories ?? directoryPaths)
         other.files = files
         return other
     }

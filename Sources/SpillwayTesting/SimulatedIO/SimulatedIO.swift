@@ -27,6 +27,11 @@ package final class SimulatedIO: IOBackend {
 
     package let requiredAlignment: Int
     package let queueDepth: Int
+    /// The directories: the home (`"sim"` unless given) and the extra ones of a striped
+    /// tier. The home's files are named by their bare name (`contents(ofFileNamed:)`);
+    /// those of an extra directory by `"<directory>/<name>"`, so a backend `reopened` with
+    /// another list finds (or misses) them as a real file system would.
+    package let directoryPaths: [String]
     /// The fault plan; may be changed between operations (e.g. faults off for a final check).
     package var faults: FaultPlan
     /// Faults injected so far.
@@ -52,8 +57,11 @@ package final class SimulatedIO: IOBackend {
     ///   - queueDepth: how many requests may be outstanding.
     ///   - faults: the fault plan.
     package init(
-        seed: UInt64, requiredAlignment: Int = 1, queueDepth: Int = 64, faults: FaultPlan = .none
+        seed: UInt64, requiredAlignment: Int = 1, queueDepth: Int = 64, faults: FaultPlan = .none,
+        directories: [String] = ["sim"]
     ) {
+        precondition(!directories.isEmpty, "a backend owns at least its home directory")
+        self.directoryPaths = directories
         precondition(
             requiredAlignment > 0 && requiredAlignment & (requiredAlignment - 1) == 0,
             "requiredAlignment must be a power of two")
@@ -69,11 +77,27 @@ package final class SimulatedIO: IOBackend {
     // MARK: Files
 
     package func openFile(_ name: String, options: IOFileOptions) throws -> IOFileID {
+        try openFile(name, inDirectory: 0, options: options)
+    }
+
+    /// The key of `name` in directory `directory` in `files`.
+    func path(_ name: String, _ directory: Int) throws -> String {
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
             throw IOBackendError(
                 operation: "open", path: name, errno: 22,
                 message: "a file name must be one path component (no '/', not '.' or '..')")
         }
+        guard directoryPaths.indices.contains(directory) else {
+            throw IOBackendError(
+                operation: "open", path: name, errno: 22, message: "no directory #\(directory)")
+        }
+        return directory == 0 ? name : directoryPaths[directory] + "/" + name
+    }
+
+    package func openFile(_ name: String, inDirectory directory: Int, options: IOFileOptions)
+        throws -> IOFileID
+    {
+        let name = try path(name, directory)
         let file: File
         if let existing = files[name] {
             if options.create && options.exclusive {
@@ -95,10 +119,20 @@ package final class SimulatedIO: IOBackend {
         return IOFileID(rawValue: id)
     }
 
-    package func listFiles() throws -> [String] { files.keys.sorted() }
+    package func listFiles() throws -> [String] { try listFiles(inDirectory: 0) }
 
-    package func removeFile(_ name: String) throws {
-        files[name] = nil
+    package func listFiles(inDirectory directory: Int) throws -> [String] {
+        _ = try path("x", directory)
+        if directory == 0 { return files.keys.filter { !$0.contains("/") }.sorted() }
+        let prefix = directoryPaths[directory] + "/"
+        return files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            .sorted()
+    }
+
+    package func removeFile(_ name: String) throws { try removeFile(name, inDirectory: 0) }
+
+    package func removeFile(_ name: String, inDirectory directory: Int) throws {
+        files[try path(name, directory)] = nil
     }
 
     package func fileSize(_ file: IOFileID) throws -> UInt64 {

@@ -39,6 +39,10 @@ package struct DiskBenchmarkReport: Codable, Sendable {
     /// Rows whose loaded bytes were compared with their payload and matched (all of them,
     /// or the run fails).
     package var verifiedRows: Int?
+    /// Layer tier striped over several directories (absent with one): every directory
+    /// (`directory` first) and the disk bytes of the rows in each.
+    package var directories: [String]?
+    package var diskBytesPerDirectory: [UInt64]?
     /// With a codec: encode threads beside the submitting one (0: inline), rows the encoders
     /// took (and kept compressed), rows stored raw because they were all busy, the disk
     /// bytes of those, and the capacity that cost (estimated, `DiskTierStats`).
@@ -79,7 +83,8 @@ package struct DiskBenchmarkReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case layer, directory
+        case layer, directory, directories
+        case diskBytesPerDirectory = "disk_bytes_per_directory"
         case blockBytes = "block_bytes"
         case queueDepth = "queue_depth"
         case totalBytes = "total_bytes"

@@ -23,6 +23,9 @@ package struct DiskBenchmarkOptions: Sendable {
     /// Memory for the in-flight buffers (one block each): the queue depth used is capped to
     /// fit (`DiskTierOptions.stagingBytesMax` for the tier layer).
     package var bufferBytesMax = DiskTierOptions.defaultStagingBytesMax
+    /// Layer tier only: more directories (one per device) the tier stripes over beside
+    /// `directory` (its home).
+    package var extraDirectories: [String] = []
 
     package init(
         directory: String, blockBytes: Int, queueDepth: Int, totalBytes: UInt64,

@@ -34,19 +34,27 @@ package enum TierBenchmark {
         guard options.blockBytes >= 8 else {
             throw DiskBenchmarkError(description: "--block-bytes must be at least 8")
         }
-        let directory = options.directory + "/" + directoryName
+        // The tier's home, then one directory per extra --disk-dir (a data file each).
+        let directories = ([options.directory] + options.extraDirectories).map {
+            $0 + "/" + directoryName
+        }
         let manager = FileManager.default
-        do {
-            try manager.createDirectory(
-                atPath: directory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw DiskBenchmarkError(
-                description: "cannot create \(directory): \(error.localizedDescription)")
+        for directory in directories {
+            do {
+                try manager.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw DiskBenchmarkError(
+                    description: "cannot create \(directory): \(error.localizedDescription)")
+            }
         }
         func removeTierFiles() {
-            for name in DiskLayout.fileNames {
-                try? manager.removeItem(atPath: directory + "/" + name)
+            for directory in directories {
+                let names = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
+                for name in names where name.hasPrefix("spillway-") {
+                    try? manager.removeItem(atPath: directory + "/" + name)
+                }
             }
         }
         // A tier left behind by an earlier --keep-file run would be reopened, not measured.
@@ -54,7 +62,7 @@ package enum TierBenchmark {
         defer {
             if !options.keepFile {
                 removeTierFiles()
-                try? manager.removeItem(atPath: directory)
+                for directory in directories { try? manager.removeItem(atPath: directory) }
             }
         }
 
@@ -62,16 +70,18 @@ package enum TierBenchmark {
         let blockCount = Int(options.totalBytes / UInt64(blockBytes))
         let extentBytes = DiskLayout.roundUp(
             DiskRecordHeader.byteCount + blockBytes, to: DiskLayout.pageBytes)
+        // Striped: an equal share per directory, with room for the rounding of the shares.
         var tierOptions = DiskTierOptions(
-            capacityBytes: blockCount * extentBytes, blockByteCountMax: blockBytes, codec: codec,
+            capacityBytes: (blockCount + directories.count - 1) * extentBytes,
+            blockByteCountMax: blockBytes, codec: codec,
             jobCountMax: options.queueDepth, reservedBlockCount: blockCount)
         tierOptions.registersBuffers = options.registeredBuffers
         tierOptions.stagingBytesMax = options.bufferBytesMax
         let tier = try DiskTierFactory.open(
-            directory: directory, options: tierOptions, queueDepth: options.queueDepth,
+            directories: directories, options: tierOptions, queueDepth: options.queueDepth,
             directIO: options.directIO, encoderThreads: encoderThreads)
         // Room for every row stored raw: the tier must never evict during the run.
-        tier.allocationScanPageCountMax = blockCount * extentBytes / DiskLayout.pageBytes
+        tier.allocationScanPageCountMax = tier.capacityBytes / DiskLayout.pageBytes
         var evictions = 0
         tier.evictionHandler = { _ in evictions += 1 }
         defer { try? tier.close() }
@@ -214,6 +224,10 @@ package enum TierBenchmark {
         report.diskBytes = UInt64(inspection.usedBytes)
         report.compressionRatio = inspection.compressionRatio
         report.verifiedRows = blockCount
+        if directories.count > 1 {
+            report.directories = [options.directory] + options.extraDirectories
+            report.diskBytesPerDirectory = inspection.usedBytesPerFile.map { UInt64($0) }
+        }
         if codec != .none {
             let stats = tier.stats
             report.encoderThreads = tier.encoderThreadCount

@@ -103,16 +103,24 @@ final class DiskSimulation {
     /// may have been reused before the crash, so a load may fail (never return other bytes).
     var maybeStale: Set<UInt64> = []
 
+    /// Data files that held an extent after some step (a striped tier must use them all).
+    var filesUsed = Set<Int>()
+
     /// Makes the tier's encoder after every open (nil: the default inline encoder).
     var makeEncoder: ((UInt64) -> any DiskEncoder)?
 
-    init(seed: UInt64, alignment: Int, faultRate: Double, codec: DiskCodec? = nil) throws {
+    /// - Parameter directories: how many directories (data files) the tier stripes over.
+    init(
+        seed: UInt64, alignment: Int, faultRate: Double, codec: DiskCodec? = nil,
+        directories: Int = 1
+    ) throws {
         self.seed = seed
         self.faultRate = faultRate
         rng = SplitMix64(seed: seed)
         faults = .chaos(rate: faultRate)
         io = SimulatedIO(
-            seed: seed ^ 0xABCDEF, requiredAlignment: alignment, queueDepth: 8, faults: .none)
+            seed: seed ^ 0xABCDEF, requiredAlignment: alignment, queueDepth: 8, faults: .none,
+            directories: ["sim"] + (1..<max(1, directories)).map { "dev\($0)" })
         let codec = codec ?? DiskCodec.allCases[Int(seed % 3)]
         // 40 pages: far fewer than the key space needs, so eviction runs constantly.
         var options = DiskTierOptions(
@@ -155,6 +163,9 @@ final class DiskSimulation {
             try step()
             tier.checkInvariants()
             note(tier.usedBytes <= tier.capacityBytes, "capacity exceeded")
+            for file in 0..<tier.dataFileCount where tier.usedBytes(inFile: file) > 0 {
+                filesUsed.insert(file)
+            }
         }
         try drain()
         // Final pass without faults: every block the model holds reads back exactly.
@@ -478,6 +489,31 @@ struct DiskTierSimulationTests {
         #expect(injected.crashes > 0 && injected.crashTornWrites > 0)
         #expect(handled.retries > 0 && handled.resubmissions > 0 && handled.checksumMismatch > 0)
         #expect(handled.ioError > 0 && handled.storeFailures > 0)
+    }
+
+    @Test(
+        "striped over 2 and 3 directories: faults and crashes, checked against the reference; every file holds blocks",
+        arguments: [2, 3])
+    func stripedWorkloads(directories: Int) throws {
+        var injected = SimulatedIO.FaultCounts()
+        for (index, seed) in Self.seeds.enumerated() {
+            // Half the seeds without data faults (crashes only), half with them.
+            let simulation = try DiskSimulation(
+                seed: seed, alignment: 4096, faultRate: index % 2 == 0 ? 0 : 0.03,
+                directories: directories)
+            #expect(simulation.tier.dataFileCount == directories, "seed \(seed)")
+            try simulation.run(steps: 400)
+            #expect(
+                simulation.filesUsed.count == directories,
+                "seed \(seed): files used \(simulation.filesUsed.sorted())")
+            let counts = simulation.io.faultCounts
+            injected.crashes += counts.crashes
+            injected.crashTornWrites += counts.crashTornWrites
+            injected.readErrors += counts.readErrors
+            injected.writeErrors += counts.writeErrors
+        }
+        #expect(injected.crashes > 0 && injected.crashTornWrites > 0)
+        #expect(injected.readErrors > 0 && injected.writeErrors > 0)
     }
 
     @Test("without data faults, crashes lose exactly the unsynced changes", arguments: [1, 4096])
