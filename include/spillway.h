@@ -122,6 +122,9 @@ typedef struct spw_tier_stats {
      * thread was busy (compression never makes a store wait), and the capacity those cost
      * (bytes, estimated at the ratio the compressed blocks reached). */
     uint64_t blocks_compressed, blocks_stored_raw_backpressure, bytes_given_up_backpressure;
+    /* With compression: blocks stored raw without an encode because the blocks before them
+     * did not compress (a probe block still goes to the encoder now and then). */
+    uint64_t blocks_stored_raw_incompressible;
 } spw_tier_stats;
 
 int32_t spw_tier_get_stats(spw_tier *tier, spw_tier_stats *stats_out, spw_error *error);

@@ -308,7 +308,7 @@ public func spwTierGetStats(
         stats.blocksHeld, stats.bytesUsed, stats.capacityBytes, stats.usesDirectIO ? 1 : 0,
         stats.blocksZeroCopyStored, stats.blocksZeroCopyLoaded,
         stats.blocksCompressed, stats.blocksStoredRawBackpressure,
-        stats.bytesGivenUpBackpressure,
+        stats.bytesGivenUpBackpressure, stats.blocksStoredRawIncompressible,
     ]
     for (index, value) in fields.enumerated() { statsOut[index] = UInt64(value) }
     return clear(errorOut)

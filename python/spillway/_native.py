@@ -65,6 +65,7 @@ STATS_FIELDS = (
     "blocks_held", "bytes_used", "capacity_bytes", "direct_io",
     "blocks_zero_copy_stored", "blocks_zero_copy_loaded",
     "blocks_compressed", "blocks_stored_raw_backpressure", "bytes_given_up_backpressure",
+    "blocks_stored_raw_incompressible",
 )
 
 

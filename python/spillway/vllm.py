@@ -67,6 +67,8 @@ COUNTERS = {
     "blocks_compressed": "Chunks stored compressed (with compression on).",
     "blocks_stored_raw_backpressure":
         "Chunks stored raw because every compression thread was busy (compression never waits).",
+    "blocks_stored_raw_incompressible":
+        "Chunks stored raw without compressing because the chunks before them did not compress.",
 }
 GAUGES = {
     "blocks_held": "Chunks Spillway holds.",

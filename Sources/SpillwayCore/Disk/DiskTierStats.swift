@@ -43,11 +43,11 @@ public struct DiskTierStats: Equatable, Sendable {
     public var blocksEncoded = 0
     public var blocksCompressed = 0
     public var blocksStoredRawBackpressure = 0
-    package var blocksStoredRawIncompressible = 0
+    public var blocksStoredRawIncompressible = 0
     /// Data-file bytes of the rows stored raw as incompressible, and the capacity that
     /// gave up by the gate's estimate of the saving at the time (small by construction).
-    package var bytesStoredRawIncompressible = 0
-    package var estimatedBytesGivenUpIncompressible = 0
+    public var bytesStoredRawIncompressible = 0
+    public var estimatedBytesGivenUpIncompressible = 0
     /// Data-file bytes (whole pages) the encoded blocks took, and what they would have
     /// taken raw.
     public var encodedDiskBytes = 0

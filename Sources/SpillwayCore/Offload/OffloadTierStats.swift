@@ -35,6 +35,9 @@ public struct OffloadTierStats: Equatable, Sendable {
     public var blocksCompressed = 0
     public var blocksStoredRawBackpressure = 0
     public var bytesGivenUpBackpressure = 0
+    /// With compression: blocks stored raw without an encode because the blocks before
+    /// them did not compress (`DiskTierStats.blocksStoredRawIncompressible`).
+    public var blocksStoredRawIncompressible = 0
     /// Whether the data file is read and written with O_DIRECT.
     public var usesDirectIO = false
 

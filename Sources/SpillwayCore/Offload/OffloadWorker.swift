@@ -162,6 +162,7 @@ package final class OffloadWorker<IO: IOBackend> {
         stats.blocksCompressed = tier.stats.blocksCompressed
         stats.blocksStoredRawBackpressure = tier.stats.blocksStoredRawBackpressure
         stats.bytesGivenUpBackpressure = tier.stats.estimatedBytesGivenUpBackpressure
+        stats.blocksStoredRawIncompressible = tier.stats.blocksStoredRawIncompressible
     }
 
     private func submitWaiting() {
