@@ -9,16 +9,20 @@ struct DiskRecoveryJSON: Encodable {
     var corruptCheckpoints: [String]
     var recoveredByScan: Int
     var scanned: Bool
+    /// 1 when the open found the last sync cut by a crash (an incomplete last journal
+    /// batch) and reopened at the sync before it, without a scan.
+    var uncommittedSyncsDiscarded: Int
 
     init<IO>(_ tier: DiskTier<IO>) {
         corruptCheckpoints = tier.recovery?.corruptCheckpoints ?? []
         recoveredByScan = tier.recovery?.recoveredByScan ?? 0
         scanned = tier.recovery?.scanned ?? false
+        uncommittedSyncsDiscarded = tier.stats.uncommittedSyncsDiscarded
     }
 
     enum CodingKeys: String, CodingKey {
         case corruptCheckpoints = "corrupt_checkpoints", recoveredByScan = "recovered_by_scan"
-        case scanned
+        case scanned, uncommittedSyncsDiscarded = "uncommitted_syncs_discarded"
     }
 }
 

@@ -35,6 +35,7 @@ struct DiskCorruptCheckpointCLITests {
         #expect(object?["blocks"] as? Int == 3000, "\(verify.stdout)")
         #expect(object?["verified"] as? Int == 3000)
         #expect(object?["recovered_by_scan"] as? Int == 3000)
+        #expect(object?["uncommitted_syncs_discarded"] as? Int == 0)
         #expect(
             object?["corrupt_checkpoints"] as? [String] == ["spillway-index.a", "spillway-index.b"])
         let inspect = try CLIExitCodeTests.run(["disk", "inspect", "--disk-dir", directory.path, "--json"])

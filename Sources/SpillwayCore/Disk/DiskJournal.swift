@@ -200,10 +200,16 @@ package enum DiskJournal {
     /// - `damaged`: a header with a failing CRC where a batch was expected, or anything
     ///   but the true end followed by a valid later batch of this chain (a bad batch with
     ///   completed syncs after it, or a middle batch whose magic was destroyed).
+    /// - `uncommittedNextSequence`: with `incompleteTail`, the cut batch's `nextSequence`
+    ///   (its header is valid): records up to it may be durable in the data file, so the
+    ///   tier must not hand those sequence numbers out again. 0 otherwise.
     package static func scan(
         _ base: UnsafeRawPointer, count: Int, baseGeneration: UInt64, baseCRC: UInt32
     )
-        -> (batches: [(offset: Int, batch: DiskJournalBatch)], damaged: Bool, incompleteTail: Bool)
+        -> (
+            batches: [(offset: Int, batch: DiskJournalBatch)], damaged: Bool, incompleteTail: Bool,
+            uncommittedNextSequence: UInt64
+        )
     {
         var batches: [(offset: Int, batch: DiskJournalBatch)] = []
         var offset = 0
@@ -222,16 +228,16 @@ package enum DiskJournal {
                 let later = laterBatchExists(
                     base, count: count, from: offset, baseGeneration: baseGeneration,
                     baseCRC: baseCRC, after: number - 1)
-                return (batches, later, false)
-            case .incomplete:
+                return (batches, later, false, 0)
+            case .incomplete(let cut):
                 let later = laterBatchExists(
                     base, count: count, from: offset + DiskLayout.pageBytes,
                     baseGeneration: baseGeneration, baseCRC: baseCRC, after: number - 1)
-                return (batches, later, !later)
-            case .damaged: return (batches, true, false)
+                return (batches, later, !later, later ? 0 : cut.nextSequence)
+            case .damaged: return (batches, true, false, 0)
             }
         }
-        return (batches, false, false)
+        return (batches, false, false, 0)
     }
 
     /// Whether a page at or after `from` holds a valid header of this chain numbered after

@@ -160,6 +160,7 @@ extension DiskTier {
         defer { journalImage?.buffer.deallocate() }
         var journalBatches: [(offset: Int, batch: DiskJournalBatch)] = []
         var uncommittedSyncs = 0
+        var uncommittedNextSequence: UInt64 = 0
         if let newest, let journalFile {
             journalImage = try Self.readJournal(io: io, file: journalFile, base: newest.header)
             if let image = journalImage {
@@ -169,7 +170,10 @@ extension DiskTier {
                 journalBatches = found.batches
                 if found.damaged { recovery.corruptCheckpoints.append(DiskLayout.journalFileName) }
                 // An incomplete last batch is a sync cut by a crash: not damage, not applied.
-                if found.incompleteTail { uncommittedSyncs = 1 }
+                if found.incompleteTail {
+                    uncommittedSyncs = 1
+                    uncommittedNextSequence = found.uncommittedNextSequence
+                }
             }
         }
         let dataSize: UInt64
@@ -198,6 +202,19 @@ extension DiskTier {
                 newest?.header.dataFileBytes
                 ?? Int(min(sizes.min() ?? 0, UInt64(Int32.max) * UInt64(DiskLayout.pageBytes)))
                 / DiskLayout.pageBytes * DiskLayout.pageBytes
+            if newest == nil {
+                // No checkpoint names the files: a data file this open had to create (or
+                // one left empty) would make the smallest size, so the scan's capacity, 0,
+                // and the next sync would record that for good. Refuse instead.
+                try Self.checkDataFiles(
+                    recorded: dataFiles.count, directories: directories, created: createdDataFiles)
+                guard capacityBytes >= DiskLayout.pageBytes else {
+                    throw DiskTierError(
+                        .indexCorrupt,
+                        "neither checkpoint is valid and a data file is empty (sizes \(sizes.map(String.init).joined(separator: ", ")) bytes): the capacity cannot be recovered by a scan; remove the tier's spillway-* files in every directory to start an empty tier"
+                    )
+                }
+            }
             var scan: (records: [DiskCheckpointEntry], rejected: Int) = ([], 0)
             for (index, file) in dataFiles.enumerated() {
                 let found = try Self.scanRecords(
@@ -270,6 +287,9 @@ extension DiskTier {
             replayJournal(
                 UnsafeRawPointer(journalImage?.buffer ?? buffer), batches: journalBatches,
                 base: header)
+            // The cut sync's data fdatasync may have made records with sequences up to its
+            // batch's nextSequence durable: never reuse them (a later scan orders by them).
+            nextSequence = max(nextSequence, uncommittedNextSequence)
             if damaged {
                 // Without a scan: the next sync writes a full checkpoint, so no batch is
                 // appended to a chain with damage (or valid batches) beyond its end.
@@ -301,6 +321,17 @@ extension DiskTier {
             throw DiskTierError(
                 .invalidOptions,
                 "capacity \(capacity) bytes split over \(fileCount) directories is below one 4 KiB page each: raise --capacity-bytes"
+            )
+        }
+        // A block lives in one data file: a striped tier whose share per file is below one
+        // record of the largest block could store none of them, where one directory could.
+        let recordBytes =
+            DiskLayout.recordPageCount(storedLength: options.blockByteCountMax, separateHeaderPage: true)
+            * DiskLayout.pageBytes
+        guard fileCount == 1 || bytesPerFile >= recordBytes else {
+            throw DiskTierError(
+                .invalidOptions,
+                "capacity \(capacity) bytes split over \(fileCount) directories gives each \(bytesPerFile) bytes, below one record of the largest block (\(recordBytes) bytes): raise the capacity or give fewer directories"
             )
         }
         try Self.checkStaging(options, blockByteCountMax: options.blockByteCountMax, io: io)

@@ -69,8 +69,11 @@ extension DiskTier {
             for file in dataFiles where result == 0 { result = one(file) }
             return result
         }
+        // User data from the top of the range, as `blockingTransfer`'s: never a job index,
+        // so a sync left in flight by a failure below cannot complete as someone's job.
+        func tag(_ index: Int) -> UInt64 { UInt64.max - 1 - UInt64(index) }
         for (index, file) in dataFiles.enumerated() {
-            let accepted = io.prepare(.sync(file, userData: UInt64(index)))
+            let accepted = io.prepare(.sync(file, userData: tag(index)))
             precondition(accepted, "backend refused a sync below its queue depth")
         }
         var submitted = false
@@ -83,7 +86,9 @@ extension DiskTier {
         for completion in completions where result == 0 {
             let code = Int(completion.result)
             // Interrupted: retried on its own (bounded there).
-            result = code == -4 || code == -11 ? one(dataFiles[Int(completion.userData)]) : code
+            let index = Int(UInt64.max - 1 - completion.userData)
+            precondition(dataFiles.indices.contains(index), "a data file sync's completion has another request's user data")
+            result = code == -4 || code == -11 ? one(dataFiles[index]) : code
         }
         return result
     }

@@ -63,8 +63,9 @@ public struct DiskTierStats: Equatable, Sendable {
     }
     /// Checkpoint entries dropped at open because they were invalid or overlapping.
     public var recoveryDroppedEntries = 0
-    /// Syncs the open found cut by a crash and ignored (an incomplete last journal batch
-    /// or compaction, docs/DISK_FORMAT.md): the index is the previous completed sync's.
+    /// Syncs the open found cut by a crash and ignored (an incomplete last journal batch,
+    /// docs/DISK_FORMAT.md; a cut compaction is a corrupt slot and recovers by scan): the
+    /// index is the previous completed sync's.
     public var uncommittedSyncsDiscarded = 0
     public init() {}
 }

@@ -382,6 +382,9 @@ struct DiskTierJournalTests {
         (buffer + page + 100).storeBytes(of: 0xFF, as: UInt8.self)
         found = DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAB)
         #expect(found.batches.count == 1 && !found.damaged && found.incompleteTail)
+        // The cut batch's header is valid: its nextSequence (7) is what the reopened tier
+        // must not hand out again (records up to it may be durable).
+        #expect(found.uncommittedNextSequence == 7)
         // Batch 2 re-encoded with a broken link: a header of this chain that does not follow
         // is no clean end (batches are only appended), so it is damage.
         DiskJournal.encode(
@@ -389,6 +392,7 @@ struct DiskTierJournalTests {
             removals: [], puts: [entry], into: buffer + page)
         found = DiskJournal.scan(buffer, count: 3 * page, baseGeneration: 4, baseCRC: 0xAB)
         #expect(found.batches.count == 1 && found.damaged && !found.incompleteTail)
+        #expect(found.uncommittedNextSequence == 0)
         // Batch 2 valid again; batch 1's magic destroyed: the later batch makes it damage,
         // not a silent end of the journal.
         DiskJournal.encode(

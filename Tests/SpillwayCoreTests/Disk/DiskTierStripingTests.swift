@@ -225,6 +225,40 @@ struct DiskTierStripingTests {
         #expect(try fresh.listFiles().isEmpty)
     }
 
+    @Test("both checkpoints corrupt and a data file missing: the open refuses rather than scanning to a tier of capacity 0")
+    func missingFileWithoutCheckpoint() throws {
+        let io = Self.striped(2)
+        let tier = try Self.create(io)
+        try Self.store(tier, 0..<20)
+        try tier.close()
+        for slot in DiskLayout.checkpointFileNames {
+            io.corrupt(fileNamed: slot, offset: 40, xor: 0x10)
+        }
+        let missing = io.reopened(seed: 1)
+        try missing.removeFile(DiskLayout.dataFileName(1), inDirectory: 1)
+        let gone = Self.openError(missing)
+        #expect(gone?.code == .notFound && gone?.message.contains("spillway-data.1 was missing") == true,
+                "\(String(describing: gone))")
+        // With every file present the same damage scans back every block.
+        let whole = try DiskTier(io: io.reopened(seed: 2), options: DiskTierOptions())
+        #expect(whole.recovery?.scanned == true && whole.capacityBytes == 200 * 4096)
+        try Self.expectAll(whole, (0..<20).map { $0 })
+    }
+
+    @Test("a striped tier whose share per file cannot hold one record of the largest block is refused at creation")
+    func sharePerFileBelowOneRecord() throws {
+        // 3000-byte blocks take one page; 3 pages over 2 directories leave each file 1 page.
+        #expect(Self.openError(Self.striped(2), capacity: 4 * 4096) == nil)
+        let io = SimulatedIO(seed: 5, requiredAlignment: 4096, directories: ["home", "dev1"])
+        do {
+            _ = try DiskTier(
+                io: io, options: DiskTestSupport.options(capacity: 4 * 4096, blockMax: 3 * 4096))
+            Issue.record("a 12 KiB block over two 8 KiB files was accepted")
+        } catch let error as DiskTierError {
+            #expect(error.code == .invalidOptions && error.message.contains("below one record"), "\(error)")
+        }
+    }
+
     @Test("a version-3 checkpoint header claiming 0 or 65 data files is corrupt")
     func hostileFileCount() {
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
