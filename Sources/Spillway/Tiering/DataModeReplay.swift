@@ -16,12 +16,20 @@ package enum DataModeReplay {
         progress: ((Int, TieringCounters) -> Void)? = nil
     ) throws -> DataModeReport {
         try validate(options)
-        let (directory, created) = try prepareDirectory(options.diskDirectory)
         guard options.extraDiskDirectories.isEmpty || options.diskDirectory != nil else {
             throw DataModeError("more disk directories need the first one given too")
         }
+        let (directory, created) = try prepareDirectory(options.diskDirectory)
         var extras: [(directory: String, created: Bool)] = []
-        for extra in options.extraDiskDirectories { extras.append(try prepareDirectory(extra)) }
+        do {
+            for extra in options.extraDiskDirectories { extras.append(try prepareDirectory(extra)) }
+        } catch {
+            // A refused extra directory: the ones created here so far hold nothing yet.
+            for made in [(directory, created)] + extras where made.created {
+                try? FileManager.default.removeItem(atPath: made.directory)
+            }
+            throw error
+        }
         // Only the tier's owner removes it: a replay refused by another process's lock on a
         // given --disk-dir must not delete that process's files. A fresh temporary
         // directory is this replay's alone.
