@@ -35,9 +35,12 @@ let package = Package(
         .package(url: "file://$work/spillway", from: "0.1.0")
     ],
     targets: [
+        // MemberImportVisibility (SE-0444, an upcoming feature): members of Spillway's
+        // types must come through `import Spillway` alone.
         .executableTarget(
             name: "Consumer",
-            dependencies: [.product(name: "Spillway", package: "spillway")]
+            dependencies: [.product(name: "Spillway", package: "spillway")],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .executableTarget(
             name: "Internals",

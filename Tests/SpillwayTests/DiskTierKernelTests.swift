@@ -206,7 +206,7 @@ struct DiskTierKernelTests {
     }
 
     @Test(
-        "SIGKILL while evictions reuse extents listed by the last checkpoint: the reopened tier is full and every block verifies"
+        "SIGKILL while evictions reuse extents listed by the last sync: the reopened tier is full, no block is served wrong, and only blocks evicted after the sync fail their check"
     )
     func killNineWithEvictions() throws {
         // The spillway this test build produced; throws naming the path when it is missing.
@@ -218,16 +218,21 @@ struct DiskTierKernelTests {
             extra: ["--capacity-bytes", String(100 * 69632)], killAfter: 400)
         #expect(synced >= 400)
         let report = try verifyJSON(binary: binary, directory: directory.path)
-        // What reopening must give: the tier is full (100 extents of 64 KiB + 4 KiB header,
-        // equal sizes, so every store from block 100 on evicts exactly one). Recovery reads
-        // the last completed checkpoint and scans the data file for the records written after
-        // it, so a listed block whose extent a later store reused is replaced by that store's
-        // block, never listed stale. Hence exactly 100 blocks, every one verifies with the
-        // bytes of its key; nothing corrupt, unreadable or served wrong.
+        // What reopening must give: the index of the last completed sync (checkpoint plus
+        // journal, no scan), which lists a full tier: 100 extents of 64 KiB + 4 KiB header,
+        // equal sizes, so every store from block 100 on evicts exactly one. The child went on
+        // storing after that sync until the kill: each such store evicted a listed block and
+        // may have reused its extent, and that listed block then fails its key check on load
+        // (corrupt: detected, dropped, never served; docs/DISK_FORMAT.md). Those stores are
+        // fewer than one sync interval (50) plus the queue depth (16), so at most 65 listed
+        // blocks can be corrupt; every other one verifies with the bytes of its key, and none
+        // is unreadable or served wrong.
         let blocks = report["blocks"] as? Int ?? -1
+        let verified = report["verified"] as? Int ?? -1
+        let corrupt = report["corrupt"] as? Int ?? -1
         #expect(blocks == 100, "reopened with \(blocks) blocks, expected a full tier: \(report)")
-        #expect(report["verified"] as? Int == blocks, "\(report)")
-        #expect(report["corrupt"] as? Int == 0 && report["unreadable"] as? Int == 0, "\(report)")
+        #expect(verified + corrupt == blocks && (0...65).contains(corrupt), "\(report)")
+        #expect(report["unreadable"] as? Int == 0, "\(report)")
         #expect((report["corrupt_checkpoints"] as? [Any])?.isEmpty == true, "\(report)")
         #expect(report["pattern_mismatch"] as? Int == 0, "a wrong block was served: \(report)")
     }

@@ -104,6 +104,8 @@ extension DiskTier {
     /// A finished encode: its stored payload is in staging; allocate the extent for its
     /// size, write the header, start the record's one write. The gate learns what it saved.
     func finishEncode(_ result: DiskEncodeResult) {
+        // The tag is checked fully by startEncodedWrite; here only enough to read the job.
+        precondition(jobs.indices.contains(Int(result.tag)), "encode result for no job (tag \(result.tag))")
         let rawLength = Int(table.entries[Int(jobs[Int(result.tag)].slot)].rawLength)
         compressionGate.record(rawLength: rawLength, storedLength: result.storedLength)
         guard let pageCount = startEncodedWrite(result) else { return }

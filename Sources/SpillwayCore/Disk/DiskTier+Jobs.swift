@@ -93,10 +93,12 @@ extension DiskTier {
         // Why a row with a codec on is stored raw: the recent rows did not compress (the
         // gate), or the encoders are behind and waiting would cost throughput.
         var isIncompressible = false
-        if wantsEncode {
+        if wantsEncode && !encoder.isBehind {
+            // The gate is asked only when the row could be encoded now, so a probe row is
+            // never lost to backpressure.
             if !compressionGate.admits() {
                 isIncompressible = true
-            } else if !encoder.isBehind {
+            } else {
                 startEncode(jobIndex, key: key, bytes: bytes, token: token, isFacade: isFacade)
                 // An inline encoder has finished already: its write starts before this returns.
                 collectEncodes()

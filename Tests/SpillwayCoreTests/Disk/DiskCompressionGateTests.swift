@@ -80,6 +80,32 @@ struct DiskCompressionGateTests {
         }
     }
 
+    @Test("the gate alone: it closes after the warm-up, backs off only on probes that saved nothing, and a saving probe reopens it")
+    func gateBackoff() {
+        var gate = DiskCompressionGate(warmUpCount: 8, probeIntervalMin: 16, probeIntervalMax: 256)
+        // Ten encodes in flight at once (a pool with a queue), all saving nothing.
+        for _ in 0..<10 {
+            let admitted = gate.admits()
+            #expect(admitted)
+        }
+        for _ in 0..<8 { gate.record(rawLength: 4096, storedLength: 4096) }
+        #expect(gate.isClosed && gate.probeInterval == 16)
+        // The two encodes queued before it closed finish now: no probe, no back-off.
+        for _ in 0..<2 { gate.record(rawLength: 4096, storedLength: 4096) }
+        #expect(gate.probeInterval == 16)
+        // Rows 1...15 go raw, row 16 is a probe; it saves nothing: the interval doubles.
+        var admitted = (1...16).map { _ in gate.admits() }
+        #expect(admitted == Array(repeating: false, count: 15) + [true])
+        gate.record(rawLength: 4096, storedLength: 4096)
+        #expect(gate.isClosed && gate.probeInterval == 32)
+        // The next probe (row 32) saves 50%: open again at the shortest interval.
+        admitted = (1...32).map { _ in gate.admits() }
+        #expect(admitted == Array(repeating: false, count: 31) + [true])
+        gate.record(rawLength: 4096, storedLength: 2048)
+        let reopened = gate.admits()
+        #expect(!gate.isClosed && gate.probeInterval == 16 && reopened)
+    }
+
     @Test("a lagging encoder on random rows: raw for either reason, counted once, byte-exact")
     func laggingIncompressible() throws {
         for seed: UInt64 in [1, 2, 3] {

@@ -31,6 +31,10 @@ package struct DiskCompressionGate: Equatable, Sendable {
     /// Rows between two probes while closed.
     package private(set) var probeInterval: Int
     private var rowsSinceProbe = 0
+    /// Probes admitted while closed whose encode has not been recorded yet: only those back
+    /// the interval off (encodes queued before the gate closed finish after it, saving
+    /// nothing, and must not).
+    private var probesOutstanding = 0
 
     package init(
         minimumSaving: Double = 0.02, warmUpCount: Int = 8, probeIntervalMin: Int = 16,
@@ -50,6 +54,7 @@ package struct DiskCompressionGate: Equatable, Sendable {
         rowsSinceProbe += 1
         guard rowsSinceProbe >= probeInterval else { return false }
         rowsSinceProbe = 0
+        probesOutstanding += 1
         return true
     }
 
@@ -64,13 +69,16 @@ package struct DiskCompressionGate: Equatable, Sendable {
         } else {
             estimatedSaving += (saving - estimatedSaving) / 8
         }
+        let wasProbe = isClosed && probesOutstanding > 0
+        if wasProbe { probesOutstanding -= 1 }
         if estimatedSaving >= minimumSaving {
             isClosed = false
             probeInterval = probeIntervalMin
             rowsSinceProbe = 0
+            probesOutstanding = 0
         } else if recordedCount >= warmUpCount {
-            if isClosed, saving == 0 {
-                // A probe (or a late encode) found nothing again: probe less often.
+            if wasProbe, saving == 0 {
+                // A probe found nothing again: probe less often.
                 probeInterval = min(probeIntervalMax, probeInterval * 2)
             }
             isClosed = true
