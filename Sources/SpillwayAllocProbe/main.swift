@@ -187,7 +187,7 @@ func measureDirectoryMemory(blocks: Int) -> Never {
     guard directory.count == blocks else { fail("directory holds \(directory.count) of \(blocks)") }
     printJSON([
         "blocks": blocks, "heap_bytes": after - before, "allocated_bytes": directory.allocatedBytes,
-        "key_bytes": MemoryLayout<BlockKey>.stride,
+        "key_bytes": BlockDirectory.keyBytesPerSlot,
     ])
     withExtendedLifetime(directory) {}
     exit(0)

@@ -62,4 +62,36 @@ import Testing
             if !TieringEngineModelTests.expectAgreement(engine, model, context) { return }
         }
     }
+
+    /// Setup: keys that share their first 8 bytes: 0x5A then zeros, lengths 1 to 16 (up to 8
+    /// bytes they live in the node as head + length, longer ones in the long-key array), plus
+    /// 16-byte keys differing only in byte 15; all inserted, then every other one removed.
+    /// Checks: each key reads back from its slot and is found there; `keyMatches` is false
+    /// for every other key (so equal heads of different lengths never match, whatever the
+    /// tags); after the removals the rest are still found and the removed ones are not.
+    @Test func keysSharingTheirHeadStayDistinct() {
+        var keys = (1...16).map { length in BlockKey(bytes: [0x5A] + Array(repeating: 0, count: length - 1))! }
+        keys += (0..<8).map { last in BlockKey(bytes: [0x5A] + Array(repeating: 0, count: 14) + [UInt8(last + 1)])! }
+        let d = BlockDirectory(primaryCapacity: keys.count, diskCapacity: 0)
+        let slots = keys.map { key in
+            let slot = d.insert(key)
+            d.attachPrimary(slot, refCount: 0)
+            return slot
+        }
+        for (index, key) in keys.enumerated() {
+            #expect(d.key(slots[index]) == key, "key \(key)")
+            #expect(d.find(key) == slots[index], "key \(key)")
+            for (other, otherKey) in keys.enumerated() where other != index {
+                #expect(!d.keyMatches(slots[index], otherKey), "slot of \(key) matched \(otherKey)")
+            }
+        }
+        for index in stride(from: 0, to: keys.count, by: 2) {
+            d.detachPrimary(slots[index])
+            d.remove(slots[index])
+        }
+        for (index, key) in keys.enumerated() {
+            #expect(d.find(key) == (index % 2 == 0 ? BlockDirectory.noSlot : slots[index]), "key \(key)")
+        }
+        d.checkInvariants()
+    }
 }

@@ -35,8 +35,8 @@ extension BlockDirectory {
                 precondition(Int(node.diskRecord) < diskRecords.freshCount, "slot \(slot): record never allocated")
                 precondition(usedRecords.insert(node.diskRecord).inserted, "record \(node.diskRecord) used twice")
             }
-            precondition(table.tags[Int(slot)] == SlotTable.tag(keys[Int(slot)].tableHash), "slot \(slot): stale hash tag")
-            precondition(find(keys[Int(slot)]) == slot, "slot \(slot): key not found in the table")
+            precondition(node.keyLength > 0, "slot \(slot): tracked without a key")
+            precondition(find(key(slot)) == slot, "slot \(slot): key not found in the table")
         }
         precondition(tracked == count, "tracked \(tracked) but count \(count)")
         precondition(usedRows.isDisjoint(with: rows.freedIndices), "a used row is on the free stack")
@@ -46,7 +46,8 @@ extension BlockDirectory {
             tableEntries += 1
             let slot = table.buckets[index].slot
             precondition(!state.pointee.primary.isFree(slot), "table points at free slot \(slot)")
-            precondition(table.buckets[index].tag == table.tags[Int(slot)], "bucket \(index): tag of slot \(slot) stale")
+            precondition(
+                table.buckets[index].tag == SlotTable.tag(key(slot).tableHash), "bucket \(index): tag of slot \(slot) stale")
         }
         precondition(tableEntries == count, "table holds \(tableEntries) entries, count \(count)")
     }

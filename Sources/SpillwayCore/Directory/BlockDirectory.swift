@@ -1,12 +1,15 @@
 // The block directory: where every block lives, its ref count, and its recency in each tier,
 // with O(1) lookup, touch and eviction and no allocation after init.
+import CSpillwayCompute
 
 /// Knows every block of the tiered store: its primary row and/or disk record, its reference
 /// count, and its recency in each tier.
 ///
 /// Layout (all preallocated at init from the tier capacities):
-/// - a node array and a parallel key array indexed by *slot*; slot count = primary capacity
-///   + disk capacity, enough because every block occupies at least one tier;
+/// - a node array indexed by *slot* (slot count = primary capacity + disk capacity, enough
+///   because every block occupies at least one tier); a key of at most 8 bytes lives in its
+///   node, a longer one in a parallel long-key array (72 bytes a slot, its pages touched only
+///   by such keys);
 /// - a `SlotTable` (the shared open-addressing table) mapping `BlockKey` to slot;
 /// - two `SlotList`s (the shared intrusive LRU list), primary and disk, least recent at the
 ///   head, their links inside the nodes; the primary list's free chain holds unused slots;
@@ -30,7 +33,8 @@ package final class BlockDirectory {
     // Everything is reached through `let` pointers: a class `var` would cost a dynamic
     // exclusivity check (swift_beginAccess) on every access, a third of the replay's time.
     @usableFromInline let nodes: UnsafeMutablePointer<DirectoryNode>
-    @usableFromInline let keys: UnsafeMutablePointer<BlockKey>
+    /// Keys longer than 8 bytes, by slot (uninitialised elsewhere: `BlockKey` is trivial).
+    @usableFromInline let longKeys: UnsafeMutablePointer<BlockKey>
     let table: SlotTable
     let rows: IndexAllocator
     let diskRecords: IndexAllocator
@@ -73,9 +77,8 @@ package final class BlockDirectory {
         let allocated = max(slotCapacity, 1)
         nodes = .allocate(capacity: allocated)
         nodes.initialize(repeating: DirectoryNode(), count: allocated)
-        keys = .allocate(capacity: allocated)
-        keys.initialize(repeating: BlockKey(traceID: 0), count: allocated)
-        table = SlotTable(slotCapacity: allocated, keys: slotCapacity, maxLoad: .threeQuarters)
+        longKeys = .allocate(capacity: allocated)
+        table = SlotTable(keys: slotCapacity, maxLoad: .threeQuarters)
         rows = IndexAllocator(capacity: primaryCapacity)
         diskRecords = IndexAllocator(capacity: diskCapacity)
         let raw = UnsafeMutableRawPointer(nodes)
@@ -101,8 +104,7 @@ package final class BlockDirectory {
         state.pointee.disk.deallocate()
         state.deallocate()
         nodes.deallocate()
-        keys.deinitialize(count: max(slotCapacity, 1))
-        keys.deallocate()
+        longKeys.deallocate()
         table.deallocate()
         rows.deallocate()
         diskRecords.deallocate()
@@ -110,7 +112,14 @@ package final class BlockDirectory {
 
     // MARK: Memory
 
-    /// Bytes allocated by the directory, keys included.
+    /// Bytes a slot spends on its key: the long-key array's element (allocated for every
+    /// slot, its pages touched only by keys longer than 8 bytes) plus the node's key head and
+    /// length.
+    package static let keyBytesPerSlot =
+        MemoryLayout<BlockKey>.stride + MemoryLayout<UInt64>.size + MemoryLayout<UInt8>.size
+
+    /// Bytes allocated by the directory, the long-key array included (whose pages only keys
+    /// longer than 8 bytes touch).
     package var allocatedBytes: Int {
         let slots = max(slotCapacity, 1)
         return slots * (MemoryLayout<DirectoryNode>.stride + MemoryLayout<BlockKey>.stride)
@@ -120,9 +129,10 @@ package final class BlockDirectory {
             + MemoryLayout<State>.stride + 4 * MemoryLayout<Int>.stride
     }
 
-    /// Bytes per block slot beyond the inline key (node + table share + allocator stacks).
+    /// Bytes per block slot beyond the key's own storage (the node's key head and length, and
+    /// the long-key array): the rest of the node, the table's share, the allocator stacks.
     package var bytesPerBlockBeyondKey: Double {
-        let keyBytes = max(slotCapacity, 1) * MemoryLayout<BlockKey>.stride
+        let keyBytes = max(slotCapacity, 1) * Self.keyBytesPerSlot
         return Double(allocatedBytes - keyBytes) / Double(max(slotCapacity, 1))
     }
 
@@ -135,8 +145,16 @@ package final class BlockDirectory {
     /// `find` with the key's `tableHash` already computed (the engine reuses it).
     @inline(__always)
     func find(_ key: BlockKey, hash: UInt64) -> Slot {
-        let keys = self.keys
-        return table.find(key, hash: hash) { keys[Int($0)] }
+        table.find(hash: hash) { keyMatches($0, key) }
+    }
+
+    /// Whether the block in `slot` has key `key`: its node's head and length, and for a key
+    /// longer than 8 bytes the long-key array.
+    @inline(__always)
+    func keyMatches(_ slot: Slot, _ key: BlockKey) -> Bool {
+        let node = nodes[Int(slot)]
+        return node.keyHead == key.head && node.keyLength == key.length
+            && (key.length <= 8 || longKeys[Int(slot)] == key)
     }
 
     /// The first tag match on `hash`'s probe path (`SlotTable.candidate`): `find`'s answer
@@ -146,7 +164,10 @@ package final class BlockDirectory {
 
     /// The key stored in `slot`.
     @inline(__always)
-    package func key(_ slot: Slot) -> BlockKey { keys[Int(slot)] }
+    package func key(_ slot: Slot) -> BlockKey {
+        let node = nodes[Int(slot)]
+        return node.keyLength <= 8 ? BlockKey(head: node.keyHead, count: node.keyLength) : longKeys[Int(slot)]
+    }
 
     /// The tiers holding the block in `slot`.
     @inline(__always)
@@ -201,10 +222,10 @@ package final class BlockDirectory {
     package func insert(_ key: BlockKey) -> Slot {
         let slot = state.pointee.primary.popFree()
         precondition(slot >= 0, "directory out of slots")
-        nodes[Int(slot)] = DirectoryNode()  // links "in no list", as popFree left them
-        keys[Int(slot)] = key
-        let keys = self.keys
-        table.insert(slot, key: key, hash: key.tableHash) { keys[Int($0)] }
+        // Links "in no list", as popFree left them.
+        nodes[Int(slot)] = DirectoryNode(keyHead: key.head, keyLength: key.length)
+        if key.length > 8 { (longKeys + Int(slot)).initialize(to: key) }
+        table.insert(slot, hash: key.tableHash) { keyMatches($0, key) }
         count += 1
         return slot
     }
@@ -215,7 +236,7 @@ package final class BlockDirectory {
         let node = nodes[Int(slot)]
         precondition(node.row < 0 && node.diskRecord < 0, "removing a resident block")
         precondition(!state.pointee.primary.isFree(slot), "removing a free slot")
-        table.remove(slot)
+        table.remove(slot, hash: key(slot).tableHash)
         state.pointee.primary.pushFree(slot)
         count -= 1
     }
@@ -319,6 +340,15 @@ package final class BlockDirectory {
     @inline(__always)
     package func isProtected(_ slot: Slot) -> Bool {
         nodes[Int(slot)].protectionStamp == protectionStamp
+    }
+
+    // MARK: Prefetch (hints only: the caller is about to touch these)
+
+    /// Starts loading the node of `slot` (no-op for `noSlot`): the next LRU victim, whose
+    /// node is cold by definition, can be fetched while other work goes on.
+    @inline(__always)
+    func prefetchNode(_ slot: Slot) {
+        if slot >= 0 { spw_prefetch(nodes + Int(slot)) }
     }
 
     // MARK: Iteration (tests, tools; allocates)

@@ -20,7 +20,7 @@ struct DiskEntryTable: ~Copyable {
         self.slotCountMax = slotCountMax
         let reserved = max(1, min(reserved, slotCountMax))
         entries.reserveCapacity(reserved)
-        keys = SlotTable(slotCapacity: reserved, keys: reserved)
+        keys = SlotTable(keys: reserved)
         lru = SlotList(slotCapacity: reserved)
     }
 
@@ -48,7 +48,7 @@ struct DiskEntryTable: ~Copyable {
 
     /// The slot holding `key` (writing or live), or nil.
     func lookup(_ key: BlockKey) -> Int32? {
-        let slot = keys.find(key, hash: key.tableHash) { entries[Int($0)].key }
+        let slot = keys.find(hash: key.tableHash) { entries[Int($0)].key == key }
         return slot < 0 ? nil : slot
     }
 
@@ -58,15 +58,15 @@ struct DiskEntryTable: ~Copyable {
             keys.rehash(bucketCount: keys.bucketCount * 2)
         }
         let key = entries[Int(slot)].key
-        keys.insert(slot, key: key, hash: key.tableHash) { entries[Int($0)].key }
+        keys.insert(slot, hash: key.tableHash) { entries[Int($0)].key == key }
         keyCount += 1
     }
 
     /// Removes `key` from the index (it must be there).
     mutating func removeKey(_ key: BlockKey) {
-        let slot = keys.find(key, hash: key.tableHash) { entries[Int($0)].key }
+        let slot = keys.find(hash: key.tableHash) { entries[Int($0)].key == key }
         precondition(slot >= 0, "removing a key that is not indexed")
-        keys.remove(slot)
+        keys.remove(slot, hash: key.tableHash)
         keyCount -= 1
     }
 
@@ -83,7 +83,6 @@ struct DiskEntryTable: ~Copyable {
         if free >= 0 { return free }
         precondition(entries.count < slotCountMax, "more index slots than pages: a leak")
         entries.append(DiskEntry())
-        keys.reserveSlots(entries.count)
         lru.reserveSlots(entries.count)
         return Int32(entries.count - 1)
     }

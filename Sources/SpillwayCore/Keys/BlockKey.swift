@@ -38,6 +38,19 @@ public struct BlockKey: Hashable, Sendable, CustomStringConvertible {
         length = 8
     }
 
+    /// A key of at most 8 bytes from its first word and length (the block directory keeps
+    /// short keys in these two fields of its nodes).
+    @inlinable
+    init(head: UInt64, count: UInt8) {
+        w0 = head
+        length = count
+    }
+
+    /// The first 8 bytes as stored (bytes past `count` are zero): the whole key when
+    /// `count <= 8`.
+    @inlinable
+    var head: UInt64 { w0 }
+
     /// The integer id when this key was made by `init(traceID:)`, else nil.
     @inlinable
     public var traceID: UInt64? {

@@ -2,7 +2,7 @@
 // and the disk tier's index both use it (linear probing, backward-shift deletion).
 
 /// Maps keys to slots of a slot-indexed store (the owner keeps the keys; the table keeps
-/// slot numbers in its buckets and each slot's 32-bit hash tag).
+/// slot numbers in its buckets with each slot's 32-bit hash tag).
 ///
 /// - A bucket holds a slot number (-1 empty) and that slot's tag, 8 bytes: a probe compares
 ///   tags inside the bucket array and reads a key only when the tag matches, so a lookup
@@ -10,14 +10,15 @@
 ///   factor (`bucketCount(forKeys:maxLoad:)`): the block directory, preallocated for its
 ///   capacity, keeps it <= 3/4; the disk tier's growing index rehashes at 1/2.
 /// - The tag is the low 32 bits of the key's `BlockKey.tableHash`; its low bits pick the
-///   home bucket. `tags[slot]` repeats it per slot so `remove(slot)` finds the slot's
-///   cluster without its key; deletion's backward shift reads homes from the buckets.
+///   home bucket. `remove(slot, hash:)` takes the removed key's hash from the owner (who
+///   recomputes it from the key, typically in a record it is touching anyway); deletion's
+///   backward shift and `rehash` read homes from the buckets' tags. No per-slot array.
 /// - Deletion shifts later entries of the cluster back (Knuth's algorithm R), so no
 ///   tombstone is ever left however long the store runs.
 ///
 /// Storage is reached through pointers, so lookups, inserts and removals are `nonmutating`
 /// (a class can hold the table in a `let` without dynamic exclusivity checks); only
-/// `rehash` and `reserveSlots` reallocate. No allocation otherwise. Call `deallocate()`.
+/// `rehash` reallocates. No allocation otherwise. Call `deallocate()`.
 struct SlotTable {
     /// One bucket: a slot (-1 when empty) and its tag.
     struct Bucket {
@@ -38,25 +39,16 @@ struct SlotTable {
 
     private(set) var buckets: UnsafeMutablePointer<Bucket>
     private(set) var bucketMask: Int
-    private(set) var tags: UnsafeMutablePointer<UInt32>
-    /// Slots `tags` has room for.
-    private(set) var slotCapacity: Int
 
-    /// A table for slots `0..<slotCapacity` with room for `keys` keys within `maxLoad`.
-    init(slotCapacity: Int, keys: Int, maxLoad: MaxLoad = .half) {
-        self.slotCapacity = max(slotCapacity, 1)
-        tags = .allocate(capacity: self.slotCapacity)
-        tags.initialize(repeating: 0, count: self.slotCapacity)
+    /// A table with room for `keys` keys within `maxLoad`.
+    init(keys: Int, maxLoad: MaxLoad = .half) {
         let count = Self.bucketCount(forKeys: keys, maxLoad: maxLoad)
         buckets = .allocate(capacity: count)
         buckets.initialize(repeating: .empty, count: count)
         bucketMask = count - 1
     }
 
-    func deallocate() {
-        buckets.deallocate()
-        tags.deallocate()
-    }
+    func deallocate() { buckets.deallocate() }
 
     /// Buckets for `keys` keys within `maxLoad` (a power of two, at least 16).
     static func bucketCount(forKeys keys: Int, maxLoad: MaxLoad = .half) -> Int {
@@ -71,21 +63,20 @@ struct SlotTable {
     var bucketCount: Int { bucketMask + 1 }
 
     /// Bytes held by the table.
-    var allocatedBytes: Int {
-        bucketCount * MemoryLayout<Bucket>.stride + slotCapacity * MemoryLayout<UInt32>.stride
-    }
+    var allocatedBytes: Int { bucketCount * MemoryLayout<Bucket>.stride }
 
     @inline(__always)
     static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash) }
 
-    /// The slot whose key equals `key` (`keyOf(slot)` gives a slot's key), or -1.
+    /// The slot holding the key of hash `hash`, or -1; `matches(slot)` tells whether a slot
+    /// (whose tag matched) holds that key. The owner compares keys however it stores them.
     @inline(__always)
-    func find(_ key: BlockKey, hash: UInt64, keyOf: (Int32) -> BlockKey) -> Int32 {
+    func find(hash: UInt64, matches: (Int32) -> Bool) -> Int32 {
         let tag = Self.tag(hash)
         var index = Int(tag) & bucketMask
         while true {
             let bucket = buckets[index]
-            if bucket.slot < 0 || (bucket.tag == tag && keyOf(bucket.slot) == key) { return bucket.slot }
+            if bucket.slot < 0 || (bucket.tag == tag && matches(bucket.slot)) { return bucket.slot }
             index = (index &+ 1) & bucketMask
         }
     }
@@ -106,27 +97,28 @@ struct SlotTable {
         }
     }
 
-    /// Indexes `slot` under `key` (hash `hash`); traps if the key is already indexed. The
-    /// caller keeps the load factor within its bound (rehash first when needed).
+    /// Indexes `slot` under its key's hash `hash`; traps if the key is already indexed
+    /// (`matches(other)`: whether another slot holds the same key). The caller keeps the
+    /// load factor within its bound (rehash first when needed).
     @inline(__always)
-    func insert(_ slot: Int32, key: BlockKey, hash: UInt64, keyOf: (Int32) -> BlockKey) {
+    func insert(_ slot: Int32, hash: UInt64, matches: (Int32) -> Bool) {
         let tag = Self.tag(hash)
-        tags[Int(slot)] = tag
         var index = Int(tag) & bucketMask
         while buckets[index].slot >= 0 {
             let other = buckets[index]
-            precondition(other.tag != tag || keyOf(other.slot) != key, "key indexed twice")
+            precondition(other.tag != tag || !matches(other.slot), "key indexed twice")
             index = (index &+ 1) & bucketMask
         }
         buckets[index] = Bucket(tag: tag, slot: slot)
     }
 
-    /// Removes `slot` (which must be indexed) and shifts the rest of its cluster back.
+    /// Removes `slot` (which must be indexed under `hash`, its key's hash) and shifts the
+    /// rest of its cluster back.
     @inline(__always)
-    func remove(_ slot: Int32) {
-        var hole = Int(tags[Int(slot)]) & bucketMask
+    func remove(_ slot: Int32, hash: UInt64) {
+        var hole = Int(Self.tag(hash)) & bucketMask
         while buckets[hole].slot != slot {
-            precondition(buckets[hole].slot >= 0, "removing a slot that is not indexed")
+            precondition(buckets[hole].slot >= 0, "removing a slot that is not indexed under that hash")
             hole = (hole &+ 1) & bucketMask
         }
         var next = hole
@@ -153,7 +145,7 @@ struct SlotTable {
         return count
     }
 
-    /// Rebuilds the buckets with `bucketCount` (a power of two) buckets, from the tags.
+    /// Rebuilds the buckets with `bucketCount` (a power of two) buckets, from their tags.
     mutating func rehash(bucketCount: Int) {
         precondition(bucketCount > 0 && bucketCount & (bucketCount - 1) == 0, "bucket count not a power of two")
         let old = buckets
@@ -167,18 +159,5 @@ struct SlotTable {
             buckets[bucket] = old[index]
         }
         old.deallocate()
-    }
-
-    /// Makes room for slots `0..<slots` (tags are copied; for stores that grow).
-    mutating func reserveSlots(_ slots: Int) {
-        guard slots > slotCapacity else { return }
-        var capacity = slotCapacity
-        while capacity < slots { capacity *= 2 }
-        let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-        grown.initialize(repeating: 0, count: capacity)
-        grown.update(from: tags, count: slotCapacity)
-        tags.deallocate()
-        tags = grown
-        slotCapacity = capacity
     }
 }

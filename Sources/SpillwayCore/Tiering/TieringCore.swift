@@ -107,6 +107,8 @@ package final class TieringCore<DataPath: TierDataPath> {
             slot = dir.primaryMoreRecent(slot)
         }
         guard found == need else { return false }
+        // The next victims' nodes are cold (least recent): start loading them now.
+        dir.prefetchNode(slot)
         for index in 0..<need {
             let victim = victims[index]
             counterStorage.pointee.primaryEvictions += 1
@@ -152,6 +154,8 @@ package final class TieringCore<DataPath: TierDataPath> {
             }
             if victim < 0 { return }  // nothing evictable: the block is dropped
             let record = dir.detachDisk(victim)
+            // The next disk victim's node is cold (least recent): start loading it now.
+            dir.prefetchNode(dir.diskHead)
             dataPath.removeFromDisk(dir.key(victim), record: record)
             counterStorage.pointee.diskEvictions += 1
             if logsMoves { scratch.pointee.moves.diskRemoved.append(dir.key(victim)) }

@@ -102,8 +102,14 @@ package final class TieringEngine<DataPath: TierDataPath> {
     func process(traceIDs ids: UnsafeBufferPointer<UInt64>) {
         reserveScratch(ids.count)
         let requestKeys = self.requestKeys
-        for index in 0..<ids.count { requestKeys[index] = BlockKey(traceID: ids[index]) }
-        processScratch(count: ids.count)
+        let requestHashes = self.requestHashes
+        for index in 0..<ids.count {
+            // Hashed here, where the compiler sees that words 1...7 of the key are zero.
+            let key = BlockKey(traceID: ids[index])
+            requestKeys[index] = key
+            requestHashes[index] = key.tableHash
+        }
+        processScratch(count: ids.count, hashed: true)
     }
 
     /// Processes one request given as block keys in prompt order.
@@ -114,10 +120,13 @@ package final class TieringEngine<DataPath: TierDataPath> {
             requestKeys[index] = key
             index += 1
         }
-        processScratch(count: index)
+        processScratch(count: index, hashed: false)
     }
 
-    private func processScratch(count n: Int) {
+    /// Processes the request in `requestKeys[0..<n]`; `hashed`: `requestHashes` already
+    /// holds their `tableHash`es.
+    @inline(__always)
+    private func processScratch(count n: Int, hashed: Bool) {
         let core = self.core
         let dir = core.directory
         let counters = core.counterStorage
@@ -136,11 +145,11 @@ package final class TieringEngine<DataPath: TierDataPath> {
         // buckets; compare the candidate's key, rarely probing on; read the node): the keys
         // are independent, so with little work per iteration the processor keeps many of
         // their cache misses (bucket, key, node) in flight at once instead of one chain.
-        for j in 0..<n { requestHashes[j] = requestKeys[j].tableHash }
+        if !hashed { for j in 0..<n { requestHashes[j] = requestKeys[j].tableHash } }
         for j in 0..<n { requestSlots[j] = dir.candidate(hash: requestHashes[j]) }
         for j in 0..<n {
             let candidate = requestSlots[j]
-            if candidate >= 0 && dir.key(candidate) != requestKeys[j] {
+            if candidate >= 0 && !dir.keyMatches(candidate, requestKeys[j]) {
                 requestSlots[j] = dir.find(requestKeys[j], hash: requestHashes[j])
             }
         }

@@ -99,7 +99,7 @@ package enum DirectoryBenchmark {
             blocks: blocks, allocatedBytes: directory.allocatedBytes,
             bytesPerBlock: Double(directory.allocatedBytes) / Double(blocks),
             bytesPerBlockBeyondKey: directory.bytesPerBlockBeyondKey,
-            keyBytes: MemoryLayout<BlockKey>.stride, fillSeconds: seconds,
+            keyBytes: BlockDirectory.keyBytesPerSlot, fillSeconds: seconds,
             fillBlocksPerSecond: seconds > 0 ? Double(blocks) / seconds : 0)
     }
 }
