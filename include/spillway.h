@@ -2,10 +2,9 @@
  *
  * A tier stores and loads whole rows of caller-owned memory (base address, row stride,
  * row count: vLLM's primary view, row b = chunk b) to and from a persistent, capacity-
- * bounded, checksummed disk tier in one directory (or striped over several, one per device),
- * through io_uring. Lookups answer from
- * memory at once; stores and loads are jobs that a native I/O thread moves while the
- * caller does other work; finished jobs are polled.
+ * bounded, checksummed disk tier in one directory (or striped over several, one per
+ * device), through io_uring. Lookups answer from memory at once; stores and loads are jobs
+ * that a native I/O thread moves while the caller does other work; finished jobs are polled.
  *
  * Ownership:
  *  - The caller owns the row memory. It must stay mapped until spw_tier_close returns, and
@@ -70,7 +69,8 @@ typedef struct spw_tier_options {
     uint32_t codec;                /* SPW_CODEC_* */
     uint32_t direct_io;            /* SPW_DIRECT_IO_* */
     uint32_t queue_depth;          /* blocks in flight, 1..4096; 0 = 64 */
-    uint64_t capacity_bytes;       /* data file size for a new tier; 0 = open existing only */
+    uint64_t capacity_bytes;       /* data file size for a new tier (split equally over its
+                                      directories); 0 = open existing only */
     uint64_t sync_interval_blocks; /* durable checkpoint every N stored blocks; 0 = only on sync/close */
     double compression_threshold;  /* keep compressed only if <= this x raw; 0 = 0.9 */
     /* ABI 2. Further directories (one per device) the tier stripes its data over; the
@@ -78,7 +78,8 @@ typedef struct spw_tier_options {
      * (docs/DISK_FORMAT.md, "Several directories"). The list is fixed when the tier is
      * created: an open with another list or order fails (SPW_E_OPEN_FAILED) naming the
      * difference. NULL with a count of 0 = one directory. Each entry must be a non-empty
-     * path, given once (not the home either); at most 63. Read during the call only. */
+     * path, given once (not the home either), at most 63 (else SPW_E_INVALID_ARGUMENT,
+     * before anything is created). Read during the call only. */
     const char *const *extra_directories;
     uint32_t extra_directory_count;
     uint32_t reserved;             /* must be 0 */
