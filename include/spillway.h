@@ -2,9 +2,9 @@
  *
  * A tier stores and loads whole rows of caller-owned memory (base address, row stride,
  * row count: vLLM's primary view, row b = chunk b) to and from a persistent, capacity-
- * bounded, checksummed disk tier in one directory, through io_uring. Lookups answer from
- * memory at once; stores and loads are jobs that a native I/O thread moves while the
- * caller does other work; finished jobs are polled.
+ * bounded, checksummed disk tier in one directory (or striped over several, one per
+ * device), through io_uring. Lookups answer from memory at once; stores and loads are jobs
+ * that a native I/O thread moves while the caller does other work; finished jobs are polled.
  *
  * Ownership:
  *  - The caller owns the row memory. It must stay mapped until spw_tier_close returns, and
@@ -29,8 +29,13 @@
 extern "C" {
 #endif
 
-/* The ABI this header describes; compare with spw_abi_version() at load time. */
-#define SPW_ABI_VERSION 1u
+/* The ABI this header describes. Versions only grow: a library of version N takes every call
+ * a client built against version M <= N makes (a grown struct is told apart by its
+ * struct_size), so check spw_abi_version() >= SPW_ABI_VERSION at load time.
+ *  1: the first.
+ *  2: spw_tier_options grows to 56 bytes (extra_directories, extra_directory_count,
+ *     reserved); the 40-byte version-1 struct is still accepted. */
+#define SPW_ABI_VERSION 2u
 uint32_t spw_abi_version(void);
 
 #define SPW_OK 0
@@ -55,19 +60,34 @@ enum { SPW_DIRECT_IO_AUTO = 0, SPW_DIRECT_IO_REQUIRED = 1, SPW_DIRECT_IO_OFF = 2
 enum { SPW_JOB_STORE = 0, SPW_JOB_LOAD = 1 };
 enum { SPW_MISS = 0, SPW_HIT = 1, SPW_PENDING = 2 };
 
+/* Zero it, then set struct_size and what you need. */
 typedef struct spw_tier_options {
-    /* sizeof(spw_tier_options): lets later ABI versions grow the struct. */
+    /* sizeof(spw_tier_options): lets later ABI versions grow the struct. spw_tier_open
+     * takes 56 (this version) or 40 (version 1: the fields up to compression_threshold,
+     * no extra directories) and refuses any other size. */
     uint32_t struct_size;
     uint32_t codec;                /* SPW_CODEC_* */
     uint32_t direct_io;            /* SPW_DIRECT_IO_* */
     uint32_t queue_depth;          /* blocks in flight, 1..4096; 0 = 64 */
-    uint64_t capacity_bytes;       /* data file size for a new tier; 0 = open existing only */
+    uint64_t capacity_bytes;       /* data file size for a new tier (split equally over its
+                                      directories); 0 = open existing only */
     uint64_t sync_interval_blocks; /* durable checkpoint every N stored blocks; 0 = only on sync/close */
     double compression_threshold;  /* keep compressed only if <= this x raw; 0 = 0.9 */
+    /* ABI 2. Further directories (one per device) the tier stripes its data over; the
+     * `directory` of spw_tier_open is the home. Capacity is split equally over them all
+     * (docs/DISK_FORMAT.md, "Several directories"). The list is fixed when the tier is
+     * created: an open with another list or order fails (SPW_E_OPEN_FAILED) naming the
+     * difference. NULL with a count of 0 = one directory. Each entry must be a non-empty
+     * path, given once (not the home either), at most 63 (else SPW_E_INVALID_ARGUMENT,
+     * before anything is created). Read during the call only. */
+    const char *const *extra_directories;
+    uint32_t extra_directory_count;
+    uint32_t reserved;             /* must be 0 */
 } spw_tier_options;
 
-/* Opens (creating when capacity_bytes > 0 and none exists) the tier in `directory` over
- * `row_count` rows of `row_stride` bytes at `base`. */
+/* Opens (creating when capacity_bytes > 0 and none exists) the tier in `directory` (and the
+ * options' extra directories) over `row_count` rows of `row_stride` bytes at `base`.
+ * `options` may be NULL (defaults; opens an existing one-directory tier only). */
 int32_t spw_tier_open(const char *directory, const spw_tier_options *options, void *base,
                       uint64_t row_stride, uint64_t row_count, spw_tier **tier_out,
                       spw_error *error);

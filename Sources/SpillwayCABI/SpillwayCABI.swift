@@ -4,8 +4,14 @@ import Spillway
 import SpillwayCore
 import SpillwaySystem
 
-/// The ABI version `spillway.h` describes (`SPW_ABI_VERSION`).
-let abiVersion: UInt32 = 1
+/// The ABI version `spillway.h` describes (`SPW_ABI_VERSION`). Versions only grow: this
+/// library takes every call a client of an earlier version makes.
+let abiVersion: UInt32 = 2
+
+/// `sizeof(spw_tier_options)` of each ABI version that changed it: 1 (40 bytes), 2 (56:
+/// `extra_directories`, `extra_directory_count`, `reserved`).
+private let tierOptionsSizeV1: UInt32 = 40
+private let tierOptionsSizeV2: UInt32 = 56
 
 /// Live handles: every call checks its handle against this set, so a NULL, stale or
 /// foreign pointer is an error rather than a crash.
@@ -53,10 +59,26 @@ private func report(
     guard let error else { return status }
     error.storeBytes(of: status, as: Int32.self)
     let text = error + 4
-    var utf8 = Array(message.utf8.prefix(messageCapacity - 1))
+    var utf8 = fitted(message, byteCount: messageCapacity - 1)
     utf8.append(0)
     text.copyMemory(from: utf8, byteCount: utf8.count)
     return status
+}
+
+/// `message` in at most `byteCount` UTF-8 bytes: a longer one loses its middle, not its end
+/// (messages say what failed first and what differs and what to do last, such as a striped
+/// tier's "directory 2: created ..., given ..." after both lists of long paths), cut at
+/// character boundaries.
+private func fitted(_ message: String, byteCount: Int) -> [UInt8] {
+    let bytes = Array(message.utf8)
+    guard bytes.count > byteCount else { return bytes }
+    let marker = Array(" [...] ".utf8)
+    let headCount = (byteCount - marker.count) / 3
+    var headEnd = headCount
+    while headEnd > 0, bytes[headEnd] & 0xC0 == 0x80 { headEnd -= 1 }
+    var tailStart = bytes.count - (byteCount - marker.count - headCount)
+    while tailStart < bytes.count, bytes[tailStart] & 0xC0 == 0x80 { tailStart += 1 }
+    return Array(bytes[..<headEnd]) + marker + Array(bytes[tailStart...])
 }
 
 private func clear(_ error: UnsafeMutableRawPointer?) -> Int32 {
@@ -98,34 +120,8 @@ public func spwTierOpen(
     var configuration = OffloadTierConfiguration(
         directory: String(cString: directory), capacityBytes: nil)
     if let options {
-        let size = options.load(fromByteOffset: 0, as: UInt32.self)
-        guard size >= 40 else {
-            return report(
-                errorOut, .invalidArgument,
-                "options.struct_size \(size) is smaller than spw_tier_options of ABI 1 (40 bytes)")
-        }
-        let codec = options.load(fromByteOffset: 4, as: UInt32.self)
-        let direct = options.load(fromByteOffset: 8, as: UInt32.self)
-        let depth = options.load(fromByteOffset: 12, as: UInt32.self)
-        let capacity = options.load(fromByteOffset: 16, as: UInt64.self)
-        let interval = options.load(fromByteOffset: 24, as: UInt64.self)
-        let threshold = options.load(fromByteOffset: 32, as: Double.self)
-        guard codec <= 2, let diskCodec = DiskCodec(rawValue: UInt8(codec)) else {
-            return report(errorOut, .invalidArgument, "codec \(codec) is not 0 (none), 1 (lz4) or 2 (lz4-shuffle)")
-        }
-        let modes: [DirectIOMode] = [.auto, .required, .off]
-        guard direct < 3 else {
-            return report(errorOut, .invalidArgument, "direct_io \(direct) is not 0 (auto), 1 (required) or 2 (off)")
-        }
-        guard capacity <= UInt64(Int.max), interval <= UInt64(Int.max) else {
-            return report(errorOut, .invalidArgument, "capacity_bytes or sync_interval_blocks out of range")
-        }
-        configuration.codec = diskCodec
-        configuration.directIO = modes[Int(direct)]
-        configuration.queueDepth = depth == 0 ? 64 : Int(depth)
-        configuration.capacityBytes = capacity == 0 ? nil : Int(capacity)
-        configuration.syncIntervalBlocks = Int(interval)
-        configuration.compressionThreshold = threshold == 0 ? 0.9 : threshold
+        let status = readOptions(options, into: &configuration, errorOut)
+        guard status == 0 else { return status }
     }
     do {
         let memory = try RowMemory(base: base, rowStride: Int(rowStride), rowCount: Int(rowCount))
@@ -135,6 +131,73 @@ public func spwTierOpen(
     } catch let thrown {
         return fail(errorOut, thrown)
     }
+}
+
+/// Reads a `spw_tier_options` of ABI 1 (40 bytes) or 2 (56 bytes) into `configuration`;
+/// 0, or the status of the error it reported.
+private func readOptions(
+    _ options: UnsafeRawPointer, into configuration: inout OffloadTierConfiguration,
+    _ errorOut: UnsafeMutableRawPointer?
+) -> Int32 {
+    let size = options.load(fromByteOffset: 0, as: UInt32.self)
+    guard size == tierOptionsSizeV1 || size == tierOptionsSizeV2 else {
+        return report(
+            errorOut, .invalidArgument,
+            "options.struct_size \(size) is neither \(tierOptionsSizeV2) (spw_tier_options of ABI 2) nor \(tierOptionsSizeV1) (ABI 1): set it to sizeof(spw_tier_options)")
+    }
+    let codec = options.load(fromByteOffset: 4, as: UInt32.self)
+    let direct = options.load(fromByteOffset: 8, as: UInt32.self)
+    let depth = options.load(fromByteOffset: 12, as: UInt32.self)
+    let capacity = options.load(fromByteOffset: 16, as: UInt64.self)
+    let interval = options.load(fromByteOffset: 24, as: UInt64.self)
+    let threshold = options.load(fromByteOffset: 32, as: Double.self)
+    guard codec <= 2, let diskCodec = DiskCodec(rawValue: UInt8(codec)) else {
+        return report(errorOut, .invalidArgument, "codec \(codec) is not 0 (none), 1 (lz4) or 2 (lz4-shuffle)")
+    }
+    let modes: [DirectIOMode] = [.auto, .required, .off]
+    guard direct < 3 else {
+        return report(errorOut, .invalidArgument, "direct_io \(direct) is not 0 (auto), 1 (required) or 2 (off)")
+    }
+    guard capacity <= UInt64(Int.max), interval <= UInt64(Int.max) else {
+        return report(errorOut, .invalidArgument, "capacity_bytes or sync_interval_blocks out of range")
+    }
+    configuration.codec = diskCodec
+    configuration.directIO = modes[Int(direct)]
+    configuration.queueDepth = depth == 0 ? 64 : Int(depth)
+    configuration.capacityBytes = capacity == 0 ? nil : Int(capacity)
+    configuration.syncIntervalBlocks = Int(interval)
+    configuration.compressionThreshold = threshold == 0 ? 0.9 : threshold
+    guard size == tierOptionsSizeV2 else { return 0 }
+    // ABI 2: const char *const *extra_directories at 40, uint32_t extra_directory_count
+    // at 48, uint32_t reserved at 52.
+    let list = options.load(
+        fromByteOffset: 40, as: UnsafePointer<UnsafePointer<CChar>?>?.self)
+    let count = options.load(fromByteOffset: 48, as: UInt32.self)
+    let reserved = options.load(fromByteOffset: 52, as: UInt32.self)
+    guard reserved == 0 else {
+        return report(
+            errorOut, .invalidArgument,
+            "options.reserved is \(reserved): it must be 0 (zero the whole spw_tier_options)")
+    }
+    guard count < UInt32(DiskLayout.dataFileCountMax) else {
+        return report(
+            errorOut, .invalidArgument,
+            "extra_directory_count \(count) is over \(DiskLayout.dataFileCountMax - 1): a tier stripes over at most \(DiskLayout.dataFileCountMax) directories, the home included")
+    }
+    guard count == 0 || list != nil else {
+        return report(
+            errorOut, .invalidArgument,
+            "extra_directories is NULL but extra_directory_count is \(count)")
+    }
+    for index in 0..<Int(count) {
+        guard let path = list![index] else {
+            return report(
+                errorOut, .invalidArgument,
+                "extra_directories[\(index)] is NULL (extra_directory_count is \(count))")
+        }
+        configuration.extraDirectories.append(String(cString: path))
+    }
+    return 0
 }
 
 /// Decodes the flat key array; nil with the error reported when a key is malformed.

@@ -10,7 +10,11 @@ import ctypes
 import os
 import pathlib
 
-ABI_VERSION = 1
+#: The ABI this package was written against; a library of this version or later serves it
+#: (versions only grow, include/spillway.h).
+ABI_VERSION = 2
+#: sizeof(spw_tier_options) of ABI 1, which spw_tier_open still accepts.
+TIER_OPTIONS_SIZE_V1 = 40
 
 OK = 0
 E_INVALID_ARGUMENT = -1
@@ -42,6 +46,10 @@ class TierOptions(ctypes.Structure):
         ("capacity_bytes", ctypes.c_uint64),
         ("sync_interval_blocks", ctypes.c_uint64),
         ("compression_threshold", ctypes.c_double),
+        # ABI 2
+        ("extra_directories", ctypes.POINTER(ctypes.c_char_p)),
+        ("extra_directory_count", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
     ]
 
 
@@ -74,7 +82,7 @@ class TierStats(ctypes.Structure):
 
 
 assert ctypes.sizeof(Error) == 512
-assert ctypes.sizeof(TierOptions) == 40
+assert ctypes.sizeof(TierOptions) == 56
 assert ctypes.sizeof(JobResultC) == 48
 
 
@@ -121,10 +129,10 @@ def _load() -> ctypes.CDLL:
         function.restype = restype
         function.argtypes = argtypes
     version = lib.spw_abi_version()
-    if version != ABI_VERSION:
+    if version < ABI_VERSION:
         raise ImportError(
-            f"{path} implements Spillway ABI {version}, this package needs {ABI_VERSION}: "
-            "install matching versions"
+            f"{path} implements Spillway ABI {version}, this package needs {ABI_VERSION} "
+            "or later: install matching versions"
         )
     return lib
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import array
 import ctypes
+import os
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -75,9 +76,27 @@ HIT = _native.HIT
 PENDING = _native.PENDING
 
 
+def _directory_list(extra_directories) -> list[bytes]:
+    """The extra directories as encoded paths; a single path (not in a list) is refused."""
+    if isinstance(extra_directories, (str, bytes, os.PathLike)):
+        raise ValueError(
+            f"extra_directories {extra_directories!r} is one path: give a list of paths")
+    paths = []
+    for path in extra_directories:
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise ValueError(f"extra_directories: {path!r} is not a path")
+        paths.append(os.fsencode(path))
+    return paths
+
+
 class Tier:
     """A disk tier in `directory` over `memory`, a writable C-contiguous buffer of
     `row_count` rows of `row_stride` bytes (default: the buffer's first stride).
+
+    `extra_directories` (paths, one per device) stripes the tier's data over them too,
+    `directory` being the home; the list is fixed when the tier is created, and reopening
+    with another list fails naming the difference (docs/DISK_FORMAT.md, "Several
+    directories").
 
     Keep every row named by a job untouched until the job's result came back from
     `poll()` (or `drain()` returned); `close()` syncs and releases the buffer.
@@ -95,7 +114,9 @@ class Tier:
         direct_io: str = "auto",
         sync_interval_blocks: int = 4096,
         compression_threshold: float = 0.9,
+        extra_directories: Sequence[str | os.PathLike] = (),
     ):
+        extras = _directory_list(extra_directories)
         view = memoryview(memory)
         if view.readonly:
             raise ValueError("memory must be writable (loads write rows into it)")
@@ -127,10 +148,15 @@ class Tier:
             ctypes.sizeof(_native.TierOptions), _native.CODECS[codec],
             _native.DIRECT_IO_MODES[direct_io], queue_depth, capacity, sync_interval_blocks,
             float(compression_threshold))
+        # The paths stay referenced (extras, paths) until spw_tier_open returns.
+        paths = (ctypes.c_char_p * max(len(extras), 1))(*extras)
+        options.extra_directories = ctypes.cast(paths, ctypes.POINTER(ctypes.c_char_p)) \
+            if extras else None
+        options.extra_directory_count = len(extras)
         handle = ctypes.c_void_p()
         error = _native.Error()
         status = lib.spw_tier_open(
-            directory.encode(), ctypes.byref(options), ctypes.addressof(self._buffer),
+            os.fsencode(directory), ctypes.byref(options), ctypes.addressof(self._buffer),
             stride, self.row_count, ctypes.byref(handle), ctypes.byref(error))
         if status < 0:
             self._release_buffer()

@@ -6,10 +6,11 @@ Configure it in ``kv_connector_extra_config.secondary_tiers``::
      "directory": "/nvme/spillway", "capacity_bytes": "500GB"}
 
 Keys (docs/VLLM.md): ``directory`` (required), ``capacity_bytes`` (required; bytes or a
-string with units), ``compression`` (none | lz4 | lz4-shuffle), ``queue_depth`` (1..4096),
-``direct_io`` (auto | required | off), ``sync_interval_blocks`` (>= 0), ``namespace``
-(overrides the configuration digest), ``enable_kv_events`` (bool), and ``locality``, which
-vLLM passes through.
+string with units), ``extra_directories`` (a list of paths, one per device, to stripe the
+tier over; the capacity is split equally), ``compression`` (none | lz4 | lz4-shuffle),
+``queue_depth`` (1..4096), ``direct_io`` (auto | required | off), ``sync_interval_blocks``
+(>= 0), ``namespace`` (overrides the configuration digest), ``enable_kv_events`` (bool),
+and ``locality``, which vLLM passes through.
 
 Lookups answer from Spillway's in-memory directory at once; stores and loads are jobs that
 Spillway's native I/O thread moves straight between the primary rows and the disk while
@@ -120,6 +121,7 @@ class SpillwayTier(SecondaryTierManager):
         backpressure_detector: "BackpressureDetector | None" = None,
         directory: str | None = None,
         capacity_bytes: int | str | None = None,
+        extra_directories: list[str] | None = None,
         compression: str = "none",
         queue_depth: int = 64,
         direct_io: str = "auto",
@@ -131,20 +133,27 @@ class SpillwayTier(SecondaryTierManager):
     ) -> None:
         super().__init__(offloading_spec, primary_kv_view, tier_type, backpressure_detector)
         if unknown:
-            allowed = ("directory, capacity_bytes, compression, queue_depth, direct_io, "
-                       "sync_interval_blocks, namespace, enable_kv_events, locality")
+            allowed = ("directory, capacity_bytes, extra_directories, compression, queue_depth, "
+                       "direct_io, sync_interval_blocks, namespace, enable_kv_events, locality")
             raise ValueError(
                 f"SpillwayTier: unknown key(s) {sorted(unknown)}; the keys are {allowed}")
         if not isinstance(directory, str) or not directory:
             raise _config_error("directory", directory, "a directory path is required")
+        extras = list(extra_directories) if isinstance(extra_directories, (list, tuple)) else []
+        if extra_directories is not None and (
+                not isinstance(extra_directories, (list, tuple))
+                or not all(isinstance(path, str) and path for path in extras)):
+            raise _config_error("extra_directories", extra_directories,
+                                "a list of directory paths, one per device")
         if capacity_bytes is None:
             raise _config_error("capacity_bytes", capacity_bytes,
                                 "required: bytes or a string with units such as '500GB'")
         capacity = parse_bytes(capacity_bytes, "SpillwayTier: capacity_bytes")
         row_stride = self.block_size_bytes
-        if capacity < row_stride:
+        if capacity < row_stride * (1 + len(extras)):
             raise _config_error("capacity_bytes", capacity_bytes,
-                                f"must hold at least one chunk ({row_stride} bytes)")
+                                f"must hold at least one chunk ({row_stride} bytes)"
+                                + (" per directory" if extras else ""))
         for key, value in (("compression", compression), ("direct_io", direct_io)):
             if value not in _CHOICES[key]:
                 raise _config_error(key, value, f"one of {', '.join(_CHOICES[key])}")
@@ -164,13 +173,17 @@ class SpillwayTier(SecondaryTierManager):
 
         self.namespace = namespace or namespace_digest(offloading_spec, row_stride)
         self.path = os.path.join(directory, self.namespace)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        # Striped: the namespace directory under each extra directory holds its data file.
+        self.extra_paths = [os.path.join(extra, self.namespace) for extra in extras]
+        for parent in [directory, *extras]:
+            os.makedirs(parent, mode=0o700, exist_ok=True)
         self._tier = Tier(
             self.path, primary_kv_view, row_stride=row_stride, capacity_bytes=capacity,
             codec=compression, queue_depth=queue_depth, direct_io=direct_io,
-            sync_interval_blocks=sync_interval_blocks)
+            sync_interval_blocks=sync_interval_blocks, extra_directories=self.extra_paths)
         self._config = {
-            "directory": directory, "namespace": self.namespace, "capacity_bytes": capacity,
+            "directory": directory, "extra_directories": extras,
+            "namespace": self.namespace, "capacity_bytes": capacity,
             "compression": compression, "queue_depth": queue_depth, "direct_io": direct_io,
             "sync_interval_blocks": sync_interval_blocks, "row_stride": row_stride,
         }
@@ -187,8 +200,9 @@ class SpillwayTier(SecondaryTierManager):
         self._reported: dict[str, int] = {}
         stats = self._tier.stats()
         logger.info(
-            "SpillwayTier at %s: %d chunks held of %d bytes, capacity %d bytes, O_DIRECT %s",
-            self.path, stats["blocks_held"], row_stride, stats["capacity_bytes"],
+            "SpillwayTier at %s%s: %d chunks held of %d bytes, capacity %d bytes, O_DIRECT %s",
+            self.path, "".join(f" + {p}" for p in self.extra_paths), stats["blocks_held"],
+            row_stride, stats["capacity_bytes"],
             bool(stats["direct_io"]))
 
     # -- lookups --------------------------------------------------------------------------

@@ -173,7 +173,7 @@ C_PROGRAM = r"""
 #include <string.h>
 #include <sys/mman.h>
 int main(int argc, char **argv) {
-    if (spw_abi_version() != SPW_ABI_VERSION) return 10;
+    if (spw_abi_version() < SPW_ABI_VERSION) return 10;
     size_t stride = 65536, count = 4;
     unsigned char *rows = mmap(NULL, stride * count, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -210,6 +210,26 @@ int main(int argc, char **argv) {
     if (spw_tier_submit(tier, 3, SPW_JOB_STORE, keys, lengths, ids, 4, &error) != SPW_E_CLOSED) return 23;
     spw_tier_free(tier);
     if (spw_tier_drain(tier, &error) != SPW_E_INVALID_ARGUMENT) return 24;
+    /* ABI 2: striped over a second directory; ABI 1's 40-byte struct; other sizes refused. */
+    _Static_assert(sizeof(spw_tier_options) == 56, "spw_tier_options of ABI 2 is 56 bytes");
+    const char *extra[1] = {argv[3]};
+    spw_tier_options striped = {0};
+    striped.struct_size = sizeof striped;
+    striped.capacity_bytes = 1 << 20;
+    striped.extra_directories = extra;
+    striped.extra_directory_count = 1;
+    if (spw_tier_open(argv[2], &striped, rows, stride, count, &tier, &error) != SPW_OK) {
+        fprintf(stderr, "striped: %s\n", error.message); return 25;
+    }
+    if (spw_tier_submit(tier, 4, SPW_JOB_STORE, keys, lengths, ids, 4, &error)) return 26;
+    if (spw_tier_close(tier, &error)) return 27;
+    spw_tier_free(tier);
+    striped.struct_size = 48;
+    if (spw_tier_open(argv[2], &striped, rows, stride, count, &tier, &error) != SPW_E_INVALID_ARGUMENT
+        || !strstr(error.message, "struct_size 48")) return 28;
+    striped.struct_size = 40; /* no extra directories: the striped tier is refused */
+    if (spw_tier_open(argv[2], &striped, rows, stride, count, &tier, &error) != SPW_E_OPEN_FAILED
+        || !strstr(error.message, "created over 2 directories")) return 29;
     puts("ok");
     return 0;
 }
@@ -218,7 +238,8 @@ int main(int argc, char **argv) {
 
 def test_c_program_against_the_header(scratch, tmp_path):
     """A C program compiled against include/spillway.h and linked with the library stores,
-    loads (rows permuted), looks up and closes: the header and the library agree."""
+    loads (rows permuted), looks up and closes, then opens a tier striped over two
+    directories, and checks the options' struct sizes: the header and the library agree."""
     compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if compiler is None:
         pytest.skip("no C compiler on PATH")
@@ -230,10 +251,12 @@ def test_c_program_against_the_header(scratch, tmp_path):
     subprocess.run([compiler, "-std=c11", "-Wall", "-Werror", "-D_DEFAULT_SOURCE",
                     f"-I{include}", str(source), str(library),
                     f"-Wl,-rpath,{library.parent}", "-o", str(binary)], check=True)
-    run = subprocess.run([str(binary), os.path.join(scratch, "c-tier")], capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run([str(binary), os.path.join(scratch, "c-tier"),
+                          os.path.join(scratch, "c-striped"), os.path.join(scratch, "c-extra")],
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, (run.returncode, run.stderr)
     assert run.stdout.strip() == "ok"
+    assert os.listdir(os.path.join(scratch, "c-extra")) == ["spillway-data.1"]
 
 
 def test_poll_takes_jobs_larger_than_the_flag_buffer_and_races_cleanly(scratch):

@@ -307,6 +307,9 @@ def test_metrics_and_events(scratch):
     ({"namespace": "../escape"}, "namespace"),
     ({"colour": "blue"}, "unknown key"),
     ({"directory": ""}, "directory"),
+    ({"extra_directories": "/one/path"}, "extra_directories='/one/path'"),
+    ({"extra_directories": ["", "/b"]}, "a list of directory paths"),
+    ({"extra_directories": ["/b"], "capacity_bytes": 300 * 1024}, "one chunk (262144 bytes) per directory"),
 ])
 def test_bad_configurations_fail_at_start(scratch, overrides, fragment):
     """A bad tier value fails when the engine builds its manager, naming the key and the
@@ -352,3 +355,38 @@ def test_second_engine_on_the_same_tier_is_refused(scratch):
     first.shutdown()
     again = driver_for(scratch)
     again.shutdown()
+
+
+def test_striped_over_two_directories(scratch):
+    """extra_directories from the tier's config dict: the namespace directory under each
+    holds a data file with chunks in it, chunks promote back through vLLM with every byte
+    equal, a restart with the same list hits, and one with another list fails at start
+    naming the difference."""
+    import spillway
+    home, extra, other = (os.path.join(scratch, name) for name in ("home", "extra", "other"))
+    driver = driver_for(home, extra_directories=[extra])
+    tier = driver.tiers[0]
+    assert tier.extra_paths == [os.path.join(extra, tier.namespace)]
+    stored = keys(900, 48)
+    for _ in range(2):
+        for i in range(0, 48, 8):
+            driver.play(stored[i:i + 8])
+            driver.settle()
+    assert driver.stats.verify_failures == 0 and driver.stats.hits_secondary >= 32
+    native = tier.stats()
+    assert native["blocks_stored"] == 48 and native["capacity_bytes"] == 64 << 20
+    driver.shutdown()
+    for path, name in ((tier.path, "spillway-data.0"), (tier.extra_paths[0], "spillway-data.1")):
+        data = open(os.path.join(path, name), "rb").read()
+        assert any(data.find(k) >= 0 for k in stored), f"{name} holds no chunk"
+
+    again = driver_for(home, extra_directories=[extra])
+    assert again.tiers[0].stats()["blocks_held"] == 48
+    assert again.play(stored[40:]) == 8
+    again.settle()
+    assert again.stats.verify_failures == 0
+    again.shutdown()
+
+    with pytest.raises(spillway.TierError) as moved:
+        driver_for(home, extra_directories=[other])
+    assert "directory 2: created " + os.path.realpath(tier.extra_paths[0]) in str(moved.value)

@@ -1,5 +1,6 @@
-// How an offload tier is opened: its directory, capacity, codec, queue depth, O_DIRECT
-// policy and sync interval, validated once with messages that name the setting.
+// How an offload tier is opened: its directory (and the extra directories it stripes over),
+// capacity, codec, queue depth, O_DIRECT policy and sync interval, validated once with
+// messages that name the setting.
 import SpillwayCore
 import SpillwaySystem
 
@@ -7,6 +8,11 @@ import SpillwaySystem
 public struct OffloadTierConfiguration: Sendable {
     /// The tier's directory (created 0700 when missing; one tier per directory).
     public var directory: String
+    /// Further directories, one per device, that the tier stripes its data over; `directory`
+    /// is the home (docs/DISK_FORMAT.md, "Several directories"). Each is created 0700 when
+    /// missing. The list is fixed when the tier is created: reopening with another list (or
+    /// order) fails naming the difference.
+    public var extraDirectories: [String] = []
     /// Bytes of the data file when the tier is created; an existing tier keeps its own.
     /// nil: open an existing tier only.
     public var capacityBytes: Int?
@@ -36,6 +42,7 @@ public struct OffloadTierConfiguration: Sendable {
         guard !directory.isEmpty else {
             throw OffloadTierError(.invalidArgument, "directory is empty: name the tier's directory")
         }
+        try validateExtraDirectories()
         guard Self.queueDepthRange.contains(queueDepth) else {
             throw OffloadTierError(
                 .invalidArgument,
@@ -56,11 +63,44 @@ public struct OffloadTierConfiguration: Sendable {
                 .invalidArgument, "sync interval \(syncIntervalBlocks) blocks is negative")
         }
     }
+
+    /// Refuses an empty extra directory, more than a tier stripes over, and a path given
+    /// twice (as spelled; the backend also refuses two spellings of one directory).
+    private func validateExtraDirectories() throws {
+        let limit = DiskLayout.dataFileCountMax - 1
+        guard extraDirectories.count <= limit else {
+            throw OffloadTierError(
+                .invalidArgument,
+                "\(extraDirectories.count) extra directories: a tier stripes over at most \(limit + 1) directories, the home included")
+        }
+        var seen = [Self.comparable(directory): "the home directory"]
+        for (index, path) in extraDirectories.enumerated() {
+            let name = "extra_directories[\(index)]"
+            guard !path.isEmpty else {
+                throw OffloadTierError(
+                    .invalidArgument, "\(name) is empty: name a directory (one per device)")
+            }
+            if let earlier = seen[Self.comparable(path)] {
+                throw OffloadTierError(
+                    .invalidArgument,
+                    "\(name) (\(path)) repeats \(earlier): give each directory once (one per device)")
+            }
+            seen[Self.comparable(path)] = name
+        }
+    }
+
+    /// A path without its trailing slashes, to compare spellings.
+    private static func comparable(_ path: String) -> String {
+        var path = Substring(path)
+        while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        return String(path)
+    }
 }
 
 extension OffloadTier where IO == URingIO {
-    /// Opens (or creates) the disk tier in `configuration.directory` over io_uring and starts
-    /// the I/O thread over `memory`.
+    /// Opens (or creates) the disk tier in `configuration.directory` (striped over
+    /// `configuration.extraDirectories` too, when given) over io_uring and starts the I/O
+    /// thread over `memory`.
     /// - Throws: `OffloadTierError` `.invalidArgument` (a setting out of range, rows larger
     ///   than an existing tier's blocks) or `.openFailed` (directory, io_uring, a corrupt
     ///   index), with the cause in the message.
@@ -81,7 +121,8 @@ extension OffloadTier where IO == URingIO {
         let tier: DiskTier<URingIO>
         do {
             tier = try DiskTierFactory.open(
-                directory: configuration.directory, options: options,
+                directories: [configuration.directory] + configuration.extraDirectories,
+                options: options,
                 queueDepth: configuration.queueDepth, directIO: configuration.directIO,
                 encoderThreads: configuration.encoderThreads)
         } catch {
