@@ -120,27 +120,18 @@ struct BenchReplayCommand: ParsableCommand {
         return found
     }
 
-    /// Runs a process to completion; its wall time and stdout. Fails on a nonzero exit.
+    /// Runs a process to completion; its wall time (spawn to exit, `TimedChildProcess`) and
+    /// stdout. Fails on a nonzero exit or a signal.
     static func timeProcess(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.contains("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.contains("/") ? arguments : [executable] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        let clock = ContinuousClock()
-        let start = clock.now
-        do { try process.run() } catch {
-            throw CLIError("cannot start \(executable): \(error.localizedDescription)")
+        let child: TimedChildProcess
+        do { child = try TimedChildProcess.run(executable, arguments) } catch {
+            throw CLIError("\(error)")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let seconds = ProgressLine.seconds(clock.now - start)
-        guard process.terminationStatus == 0 else {
-            throw CLIError(
-                "\(executable) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+        guard child.exitStatus == 0 else {
+            let how = child.signal.map { "was killed by signal \($0)" } ?? "exited with status \(child.exitStatus ?? -1)"
+            throw CLIError("\(executable) \(arguments.joined(separator: " ")) \(how)")
         }
-        return (seconds, String(decoding: data, as: UTF8.self))
+        return (child.seconds, String(decoding: child.output, as: UTF8.self))
     }
 
     /// Both JSON objects have the same value for every counter key they share (at least
