@@ -1,7 +1,8 @@
 // The parallel data-file fdatasyncs of a striped tier's sync carry user data from the top
 // of the range, never a job index (DiskTier+Sync.swift, `syncDataFiles`): interrupted and
 // reordered sync completions retry the right file, and a sync left in flight by a refused
-// submit or a failed reap is never taken for a store or load job.
+// submit or a failed reap is never taken for a store or load job: the job loop discards its
+// completions and the next sync waits for them, then syncs anew.
 import Glibc
 import SpillwayCore
 import SpillwayTesting
@@ -9,7 +10,8 @@ import Testing
 
 /// Wraps a SimulatedIO with several directories. Submits or reaps that throw on demand (the
 /// requests stay prepared, or completed and unreaped, as the IOBackend contract says);
-/// EINTR on chosen data-file fdatasyncs of a sync (those not tagged `UInt64.max`); and,
+/// EINTR or EIO on chosen data-file fdatasyncs of a sync (those not tagged `UInt64.max`,
+/// retries included); and,
 /// with `oneAtATime`, a device that hands out one completion per reap beyond the minimum
 /// asked for, in submission order, so what one call leaves behind meets the next.
 final class SyncTagIO: IOBackend {
@@ -19,6 +21,8 @@ final class SyncTagIO: IOBackend {
     var oneAtATime = false
     /// Indices (0-based, over the run) of the parallel data-file syncs answered with -EINTR.
     var interruptedSyncs: Set<Int> = []
+    /// Indices of the parallel data-file syncs answered with -EIO.
+    var failedSyncs: Set<Int> = []
     private(set) var parallelSyncs = 0
     private var injected: [IOCompletion] = []
     private var staged: [IOCompletion] = []
@@ -54,8 +58,9 @@ final class SyncTagIO: IOBackend {
         if request.kind == .sync, request.userData != UInt64.max {
             let index = parallelSyncs
             parallelSyncs += 1
-            if interruptedSyncs.contains(index) {
-                staged.append(IOCompletion(userData: request.userData, result: -4))
+            if interruptedSyncs.contains(index) || failedSyncs.contains(index) {
+                let result: Int32 = failedSyncs.contains(index) ? -5 : -4
+                staged.append(IOCompletion(userData: request.userData, result: result))
                 return true
             }
         }
@@ -179,9 +184,11 @@ struct DiskTierSyncTagTests {
 
     /// The child of the stray-sync tests: a tier over two directories and a device that
     /// completes one request per reap; one sync's data-file fdatasyncs are left in flight
-    /// (every submit refused, or the reap failing), then two stores run in jobs 0 and 1.
-    /// Exits 7 when a store reports anything but `.stored` (a sync's completion was taken for
-    /// it), 0 when both are stored; the tier may also stop at the stray completion (a trap).
+    /// (every submit refused, or the reap failing), then two stores run in jobs 0 and 1, are
+    /// loaded back, a sync runs and the power is cut. Exits 0 when the tier carried on: both
+    /// stores `.stored` with their bytes, the sync succeeded after discarding the two stray
+    /// completions, and every synced block came back after the power cut; another code
+    /// names the step that went wrong (a trap at the stray completion is the bug).
     static func strayChild(failReap: Bool) -> Never {
         guard let (tier, io) = try? striped(2, seed: 47, faults: .none, jobs: 2) else { exit(2) }
         io.oneAtATime = true
@@ -191,14 +198,14 @@ struct DiskTierSyncTagTests {
         }
         guard (try? tier.sync()) != nil else { exit(2) }
         if failReap { io.reapFailures = 1 } else { io.submitFailures = 64 }
-        guard (try? tier.sync()) == nil else { exit(3) }
+        guard (try? tier.sync()) == nil, !tier.needsReopen else { exit(3) }
         let buffers = (0..<2).map { _ in TestBuffer(count: length) }
+        let keys = (0..<2).map { BlockKey(traceID: 10 + UInt64($0)) }
         for index in 0..<2 {
-            let key = BlockKey(traceID: 10 + UInt64(index))
-            PayloadGenerator.fill(buffers[index].prefix(length), key: key, kind: .random)
+            PayloadGenerator.fill(buffers[index].prefix(length), key: keys[index], kind: .random)
             guard
                 tier.submitStore(
-                    key: key, bytes: UnsafeRawBufferPointer(buffers[index].prefix(length)),
+                    key: keys[index], bytes: UnsafeRawBufferPointer(buffers[index].prefix(length)),
                     token: UInt64(index))
             else { exit(4) }
         }
@@ -206,23 +213,85 @@ struct DiskTierSyncTagTests {
         while completions.count < 2 {
             guard (try? tier.wait(into: &completions)) != nil else { exit(5) }
         }
-        exit(completions.allSatisfy { $0.outcome == .store(.stored) } ? 0 : 7)
+        // A sync's completion taken for a job fails that store although it was written.
+        guard
+            completions.allSatisfy({
+                $0.outcome == .store(.stored) && $0.key == keys[Int($0.token)]
+            })
+        else { exit(7) }
+        for key in keys {
+            guard let (outcome, matches) = try? DiskTestSupport.loadMatches(tier, key, length: length),
+                outcome == .loaded(byteCount: length) && matches
+            else { exit(8) }
+        }
+        guard (try? tier.sync()) != nil else { exit(9) }
+        guard tier.stats.discardedSyncCompletions == 2, tier.dataSyncsInFlight == 0 else { exit(10) }
+        // Only what the last sync made durable survives the power cut: all six blocks.
+        io.inner.crash()
+        guard let reopened = try? DiskTier(io: io.inner, options: DiskTierOptions()),
+            reopened.recovery == nil, reopened.blockCount == 6
+        else { exit(11) }
+        for key in (0..<4).map({ BlockKey(traceID: $0) }) + keys {
+            guard let (outcome, matches) = try? DiskTestSupport.loadMatches(reopened, key, length: length),
+                outcome == .loaded(byteCount: length) && matches
+            else { exit(12) }
+        }
+        exit(0)
     }
 
     @Test(
-        "a sync left in flight (every submit refused, or its reap failed) is never taken for a store job: the tier stops at its completion, which names the sync's tag",
+        "a sync left in flight (every submit refused, or its reap failed) is never taken for a store job: its completions are discarded, the stores succeed, the next sync waits for them and syncs anew, and the synced blocks survive a power cut",
         arguments: [false, true])
-    func straySyncNeverCompletesAJob(failReap: Bool) async throws {
-        let result = try await #require(
-            processExitsWith: .failure, observing: [\.standardErrorContent]
-        ) { [failReap] in
+    func straySyncIsDiscarded(failReap: Bool) async throws {
+        // Before the fix the child trapped at the stray completion (SIGILL, "completion for
+        // no job in flight (userData 18446744073709551614)").
+        await #expect(processExitsWith: .success) { [failReap] in
             Self.strayChild(failReap: failReap)
         }
-        let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
-        // Before the fix the sync's completion (user data 0) failed store job 0 although its
-        // write succeeded: exit 7, no trap.
-        #expect(
-            stderr.contains("completion for no job in flight (userData 1844674407370955161"),
-            "failReap \(failReap): exit \(result.exitStatus), stderr: \(stderr)")
+    }
+
+    /// The child of the next-sync tests: as `strayChild`, but the failed sync is followed at
+    /// once by another, with its fdatasyncs still out; with `strayFails` the first of them
+    /// reports EIO. Exits 0 when the next sync waited for them: it succeeded and the four
+    /// blocks survive a power cut, or (`strayFails`) it refused and the tier needs a reopen;
+    /// another code names the step that went wrong.
+    static func nextSyncChild(failReap: Bool, strayFails: Bool) -> Never {
+        guard let (tier, io) = try? striped(2, seed: 48, faults: .none, jobs: 2) else { exit(2) }
+        io.oneAtATime = true
+        for key in 0..<4 as Range<UInt64> {
+            guard (try? DiskTestSupport.store(tier, BlockKey(traceID: key), length: length)) == .stored
+            else { exit(2) }
+        }
+        // The failed sync's two data-file fdatasyncs are `base` and `base + 1`.
+        let base = io.parallelSyncs
+        if strayFails { io.failedSyncs = [base] }
+        if failReap { io.reapFailures = 1 } else { io.submitFailures = 64 }
+        guard (try? tier.sync()) == nil, tier.dataSyncsInFlight == 2 else { exit(3) }
+        let synced = (try? tier.sync()) != nil
+        guard tier.dataSyncsInFlight == 0, tier.stats.discardedSyncCompletions == 2 else { exit(4) }
+        // An fdatasync that failed may have dropped dirty pages: no later sync may succeed.
+        if strayFails { exit(!synced && tier.needsReopen ? 0 : 5) }
+        guard synced, io.parallelSyncs == base + 4 else { exit(6) }
+        io.inner.crash()
+        guard let reopened = try? DiskTier(io: io.inner, options: DiskTierOptions()),
+            reopened.recovery == nil, reopened.blockCount == 4
+        else { exit(7) }
+        for key in 0..<4 as Range<UInt64> {
+            guard
+                let (outcome, matches) = try? DiskTestSupport.loadMatches(
+                    reopened, BlockKey(traceID: key), length: length),
+                outcome == .loaded(byteCount: length) && matches
+            else { exit(8) }
+        }
+        exit(0)
+    }
+
+    @Test(
+        "a sync right after one that left its fdatasyncs out waits for them and syncs anew; if one of them failed it refuses",
+        arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func nextSyncWaitsForStraySyncs(failReap: Bool, strayFails: Bool) async throws {
+        await #expect(processExitsWith: .success) { [failReap, strayFails] in
+            Self.nextSyncChild(failReap: failReap, strayFails: strayFails)
+        }
     }
 }
