@@ -17,6 +17,9 @@ extension DiskTier {
     ///   retried by a later `sync()`; a failed fdatasync of the data file may not (Linux can
     ///   drop the dirty pages and report success on the retry), so after one every later
     ///   `sync()` throws until the tier is reopened, which recovers the last good checkpoint.
+    ///   A backend that refuses to submit the data-file fdatasyncs or fails waiting for them
+    ///   leaves their outcome unknown: no latch; the next `sync()` waits for them (and
+    ///   refuses if one of them failed) before its own.
     public func sync() throws {
         try sync(compact: false)
     }
