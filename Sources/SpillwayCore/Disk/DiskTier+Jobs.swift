@@ -296,6 +296,8 @@ extension DiskTier {
     /// Submits what is prepared, reaps at least `minimum` completions and handles them.
     /// A submit that throws leaves its requests prepared (IOBackend contract), so
     /// `needsSubmit` is cleared only after a submit succeeded: the next pump retries it.
+    /// Completions tagged in the sync range belong to a failed sync's data-file fdatasyncs,
+    /// never to a job: they are discarded (`discardDataSync`).
     ///
     /// Finished encodes are taken first and their writes started. While encodes are
     /// outstanding and no transfer is, the device has nothing to complete: encodes not
@@ -319,7 +321,14 @@ extension DiskTier {
             }
             reaped.removeAll(keepingCapacity: true)
             try io.reap(into: &reaped, minimum: minimum)
-            for completion in reaped { handle(completion) }
+            for completion in reaped {
+                // A failed sync's fdatasync (tag at the top of the range): no job's.
+                if dataSyncIndex(completion.userData) != nil {
+                    discardDataSync(completion)
+                } else {
+                    handle(completion)
+                }
+            }
             if needsSubmit {
                 try io.submit()
                 needsSubmit = false

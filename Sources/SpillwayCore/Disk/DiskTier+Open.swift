@@ -249,6 +249,8 @@ extension DiskTier {
             rebuildIndex(
                 scanned: scan.records,
                 checkpoint: newest.map { (UnsafeRawPointer($0.buffer), $0.header) },
+                superseded: Self.journalSupersessions(
+                    journalImage.map { UnsafeRawPointer($0.buffer) }, batches: journalBatches),
                 recovery: &recovery)
             recovery.blocks = blockCount
             self.recovery = recovery

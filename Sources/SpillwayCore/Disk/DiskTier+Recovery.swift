@@ -109,15 +109,46 @@ extension DiskTier {
             separateHeaderPage: header.separateHeaderPage, fileIndex: header.fileIndex)
     }
 
+    /// What the journal's completed batches (in order, as `replayJournal` applies them) say
+    /// left the index: per key, the sequence below which its records are out of it — a
+    /// removal's batch's next sequence (no record of the key numbered below it was in the
+    /// index at that sync), or a put's own sequence (older versions were replaced). A scan
+    /// must not bring those records back; records at or above the bound stay candidates.
+    static func journalSupersessions(
+        _ image: UnsafeRawPointer?, batches: [(offset: Int, batch: DiskJournalBatch)]
+    ) -> [BlockKey: UInt64] {
+        guard let image else { return [:] }
+        var below: [BlockKey: UInt64] = [:]
+        for (offset, batch) in batches {
+            for index in 0..<batch.removalCount {
+                if let key = DiskJournal.removal(index, from: image + offset) {
+                    below[key] = batch.nextSequence
+                }
+            }
+            for index in 0..<batch.putCount {
+                if let entry = DiskJournal.put(index, of: batch, from: image + offset) {
+                    below[entry.key] = entry.sequence
+                }
+            }
+        }
+        return below
+    }
+
     /// Builds the index from a scan. Checkpoint entries (in their LRU order) are kept only
     /// when the scan found exactly their record at their page; scanned records newer than
     /// the checkpoint (sequence at or above its next sequence; all of them without one)
-    /// follow, oldest first. For a key seen more than once the newest wins.
+    /// follow, oldest first. For a key seen more than once the newest wins. A record
+    /// numbered below its key's bound in `superseded` (`journalSupersessions`) is skipped:
+    /// a completed sync recorded it out of the index.
     func rebuildIndex(
         scanned: [DiskCheckpointEntry],
         checkpoint: (buffer: UnsafeRawPointer, header: DiskCheckpoint.Header)?,
+        superseded: [BlockKey: UInt64] = [:],
         recovery: inout DiskTierRecovery
     ) {
+        func isSuperseded(_ entry: DiskCheckpointEntry) -> Bool {
+            entry.sequence < superseded[entry.key, default: 0]
+        }
         // Records by (data file, page).
         func place(_ entry: DiskCheckpointEntry) -> Int { entry.fileIndex << 32 | entry.pageIndex }
         var byPage: [Int: Int] = [:]
@@ -130,8 +161,9 @@ extension DiskTier {
         if let (buffer, header) = checkpoint {
             firstSequence = header.nextSequence
             for index in 0..<header.entryCount {
-                guard let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer),
-                    let found = byPage[place(entry)], !used[found],
+                let entry = DiskCheckpoint.decodeEntry(index: index, from: buffer)
+                if let entry, isSuperseded(entry) { continue }
+                guard let entry, let found = byPage[place(entry)], !used[found],
                     scanned[found] == entry
                 else {
                     recovery.droppedCheckpointEntries += 1
@@ -141,7 +173,9 @@ extension DiskTier {
                 ordered.append(entry)
             }
         }
-        let newer = scanned.indices.filter { !used[$0] && scanned[$0].sequence >= firstSequence }
+        let newer = scanned.indices.filter {
+            !used[$0] && scanned[$0].sequence >= firstSequence && !isSuperseded(scanned[$0])
+        }
             .sorted { scanned[$0].sequence < scanned[$1].sequence }
         recovery.recoveredByScan = 0
         let checkpointed = ordered.count

@@ -17,6 +17,9 @@ extension DiskTier {
     ///   retried by a later `sync()`; a failed fdatasync of the data file may not (Linux can
     ///   drop the dirty pages and report success on the retry), so after one every later
     ///   `sync()` throws until the tier is reopened, which recovers the last good checkpoint.
+    ///   A backend that refuses to submit the data-file fdatasyncs or fails waiting for them
+    ///   leaves their outcome unknown: no latch; the next `sync()` waits for them (and
+    ///   refuses if one of them failed) before its own.
     public func sync() throws {
         try sync(compact: false)
     }
@@ -29,14 +32,16 @@ extension DiskTier {
             throw DiskTierError(
                 .syncFailed, "the tier was opened read-only: nothing can be made durable; open it for writing")
         }
-        if let errno = dataSyncErrno {
-            throw DiskTierError(
-                .syncFailed,
-                "an earlier fdatasync of the data file failed (errno \(errno)): blocks stored since the last durable checkpoint may be lost, so no later sync can promise them; reopen the tier to recover that checkpoint"
-            )
-        }
+        try refuseAfterDataSyncFailure()
         while inFlightJobCount > 0 { try pump(minimum: 1) }
-        let synced = syncDataFiles()
+        // A failed sync's fdatasyncs still out carry this sync's tags, and one reporting an
+        // error means the kernel may have dropped dirty pages this sync would then claim:
+        // wait for them. None counts for this sync (it may have run before stores that
+        // completed since), which issues its own below.
+        if dataSyncsInFlight > 0 { needsSubmit = true }
+        while dataSyncsInFlight > 0 { try pump(minimum: 1) }
+        try refuseAfterDataSyncFailure()
+        let synced = try syncDataFiles()
         guard synced == 0 else {
             dataSyncErrno = Int32(truncatingIfNeeded: -synced)
             throw DiskTierError(
@@ -57,38 +62,102 @@ extension DiskTier {
         stats.syncs += 1
     }
 
-    /// fdatasync of every data file (a striped tier's blocks are in all of them), all in
-    /// flight at once so each device flushes meanwhile. Returns 0, or a failure's negative
-    /// errno. Only while no job is in flight.
-    func syncDataFiles() -> Int {
-        func one(_ file: IOFileID) -> Int {
-            Self.blockingTransfer(io: io, kind: .sync, file: file, offset: 0, buffer: nil, length: 0)
+    /// Throws once a data-file fdatasync failed (`dataSyncErrno`): no later sync may
+    /// promise durability.
+    func refuseAfterDataSyncFailure() throws {
+        guard let errno = dataSyncErrno else { return }
+        throw DiskTierError(
+            .syncFailed,
+            "an earlier fdatasync of the data file failed (errno \(errno)): blocks stored since the last durable checkpoint may be lost, so no later sync can promise them; reopen the tier to recover that checkpoint"
+        )
+    }
+
+    /// The user data of data file `index`'s fdatasync: from the top of the range (below the
+    /// blocking transfers' `UInt64.max`), never a job index, so a sync left in flight by a
+    /// failure cannot complete as someone's job.
+    static func dataSyncTag(_ index: Int) -> UInt64 { UInt64.max - 1 - UInt64(index) }
+
+    /// The data file whose fdatasync `userData` tags, nil for a job's or a blocking
+    /// transfer's request.
+    func dataSyncIndex(_ userData: UInt64) -> Int? {
+        guard userData != UInt64.max, userData >= UInt64.max - UInt64(dataFiles.count) else {
+            return nil
         }
-        guard dataFiles.count > 1, dataFiles.count <= io.queueDepth else {
-            var result = 0
-            for file in dataFiles where result == 0 { result = one(file) }
-            return result
-        }
-        // User data from the top of the range, as `blockingTransfer`'s: never a job index,
-        // so a sync left in flight by a failure below cannot complete as someone's job.
-        func tag(_ index: Int) -> UInt64 { UInt64.max - 1 - UInt64(index) }
-        for (index, file) in dataFiles.enumerated() {
-            let accepted = io.prepare(.sync(file, userData: tag(index)))
-            precondition(accepted, "backend refused a sync below its queue depth")
-        }
-        var submitted = false
-        for _ in 0..<64 where !submitted { submitted = (try? io.submit()) != nil }
-        guard submitted else { return -5 }
+        return Int(UInt64.max - 1 - userData)
+    }
+
+    /// A failed sync's data-file fdatasync completing in the job loop: that sync already
+    /// threw, so it is counted and dropped; an error it reports is a data-file fdatasync
+    /// failure like any (`dataSyncErrno`; EINTR/EAGAIN ran nothing).
+    func discardDataSync(_ completion: IOCompletion) {
+        precondition(
+            dataSyncsInFlight > 0,
+            "a data file sync's completion with none in flight (userData \(completion.userData))")
+        dataSyncsInFlight -= 1
+        stats.discardedSyncCompletions += 1
+        let code = completion.result
+        if code < 0, code != -4, code != -11, dataSyncErrno == nil { dataSyncErrno = -code }
+    }
+
+    /// fdatasync of every data file (a striped tier's blocks are in all of them), up to the
+    /// queue depth in flight at once so each device flushes meanwhile; an interrupted one
+    /// (EINTR/EAGAIN) is retried, bounded. Returns 0, or a failure's negative errno. Only
+    /// while no job and no earlier data-file sync is in flight.
+    /// - Throws: `DiskTierError.syncFailed` when the backend refuses the submit or fails the
+    ///   reap: the outcome is unknown, the requests stay counted in `dataSyncsInFlight` (the
+    ///   job loop discards their completions) and a later sync may retry.
+    func syncDataFiles() throws -> Int {
+        precondition(dataSyncsInFlight == 0, "data file syncs with other syncs in flight")
+        var pending = Array(dataFiles.indices)
+        var attempts = [Int](repeating: 0, count: dataFiles.count)
         var completions: [IOCompletion] = []
-        do { try io.reap(into: &completions, minimum: dataFiles.count) } catch { return -5 }
-        precondition(completions.count == dataFiles.count, "data file syncs with other requests in flight")
         var result = 0
-        for completion in completions where result == 0 {
-            let code = Int(completion.result)
-            // Interrupted: retried on its own (bounded there).
-            let index = Int(UInt64.max - 1 - completion.userData)
-            precondition(dataFiles.indices.contains(index), "a data file sync's completion has another request's user data")
-            result = code == -4 || code == -11 ? one(dataFiles[index]) : code
+        while !pending.isEmpty, result == 0 {
+            let window = pending.prefix(io.queueDepth)
+            for index in window {
+                let accepted = io.prepare(.sync(dataFiles[index], userData: Self.dataSyncTag(index)))
+                precondition(accepted, "backend refused a sync below its queue depth")
+            }
+            pending.removeFirst(window.count)
+            dataSyncsInFlight += window.count
+            var failure: (any Error)?
+            for _ in 0..<64 {
+                do {
+                    try io.submit()
+                    failure = nil
+                    break
+                } catch { failure = error }
+            }
+            if let failure {
+                // Still prepared: the next pump submits them.
+                needsSubmit = true
+                throw DiskTierError(
+                    .syncFailed,
+                    "submitting the data files' fdatasyncs failed 64 times (\(failure)): nothing new is durable; a later sync retries")
+            }
+            completions.removeAll(keepingCapacity: true)
+            do {
+                try io.reap(into: &completions, minimum: window.count)
+            } catch {
+                // What was reaped before the failure is accounted for; the rest stay out.
+                dataSyncsInFlight -= completions.count
+                throw DiskTierError(
+                    .syncFailed,
+                    "waiting for the data files' fdatasyncs failed (\(error)): nothing new is durable; a later sync retries")
+            }
+            for completion in completions {
+                guard let index = dataSyncIndex(completion.userData) else {
+                    preconditionFailure("data file syncs with other requests in flight")
+                }
+                dataSyncsInFlight -= 1
+                let code = Int(completion.result)
+                if code == -4 || code == -11, attempts[index] < Self.attemptCountMax {
+                    attempts[index] += 1
+                    pending.append(index)
+                } else if code < 0, result == 0 {
+                    result = code
+                }
+            }
         }
         return result
     }

@@ -99,6 +99,10 @@ public final class DiskTier<IO: IOBackend> {
     /// them ("fsyncgate"), so no later `sync()` may claim durability until the tier is
     /// reopened from its last good checkpoint.
     var dataSyncErrno: Int32?
+    /// Data-file fdatasyncs (tags in the sync range, `dataSyncIndex`) prepared or submitted
+    /// and not yet reaped: left by a sync whose submit was refused or whose reap failed. The
+    /// job loop reaps and discards their completions; the next sync waits for them first.
+    package internal(set) var dataSyncsInFlight = 0
 
     /// True after a data-file fdatasync failed: `sync()` refuses from then on, and the
     /// owner should drop this tier and open the directory again (recovering the last good

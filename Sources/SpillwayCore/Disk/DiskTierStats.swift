@@ -67,5 +67,8 @@ public struct DiskTierStats: Equatable, Sendable {
     /// docs/DISK_FORMAT.md; a cut compaction is a corrupt slot and recovers by scan): the
     /// index is the previous completed sync's.
     public var uncommittedSyncsDiscarded = 0
+    /// Completions of a failed sync's data-file fdatasyncs that the job loop reaped and
+    /// dropped (that sync had already thrown; the next sync waits for them and syncs anew).
+    package var discardedSyncCompletions = 0
     public init() {}
 }
