@@ -152,9 +152,15 @@ package final class BlockDirectory {
     /// longer than 8 bytes the long-key array.
     @inline(__always)
     func keyMatches(_ slot: Slot, _ key: BlockKey) -> Bool {
+        keyMatches(slot, head: key.head, length: key.length) && (key.length <= 8 || longKeys[Int(slot)] == key)
+    }
+
+    /// Whether the block in `slot` has a key with this head and length (the whole key when
+    /// `length <= 8`; for a longer key the caller also compares the rest).
+    @inline(__always)
+    func keyMatches(_ slot: Slot, head: UInt64, length: UInt8) -> Bool {
         let node = nodes[Int(slot)]
-        return node.keyHead == key.head && node.keyLength == key.length
-            && (key.length <= 8 || longKeys[Int(slot)] == key)
+        return node.keyHead == head && node.keyLength == length
     }
 
     /// The first tag match on `hash`'s probe path (`SlotTable.candidate`): `find`'s answer

@@ -97,7 +97,7 @@ struct SlotList {
         links[Int(slot)] = Links(prev: tail, next: -1)
         if tail >= 0 { links[Int(tail)].next = slot } else { head = slot }
         tail = slot
-        count += 1
+        count &+= 1  // bounded by the slot capacity: no overflow check on the hot path
     }
 
     /// Takes `slot` (in this list) out.
@@ -107,15 +107,21 @@ struct SlotList {
         if link.prev >= 0 { links[Int(link.prev)].next = link.next } else { head = link.next }
         if link.next >= 0 { links[Int(link.next)].prev = link.prev } else { tail = link.prev }
         links[Int(slot)] = Links(prev: -1, next: -1)
-        count -= 1
+        count &-= 1
     }
 
-    /// Makes `slot` (in this list) the most recent.
+    /// Makes `slot` (in this list) the most recent: `remove` then `append`, written out
+    /// (the count does not change, and a slot that is not the tail has a next).
     @inline(__always)
     mutating func moveToTail(_ slot: Int32) {
-        guard tail != slot else { return }
-        remove(slot)
-        append(slot)
+        let oldTail = tail
+        guard oldTail != slot else { return }
+        let link = links[Int(slot)]
+        if link.prev >= 0 { links[Int(link.prev)].next = link.next } else { head = link.next }
+        links[Int(link.next)].prev = link.prev
+        links[Int(slot)] = Links(prev: oldTail, next: -1)
+        links[Int(oldTail)].next = slot
+        tail = slot
     }
 
     // MARK: Free chain

@@ -1,7 +1,8 @@
 // A reusable scratch set of the keys of one request, to find each key's first occurrence
 // without allocating per request.
 
-/// An open-addressing set of indices into a key buffer, cleared in O(1) by bumping a stamp.
+/// An open-addressing set of positions in a request (`RequestKeys`), cleared in O(1) by
+/// bumping a stamp.
 /// Grows (allocates) only when a request is longer than any before.
 struct RequestKeySet {
     private var stamps: UnsafeMutablePointer<UInt32>
@@ -41,13 +42,13 @@ struct RequestKeySet {
         }
     }
 
-    /// Inserts `keys[index]`; returns true when no equal key was inserted since `reset`.
+    /// Inserts the key at position `index` of `keys` (hash `hash`); returns true when no
+    /// equal key was inserted since `reset`.
     @inline(__always)
-    func insert(_ index: Int, hash: UInt64, keys: UnsafePointer<BlockKey>) -> Bool {
-        let key = keys[index]
+    func insert(_ index: Int, hash: UInt64, keys: some RequestKeys) -> Bool {
         var position = Int(truncatingIfNeeded: hash) & mask
         while stamps[position] == stamp {
-            if keys[Int(indices[position])] == key { return false }
+            if keys.same(Int(indices[position]), index) { return false }
             position = (position + 1) & mask
         }
         stamps[position] = stamp

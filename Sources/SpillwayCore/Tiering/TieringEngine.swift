@@ -101,15 +101,7 @@ package final class TieringEngine<DataPath: TierDataPath> {
     @inline(__always)
     func process(traceIDs ids: UnsafeBufferPointer<UInt64>) {
         reserveScratch(ids.count)
-        let requestKeys = self.requestKeys
-        let requestHashes = self.requestHashes
-        for index in 0..<ids.count {
-            // Hashed here, where the compiler sees that words 1...7 of the key are zero.
-            let key = BlockKey(traceID: ids[index])
-            requestKeys[index] = key
-            requestHashes[index] = key.tableHash
-        }
-        processScratch(count: ids.count, hashed: true)
+        process(TraceIDRequestKeys(ids: ids), count: ids.count)
     }
 
     /// Processes one request given as block keys in prompt order.
@@ -120,19 +112,19 @@ package final class TieringEngine<DataPath: TierDataPath> {
             requestKeys[index] = key
             index += 1
         }
-        processScratch(count: index, hashed: false)
+        process(BlockKeyRequestKeys(keys: requestKeys), count: index)
     }
 
-    /// Processes the request in `requestKeys[0..<n]`; `hashed`: `requestHashes` already
-    /// holds their `tableHash`es.
+    /// Processes the request whose keys are `keys` at positions `0..<n` (scratch reserved).
+    /// Specialized per key form: for trace ids the compiler sees that words 1...7 of each
+    /// key are zero (a cheap hash) and compares 8-byte ids, never 72-byte keys.
     @inline(__always)
-    private func processScratch(count n: Int, hashed: Bool) {
+    private func process<Keys: RequestKeys>(_ keys: Keys, count n: Int) {
         let core = self.core
         let dir = core.directory
         let counters = core.counterStorage
         // Local copies of the scratch pointers: reading class `var`s in the loops would cost
         // an exclusivity check each.
-        let requestKeys = self.requestKeys
         let requestSlots = self.requestSlots
         let requestHashes = self.requestHashes
         let requestFlags = self.requestFlags
@@ -145,36 +137,37 @@ package final class TieringEngine<DataPath: TierDataPath> {
         // buckets; compare the candidate's key, rarely probing on; read the node): the keys
         // are independent, so with little work per iteration the processor keeps many of
         // their cache misses (bucket, key, node) in flight at once instead of one chain.
-        if !hashed { for j in 0..<n { requestHashes[j] = requestKeys[j].tableHash } }
+        for j in 0..<n { requestHashes[j] = keys.key(j).tableHash }
         for j in 0..<n { requestSlots[j] = dir.candidate(hash: requestHashes[j]) }
         for j in 0..<n {
             let candidate = requestSlots[j]
-            if candidate >= 0 && !dir.keyMatches(candidate, requestKeys[j]) {
-                requestSlots[j] = dir.find(requestKeys[j], hash: requestHashes[j])
+            if candidate >= 0 && !keys.matches(dir, candidate, j) {
+                requestSlots[j] = dir.find(keys.key(j), hash: requestHashes[j])
             }
         }
+        // The same pass finds 1. the prefix present in either tier (up to the first key in
+        // neither) and counts its disk-only first occurrences (the promotion batch).
+        var prefix = n
+        var promoteCount = 0
         for j in 0..<n {
             let slot = requestSlots[j]
             var flags: UInt8 =
-                firstOccurrences.insert(j, hash: requestHashes[j], keys: requestKeys) ? Self.firstFlag : 0
+                firstOccurrences.insert(j, hash: requestHashes[j], keys: keys) ? Self.firstFlag : 0
             if slot >= 0 {
                 dir.protect(slot)
                 if dir.row(slot) >= 0 { flags |= Self.inPrimaryFlag }
+                if flags == Self.firstFlag && prefix == n { promoteCount &+= 1 }
+            } else if prefix == n {
+                prefix = j
             }
             requestFlags[j] = flags
         }
 
-        // 1. The prefix present in either tier.
-        var prefix = 0
-        while prefix < n && requestSlots[prefix] >= 0 { prefix += 1 }
-
         // 2. Promote the disk-only prefix keys as one batch.
-        var promoteCount = 0
-        for j in 0..<prefix where requestFlags[j] == Self.firstFlag { promoteCount += 1 }
         if promoteCount > 0 {
             if core.makeRoom(promoteCount) {
                 if DataPath.prefetchesLoads {
-                    prefix = promotePrefetched(prefix: prefix, requestCount: n)
+                    prefix = promotePrefetched(keys, prefix: prefix, requestCount: n)
                 } else {
                     for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
                         if !promote(position: j, requestCount: n) {
@@ -191,14 +184,12 @@ package final class TieringEngine<DataPath: TierDataPath> {
             }
         }
 
-        // 3. Hits and misses.
-        for j in 0..<prefix {
-            if requestFlags[j] & Self.inPrimaryFlag != 0 {
-                counters.pointee.hitPrimary += 1
-            } else {
-                counters.pointee.hitDisk += 1
-            }
-        }
+        // 3. Hits and misses: prefix keys in primary at the start hit primary, the rest of
+        // the prefix (promoted, or repeats of a promoted key) hit disk.
+        var primaryHits = 0
+        for j in 0..<prefix where requestFlags[j] & Self.inPrimaryFlag != 0 { primaryHits &+= 1 }
+        counters.pointee.hitPrimary += primaryHits
+        counters.pointee.hitDisk += prefix - primaryHits
         counters.pointee.miss += n - prefix
 
         // 4. Touch the prefix in reverse, both tiers: the first key ends most recent.
@@ -222,7 +213,7 @@ package final class TieringEngine<DataPath: TierDataPath> {
         for j in prefix..<n where requestFlags[j] & Self.firstFlag != 0 {
             var slot = requestSlots[j]
             if slot >= 0 && dir.row(slot) >= 0 { continue }
-            let key = requestKeys[j]
+            let key = keys.key(j)
             if slot < 0 {
                 slot = dir.insert(key)
                 dir.protect(slot)
@@ -247,12 +238,12 @@ package final class TieringEngine<DataPath: TierDataPath> {
     /// first, then each load is finished in order. A failed load cuts the prefix there, as in
     /// the one-at-a-time loop; the later keys of the batch give their rows back
     /// (`rowFreed`) and stay disk-only. Returns the (possibly cut) prefix length.
-    private func promotePrefetched(prefix: Int, requestCount n: Int) -> Int {
+    private func promotePrefetched(_ keys: some RequestKeys, prefix: Int, requestCount n: Int) -> Int {
         let core = self.core
         for j in 0..<prefix where requestFlags[j] == Self.firstFlag {
             let slot = requestSlots[j]
             let row = core.beginPromotion(slot)
-            core.dataPath.prefetchLoad(requestKeys[j], record: core.directory.diskRecord(slot), row: row)
+            core.dataPath.prefetchLoad(keys.key(j), record: core.directory.diskRecord(slot), row: row)
         }
         var cut = -1
         for j in 0..<prefix where requestFlags[j] == Self.firstFlag {

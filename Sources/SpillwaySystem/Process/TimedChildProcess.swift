@@ -19,8 +19,8 @@ package struct TimedChildProcess: Sendable {
 
     /// Runs `executable` (a path, or a name looked up in PATH) with `arguments`; standard
     /// input and standard error go to /dev/null, standard output is captured.
-    /// - Throws: `TimedChildProcessError` when the pipe or the spawn fails (the message
-    ///   names the executable and the errno text).
+    /// - Throws: `TimedChildProcessError` when the pipe, the spawn, reading the output or
+    ///   waiting for the child fails (the message names the executable and the errno text).
     package static func run(_ executable: String, _ arguments: [String]) throws -> TimedChildProcess {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
@@ -28,10 +28,12 @@ package struct TimedChildProcess: Sendable {
         }
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
         // Close-on-exec (pipe2 is not visible to Swift): the child gets the write end only
-        // as its stdout, through dup2.
+        // as its stdout, through dup2. (A spawn on another thread between pipe and fcntl
+        // could inherit an end; the benchmarks that use this spawn from one thread.)
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        defer { close(readEnd) }
+        var readEndOpen = true
+        defer { if readEndOpen { close(readEnd) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -49,13 +51,26 @@ package struct TimedChildProcess: Sendable {
         }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var readError: Int32 = 0
         while true {
             let count = SystemCall.retryingInterrupts { buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) } }
+            if count < 0 { readError = errno }
             if count <= 0 { break }
             output.append(contentsOf: buffer[0..<count])
         }
+        // Closed before the wait: a child still writing after a read error gets EPIPE
+        // instead of blocking on a full pipe forever.
+        close(readEnd)
+        readEndOpen = false
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        var waited: pid_t
+        repeat { waited = waitpid(pid, &status, 0) } while waited == -1 && errno == EINTR
+        guard waited == pid else {
+            throw TimedChildProcessError("cannot wait for \(executable) (pid \(pid)): \(SystemCall.message(errno))")
+        }
+        guard readError == 0 else {
+            throw TimedChildProcessError("cannot read the output of \(executable): \(SystemCall.message(readError))")
+        }
         let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
         let terminatingSignal = status & 0x7F
