@@ -2,6 +2,7 @@
 // when it grows or when a scanner is copied mid-stream.
 import Foundation
 import SpillwayCore
+import SpillwayTesting
 import Synchronization
 import Testing
 
@@ -9,12 +10,7 @@ import Testing
     /// Scans `text` in chunks of `chunk` bytes; returns the trace and the scratch's capacity.
     static func scan(_ text: [UInt8], chunk: Int, skipBadLines: Bool = false) throws -> (MooncakeTrace, Int) {
         var scanner = MooncakeScanner(skipBadLines: skipBadLines)
-        var start = 0
-        while start < text.count {
-            let end = min(text.count, start + chunk)
-            try text[start..<end].withUnsafeBytes { try scanner.consume($0) }
-            start = end
-        }
+        try scanner.consume(text, chunkSize: chunk)
         let trace = try scanner.finish()
         return (trace, scanner.idScratchCapacity)
     }

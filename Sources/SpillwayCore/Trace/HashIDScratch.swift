@@ -14,7 +14,9 @@ final class HashIDScratch: @unchecked Sendable {
     /// The first allocation, in ids (2 KiB): more than a typical line has.
     static let initialCapacity = 256
 
-    var buffer = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
+    /// Read and written once per line by its scanner only (a copy gets its own box), so
+    /// the per-access exclusivity check of a class property is skipped.
+    @exclusivity(unchecked) var buffer = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
 
     deinit { buffer.deallocate() }
 

@@ -128,6 +128,14 @@ struct MooncakeLine {
         }
         index += 1
         skipWhitespace()
+        // The loop appends to copies it can keep in registers; they go back on every exit
+        // (a buffer grown here belongs to the caller).
+        var buffer = ids
+        var stored = count
+        defer {
+            ids = buffer
+            count = stored
+        }
         var element = 0
         var badElement: Int?
         if take(UInt8(ascii: "]")) { return .value(()) }
@@ -135,12 +143,12 @@ struct MooncakeLine {
             guard index < bytes.count else { throw invalid("a JSON value") }
             let byte = bytes[index]
             if let id = scanPlainID() {
-                if badElement == nil { Self.append(id, to: &ids, count: &count) }
+                if badElement == nil { Self.append(id, to: &buffer, count: &stored) }
             } else if byte == UInt8(ascii: "-") || JSONNumberToken.isDigit(byte) {
                 let token = scanNumberToken()
                 if badElement == nil {
                     if let id = token.unsignedValue {
-                        Self.append(id, to: &ids, count: &count)
+                        Self.append(id, to: &buffer, count: &stored)
                     } else {
                         badElement = element
                     }
