@@ -16,7 +16,9 @@ struct BenchDataModeCommand: ParsableCommand {
             write of --fio-bytes with end_fsync, then a random read of it, same block size, \
             --fio-queue-depth. device_seconds = the replay's disk bytes written / fio's write \
             rate + bytes read / fio's read rate; device_speed_ratio = device_seconds / \
-            replay_seconds. Prints one JSON object; exits 1 on a verification failure.
+            replay_seconds. Prints one JSON object. A replay with verify failures or disk \
+            self-evictions (a bug) ends the series before its fio run: the JSON then has the \
+            runs so far (that one last, its fio fields null) and the command exits 1.
 
             Example:
               spillway bench data-mode --trace Tests/Fixtures/traces/mooncake-synthetic.jsonl \\
@@ -67,8 +69,7 @@ struct BenchDataModeCommand: ParsableCommand {
         let trace = try TraceFile.loadForCLI(options.trace)
         try FileManager.default.createDirectory(
             atPath: diskDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var results: [DataModeBenchmarkReport.Run] = []
-        for run in 1...runs {
+        let (results, dataPathBug) = try DataModeBenchmarkReport.measure(runs: runs) { run in
             var settings = DataModeOptions(
                 primaryBlocks: options.primaryBlocks, diskBlocks: options.diskBlocks,
                 policy: options.policy, blockBytes: blockByteCount.int,
@@ -83,18 +84,18 @@ struct BenchDataModeCommand: ParsableCommand {
                 throw CLIError(error.description)
             }
             let after = Self.cpuSeconds()
+            let measured = DataModeBenchmarkReport.Run(
+                replaySeconds: report.elapsedSeconds, replayUserSeconds: after.user - before.user,
+                replaySystemSeconds: after.system - before.system,
+                diskBytesWritten: report.diskBytesWritten, diskBytesRead: report.diskBytesRead,
+                verifyFailures: report.stats.verifyFailures,
+                diskSelfEvictions: report.stats.diskSelfEvictions)
+            return (measured, report.foundDataPathBug ? report.dataPathBugMessage : nil)
+        } fio: {
             let write = try runFio(rw: "write", extra: ["--end_fsync=1"])
             let read = try runFio(rw: "randread", extra: [])
             try? FileManager.default.removeItem(atPath: diskDir + "/fio-bench.dat")
-            results.append(
-                DataModeBenchmarkReport.Run(
-                    replaySeconds: report.elapsedSeconds, replayUserSeconds: after.user - before.user,
-                    replaySystemSeconds: after.system - before.system,
-                    diskBytesWritten: report.diskBytesWritten, diskBytesRead: report.diskBytesRead,
-                    verifyFailures: report.stats.verifyFailures,
-                    diskSelfEvictions: report.stats.diskSelfEvictions,
-                    fioWriteBytesPerSecond: write, fioReadBytesPerSecond: read))
-            if report.foundDataPathBug { throw CLIError(report.dataPathBugMessage) }
+            return (write, read)
         }
         try JSONOutput.print(
             DataModeBenchmarkReport(
@@ -102,6 +103,11 @@ struct BenchDataModeCommand: ParsableCommand {
                 diskBlocks: options.diskBlocks, blockBytes: blockByteCount.int,
                 queueDepth: queueDepth, fioQueueDepth: fioQueueDepth,
                 payload: payload.description, compression: compression.description, runs: results))
+        if let dataPathBug {
+            throw CLIError(
+                "bench data-mode stopped at run \(results.count) of \(runs) without running fio for it"
+                    + " (the JSON above has the runs so far): \(dataPathBug)")
+        }
     }
 
     /// Runs one fio job on `--disk-dir` and returns its bytes per second.

@@ -27,12 +27,7 @@ import Testing
         #expect(whole.skippedLineNumbers == [12])
         for size in 1...64 {
             var scanner = MooncakeScanner(skipBadLines: true)
-            var start = 0
-            while start < bytes.count {
-                let end = min(bytes.count, start + size)
-                try bytes[start..<end].withUnsafeBytes { try scanner.consume($0) }
-                start = end
-            }
+            try scanner.consume(bytes, chunkSize: size)
             #expect(try scanner.finish() == whole, "chunk size \(size)" as Comment)
         }
     }

@@ -31,12 +31,16 @@ struct CLIExitCodeTests {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Writes `text` to a fresh file in the temporary directory; the caller removes it
+    /// (`defer { Self.remove(path) }`).
     static func temporaryFile(_ text: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(
             "spillway-cli-\(UUID().uuidString)")
         try Data(text.utf8).write(to: url)
         return url.path
     }
+
+    static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
     @Test("config show: bad env value exits 1 naming key, value, source and range on stderr")
     func badEnvironmentValue() throws {
@@ -60,6 +64,7 @@ struct CLIExitCodeTests {
                 "config key 'tiers.primary_bytes' has bad value '12 apples' (from flag --primary-bytes)"
             ), "\(flag.stderr)")
         let file = try Self.temporaryFile(#"{"disk": {"direct_io": "sometimes"}}"#)
+        defer { Self.remove(file) }
         let fromFile = try Self.run(["config", "show", "--config", file])
         #expect(fromFile.status == 1)
         #expect(
@@ -108,6 +113,7 @@ struct CLIExitCodeTests {
             "\(missing.stderr)")
         let malformed = try Self.temporaryFile(
             "{\"hash_ids\": [1, 2]}\n{\"hash_ids\": [3, \"x\"]}\n")
+        defer { Self.remove(malformed) }
         let bad = try Self.run(["trace", "stats", malformed])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("trace line 2"), "\(bad.stderr)")
@@ -148,6 +154,7 @@ struct CLIExitCodeTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "spillway-cli-\(UUID().uuidString).jsonl"
         ).path
+        defer { Self.remove(path) }
         let written = try Self.run([
             "trace", "generate", "--requests", "300", "--seed", "4", "--out", path,
         ])

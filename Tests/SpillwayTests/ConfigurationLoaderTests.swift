@@ -11,7 +11,8 @@ struct ConfigurationLoaderTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Writes `text` to a fresh temporary file and returns its path.
+    /// Writes `text` to a fresh temporary file (in a directory of its own) and returns its
+    /// path; the caller removes it with `removeTemporaryFile`.
     static func temporaryFile(_ text: String, name: String = "config.json") throws -> String {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("spillway-config-tests-\(UUID().uuidString)")
@@ -19,6 +20,11 @@ struct ConfigurationLoaderTests {
         let url = directory.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
         return url.path
+    }
+
+    /// Removes a file made by `temporaryFile` and its directory.
+    static func removeTemporaryFile(_ path: String) {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
     }
 
     static func errorText(_ body: () throws -> Void) -> String? {
@@ -45,6 +51,7 @@ struct ConfigurationLoaderTests {
             {"disk": {"queue_depth": 8, "compression": "none"}, "tiers": {"primary_bytes": "1GiB"},
              "policy": "write-through"}
             """)
+        defer { Self.removeTemporaryFile(path) }
         let environment = ["SPILLWAY_DISK_QUEUE_DEPTH": "16", "SPILLWAY_TIERS_DISK_BYTES": "2GiB"]
         let overrides = [
             ConfigurationOverride(key: "disk.queue_depth", value: "64", flag: "--set"),
@@ -80,7 +87,9 @@ struct ConfigurationLoaderTests {
     @Test("SPILLWAY_CONFIG names the file when --config is absent; --config wins")
     func configFromEnvironment() throws {
         let a = try Self.temporaryFile(#"{"disk": {"queue_depth": 3}}"#)
+        defer { Self.removeTemporaryFile(a) }
         let b = try Self.temporaryFile(#"{"disk": {"queue_depth": 5}}"#)
+        defer { Self.removeTemporaryFile(b) }
         #expect(
             try ConfigurationLoader.load(environment: ["SPILLWAY_CONFIG": a]).configuration.disk
                 .queueDepth == 3)
@@ -92,6 +101,7 @@ struct ConfigurationLoaderTests {
     @Test("every layer's bad value is reported with key, value, source and range")
     func badValuesPerLayer() throws {
         let path = try Self.temporaryFile(#"{"disk": {"queue_depth": 0}}"#)
+        defer { Self.removeTemporaryFile(path) }
         #expect(
             Self.errorText { _ = try ConfigurationLoader.load(filePath: path, environment: [:]) }
                 == "config key 'disk.queue_depth' has bad value '0' (from file \(path)): out of range; allowed: an integer in 1...4096"
@@ -150,6 +160,7 @@ struct ConfigurationLoaderTests {
             {"tiers": {"primary_bytes": 262144, "disk_bytes": "1.5MiB"}, "disk": {"shuffle": false,
              "compression_threshold": 1}, "trace": {"seed": 18446744073709551615}}
             """)
+        defer { Self.removeTemporaryFile(path) }
         // UInt64.max does not fit JSON's Int: refused with the key named.
         let message = Self.errorText {
             _ = try ConfigurationLoader.load(filePath: path, environment: [:])
@@ -161,6 +172,7 @@ struct ConfigurationLoaderTests {
             {"tiers": {"primary_bytes": 262144, "disk_bytes": "1.5MiB"}, "disk": {"shuffle": 0,
              "compression_threshold": 1}, "trace": {"seed": "18446744073709551615"}}
             """)
+        defer { Self.removeTemporaryFile(good) }
         let configuration = try ConfigurationLoader.load(filePath: good, environment: [:])
             .configuration
         #expect(configuration.tiers.primaryBytes == 262_144)
@@ -170,6 +182,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.trace.generator.seed == .max)
 
         let wrongType = try Self.temporaryFile(#"{"region": {"layout": 3}}"#)
+        defer { Self.removeTemporaryFile(wrongType) }
         #expect(
             Self.errorText {
                 _ = try ConfigurationLoader.load(filePath: wrongType, environment: [:])
@@ -191,30 +204,36 @@ struct ConfigurationLoaderTests {
             Self.errorText { _ = try ConfigurationLoader.load(filePath: "/tmp", environment: [:]) }
                 == "config /tmp: is a directory, not a JSON file")
         let invalid = try Self.temporaryFile("{\"disk\": ")
+        defer { Self.removeTemporaryFile(invalid) }
         #expect(
             Self.errorText {
                 _ = try ConfigurationLoader.load(filePath: invalid, environment: [:])
             }?
             .hasPrefix("config \(invalid): is not valid JSON") == true)
         let array = try Self.temporaryFile("[1, 2]")
+        defer { Self.removeTemporaryFile(array) }
         #expect(
             Self.errorText { _ = try ConfigurationLoader.load(filePath: array, environment: [:]) }
                 == "config \(array): the top level must be a JSON object")
         let nested = try Self.temporaryFile(#"{"disk": {"queue_depth": [1]}}"#)
+        defer { Self.removeTemporaryFile(nested) }
         #expect(
             Self.errorText { _ = try ConfigurationLoader.load(filePath: nested, environment: [:]) }
                 == "config \(nested): key 'disk.queue_depth' must be a string, number or boolean")
         let unknown = try Self.temporaryFile(#"{"tiers": {"primary_byte": "1GiB"}}"#)
+        defer { Self.removeTemporaryFile(unknown) }
         #expect(
             Self.errorText { _ = try ConfigurationLoader.load(filePath: unknown, environment: [:]) }
                 == "config \(unknown): unknown key 'tiers.primary_byte' (did you mean 'tiers.primary_bytes'?)"
         )
         let far = try Self.temporaryFile(#"{"colour": "blue"}"#)
+        defer { Self.removeTemporaryFile(far) }
         #expect(
             Self.errorText { _ = try ConfigurationLoader.load(filePath: far, environment: [:]) }
                 == "config \(far): unknown key 'colour' (spillway config show lists the keys)")
         let comment = try Self.temporaryFile(
             #"{"_comment": "ok", "disk": {"_note": ["x"], "queue_depth": 2}}"#)
+        defer { Self.removeTemporaryFile(comment) }
         #expect(
             try ConfigurationLoader.load(filePath: comment, environment: [:]).configuration.disk
                 .queueDepth == 2)

@@ -47,7 +47,11 @@ struct DiskTierHostileIndexTests {
             guard let made = mkdtemp(&template) else { exit(2) }
             let root = String(cString: made)
             let directory = root + "/tier"
-            defer { try? FileManager.default.removeItem(atPath: root) }
+            // exit() skips defer: every exit after mkdtemp goes through here.
+            func finish(_ status: Int32) -> Never {
+                try? FileManager.default.removeItem(atPath: root)
+                exit(status)
+            }
             let capacity = 1 << 20
             do {
                 let tier = try DiskTierFactory.open(
@@ -57,9 +61,9 @@ struct DiskTierHostileIndexTests {
                 let stored = try bytes.withUnsafeBytes {
                     try tier.store(key: BlockKey(traceID: 1), bytes: $0)
                 }
-                guard stored == .stored else { exit(2) }
+                guard stored == .stored else { finish(2) }
                 try tier.close()  // generation 2 in slot a, listing block 1
-            } catch { exit(2) }
+            } catch { finish(2) }
             // Slot b: generation 99, 2^31 - 2 entries, header CRC valid, sparse file as long
             // as the entries claim to be.
             let entryCount = UInt64(Int32.max) - 1
@@ -69,7 +73,7 @@ struct DiskTierHostileIndexTests {
             guard fd >= 0,
                 header.withUnsafeBytes({ pwrite(fd, $0.baseAddress, 4096, 0) }) == 4096,
                 ftruncate(fd, off_t(DiskCheckpoint.byteCount(entryCount: Int(entryCount)))) == 0
-            else { exit(2) }
+            else { finish(2) }
             close(fd)
             do {
                 let tier = try DiskTierFactory.open(
@@ -81,9 +85,9 @@ struct DiskTierHostileIndexTests {
                 let reported =
                     tier.recovery?.corruptCheckpoints == [DiskLayout.checkpointFileNames[1]]
                 try? tier.close()
-                exit(generation >= 2 && generation < 99 && has && reported ? 0 : 3)
+                finish(generation >= 2 && generation < 99 && has && reported ? 0 : 3)
             } catch {
-                exit(3)
+                finish(3)
             }
         }
     }

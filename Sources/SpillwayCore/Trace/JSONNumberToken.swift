@@ -61,22 +61,52 @@ struct JSONNumberToken {
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
+    /// The trace reader's one digit loop: the decimal digits of `bytes` from `start` up to
+    /// the first non-digit (or `limit`), as the value (nil on UInt64 overflow) and the
+    /// index after them. Up to 19 digits cannot overflow and are converted unchecked.
+    @inline(__always)
+    static func decimalDigits(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to limit: Int
+    ) -> (value: UInt64?, end: Int) {
+        var index = start
+        var value: UInt64 = 0
+        let unchecked = min(limit, start &+ 19)
+        while index < unchecked {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return (value, index) }
+            value = value &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+        var overflow = false
+        while index < limit {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+            overflow = overflow || overflow1 || overflow2
+            value = sum
+            index &+= 1
+        }
+        return (overflow ? nil : value, index)
+    }
+
+    /// A plain id at `start`: digits without a leading zero (or a lone `0`) that fit
+    /// UInt64, with the index after them; nil for anything else (no digit, a leading zero,
+    /// overflow). What follows the digits is the caller's to check.
+    @inline(__always)
+    static func plainUnsigned(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> (value: UInt64, end: Int)? {
+        let (value, end) = decimalDigits(bytes, from: start, to: bytes.count)
+        guard let value, end > start, end - start == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
+        return (value, end)
+    }
+
     /// The token as a hash id (UInt64), or nil.
     @inline(__always)
     var unsignedValue: UInt64? {
-        // Fast path: 1-19 plain digits, no leading zero (every id of a normal trace).
-        let count = bytes.count
-        if count > 0 && count < 20 && bytes[0] != UInt8(ascii: "0") || count == 1 {
-            var value: UInt64 = 0
-            var index = 0
-            while index < count {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { break }
-                value = value &* 10 &+ UInt64(digit)
-                index += 1
-            }
-            if index == count { return value }
-        }
+        // Fast path: plain digits (every id of a normal trace).
+        if let (value, end) = Self.plainUnsigned(bytes, from: 0), end == bytes.count { return value }
         guard let parts else { return nil }
         return integer(parts, magnitudeLimit: UInt64.max, negativeLimit: 0)
     }
@@ -138,7 +168,9 @@ struct JSONNumberToken {
     }
 
     /// Digits as a number, or nil on overflow.
-    private func exactDigits(_ range: Range<Int>) -> UInt64? { exactDigits(at: range) }
+    private func exactDigits(_ range: Range<Int>) -> UInt64? {
+        Self.decimalDigits(bytes, from: range.lowerBound, to: range.upperBound).value
+    }
 
     /// The digits at `positions` as a number, or nil on overflow.
     private func exactDigits(at positions: some Sequence<Int>) -> UInt64? {

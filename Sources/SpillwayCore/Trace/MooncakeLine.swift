@@ -44,14 +44,11 @@ struct MooncakeLine {
     /// Which field a key names.
     enum Key { case timestamp, inputLength, outputLength, hashIDs, other }
 
-    /// The most hash ids a line of `byteCount` bytes can hold (each takes a digit, and all
-    /// but the last a comma): the room `parse` needs in its id buffer.
-    static func hashIDCapacity(forLineBytes byteCount: Int) -> Int { byteCount / 2 + 1 }
-
-    /// Parses the line; its hash ids are written to `ids` (room for
-    /// `hashIDCapacity(forLineBytes:)`), `idCount` of them (meaningful on success only).
+    /// Parses the line; its hash ids are written to `ids`, `idCount` of them (meaningful on
+    /// success only). `ids` is replaced by a larger buffer (`HashIDScratch.grow`) when full,
+    /// so its room follows the ids found, not the line's length; the caller owns the result.
     mutating func parse(
-        ids: UnsafeMutablePointer<UInt64>, idCount: inout Int, keyScratch: inout [UInt8]
+        ids: inout UnsafeMutableBufferPointer<UInt64>, idCount: inout Int, keyScratch: inout [UInt8]
     ) -> Result<TraceRequestMetadata, MooncakeLineError> {
         var timestamp = Field<Double>.absent
         var inputLength = Field<Int>.absent
@@ -89,7 +86,7 @@ struct MooncakeLine {
                         outputLength = try scanLengthField("output_length")
                     case .hashIDs where !seen.3:
                         seen.3 = true
-                        hashIDs = try scanHashIDs(into: ids, count: &idCount)
+                        hashIDs = try scanHashIDs(into: &ids, count: &idCount)
                     default:
                         try skipValue(depth: 2)
                     }
@@ -121,7 +118,7 @@ struct MooncakeLine {
 
     /// `hash_ids`: an array whose elements are stored in `ids` while they are valid ids.
     private mutating func scanHashIDs(
-        into ids: UnsafeMutablePointer<UInt64>, count: inout Int
+        into ids: inout UnsafeMutableBufferPointer<UInt64>, count: inout Int
     ) throws(MooncakeLineError) -> Field<Void> {
         guard index < bytes.count else { throw invalid("a JSON value") }
         guard bytes[index] == UInt8(ascii: "[") else {
@@ -131,6 +128,14 @@ struct MooncakeLine {
         }
         index += 1
         skipWhitespace()
+        // The loop appends to copies it can keep in registers; they go back on every exit
+        // (a buffer grown here belongs to the caller).
+        var buffer = ids
+        var stored = count
+        defer {
+            ids = buffer
+            count = stored
+        }
         var element = 0
         var badElement: Int?
         if take(UInt8(ascii: "]")) { return .value(()) }
@@ -138,16 +143,12 @@ struct MooncakeLine {
             guard index < bytes.count else { throw invalid("a JSON value") }
             let byte = bytes[index]
             if let id = scanPlainID() {
-                if badElement == nil {
-                    ids[count] = id
-                    count += 1
-                }
+                if badElement == nil { Self.append(id, to: &buffer, count: &stored) }
             } else if byte == UInt8(ascii: "-") || JSONNumberToken.isDigit(byte) {
                 let token = scanNumberToken()
                 if badElement == nil {
                     if let id = token.unsignedValue {
-                        ids[count] = id
-                        count += 1
+                        Self.append(id, to: &buffer, count: &stored)
                     } else {
                         badElement = element
                     }
@@ -165,6 +166,13 @@ struct MooncakeLine {
         }
         if let badElement { return .failed(.badHashID(index: badElement)) }
         return .value(())
+    }
+
+    @inline(__always)
+    private static func append(_ id: UInt64, to ids: inout UnsafeMutableBufferPointer<UInt64>, count: inout Int) {
+        if count == ids.count { HashIDScratch.grow(&ids, keeping: count) }
+        ids[count] = id
+        count += 1
     }
 
     /// `input_length` or `output_length`.
@@ -219,23 +227,14 @@ struct MooncakeLine {
         guard index == bytes.count else { throw invalid("the end of the line after the object") }
     }
 
-    /// The common id token in one pass: 1 to 19 digits without a leading zero (or a lone
-    /// `0`) that the number token ends after, so it is exactly the token
-    /// `scanNumberToken` would delimit and `unsignedValue` would convert. Anything else
-    /// (a sign, fraction, exponent, leading zero, 20 digits) returns nil with `index`
-    /// unchanged, for the general path.
+    /// The common id token in one pass: plain digits (`JSONNumberToken.plainUnsigned`, the
+    /// same conversion `unsignedValue` starts with) that the number token ends after, so it
+    /// is exactly the token `scanNumberToken` would delimit. Anything else (a sign,
+    /// fraction, exponent, leading zero, overflow) returns nil with `index` unchanged, for
+    /// the general path.
     @inline(__always)
     private mutating func scanPlainID() -> UInt64? {
-        var end = index
-        var value: UInt64 = 0
-        while end < bytes.count {
-            let digit = bytes[end] &- UInt8(ascii: "0")
-            guard digit < 10 else { break }
-            value = value &* 10 &+ UInt64(digit)
-            end += 1
-        }
-        let length = end - index
-        guard length > 0 && length < 20 && (length == 1 || bytes[index] != UInt8(ascii: "0")) else { return nil }
+        guard let (value, end) = JSONNumberToken.plainUnsigned(bytes, from: index) else { return nil }
         if end < bytes.count && Self.continuesNumberToken(bytes[end]) { return nil }
         index = end
         return value

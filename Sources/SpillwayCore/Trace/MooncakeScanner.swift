@@ -8,7 +8,9 @@
 /// `skipBadLines` is counted in `skippedLineNumbers` and skipped.
 ///
 /// Memory: the trace's arrays grow geometrically; a line that spans two chunks is copied
-/// once into a carry buffer that keeps its capacity. Nothing else is allocated per line.
+/// once into a carry buffer that keeps its capacity; a line's ids go to a scratch that grows
+/// with the ids found, not the line's length (`HashIDScratch`). Nothing else is allocated
+/// per line.
 package struct MooncakeScanner: Sendable {
     package let skipBadLines: Bool
     private var trace = MooncakeTrace()
@@ -18,7 +20,7 @@ package struct MooncakeScanner: Sendable {
     /// Scratch for object keys that contain escapes (decoded before comparing).
     private var keyScratch: [UInt8] = []
     /// A line's hash ids, appended to the trace in one piece once the line has parsed.
-    private var idScratch: [UInt64] = []
+    private var idScratch = HashIDScratch()
 
     /// A scanner; `expectedBytes` (the input's size when known) sizes the trace's arrays
     /// up front: at most one key per 4 bytes and one request per 64 (a typical line has
@@ -34,6 +36,9 @@ package struct MooncakeScanner: Sendable {
 
     /// Lines scanned so far (blank ones included).
     package var linesScanned: Int { lineNumber }
+
+    /// The hash ids the id scratch has room for (bounded by the ids found, for tests).
+    package var idScratchCapacity: Int { idScratch.buffer.count }
 
     /// Scans every line that `chunk` completes; keeps the unfinished last line for the next
     /// chunk or `finish()`.
@@ -105,18 +110,17 @@ package struct MooncakeScanner: Sendable {
     private mutating func scanLine(_ line: UnsafeBufferPointer<UInt8>) throws(TraceParseError) {
         lineNumber += 1
         if Self.isBlank(line) { return }
-        let room = MooncakeLine.hashIDCapacity(forLineBytes: line.count)
-        if idScratch.count < room { idScratch = [UInt64](repeating: 0, count: max(room, 2 * idScratch.count)) }
+        // A copy of this scanner may share the box: give this one its own (the ids of
+        // earlier lines are never read again).
+        if !isKnownUniquelyReferenced(&idScratch) { idScratch = HashIDScratch() }
         var parser = MooncakeLine(bytes: line)
+        var ids = idScratch.buffer
         var idCount = 0
-        let result = idScratch.withUnsafeMutableBufferPointer { ids in
-            parser.parse(ids: ids.baseAddress!, idCount: &idCount, keyScratch: &keyScratch)
-        }
+        let result = parser.parse(ids: &ids, idCount: &idCount, keyScratch: &keyScratch)
+        idScratch.buffer = ids
         switch result {
         case .success(let fields):
-            idScratch.withUnsafeBufferPointer { ids in
-                trace.appendRequest(hashIDs: UnsafeBufferPointer(rebasing: ids[0..<idCount]), fields)
-            }
+            trace.appendRequest(hashIDs: UnsafeBufferPointer(rebasing: ids[0..<idCount]), fields)
         case .failure(let error):
             guard skipBadLines else {
                 throw TraceParseError(lineNumber: lineNumber, message: error.message)

@@ -4,7 +4,9 @@
 /// What one `bench data-mode` measured. "Device seconds" are the seconds fio (sequential
 /// O_DIRECT writes, then random reads, same block size) would take to move the bytes the
 /// replay's disk tier moved; `deviceSpeedRatio` = device seconds / replay seconds (1.0: the
-/// replay moves its bytes as fast as the raw device does).
+/// replay moves its bytes as fast as the raw device does). A run whose replay found a
+/// data-path bug ends the series without fio (`measure`): its fio and device fields are null,
+/// and the device-speed median is over the runs that have them (null when none has).
 package struct DataModeBenchmarkReport: Codable, Sendable {
     package var trace: String
     package var primaryBlocks: Int
@@ -16,7 +18,7 @@ package struct DataModeBenchmarkReport: Codable, Sendable {
     package var compression: String
     package var runs: [Run]
     /// Medians over the runs.
-    package var deviceSpeedRatio: Double
+    @NullWhenAbsent package var deviceSpeedRatio: Double?
     package var replaySeconds: Double
     package var replayCPUSeconds: Double
 
@@ -30,15 +32,16 @@ package struct DataModeBenchmarkReport: Codable, Sendable {
         package var diskBytesRead: Int
         package var verifyFailures: Int
         package var diskSelfEvictions: Int
-        package var fioWriteBytesPerSecond: Double
-        package var fioReadBytesPerSecond: Double
-        package var deviceSeconds: Double
-        package var deviceSpeedRatio: Double
+        /// nil (null) when fio did not run after this replay (it found a data-path bug).
+        @NullWhenAbsent package var fioWriteBytesPerSecond: Double? = nil
+        @NullWhenAbsent package var fioReadBytesPerSecond: Double? = nil
+        @NullWhenAbsent package var deviceSeconds: Double? = nil
+        @NullWhenAbsent package var deviceSpeedRatio: Double? = nil
 
+        /// A replay's figures; fio's rates come with `recordFio`.
         package init(
             replaySeconds: Double, replayUserSeconds: Double, replaySystemSeconds: Double,
-            diskBytesWritten: Int, diskBytesRead: Int, verifyFailures: Int,
-            diskSelfEvictions: Int, fioWriteBytesPerSecond: Double, fioReadBytesPerSecond: Double
+            diskBytesWritten: Int, diskBytesRead: Int, verifyFailures: Int, diskSelfEvictions: Int
         ) {
             self.replaySeconds = replaySeconds
             self.replayUserSeconds = replayUserSeconds
@@ -47,12 +50,17 @@ package struct DataModeBenchmarkReport: Codable, Sendable {
             self.diskBytesRead = diskBytesRead
             self.verifyFailures = verifyFailures
             self.diskSelfEvictions = diskSelfEvictions
-            self.fioWriteBytesPerSecond = fioWriteBytesPerSecond
-            self.fioReadBytesPerSecond = fioReadBytesPerSecond
-            deviceSeconds =
-                Double(diskBytesWritten) / max(fioWriteBytesPerSecond, 1)
-                + Double(diskBytesRead) / max(fioReadBytesPerSecond, 1)
-            deviceSpeedRatio = replaySeconds > 0 ? deviceSeconds / replaySeconds : 0
+        }
+
+        /// Adds fio's rates measured after the replay, and the device figures from them.
+        package mutating func recordFio(writeBytesPerSecond: Double, readBytesPerSecond: Double) {
+            fioWriteBytesPerSecond = writeBytesPerSecond
+            fioReadBytesPerSecond = readBytesPerSecond
+            let seconds =
+                Double(diskBytesWritten) / max(writeBytesPerSecond, 1)
+                + Double(diskBytesRead) / max(readBytesPerSecond, 1)
+            deviceSeconds = seconds
+            deviceSpeedRatio = replaySeconds > 0 ? seconds / replaySeconds : 0
         }
 
         enum CodingKeys: String, CodingKey {
@@ -83,7 +91,8 @@ package struct DataModeBenchmarkReport: Codable, Sendable {
         self.payload = payload
         self.compression = compression
         self.runs = runs
-        deviceSpeedRatio = TierCompressionReport.PayloadComparison.median(runs.map(\.deviceSpeedRatio))
+        let ratios = runs.compactMap(\.deviceSpeedRatio)
+        deviceSpeedRatio = ratios.isEmpty ? nil : TierCompressionReport.PayloadComparison.median(ratios)
         replaySeconds = TierCompressionReport.PayloadComparison.median(runs.map(\.replaySeconds))
         replayCPUSeconds = TierCompressionReport.PayloadComparison.median(
             runs.map { $0.replayUserSeconds + $0.replaySystemSeconds })
@@ -100,5 +109,28 @@ package struct DataModeBenchmarkReport: Codable, Sendable {
         case deviceSpeedRatio = "device_speed_ratio"
         case replaySeconds = "replay_seconds"
         case replayCPUSeconds = "replay_cpu_seconds"
+    }
+
+    /// Up to `count` runs: each calls `replay` (with the 1-based run number; it returns the
+    /// replay's figures and, when the replay found a data-path bug, the message), then `fio`
+    /// (write and read bytes per second) unless the replay found a bug. The first run with a
+    /// bug ends the series without its fio run: the runs so far (that one last) come back
+    /// with its message, for the caller to print and fail with.
+    package static func measure(
+        runs count: Int, replay: (Int) throws -> (run: Run, dataPathBug: String?),
+        fio: () throws -> (write: Double, read: Double)
+    ) rethrows -> (runs: [Run], dataPathBug: String?) {
+        var runs: [Run] = []
+        for number in 1...count {
+            var (run, bug) = try replay(number)
+            if let bug {
+                runs.append(run)
+                return (runs, bug)
+            }
+            let rates = try fio()
+            run.recordFio(writeBytesPerSecond: rates.write, readBytesPerSecond: rates.read)
+            runs.append(run)
+        }
+        return (runs, nil)
     }
 }
