@@ -34,7 +34,9 @@ extern "C" {
  * struct_size), so check spw_abi_version() >= SPW_ABI_VERSION at load time.
  *  1: the first.
  *  2: spw_tier_options grows to 56 bytes (extra_directories, extra_directory_count,
- *     reserved); the 40-byte version-1 struct is still accepted. */
+ *     reserved); the 40-byte version-1 struct is still accepted. A client that checked
+ *     for exactly 1 (as the version-1 header said, and the Python package of version 1
+ *     does) refuses this library: upgrade it with the library. */
 #define SPW_ABI_VERSION 2u
 uint32_t spw_abi_version(void);
 

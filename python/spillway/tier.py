@@ -76,6 +76,17 @@ HIT = _native.HIT
 PENDING = _native.PENDING
 
 
+def _encoded_path(path) -> bytes:
+    """`path` as the bytes the library opens; a name that is not valid UTF-8 is refused
+    (the library reads paths as UTF-8 and would open another name)."""
+    encoded = os.fsencode(path)
+    try:
+        encoded.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"path {path!r} is not valid UTF-8: Spillway takes UTF-8 paths") from None
+    return encoded
+
+
 def _directory_list(extra_directories) -> list[bytes]:
     """The extra directories as encoded paths; a single path (not in a list) is refused."""
     if isinstance(extra_directories, (str, bytes, os.PathLike)):
@@ -85,7 +96,7 @@ def _directory_list(extra_directories) -> list[bytes]:
     for path in extra_directories:
         if not isinstance(path, (str, bytes, os.PathLike)):
             raise ValueError(f"extra_directories: {path!r} is not a path")
-        paths.append(os.fsencode(path))
+        paths.append(_encoded_path(path))
     return paths
 
 
@@ -156,7 +167,7 @@ class Tier:
         handle = ctypes.c_void_p()
         error = _native.Error()
         status = lib.spw_tier_open(
-            os.fsencode(directory), ctypes.byref(options), ctypes.addressof(self._buffer),
+            _encoded_path(directory), ctypes.byref(options), ctypes.addressof(self._buffer),
             stride, self.row_count, ctypes.byref(handle), ctypes.byref(error))
         if status < 0:
             self._release_buffer()

@@ -131,6 +131,18 @@ def test_a_single_path_is_not_a_list(dirs):
                       extra_directories=extra)
 
 
+def test_paths_that_are_not_utf8_are_refused(dirs):
+    """The library reads paths as UTF-8: a name that is not (surrogate-escaped bytes from
+    the file system) would be opened under another name, so Python refuses it first."""
+    home, extra, _ = dirs
+    bad = os.fsdecode(os.fsencode(extra) + b"\xff")
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        spillway.Tier(home, rows(2), row_stride=ROW, capacity_bytes="2MiB", extra_directories=[bad])
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        spillway.Tier(bad, rows(2), row_stride=ROW, capacity_bytes="2MiB")
+    assert not os.path.exists(home) and not os.path.exists(os.fsencode(bad))
+
+
 def raw_open(directory: str, options: _native.TierOptions | None, memory: mmap.mmap):
     """spw_tier_open straight through ctypes: (status, handle, message)."""
     handle = ctypes.c_void_p()
