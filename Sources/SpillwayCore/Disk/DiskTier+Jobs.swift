@@ -75,6 +75,7 @@ extension DiskTier {
         -> Bool
     {
         precondition(!isClosed, "store on a closed disk tier")
+        guard roomBesideStraySyncs() else { return false }
         if bytes.count > blockByteCountMax {
             stats.stores += 1
             stats.storeFailures += 1
@@ -231,6 +232,7 @@ extension DiskTier {
         key: BlockKey, into buffer: UnsafeMutableRawBufferPointer, token: UInt64, isFacade: Bool
     ) -> Bool {
         precondition(!isClosed, "load on a closed disk tier")
+        guard roomBesideStraySyncs() else { return false }
         guard let slot = table.lookup(key), table.entries[Int(slot)].state == .live else {
             stats.loads += 1
             stats.misses += 1
@@ -280,7 +282,8 @@ extension DiskTier {
     }
 
     /// Prepares the remaining part of a job's transfer. Each job has at most one request
-    /// outstanding and jobs never outnumber the queue depth, so prepare cannot be refused.
+    /// outstanding and jobs plus a failed sync's fdatasyncs still out never outnumber the
+    /// queue depth (`roomBesideStraySyncs`), so prepare cannot be refused.
     func prepareTransfer(_ jobIndex: Int32) {
         let job = jobs[Int(jobIndex)]
         let request = IORequest(
@@ -297,7 +300,8 @@ extension DiskTier {
     /// A submit that throws leaves its requests prepared (IOBackend contract), so
     /// `needsSubmit` is cleared only after a submit succeeded: the next pump retries it.
     /// Completions tagged in the sync range belong to a failed sync's data-file fdatasyncs,
-    /// never to a job: they are discarded (`discardDataSync`).
+    /// never to a job: they are discarded (`discardDataSync`). Completions a failing reap
+    /// handed over are handled before the failure is thrown.
     ///
     /// Finished encodes are taken first and their writes started. While encodes are
     /// outstanding and no transfer is, the device has nothing to complete: encodes not
@@ -320,7 +324,10 @@ extension DiskTier {
                 needsSubmit = false
             }
             reaped.removeAll(keepingCapacity: true)
-            try io.reap(into: &reaped, minimum: minimum)
+            // A reap that fails may have handed over completions first: they are the
+            // device's last word on those requests, so they are handled before it rethrows.
+            var reapFailure: (any Error)?
+            do { try io.reap(into: &reaped, minimum: minimum) } catch { reapFailure = error }
             for completion in reaped {
                 // A failed sync's fdatasync (tag at the top of the range): no job's.
                 if dataSyncIndex(completion.userData) != nil {
@@ -329,6 +336,7 @@ extension DiskTier {
                     handle(completion)
                 }
             }
+            if let reapFailure { throw reapFailure }
             if needsSubmit {
                 try io.submit()
                 needsSubmit = false

@@ -99,6 +99,21 @@ extension DiskTier {
         if code < 0, code != -4, code != -11, dataSyncErrno == nil { dataSyncErrno = -code }
     }
 
+    /// Whether a new job fits beside a failed sync's fdatasyncs still out (`dataSyncsInFlight`):
+    /// they hold queue entries until reaped, and every job may have a request outstanding,
+    /// so a job is admitted only while jobs and those fdatasyncs stay within the queue depth.
+    /// When they would not, reaps (waiting for one completion at a time: the fdatasyncs are
+    /// in the device, or prepared and submitted by the pump) until a job fits. False, with
+    /// nothing taken, when the backend fails meanwhile (the next poll or wait reports it).
+    func roomBesideStraySyncs() -> Bool {
+        while dataSyncsInFlight > 0, !freeJobs.isEmpty,
+            inFlightJobCount + dataSyncsInFlight >= io.queueDepth
+        {
+            do { try pump(minimum: 1) } catch { return false }
+        }
+        return true
+    }
+
     /// fdatasync of every data file (a striped tier's blocks are in all of them), up to the
     /// queue depth in flight at once so each device flushes meanwhile; an interrupted one
     /// (EINTR/EAGAIN) is retried, bounded. Returns 0, or a failure's negative errno. Only
@@ -136,15 +151,11 @@ extension DiskTier {
                     "submitting the data files' fdatasyncs failed 64 times (\(failure)): nothing new is durable; a later sync retries")
             }
             completions.removeAll(keepingCapacity: true)
-            do {
-                try io.reap(into: &completions, minimum: window.count)
-            } catch {
-                // What was reaped before the failure is accounted for; the rest stay out.
-                dataSyncsInFlight -= completions.count
-                throw DiskTierError(
-                    .syncFailed,
-                    "waiting for the data files' fdatasyncs failed (\(error)): nothing new is durable; a later sync retries")
-            }
+            // A reap that fails may have handed over some completions first: they are
+            // checked like any (an EIO among them is this sync's failure, fsyncgate); the
+            // rest stay out, counted.
+            var reapFailure: (any Error)?
+            do { try io.reap(into: &completions, minimum: window.count) } catch { reapFailure = error }
             for completion in completions {
                 guard let index = dataSyncIndex(completion.userData) else {
                     preconditionFailure("data file syncs with other requests in flight")
@@ -157,6 +168,11 @@ extension DiskTier {
                 } else if code < 0, result == 0 {
                     result = code
                 }
+            }
+            if let reapFailure, result == 0 {
+                throw DiskTierError(
+                    .syncFailed,
+                    "waiting for the data files' fdatasyncs failed (\(reapFailure)): nothing new is durable; a later sync retries")
             }
         }
         return result

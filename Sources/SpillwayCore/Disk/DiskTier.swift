@@ -102,6 +102,7 @@ public final class DiskTier<IO: IOBackend> {
     /// Data-file fdatasyncs (tags in the sync range, `dataSyncIndex`) prepared or submitted
     /// and not yet reaped: left by a sync whose submit was refused or whose reap failed. The
     /// job loop reaps and discards their completions; the next sync waits for them first.
+    /// They hold queue entries meanwhile, so job admission counts them (`roomBesideStraySyncs`).
     package internal(set) var dataSyncsInFlight = 0
 
     /// True after a data-file fdatasync failed: `sync()` refuses from then on, and the

@@ -13,7 +13,10 @@ import Testing
 /// EINTR or EIO on chosen data-file fdatasyncs of a sync (those not tagged `UInt64.max`,
 /// retries included); and,
 /// with `oneAtATime`, a device that hands out one completion per reap beyond the minimum
-/// asked for, in submission order, so what one call leaves behind meets the next.
+/// asked for, in submission order, so what one call leaves behind meets the next; with
+/// `partialReap`, a reap that hands over the completions at hand it picks, then throws. Like a
+/// real backend it refuses a request once `queueDepth` are outstanding (prepared, or
+/// completed and not yet handed over).
 final class SyncTagIO: IOBackend {
     let inner: SimulatedIO
     var submitFailures = 0
@@ -23,6 +26,9 @@ final class SyncTagIO: IOBackend {
     var interruptedSyncs: Set<Int> = []
     /// Indices of the parallel data-file syncs answered with -EIO.
     var failedSyncs: Set<Int> = []
+    /// When set, the next reap hands over the completions at hand this picks (the rest stay
+    /// for later reaps), then throws; it is cleared then.
+    var partialReap: ((IOCompletion) -> Bool)?
     private(set) var parallelSyncs = 0
     private var injected: [IOCompletion] = []
     private var staged: [IOCompletion] = []
@@ -55,6 +61,9 @@ final class SyncTagIO: IOBackend {
     func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) -> Bool { false }
 
     func prepare(_ request: IORequest) -> Bool {
+        let outstanding =
+            inner.outstandingRequestCount + staged.count + injected.count + pending.count
+        guard outstanding < queueDepth else { return false }
         if request.kind == .sync, request.userData != UInt64.max {
             let index = parallelSyncs
             parallelSyncs += 1
@@ -88,6 +97,13 @@ final class SyncTagIO: IOBackend {
         try inner.reap(into: &pending, minimum: 0)
         pending.append(contentsOf: injected)
         injected.removeAll()
+        if let picks = partialReap {
+            partialReap = nil
+            completions.append(contentsOf: pending.filter(picks))
+            pending.removeAll(where: picks)
+            throw IOBackendError(
+                operation: "io_uring_enter", path: "sim", errno: 5, message: "failed after a partial reap")
+        }
         precondition(minimum <= pending.count, "reap would wait forever")
         let count = oneAtATime ? min(pending.count, max(minimum, 1)) : pending.count
         completions.append(contentsOf: pending.prefix(count))
@@ -182,35 +198,66 @@ struct DiskTierSyncTagTests {
         }
     }
 
-    /// The child of the stray-sync tests: a tier over two directories and a device that
-    /// completes one request per reap; one sync's data-file fdatasyncs are left in flight
-    /// (every submit refused, or the reap failing), then two stores run in jobs 0 and 1, are
-    /// loaded back, a sync runs and the power is cut. Exits 0 when the tier carried on: both
-    /// stores `.stored` with their bytes, the sync succeeded after discarding the two stray
-    /// completions, and every synced block came back after the power cut; another code
-    /// names the step that went wrong (a trap at the stray completion is the bug).
-    static func strayChild(failReap: Bool) -> Never {
-        guard let (tier, io) = try? striped(2, seed: 47, faults: .none, jobs: 2) else { exit(2) }
+    /// A striped tier (two directories, queue depth 32, `jobs` jobs) over a device that
+    /// completes one request per reap, holding blocks 0..<4 synced, then a sync whose two
+    /// fdatasyncs are left out (every submit refused, or the reap failing); with
+    /// `strayFails` the first of them reports EIO. Exits 2 or 3 when that setup went wrong.
+    static func afterFailedSync(seed: UInt64, jobs: Int, failReap: Bool, strayFails: Bool = false)
+        -> (DiskTier<SyncTagIO>, SyncTagIO)
+    {
+        guard let (tier, io) = try? striped(2, seed: seed, faults: .none, jobs: jobs) else { exit(2) }
         io.oneAtATime = true
         for key in 0..<4 as Range<UInt64> {
             guard (try? DiskTestSupport.store(tier, BlockKey(traceID: key), length: length)) == .stored
             else { exit(2) }
         }
         guard (try? tier.sync()) != nil else { exit(2) }
+        if strayFails { io.failedSyncs = [io.parallelSyncs] }
         if failReap { io.reapFailures = 1 } else { io.submitFailures = 64 }
-        guard (try? tier.sync()) == nil, !tier.needsReopen else { exit(3) }
-        let buffers = (0..<2).map { _ in TestBuffer(count: length) }
-        let keys = (0..<2).map { BlockKey(traceID: 10 + UInt64($0)) }
-        for index in 0..<2 {
-            PayloadGenerator.fill(buffers[index].prefix(length), key: keys[index], kind: .random)
-            guard
-                tier.submitStore(
-                    key: keys[index], bytes: UnsafeRawBufferPointer(buffers[index].prefix(length)),
-                    token: UInt64(index))
-            else { exit(4) }
+        guard (try? tier.sync()) == nil, !tier.needsReopen, tier.dataSyncsInFlight == 2 else { exit(3) }
+        return (tier, io)
+    }
+
+    /// Whether, after the power is cut, the tier reopens with exactly blocks 0..<4 and
+    /// `keys`, each with its bytes.
+    static func survivesPowerCut(_ io: SyncTagIO, keys: [BlockKey]) -> Bool {
+        io.inner.crash()
+        let all = (0..<4).map { BlockKey(traceID: $0) } + keys
+        guard let reopened = try? DiskTier(io: io.inner, options: DiskTierOptions()),
+            reopened.recovery == nil, reopened.blockCount == all.count
+        else { return false }
+        return all.allSatisfy { key in
+            guard let (outcome, matches) = try? DiskTestSupport.loadMatches(reopened, key, length: length)
+            else { return false }
+            return outcome == .loaded(byteCount: length) && matches
+        }
+    }
+
+    /// Fills `buffer` with `key`'s payload and submits its store under `token`.
+    static func submitStore(
+        _ tier: DiskTier<SyncTagIO>, _ key: BlockKey, _ buffer: TestBuffer, token: UInt64
+    ) -> Bool {
+        PayloadGenerator.fill(buffer.prefix(length), key: key, kind: .random)
+        return tier.submitStore(
+            key: key, bytes: UnsafeRawBufferPointer(buffer.prefix(length)), token: token)
+    }
+
+    /// The child of the stray-sync tests: after the failed sync (`afterFailedSync`, as many
+    /// jobs as stores), `count` stores are submitted without polling between them, waited
+    /// for, loaded back, a sync runs and the power is cut. Exits 0 when the tier carried on:
+    /// every store accepted and `.stored` with its bytes, the sync succeeded after discarding
+    /// the two stray completions, and every synced block came back after the power cut;
+    /// another code names the step that went wrong (a trap at the stray completion, or, with
+    /// a full queue of stores, at the prepare the strays' queue entries refused, is the bug).
+    static func strayChild(failReap: Bool, count: Int) -> Never {
+        let (tier, io) = afterFailedSync(seed: 47, jobs: count, failReap: failReap)
+        let buffers = (0..<count).map { _ in TestBuffer(count: length) }
+        let keys = (0..<count).map { BlockKey(traceID: 10 + UInt64($0)) }
+        for index in 0..<count {
+            guard submitStore(tier, keys[index], buffers[index], token: UInt64(index)) else { exit(4) }
         }
         var completions: [DiskCompletion] = []
-        while completions.count < 2 {
+        while completions.count < count {
             guard (try? tier.wait(into: &completions)) != nil else { exit(5) }
         }
         // A sync's completion taken for a job fails that store although it was written.
@@ -226,27 +273,19 @@ struct DiskTierSyncTagTests {
         }
         guard (try? tier.sync()) != nil else { exit(9) }
         guard tier.stats.discardedSyncCompletions == 2, tier.dataSyncsInFlight == 0 else { exit(10) }
-        // Only what the last sync made durable survives the power cut: all six blocks.
-        io.inner.crash()
-        guard let reopened = try? DiskTier(io: io.inner, options: DiskTierOptions()),
-            reopened.recovery == nil, reopened.blockCount == 6
-        else { exit(11) }
-        for key in (0..<4).map({ BlockKey(traceID: $0) }) + keys {
-            guard let (outcome, matches) = try? DiskTestSupport.loadMatches(reopened, key, length: length),
-                outcome == .loaded(byteCount: length) && matches
-            else { exit(12) }
-        }
-        exit(0)
+        // Only what the last sync made durable survives the power cut: every block.
+        exit(survivesPowerCut(io, keys: keys) ? 0 : 11)
     }
 
     @Test(
-        "a sync left in flight (every submit refused, or its reap failed) is never taken for a store job: its completions are discarded, the stores succeed, the next sync waits for them and syncs anew, and the synced blocks survive a power cut",
-        arguments: [false, true])
-    func straySyncIsDiscarded(failReap: Bool) async throws {
+        "a sync left in flight (every submit refused, or its reap failed) is never taken for a store job and leaves room for a full queue of them: its completions are discarded, the stores succeed, the next sync waits for them and syncs anew, and the synced blocks survive a power cut",
+        arguments: [false, true], [2, 32])
+    func straySyncIsDiscarded(failReap: Bool, count: Int) async throws {
         // Before the fix the child trapped at the stray completion (SIGILL, "completion for
-        // no job in flight (userData 18446744073709551614)").
-        await #expect(processExitsWith: .success) { [failReap] in
-            Self.strayChild(failReap: failReap)
+        // no job in flight (userData 18446744073709551614)"); with 32 stores (the queue
+        // depth), at the 31st submit ("backend refused a request below its queue depth").
+        await #expect(processExitsWith: .success) { [failReap, count] in
+            Self.strayChild(failReap: failReap, count: count)
         }
     }
 
@@ -256,34 +295,16 @@ struct DiskTierSyncTagTests {
     /// blocks survive a power cut, or (`strayFails`) it refused and the tier needs a reopen;
     /// another code names the step that went wrong.
     static func nextSyncChild(failReap: Bool, strayFails: Bool) -> Never {
-        guard let (tier, io) = try? striped(2, seed: 48, faults: .none, jobs: 2) else { exit(2) }
-        io.oneAtATime = true
-        for key in 0..<4 as Range<UInt64> {
-            guard (try? DiskTestSupport.store(tier, BlockKey(traceID: key), length: length)) == .stored
-            else { exit(2) }
-        }
-        // The failed sync's two data-file fdatasyncs are `base` and `base + 1`.
-        let base = io.parallelSyncs
-        if strayFails { io.failedSyncs = [base] }
-        if failReap { io.reapFailures = 1 } else { io.submitFailures = 64 }
-        guard (try? tier.sync()) == nil, tier.dataSyncsInFlight == 2 else { exit(3) }
+        let (tier, io) = afterFailedSync(
+            seed: 48, jobs: 2, failReap: failReap, strayFails: strayFails)
+        // The failed sync's two data-file fdatasyncs were `base` and `base + 1`.
+        let base = io.parallelSyncs - 2
         let synced = (try? tier.sync()) != nil
         guard tier.dataSyncsInFlight == 0, tier.stats.discardedSyncCompletions == 2 else { exit(4) }
         // An fdatasync that failed may have dropped dirty pages: no later sync may succeed.
         if strayFails { exit(!synced && tier.needsReopen ? 0 : 5) }
         guard synced, io.parallelSyncs == base + 4 else { exit(6) }
-        io.inner.crash()
-        guard let reopened = try? DiskTier(io: io.inner, options: DiskTierOptions()),
-            reopened.recovery == nil, reopened.blockCount == 4
-        else { exit(7) }
-        for key in 0..<4 as Range<UInt64> {
-            guard
-                let (outcome, matches) = try? DiskTestSupport.loadMatches(
-                    reopened, BlockKey(traceID: key), length: length),
-                outcome == .loaded(byteCount: length) && matches
-            else { exit(8) }
-        }
-        exit(0)
+        exit(survivesPowerCut(io, keys: []) ? 0 : 7)
     }
 
     @Test(
