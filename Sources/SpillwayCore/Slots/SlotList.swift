@@ -117,6 +117,9 @@ struct SlotList {
         let oldTail = tail
         guard oldTail != slot else { return }
         let link = links[Int(slot)]
+        // A listed slot that is not the tail has a next; a slot in no list has none, and
+        // writing through it would corrupt memory, not just the list.
+        precondition(link.next >= 0, "moveToTail of a slot that is not in the list")
         if link.prev >= 0 { links[Int(link.prev)].next = link.next } else { head = link.next }
         links[Int(link.next)].prev = link.prev
         links[Int(slot)] = Links(prev: oldTail, next: -1)

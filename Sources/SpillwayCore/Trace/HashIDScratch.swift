@@ -3,7 +3,8 @@
 /// Room for one line's hash ids. It starts empty and doubles (from `initialCapacity`)
 /// only when a line has more ids than it holds, so its size follows the ids actually
 /// found, never the line's length: at most twice the most ids of any line scanned so far
-/// (and those ids end up in the trace anyway), or `initialCapacity`. A 1 GiB line of
+/// (a good line's ids end up in the trace anyway; a bad line skipped under `skipBadLines`
+/// may have grown it too), or `initialCapacity`. A 1 GiB line of
 /// whitespace costs nothing here.
 ///
 /// The parser writes through a copy of `buffer` (`MooncakeLine.parse`), growing it with
